@@ -1,0 +1,57 @@
+# The README's commands. Each target creates .venv when it is missing and reinstalls only when
+# pyproject.toml or constraints.txt changed (stamp files), so a second run starts in seconds.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEPS := pyproject.toml constraints.txt
+# nbgrader calls alembic and jupyter by name: they must come from the venv.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: lab test release demo bench lock browser clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make lab      set up and open the course in JupyterLab (PORT=8888 NO_BROWSER=1)"
+	@echo "make test     set up and run the whole test suite, browser tests included"
+	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
+	@echo "make demo     simulate a class end to end and build the grading report"
+	@echo "make bench    measure widget and grading speed"
+	@echo "make lock     rewrite constraints.txt from the current .venv"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Install exactly the versions the tests pass with (constraints.txt), readkit itself editable.
+$(VENV)/.installed-lab: $(DEPS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-test: $(DEPS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@ $(VENV)/.installed-lab
+
+lab: $(VENV)/.installed-lab
+	$(BIN)/readkit lab $(if $(PORT),--port $(PORT)) $(if $(NO_BROWSER),--no-browser)
+
+browser:
+	@$(PYTHON) tools/ensure_chromium.py
+
+test: $(VENV)/.installed-test browser
+	$(BIN)/ruff check src tests tools
+	$(BIN)/pytest
+
+release: $(VENV)/.installed-lab
+	$(BIN)/readkit release
+
+demo: $(VENV)/.installed-lab
+	$(BIN)/readkit demo
+
+bench: $(VENV)/.installed-test browser
+	$(BIN)/readkit bench
+
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > constraints.txt
+
+clean:
+	rm -rf $(VENV) grading build dist

@@ -1,0 +1,54 @@
+"""nbgrader configuration for the readkit course. Run nbgrader from this folder (the course root).
+
+Every setting below fixes a default that would otherwise give wrong grades or leak answers;
+see docs/teacher-guide.md and the measured notes in the design folder.
+"""
+
+import os
+
+COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
+GRADING = os.path.join(COURSE_ROOT, "grading")
+
+c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
+
+# The course id names the course in the exchange; the JupyterLab assignment panels need it.
+c.CourseDirectory.course_id = "readkit"
+c.CourseDirectory.root = COURSE_ROOT
+
+# solutions/ is the only place graded answers are defined; exercises/ is what learners get.
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+# Everything learners hand in, and everything derived from it, stays in one ignored folder.
+c.CourseDirectory.submitted_directory = os.path.join("grading", "submitted")
+c.CourseDirectory.autograded_directory = os.path.join("grading", "autograded")
+c.CourseDirectory.feedback_directory = os.path.join("grading", "feedback")
+c.CourseDirectory.solution_directory = os.path.join("grading", "solution")
+# SQLite is enough for a class; a large course can point this at PostgreSQL
+# (e.g. "postgresql://user@host/readkit"), see docs/teacher-guide.md.
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(GRADING, "gradebook.db")
+
+# Autograde copies files of the source assignment over the submission. answers.json is the
+# learner's work (written by the Sorter widget): it must never be replaced by the source's copy.
+c.Autograde.exclude_overwriting = {
+    "01-sort-the-sources": ["answers.json"],
+    "02-trace-the-numbers": ["answers.json"],
+}
+
+# A learner who deletes a grade cell still gets it graded: nbgrader puts it back.
+c.OverwriteCells.add_missing_cells = True
+
+# A cell that never ends (an infinite loop) is interrupted after this many seconds; that cell
+# scores 0 and grading goes on with the next cell and the next learner.
+c.Execute.timeout = 20
+
+# The default feedback shows hidden tests; strip them before the HTML is written.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
+
+# The exchange is where released, submitted and feedback files travel between instructor and
+# learners. A course-local folder works for one machine (trying the course, a single-user hub);
+# on a shared JupyterHub set READKIT_EXCHANGE to a folder every user can reach.
+c.Exchange.root = os.environ.get("READKIT_EXCHANGE", os.path.join(GRADING, "exchange"))

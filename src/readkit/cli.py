@@ -1,0 +1,36 @@
+"""The `readkit` command. Each subcommand imports what it needs only when it runs, so that
+`readkit --help` and the light commands start fast."""
+
+import argparse
+import sys
+
+
+def _lab(args: argparse.Namespace) -> int:
+    from readkit.lab import run_lab
+
+    return run_lab(args.port, open_browser=not args.no_browser)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from readkit import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="readkit", description="Course kit for reading the news critically."
+    )
+    parser.add_argument("--version", action="version", version=f"readkit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    lab = commands.add_parser("lab", help="open the course in JupyterLab (token on, 127.0.0.1)")
+    lab.add_argument("--port", type=int, default=8888)
+    lab.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
+    lab.set_defaults(run=_lab)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The answer key: data/key.csv, one row per unit, and the practice/assessment split.
+
+`read_key` uses only the csv module (the grading path inside nbgrader's kernels stays free of
+pandas); `load_key` gives the same data as a DataFrame for lessons and reports.
+"""
+
+import csv
+from dataclasses import dataclass
+
+from readkit.article import data_file
+
+PRACTICE, ASSESSMENT = "practice", "assessment"
+SPLITS = (PRACTICE, ASSESSMENT)
+KEY_COLUMNS = ("unit_id", "label", "accept", "source", "split", "rationale")
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    unit_id: str
+    label: str
+    accept: tuple[str, ...]
+    source: str
+    split: str
+    rationale: str
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Every label that earns full credit: the key's label first, then the alternatives."""
+        return (self.label, *self.accept)
+
+
+def _check_split(split: str | None) -> None:
+    if split is not None and split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS} or None, not {split!r}")
+
+
+def parse_accept(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split("|") if part.strip())
+
+
+def read_key(split: str | None = None) -> dict[str, KeyEntry]:
+    """unit_id -> KeyEntry, in reading order, optionally for one split only."""
+    _check_split(split)
+    with data_file("key.csv").open(encoding="utf-8", newline="") as handle:
+        rows = csv.DictReader(handle)
+        entries = (
+            KeyEntry(
+                unit_id=row["unit_id"],
+                label=row["label"],
+                accept=parse_accept(row["accept"]),
+                source=row["source"],
+                split=row["split"],
+                rationale=row["rationale"],
+            )
+            for row in rows
+        )
+        return {e.unit_id: e for e in entries if split is None or e.split == split}
+
+
+def load_key(split: str | None = None):
+    """The key as a DataFrame (all columns as strings), optionally for one split only."""
+    import pandas as pd
+
+    _check_split(split)
+    key = pd.read_csv(
+        data_file("key.csv"), dtype=dict.fromkeys(KEY_COLUMNS, "string"), keep_default_na=False
+    )
+    return key if split is None else key[key["split"] == split].reset_index(drop=True)

@@ -1,0 +1,151 @@
+"""The foundation: the environment files agree, the tools run from the venv, `make lab`'s server
+answers and stays closed without its token, and a second `make test` installs nothing."""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+import readkit
+from readkit.lab import lab_command
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def _pyproject_requirements() -> dict[str, str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    specs = project["dependencies"] + project["optional-dependencies"]["test"]
+    return {Requirement(s).name.lower(): str(Requirement(s).specifier) for s in specs}
+
+
+def _conda_requirements() -> dict[str, str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    found = {}
+    for entry in env["dependencies"]:
+        if not isinstance(entry, str) or entry.split(">")[0].split("=")[0] in ("python", "pip"):
+            continue
+        requirement = Requirement(entry.replace(" ", ""))
+        found[requirement.name.lower()] = str(requirement.specifier)
+    return found
+
+
+def test_environment_yml_matches_pyproject():
+    assert _conda_requirements() == _pyproject_requirements()
+
+
+def test_environment_yml_installs_readkit_itself():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_entries = next(e["pip"] for e in env["dependencies"] if isinstance(e, dict))
+    assert pip_entries == ["-e ."]
+
+
+def test_constraints_pin_every_dependency():
+    pinned = {
+        line.split("==")[0].lower().replace("_", "-")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line
+    }
+    missing = set(_pyproject_requirements()) - pinned
+    assert not missing, f"constraints.txt lacks {missing}: run `make lock`"
+
+
+def test_version_importable_from_venv():
+    out = subprocess.run(
+        [sys.executable, "-c", "import readkit; print(readkit.__version__)"],
+        capture_output=True, text=True, check=True,
+    )
+    assert out.stdout.strip() == readkit.__version__
+    assert re.fullmatch(r"\d+\.\d+\.\d+", readkit.__version__)
+
+
+@pytest.mark.parametrize(
+    ("tool", "pattern"),
+    [("jupyter-lab", r"\b4\.\d+\.\d+"), ("nbgrader", r"\b0\.9\.\d+"), ("voila", r"\b0\.5\.\d+")],
+)
+def test_tools_run_from_venv(tool, pattern):
+    out = subprocess.run([BIN / tool, "--version"], capture_output=True, text=True, check=True)
+    assert re.search(pattern, out.stdout.strip().splitlines()[-1])
+
+
+def test_second_setup_installs_nothing():
+    """After `make test` installed, the stamp is up to date: make would run no pip install."""
+    result = subprocess.run(
+        ["make", "-n", ".venv/.installed-test", ".venv/.installed-lab"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert "pip install" not in result.stdout, result.stdout
+    assert result.returncode == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except urllib.error.URLError:
+        return 0  # not listening yet
+
+
+@pytest.fixture(scope="module")
+def lab_server(tmp_path_factory):
+    """The exact server command `make lab` runs, on a free port, no browser, known token."""
+    port, token = _free_port(), "readkit-test-token"
+    tmp_path = tmp_path_factory.mktemp("lab")
+    env = dict(
+        os.environ,
+        JUPYTER_TOKEN=token,
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+    )
+    command = lab_command(port, open_browser=False)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while _get(f"{base}/api/status?token={token}") != 200:
+            if process.poll() is not None:
+                pytest.fail(f"server exited: {process.stderr.read()}")
+            if time.monotonic() > deadline:
+                pytest.fail("server did not answer within 60 s")
+            time.sleep(0.3)
+        yield base, token, command
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_lab_server_answers_with_token(lab_server):
+    base, token, _ = lab_server
+    assert _get(f"{base}/api/status?token={token}") == 200
+    assert _get(f"{base}/lab?token={token}") == 200
+    with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5) as response:
+        assert "started" in json.loads(response.read())
+
+
+def test_lab_server_stays_closed_without_token(lab_server):
+    base, _, command = lab_server
+    assert _get(f"{base}/api/status") == 403
+    assert "--ServerApp.ip=127.0.0.1" in command
+    assert not any("token=" in part.lower() for part in command)

@@ -1,0 +1,43 @@
+"""Make sure a Chromium for the browser tests is installed (used by `make test` and `make bench`).
+
+Stdlib only: it runs with the system Python before the virtual environment matters.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+CANDIDATES = ("chromium", "chromium-browser")
+
+
+def find_chromium() -> str | None:
+    configured = os.environ.get("READKIT_CHROMIUM")
+    if configured:
+        return configured if os.access(configured, os.X_OK) else None
+    return next((path for name in CANDIDATES if (path := shutil.which(name))), None)
+
+
+def main() -> int:
+    if find_chromium():
+        return 0
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("Chromium is missing: installing Debian's chromium package (about 30 s)...")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        quiet = {"check": True, "env": env, "stdout": subprocess.DEVNULL}
+        subprocess.run(["apt-get", "update", "-qq"], **quiet)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], **quiet)
+        if find_chromium():
+            return 0
+    print(
+        "The browser tests need Chromium and it is not installed.\n"
+        "Install it, then run the command again:\n"
+        "  Debian/Ubuntu: sudo apt-get install chromium\n"
+        "  elsewhere: install Chromium or Chrome and set READKIT_CHROMIUM=/path/to/chromium",
+        file=sys.stderr,
+    )
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
