@@ -26,7 +26,8 @@ def main() -> int:
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         quiet = {"check": True, "env": env, "stdout": subprocess.DEVNULL}
         subprocess.run(["apt-get", "update", "-qq"], **quiet)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], **quiet)
+        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]
+        subprocess.run(install, **quiet)
         if find_chromium():
             return 0
     print(

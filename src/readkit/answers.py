@@ -78,7 +78,9 @@ def read_answers(path: Path | str, assignment: str | None = None) -> AnswersFile
         if label in LABELS:
             answers[str(unit_id)] = label
         else:
-            problems.append(f"{unit_id}: unknown label {label!r} ignored (use one of {', '.join(LABELS)})")
+            problems.append(
+                f"{unit_id}: unknown label {label!r} ignored (use one of {', '.join(LABELS)})"
+            )
     return AnswersFile(path, OK, answers, found, problems)
 
 

@@ -3,12 +3,20 @@
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def _lab(args: argparse.Namespace) -> int:
     from readkit.lab import run_lab
 
     return run_lab(args.port, open_browser=not args.no_browser)
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from readkit.article import data_dir
+    from readkit.validate import main as validate_main
+
+    return validate_main(args.data or data_dir())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--port", type=int, default=8888)
     lab.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
     lab.set_defaults(run=_lab)
+
+    validate = commands.add_parser("validate", help="check data/ against the data contract")
+    validate.add_argument("--data", type=Path, help="data folder (default: the course's data/)")
+    validate.set_defaults(run=_validate)
     return parser
 
 

@@ -1,0 +1,265 @@
+"""`readkit validate`: check the annotated article against the data contract.
+
+Every problem names the file, the row (the file's line number, header = row 1, as a spreadsheet
+shows it) and a hint on what to do. Reads with the csv module so rows map exactly to lines.
+"""
+
+import csv
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from readkit.key import SPLITS, parse_accept
+from readkit.labels import LABELS
+
+ARTICLE_SHA256 = "bb9a3dcec7178a9934ebfffe66d8f613c5525ac5ff37fe79fddc91a00e1b166a"
+UNIT_ID = re.compile(r"p(\d{2,3})s(\d+)")
+MIN_PER_LABEL_PER_SPLIT = 5
+EVENTS = ("raqqa-2017", "kunduz-2001", "smuggling-fees", "publication")
+NUMBER_WORDS = {
+    0.5: ("half",), 2: ("two",), 4: ("four",), 10: ("ten",), 13: ("thirteen",),
+    20: ("twenty",), 50: ("fifty",), 100: ("hundred",), 8000: ("eight thousand",),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    row: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file} row {self.row}" if self.row else self.file
+        return f"{where}: {self.message}"
+
+
+def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
+    """(row number as a spreadsheet shows it, row) for every data row."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [(number, row) for number, row in enumerate(csv.DictReader(handle), start=2)]
+
+
+def paragraphs(article: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each non-blank line: paragraph n is paragraphs(article)[n - 1]."""
+    spans, offset = [], 0
+    for line in article.splitlines(keepends=True):
+        if line.strip():
+            spans.append((offset, offset + len(line.rstrip("\r\n"))))
+        offset += len(line)
+    return spans
+
+
+def _missing_columns(name: str, path: Path, expected: tuple[str, ...]) -> list[Problem]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    if tuple(header) != expected:
+        return [Problem(name, 1, f"header is {','.join(header)}; expected {','.join(expected)}")]
+    return []
+
+
+class Validator:
+    def __init__(self, data: Path):
+        self.data = data
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, row: int | None, message: str) -> None:
+        self.problems.append(Problem(f"data/{file}", row, message))
+
+    # --- article ------------------------------------------------------------------------
+    def check_article(self) -> str:
+        raw = (self.data / "article.txt").read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != ARTICLE_SHA256:
+            self.add("article.txt", None, f"sha256 {digest[:12]}... differs from the published "
+                     "article; restore it byte for byte from the seed (the article stays verbatim)")
+        return raw.decode("utf-8")
+
+    # --- units --------------------------------------------------------------------------
+    def check_units(self, article: str) -> list[tuple[int, dict[str, str]]]:
+        rows = _rows(self.data / "units.csv")
+        spans = paragraphs(article)
+        seen: dict[str, int] = {}
+        position, previous = 0, None
+        for number, row in rows:
+            unit_id, text = row["unit_id"], row["text"]
+            if unit_id in seen:
+                self.add("units.csv", number, f"unit_id {unit_id} repeats row {seen[unit_id]}; "
+                         "give every unit its own id")
+            seen[unit_id] = number
+            match = UNIT_ID.fullmatch(unit_id)
+            if not match:
+                self.add("units.csv", number, f"unit_id {unit_id!r} is not like p07s2 "
+                         "(p + paragraph + s + sentence)")
+            if not text.strip() or text != text.strip():
+                self.add("units.csv", number, "text is empty or has spaces at either end; "
+                         "trim it to the sentence")
+                continue
+            found = article.find(text, position)
+            if found < 0:
+                after = f"after row {previous}'s position" if previous else "in the article"
+                self.add("units.csv", number, f"text not found {after}; check quotes, dashes and "
+                         "spacing against data/article.txt, and the order of rows")
+                continue
+            gap = article[position:found]
+            if gap.strip():
+                self.add("units.csv", number, f"text before this unit is covered by no unit: "
+                         f"{gap.strip()[:60]!r}; add a unit for it")
+            paragraph = next(
+                (n for n, (start, end) in enumerate(spans, 1) if start <= found < end), None
+            )
+            if str(paragraph) != row["paragraph"].strip():
+                self.add("units.csv", number, f"paragraph is {row['paragraph']!r} but the text is "
+                         f"in paragraph {paragraph} (non-blank line {paragraph} of article.txt)")
+            elif match and int(match.group(1)) != paragraph:
+                self.add("units.csv", number, f"unit_id {unit_id} names paragraph "
+                         f"{int(match.group(1))}, but the unit is in paragraph {paragraph}")
+            if found + len(text) > (spans[paragraph - 1][1] if paragraph else found):
+                self.add("units.csv", number, "text runs across a paragraph break; split it")
+            position, previous = found + len(text), number
+        if article[position:].strip():
+            self.add("units.csv", None, f"the article's end is covered by no unit: "
+                     f"{article[position:].strip()[:60]!r}; add units for it")
+        return rows
+
+    # --- sources ------------------------------------------------------------------------
+    def check_sources(self) -> set[str]:
+        path = self.data / "sources.csv"
+        self.problems += _missing_columns(
+            "data/sources.csv", path, ("source_id", "name", "kind", "date", "citation"))
+        ids: set[str] = set()
+        for number, row in _rows(path):
+            if row["source_id"] in ids:
+                self.add("sources.csv", number, f"source_id {row['source_id']} repeats")
+            ids.add(row["source_id"])
+            for column in ("name", "kind", "citation"):
+                if not (row.get(column) or "").strip():
+                    self.add("sources.csv", number, f"{column} is empty; fill it in")
+            if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", (row.get("date") or "").strip()):
+                self.add("sources.csv", number, f"date {row.get('date')!r} is not YYYY-MM-DD, "
+                         "YYYY-MM or YYYY")
+        return ids
+
+    # --- key ----------------------------------------------------------------------------
+    def check_key(self, units: list[tuple[int, dict[str, str]]], sources: set[str]) -> None:
+        path = self.data / "key.csv"
+        self.problems += _missing_columns(
+            "data/key.csv", path, ("unit_id", "label", "accept", "source", "split", "rationale"))
+        rows = _rows(path)
+        unit_ids = [row["unit_id"] for _, row in units]
+        key_ids = [row["unit_id"] for _, row in rows]
+        for missing in [u for u in unit_ids if u not in set(key_ids)]:
+            self.add("key.csv", None, f"unit {missing} has no key row; add one")
+        if [k for k in key_ids if k in set(unit_ids)] != [u for u in unit_ids if u in set(key_ids)]:
+            self.add("key.csv", None, "rows are not in the reading order of units.csv; sort them")
+        counts: Counter[tuple[str, str]] = Counter()
+        seen: set[str] = set()
+        for number, row in rows:
+            unit_id, label, split = row["unit_id"], row["label"], row["split"]
+            if unit_id not in set(unit_ids):
+                self.add("key.csv", number, f"unit_id {unit_id} is not in units.csv")
+            if unit_id in seen:
+                self.add("key.csv", number, f"unit_id {unit_id} has two key rows; keep one")
+            seen.add(unit_id)
+            if label not in LABELS:
+                self.add("key.csv", number, f"label {label!r} is not one of {', '.join(LABELS)}")
+            for other in parse_accept(row["accept"]):
+                if other not in LABELS:
+                    self.add("key.csv", number, f"accept label {other!r} is not one of "
+                             f"{', '.join(LABELS)}")
+                elif other == label:
+                    self.add("key.csv", number, f"accept repeats the label {label!r}; remove it")
+            source = row["source"].strip()
+            if label == "sourced" and not source:
+                self.add("key.csv", number, "a sourced unit needs a source_id from sources.csv")
+            if source and source not in sources:
+                self.add("key.csv", number, f"source {source!r} is not in sources.csv; add it "
+                         "there or fix the id")
+            if not row["rationale"].strip():
+                self.add("key.csv", number, "rationale is empty; say which words decide the label")
+            if split not in SPLITS:
+                self.add("key.csv", number, f"split {split!r} is not one of {', '.join(SPLITS)}")
+            counts[split, label] += 1
+        splits = [row["split"] for _, row in rows if row["split"] in SPLITS]
+        if splits != sorted(splits, key=SPLITS.index):
+            self.add("key.csv", None, "practice units must all come before assessment units "
+                     "(the practice split is the start of the article)")
+        for split in SPLITS:
+            for label in LABELS:
+                if counts[split, label] < MIN_PER_LABEL_PER_SPLIT:
+                    self.add("key.csv", None, f"the {split} split has {counts[split, label]} "
+                             f"{label} units; it needs at least {MIN_PER_LABEL_PER_SPLIT}")
+        self.counts = counts
+
+    # --- claims -------------------------------------------------------------------------
+    def check_claims(self, units: list[tuple[int, dict[str, str]]], sources: set[str]) -> None:
+        path = self.data / "claims.csv"
+        self.problems += _missing_columns("data/claims.csv", path, (
+            "claim_id", "unit_id", "value", "unit", "counts_what", "event", "reported_by"))
+        texts = {row["unit_id"]: row["text"] for _, row in units}
+        ids: set[str] = set()
+        for number, row in _rows(path):
+            if row["claim_id"] in ids:
+                self.add("claims.csv", number, f"claim_id {row['claim_id']} repeats")
+            ids.add(row["claim_id"])
+            try:
+                value = float(row["value"].replace(",", ""))
+            except ValueError:
+                self.add("claims.csv", number, f"value {row['value']!r} is not a number; "
+                         "write digits only (3500, not 3,500 or 'about 3500')")
+                value = None
+            text = texts.get(row["unit_id"])
+            if text is None:
+                self.add("claims.csv", number, f"unit_id {row['unit_id']} is not in units.csv")
+            elif value is not None and not _mentions(text, value):
+                self.add("claims.csv", number, f"unit {row['unit_id']} does not contain the "
+                         f"number {row['value']}; check the unit_id or the value")
+            if row["event"] not in EVENTS:
+                self.add("claims.csv", number, f"event {row['event']!r} is not one of "
+                         f"{', '.join(EVENTS)}")
+            for reporter in row["reported_by"].split(" via "):
+                if reporter.strip() != "author" and reporter.strip() not in sources:
+                    self.add("claims.csv", number, f"reported_by names {reporter!r}, which is "
+                             "not 'author' or a source_id in sources.csv")
+            if not row["counts_what"].strip() or not row["unit"].strip():
+                self.add("claims.csv", number, "unit and counts_what must say what is counted")
+
+
+def _mentions(text: str, value: float) -> bool:
+    lowered = text.lower()
+    forms = list(NUMBER_WORDS.get(value, ()))
+    if value == int(value):
+        forms += [f"{int(value):,}", str(int(value))]
+    return any(re.search(rf"(?<![\d,]){re.escape(f)}(?![\d,])", lowered) for f in forms)
+
+
+def validate(data: Path) -> tuple[list[Problem], str]:
+    """All problems found in a data folder, and a one-line summary."""
+    checker = Validator(data)
+    required = ("article.txt", "units.csv", "key.csv", "sources.csv", "claims.csv")
+    missing = [name for name in required if not (data / name).is_file()]
+    if missing:
+        return [Problem(f"data/{name}", None, "file is missing; restore it from the course "
+                        "repository") for name in missing], ""
+    article = checker.check_article()
+    units = checker.check_units(article)
+    sources = checker.check_sources()
+    checker.check_key(units, sources)
+    checker.check_claims(units, sources)
+    per_split = "; ".join(
+        f"{split}: " + ", ".join(f"{checker.counts[split, label]} {label}" for label in LABELS)
+        for split in SPLITS
+    )
+    return checker.problems, f"{len(units)} units ({per_split})"
+
+
+def main(data: Path) -> int:
+    problems, summary = validate(data)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) found in {data}.")
+        return 1
+    print(f"data is valid: {summary}")
+    return 0

@@ -1,0 +1,225 @@
+"""The annotated article: the repo's data passes `readkit validate`, joins back to the article,
+and every check fails with its message on a deliberately broken copy."""
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from readkit import load_article, load_claims, load_key, load_sources, load_units
+from readkit.labels import LABELS
+from readkit.validate import validate
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+READKIT = Path(sys.executable).with_name("readkit")
+
+
+def test_validate_passes_on_repo_data():
+    result = subprocess.run([READKIT, "validate"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.startswith("data is valid: ")
+    assert f"{len(load_units())} units (practice: " in result.stdout
+
+
+def test_units_join_back_to_the_article_in_order():
+    article, position = load_article(), 0
+    for text in load_units()["text"]:
+        found = article.find(text, position)
+        assert found >= 0, text
+        assert not article[position:found].strip(), article[position:found]
+        position = found + len(text)
+    assert not article[position:].strip()
+
+
+def test_article_is_the_seed_byte_for_byte():
+    seed = ROOT.parent / "shared" / "seed" / "raqqa-exodus-article.txt"
+    if not seed.exists():
+        pytest.skip("the shared seed is not beside this checkout")
+    assert (DATA / "article.txt").read_bytes() == seed.read_bytes()
+
+
+def test_every_label_used_in_both_splits():
+    key = load_key()
+    for split in ("practice", "assessment"):
+        counts = key[key["split"] == split]["label"].value_counts()
+        assert set(counts.index) == set(LABELS)
+        assert counts.min() >= 5, (split, counts.to_dict())
+
+
+def test_key_and_units_have_the_same_ids_in_the_same_order():
+    assert list(load_key()["unit_id"]) == list(load_units()["unit_id"])
+
+
+def test_loaders_are_typed():
+    units, claims, sources = load_units(), load_claims(), load_sources()
+    assert str(units["paragraph"].dtype) == "int64"
+    assert str(units["unit_id"].dtype) == "string"
+    assert str(claims["value"].dtype) == "float64"
+    assert claims["value"].notna().all()
+    assert {"bbc", "cbs", "hersh"} <= set(sources["source_id"])
+
+
+def test_load_key_filters_split():
+    practice, assessment = load_key("practice"), load_key("assessment")
+    assert set(practice["split"]) == {"practice"}
+    assert len(practice) + len(assessment) == len(load_key())
+    with pytest.raises(ValueError, match="split must be one of"):
+        load_key("exam")
+
+
+# --- each check, on a broken copy ----------------------------------------------------------
+
+def _edit_csv(path: Path, edit) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, list(reader)
+    rows = edit(rows) or rows
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _first(rows, **match):
+    return next(r for r in rows if all(r[k] == v for k, v in match.items()))
+
+
+def _break_article(data):
+    path = data / "article.txt"
+    path.write_bytes(path.read_bytes().replace(b"Ragga", b"Raqqa", 1))
+
+
+def _swap_unit_text(rows):
+    rows[13]["text"] = rows[13]["text"].replace(" ", "  ", 1)
+
+
+def _drop_unit(rows):
+    del rows[20]
+
+
+def _repeat_id(rows):
+    rows[5]["unit_id"] = rows[4]["unit_id"]
+
+
+def _wrong_paragraph(rows):
+    rows[30]["paragraph"] = str(int(rows[30]["paragraph"]) + 1)
+
+
+def _bad_label(rows):
+    rows[10]["label"] = "opinion"
+
+
+def _accept_repeats_label(rows):
+    rows[10]["accept"] = rows[10]["label"]
+
+
+def _bad_accept(rows):
+    rows[10]["accept"] = "rumour"
+
+
+def _sourced_without_source(rows):
+    _first(rows, label="sourced")["source"] = ""
+
+
+def _unknown_source(rows):
+    _first(rows, label="sourced")["source"] = "reuters"
+
+
+def _empty_rationale(rows):
+    rows[3]["rationale"] = "  "
+
+
+def _bad_split(rows):
+    rows[-1]["split"] = "exam"
+
+
+def _unbalanced(rows):
+    for row in rows:
+        if row["split"] == "practice" and row["label"] == "meta":
+            row["label"] = "claim"
+
+
+def _practice_after_assessment(rows):
+    rows[-1]["split"] = "practice"
+
+
+def _claim_wrong_unit(rows):
+    rows[0]["unit_id"] = "p01s1"
+
+
+def _claim_not_a_number(rows):
+    rows[0]["value"] = "about 250"
+
+
+def _claim_unknown_reporter(rows):
+    rows[0]["reported_by"] = "reuters"
+
+
+def _claim_bad_event(rows):
+    rows[0]["event"] = "mosul-2017"
+
+
+BROKEN = [
+    ("article", None, _break_article, "data/article.txt: sha256"),
+    ("units.csv", 15, _swap_unit_text, "data/units.csv row 15: text not found after row 14's position; check quotes"),
+    ("units.csv", None, _drop_unit, "is covered by no unit"),
+    ("units.csv", 7, _repeat_id, "data/units.csv row 7: unit_id"),
+    ("units.csv", 32, _wrong_paragraph, "data/units.csv row 32: paragraph is"),
+    ("key.csv", 12, _bad_label, "label 'opinion' is not one of sourced, claim, commentary, meta"),
+    ("key.csv", 12, _accept_repeats_label, "accept repeats the label"),
+    ("key.csv", 12, _bad_accept, "accept label 'rumour' is not one of"),
+    ("key.csv", None, _sourced_without_source, "a sourced unit needs a source_id from sources.csv"),
+    ("key.csv", None, _unknown_source, "source 'reuters' is not in sources.csv"),
+    ("key.csv", 5, _empty_rationale, "data/key.csv row 5: rationale is empty"),
+    ("key.csv", None, _bad_split, "split 'exam' is not one of practice, assessment"),
+    ("key.csv", None, _unbalanced, "the practice split has 0 meta units; it needs at least 5"),
+    ("key.csv", None, _practice_after_assessment, "practice units must all come before assessment"),
+    ("claims.csv", 2, _claim_wrong_unit, "data/claims.csv row 2: unit p01s1 does not contain the number"),
+    ("claims.csv", 2, _claim_not_a_number, "value 'about 250' is not a number"),
+    ("claims.csv", 2, _claim_unknown_reporter, "reported_by names 'reuters'"),
+    ("claims.csv", 2, _claim_bad_event, "event 'mosul-2017' is not one of"),
+]
+
+
+@pytest.mark.parametrize(("file", "row", "breakage", "expected"), BROKEN,
+                         ids=[b[2].__name__.strip("_") for b in BROKEN])
+def test_each_check_catches_its_breakage(tmp_path, file, row, breakage, expected):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    if file == "article":
+        breakage(data)
+    else:
+        _edit_csv(data / file, breakage)
+    problems, _ = validate(data)
+    messages = [str(p) for p in problems]
+    assert any(expected in m for m in messages), messages
+
+
+def test_clean_copy_has_no_problems(tmp_path):
+    shutil.copytree(DATA, tmp_path / "data")
+    problems, summary = validate(tmp_path / "data")
+    assert problems == []
+    assert summary.startswith(f"{len(load_units())} units")
+
+
+def test_missing_file_is_named(tmp_path):
+    shutil.copytree(DATA, tmp_path / "data")
+    (tmp_path / "data" / "sources.csv").unlink()
+    problems, _ = validate(tmp_path / "data")
+    assert [str(p) for p in problems] == [
+        "data/sources.csv: file is missing; restore it from the course repository"
+    ]
+
+
+def test_cli_exit_code_and_output_on_broken_copy(tmp_path):
+    shutil.copytree(DATA, tmp_path / "data")
+    _edit_csv(tmp_path / "data" / "key.csv", _empty_rationale)
+    result = subprocess.run([READKIT, "validate", "--data", str(tmp_path / "data")],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "data/key.csv row 5: rationale is empty; say which words decide the label" in result.stdout
+    assert result.stdout.rstrip().endswith(f"1 problem(s) found in {tmp_path / 'data'}.")
