@@ -57,6 +57,25 @@ def read_key(split: str | None = None) -> dict[str, KeyEntry]:
         return {e.unit_id: e for e in entries if split is None or e.split == split}
 
 
+def split_unit_ids(split: str) -> list[str]:
+    """The unit ids of one split, from key.csv's unit_id and split columns only: labels, accepted
+    alternatives and rationales are never read (the assessment-mode widget uses this)."""
+    _check_split(split)
+    path = data_file("key.csv")
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle)
+        header = next(rows, [])
+        try:
+            id_column, split_column = header.index("unit_id"), header.index("split")
+        except ValueError:
+            raise ValueError(
+                f"{path} needs the columns unit_id and split (found: {', '.join(header)})."
+            ) from None
+        return [
+            row[id_column] for row in rows if len(row) > split_column and row[split_column] == split
+        ]
+
+
 def load_key(split: str | None = None):
     """The key as a DataFrame (all columns as strings), optionally for one split only."""
     import pandas as pd
