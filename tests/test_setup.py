@@ -31,10 +31,13 @@ def _pyproject_requirements() -> dict[str, str]:
 
 
 def _conda_requirements() -> dict[str, str]:
+    """conda packages plus the pip section (packages conda-forge lacks), readkit itself aside."""
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(e["pip"] for e in env["dependencies"] if isinstance(e, dict))
+    entries = [e for e in env["dependencies"] if isinstance(e, str)] + pip_section
     found = {}
-    for entry in env["dependencies"]:
-        if not isinstance(entry, str) or entry.split(">")[0].split("=")[0] in ("python", "pip"):
+    for entry in entries:
+        if entry == "-e ." or entry.split(">")[0].split("=")[0] in ("python", "pip"):
             continue
         requirement = Requirement(entry.replace(" ", ""))
         found[requirement.name.lower()] = str(requirement.specifier)
@@ -48,7 +51,7 @@ def test_environment_yml_matches_pyproject():
 def test_environment_yml_installs_readkit_itself():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_entries = next(e["pip"] for e in env["dependencies"] if isinstance(e, dict))
-    assert pip_entries == ["-e ."]
+    assert pip_entries[-1] == "-e ."
 
 
 def test_constraints_pin_every_dependency():

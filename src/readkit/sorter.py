@@ -1,0 +1,310 @@
+"""The Sorter: the widget in which a learner labels each unit of the article.
+
+    readkit.Sorter(assignment="01-sort-the-sources")                 # the split that fits `mode`
+    readkit.Sorter((1, 12), assignment="lesson-01", mode="practice")  # paragraphs 1 to 12
+    readkit.Sorter(["p07s2", "p09s1"], assignment="lesson-01")        # these units
+
+The browser part is sorter.js + sorter.css (anywidget, no build step). State lives in synced
+traits: `answers` (unit_id -> label) is written to `answers_path` on every change, from the
+browser or from Python, with readkit.answers. In practice mode a Check compares the answers with
+the practice key *here in Python*; only verdicts go to the browser (and, after two different
+wrong tries on a unit, its accepted labels and rationale). Assessment mode never loads the key.
+"""
+
+import sys
+import warnings
+from pathlib import Path
+
+import anywidget
+import traitlets as t
+
+from readkit import answers as store
+from readkit import key as answer_key
+from readkit.article import read_units
+from readkit.labels import DESCRIPTIONS, LABELS
+
+PRACTICE, ASSESSMENT = answer_key.PRACTICE, answer_key.ASSESSMENT
+MODES = (PRACTICE, ASSESSMENT)
+# A try is one distinct wrong label given to a unit at a Check; after this many the key shows.
+TRIES_BEFORE_REVEAL = 2
+
+_HERE = Path(__file__).parent
+
+
+class SorterWarning(UserWarning):
+    """Something given to the Sorter was ignored (an unknown unit id or label)."""
+
+
+def _warn(message: str) -> None:
+    """Warn at the first frame outside readkit, traitlets and the widget machinery: the line
+    of the notebook that set the value."""
+    internal = ("readkit", "traitlets", "ipywidgets", "anywidget", "comm", "ipykernel")
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in internal:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, SorterWarning, stacklevel=level)
+
+
+def _read_units() -> list[dict]:
+    """The article's units in the shape the front end reads: {"id", "paragraph", "text"}."""
+    return [
+        {"id": u["unit_id"], "paragraph": u["paragraph"], "text": u["text"]} for u in read_units()
+    ]
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def _select(units, mode: str, article: list[dict]) -> list[dict]:
+    """The units to show, in reading order, from the Sorter's `units` argument."""
+    if units is None:
+        wanted = answer_key.split_unit_ids(mode)
+        if not wanted:
+            raise ValueError(
+                f"key.csv has no {mode} units. Pass the units to show (a list of ids or a "
+                "paragraph range such as (1, 12))."
+            )
+        selection = _by_ids(wanted, article)
+    elif isinstance(units, range) or (
+        isinstance(units, tuple) and len(units) == 2 and all(type(n) is int for n in units)
+    ):
+        paragraphs = units if isinstance(units, range) else range(units[0], units[1] + 1)
+        selection = [unit for unit in article if unit["paragraph"] in paragraphs]
+        if not selection:
+            last = max((unit["paragraph"] for unit in article), default=0)
+            raise ValueError(
+                f"No units in paragraphs {_describe_range(paragraphs)}: the article has "
+                f"paragraphs 1 to {last}. Pass (first, last) with numbers in that range."
+            )
+    elif isinstance(units, str):
+        selection = _by_ids([units], article)
+    else:
+        try:
+            wanted = list(units)
+        except TypeError:
+            raise TypeError(
+                "units must be None, a list of unit ids such as ['p07s2', 'p09s1'], or a "
+                f"paragraph range such as (1, 12) or range(1, 13); got {type(units).__name__}."
+            ) from None
+        if not wanted:
+            raise ValueError("units is empty: pass at least one unit id, or None for the split.")
+        selection = _by_ids(wanted, article)
+    return selection
+
+
+def _describe_range(paragraphs: range) -> str:
+    if paragraphs.step == 1 and len(paragraphs):
+        return f"{paragraphs.start} to {paragraphs[-1]}"
+    return str(list(paragraphs))
+
+
+def _by_ids(wanted, article: list[dict]) -> list[dict]:
+    wanted = [str(unit_id) for unit_id in wanted]
+    known = {unit["id"] for unit in article}
+    unknown = [unit_id for unit_id in dict.fromkeys(wanted) if unit_id not in known]
+    if unknown:
+        raise ValueError(
+            f"Unknown unit id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+            "Unit ids look like 'p07s2' (paragraph 7, sentence 2); see data/units.csv or "
+            "readkit.load_units() for the list."
+        )
+    chosen = set(wanted)
+    return [unit for unit in article if unit["id"] in chosen]
+
+
+class Sorter(anywidget.AnyWidget):
+    """Label each unit of the article as sourced, claim, commentary or meta.
+
+    units: None (the practice or assessment split, following `mode`), a list of unit ids, or a
+        paragraph range: range(1, 13) or the inclusive tuple (1, 12).
+    assignment: the assignment's name, written into the answers file.
+    answers_path: where answers are saved (beside the notebook by default).
+    mode: "practice" (a Check button with feedback) or "assessment" (no key, no Check).
+    """
+
+    _esm = _HERE / "sorter.js"
+    _css = _HERE / "sorter.css"
+
+    # What the browser shows: [{"id", "paragraph", "text"}] and [{"name", "description"}].
+    _units = t.List(t.Dict()).tag(sync=True)
+    _labels = t.List(t.Dict()).tag(sync=True)
+    mode = t.Unicode(PRACTICE, read_only=True).tag(sync=True)
+    answers = t.Dict().tag(sync=True)
+    # unit_id -> {"label", "verdict", "tries"} (+ "accepted", "rationale" once revealed).
+    feedback = t.Dict().tag(sync=True)
+    notice = t.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        units=None,
+        *,
+        assignment: str,
+        answers_path: str | Path = "answers.json",
+        mode: str = PRACTICE,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be 'practice' or 'assessment', not {mode!r}.")
+        if not isinstance(assignment, str) or not assignment.strip():
+            raise ValueError("assignment must be the assignment's name, e.g. '01-sort'.")
+        path = Path(answers_path)
+        if not path.parent.is_dir():
+            raise ValueError(
+                f"Cannot save answers to {path}: the folder {path.parent} does not exist."
+            )
+        selection = _select(units, mode, _read_units())
+        ids = [unit["id"] for unit in selection]
+
+        self._ready = False  # no saving while the widget is being set up
+        self._ids = frozenset(ids)
+        self.assignment = assignment
+        self.answers_path = path
+        self._key = {}
+        self._wrong: dict[str, set[str]] = {}
+        if mode == PRACTICE:
+            practice_key = answer_key.read_key(PRACTICE)
+            missing = [unit_id for unit_id in ids if unit_id not in practice_key]
+            if missing:
+                raise ValueError(
+                    "Practice mode checks answers with the practice key, and these units are "
+                    f"not practice units: {', '.join(missing)}. Use mode='assessment' for "
+                    "them, or choose practice units."
+                )
+            self._key = {unit_id: practice_key[unit_id] for unit_id in ids}
+
+        self.set_trait("mode", mode)  # fixed for the widget's life: the key was loaded for it
+        super().__init__(
+            _units=[dict(unit, name=f"Sentence {n}: {_shorten(unit['text'])}")
+                    for n, unit in enumerate(selection, 1)],
+            _labels=[{"name": label, "description": DESCRIPTIONS[label]} for label in LABELS],
+        )
+        self.on_msg(self._on_message)
+        self._restore()
+        self._ready = True
+
+    @property
+    def unit_ids(self) -> list[str]:
+        """The ids of the units shown, in reading order."""
+        return [unit["id"] for unit in self._units]
+
+    # -- answers: validate, save, restore --------------------------------------------------
+
+    @t.validate("answers")
+    def _keep_known(self, proposal):
+        value = proposal["value"]
+        unknown_ids = [unit_id for unit_id in value if unit_id not in self._ids]
+        bad_labels = [f"{unit_id}={label!r}" for unit_id, label in value.items()
+                      if unit_id in self._ids and label not in LABELS]
+        if unknown_ids:
+            _warn(f"Sorter ignored unit ids it does not show: {', '.join(map(str, unknown_ids))}.")
+        if bad_labels:
+            _warn(f"Sorter ignored unknown labels: {', '.join(bad_labels)} (use one of "
+                  f"{', '.join(LABELS)}).")
+        return {unit_id: label for unit_id, label in value.items()
+                if unit_id in self._ids and label in LABELS}
+
+    @t.observe("answers")
+    def _answers_changed(self, change) -> None:
+        if not self._ready:
+            return
+        old, new = change["old"], change["new"]
+        changed = [[unit_id, new.get(unit_id)] for unit_id in (*new, *old)
+                   if old.get(unit_id) != new.get(unit_id)]
+        self._save(list(dict(changed).items()))
+
+    def _others_on_disk(self) -> dict[str, str]:
+        """Answers in the file for units this Sorter does not show (another Sorter may share
+        the file): they are kept on every write."""
+        found = store.read_answers(self.answers_path, self.assignment)
+        if found.status == store.MISSING:
+            return {}
+        if not found.usable:
+            self._set_aside(found)
+            return {}
+        return {unit_id: label for unit_id, label in found.answers.items()
+                if unit_id not in self._ids}
+
+    def _save(self, changes: list) -> None:
+        try:
+            others = self._others_on_disk()
+            store.write_answers(self.answers_path, self.assignment, {**others, **self.answers})
+        except OSError as error:
+            self.notice = (
+                f"Your answers could not be saved to {self.answers_path}: "
+                f"{error.strerror or error}. They are still in this widget: free some space or "
+                "fix the folder's permissions, then change any answer to save them all again."
+            )
+            self.send({"type": "save-failed"})
+            return
+        self.send({"type": "saved", "changes": changes})
+
+    def _restore(self) -> None:
+        found = store.read_answers(self.answers_path, self.assignment)
+        if found.status == store.MISSING:
+            return
+        if not found.usable:
+            self._set_aside(found)
+            store.write_answers(self.answers_path, self.assignment, {})
+            return
+        for problem in found.problems:
+            _warn(f"{self.answers_path.name}: {problem}")
+        self.answers = {unit_id: label for unit_id, label in found.answers.items()
+                        if unit_id in self._ids}
+
+    def _set_aside(self, found: store.AnswersFile) -> None:
+        name = self.answers_path.name
+        if found.status == store.CORRUPT:
+            reason = "is not valid JSON"
+        elif found.status == store.TOO_LARGE:
+            reason = "is far too large to be an answers file"
+        elif found.assignment is not None and found.assignment != self.assignment:
+            reason = f"belongs to assignment {found.assignment!r}, not {self.assignment!r}"
+        else:
+            reason = "is not a readkit answers file"
+        aside = store.move_aside(self.answers_path)
+        self.notice = (
+            f"Your earlier answers file could not be used: {name} {reason}. Nothing was "
+            f"deleted: it is kept as {aside.name} in the same folder, and a fresh {name} was "
+            "started. Ask your instructor if you need the old answers back."
+        )
+
+    # -- practice feedback -------------------------------------------------------------------
+
+    def check(self) -> dict:
+        """Mark each labelled unit right or wrong (practice mode). Returns the feedback."""
+        if self.mode != PRACTICE:
+            raise RuntimeError("Check is for practice mode only: assessment answers are graded "
+                               "by your instructor.")
+        feedback, right = {}, 0
+        for unit_id in self.unit_ids:
+            label = self.answers.get(unit_id)
+            if label is None:
+                continue
+            entry = self._key[unit_id]
+            wrong = self._wrong.setdefault(unit_id, set())
+            if label in entry.accepted:
+                verdict = "right"
+                right += 1
+            else:
+                verdict = "wrong"
+                wrong.add(label)
+            item = {"label": label, "verdict": verdict, "tries": len(wrong)}
+            if len(wrong) >= TRIES_BEFORE_REVEAL:
+                item["accepted"] = list(entry.accepted)
+                item["rationale"] = entry.rationale
+            feedback[unit_id] = item
+        self.feedback = feedback
+        open_units = len(self._ids) - len(feedback)
+        summary = f"Checked {len(feedback)}: {right} right, {len(feedback) - right} wrong."
+        if open_units:
+            summary += f" {open_units} not labelled yet."
+        self.send({"type": "checked", "summary": summary})
+        return feedback
+
+    def _on_message(self, _widget, content, _buffers) -> None:
+        if isinstance(content, dict) and content.get("type") == "check" and self.mode == PRACTICE:
+            self.check()

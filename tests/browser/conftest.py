@@ -1,0 +1,41 @@
+"""Fixtures for the real-browser tests: headless Chromium through Playwright, servers from
+readkit.browser_harness. Without Chromium (or Playwright, or axe-core) these tests skip with a
+message, except under CI (the CI variable set), where they fail: CI must run them."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from readkit.browser_harness import chromium, find_chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI is set: browser tests must run here)", pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module (kept short-lived so no Playwright event loop lingers
+    while other modules run)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        require(False, "Playwright is not installed: pip install -e '.[test]'")
+    require(find_chromium() is not None,
+            "Chromium not found: run `make browser` or set READKIT_CHROMIUM")
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture(scope="session")
+def course_env() -> dict[str, str]:
+    """The servers' kernels read the real course data of this checkout."""
+    require((ROOT / "data" / "units.csv").is_file() and (ROOT / "data" / "key.csv").is_file(),
+            "data/units.csv and data/key.csv are needed for the browser tests")
+    return {"READKIT_COURSE": str(ROOT)}

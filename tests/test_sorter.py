@@ -1,0 +1,392 @@
+"""The Sorter widget without a browser: state as synced traits, the answers file, practice
+feedback, and proof that assessment mode carries no key. Runs on small fixture courses."""
+
+import csv
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from traitlets import TraitError
+
+from readkit import answers as store
+from readkit import key as answer_key
+from readkit.labels import LABELS
+from readkit.sorter import Sorter, SorterWarning
+
+UNITS = [
+    ("p01s1", 1, 'Headline: the "Secret Deal" to Allow <u>Escape</u>'),
+    ("p02s1", 2, "By A. Writer"),
+    ("p03s1", 3, 'The BBC said "ten trucks left the city."'),
+    ("p03s2", 3, "This was, plainly, a scandal that nobody in Washington wants you to notice."),
+    ("p04s1", 4, "Officials confirmed the figure."),
+    ("p04s2", 4, "Nobody asked why."),
+]
+# unit_id, label, accept, split, rationale
+KEY = [
+    ("p01s1", "meta", "commentary", "practice", "RATIONALE-HEADLINE: furniture that frames."),
+    ("p02s1", "meta", "", "practice", "RATIONALE-BYLINE: who wrote it."),
+    ("p03s1", "sourced", "", "practice", "RATIONALE-BBC: the BBC is named."),
+    ("p03s2", "commentary", "", "assessment", "SECRET-RATIONALE-SCANDAL: loaded words."),
+    ("p04s1", "claim", "sourced", "assessment", "SECRET-RATIONALE-OFFICIALS: no name given."),
+    ("p04s2", "commentary", "", "assessment", "SECRET-RATIONALE-NOBODY: rhetorical."),
+]
+PRACTICE_IDS = ["p01s1", "p02s1", "p03s1"]
+ASSESSMENT_IDS = ["p03s2", "p04s1", "p04s2"]
+
+
+def make_course(folder: Path, key=KEY) -> Path:
+    """A course folder: nbgrader_config.py and data/ with units.csv and key.csv."""
+    (folder / "data").mkdir(parents=True)
+    (folder / "nbgrader_config.py").write_text("c = get_config()  # noqa\n", encoding="utf-8")
+    with (folder / "data" / "units.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["unit_id", "paragraph", "text"])
+        writer.writerows(UNITS)
+    with (folder / "data" / "key.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["unit_id", "label", "accept", "source", "split", "rationale"])
+        writer.writerows((uid, label, accept, "", split, why) for uid, label, accept, split, why in key)
+    return folder
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch) -> Path:
+    root = make_course(tmp_path / "course")
+    monkeypatch.setenv("READKIT_COURSE", str(root))
+    return root
+
+
+@pytest.fixture
+def work(tmp_path, course, monkeypatch) -> Path:
+    """The notebook's folder (the working directory) where answers.json goes."""
+    folder = tmp_path / "notebook"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    return folder
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list:
+    """Custom messages the widget sends to the browser."""
+    messages = []
+    monkeypatch.setattr(Sorter, "send", lambda self, content, buffers=None: messages.append(content))
+    return messages
+
+
+def file_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+# -- choosing the units ---------------------------------------------------------------------
+
+def test_default_units_follow_mode(work):
+    assert Sorter(assignment="a").unit_ids == PRACTICE_IDS
+    assert Sorter(assignment="a", mode="assessment").unit_ids == ASSESSMENT_IDS
+
+
+def test_units_by_ids_in_reading_order(work):
+    assert Sorter(["p04s2", "p01s1", "p04s2"], assignment="a", mode="assessment").unit_ids == [
+        "p01s1", "p04s2"]
+    assert Sorter("p02s1", assignment="a").unit_ids == ["p02s1"]
+
+
+def test_units_by_paragraph_range_and_tuple(work):
+    assert Sorter(range(3, 5), assignment="a", mode="assessment").unit_ids == [
+        "p03s1", "p03s2", "p04s1", "p04s2"]
+    assert Sorter((2, 3), assignment="a", mode="assessment").unit_ids == ["p02s1", "p03s1", "p03s2"]
+    assert Sorter((1, 2), assignment="a").unit_ids == ["p01s1", "p02s1"]
+
+
+def test_unknown_ids_raise_a_clear_error(work):
+    with pytest.raises(ValueError, match=r"Unknown unit ids: p99s1, nope\. Unit ids look like"):
+        Sorter(["p01s1", "p99s1", "nope"], assignment="a")
+
+
+@pytest.mark.parametrize("units, message", [
+    ((7, 9), r"No units in paragraphs 7 to 9: the article has paragraphs 1 to 4"),
+    (range(10, 12), r"No units in paragraphs 10 to 11"),
+    ([], r"units is empty"),
+])
+def test_empty_selection_raises(work, units, message):
+    with pytest.raises(ValueError, match=message):
+        Sorter(units, assignment="a", mode="assessment")
+
+
+def test_bad_arguments_raise(work):
+    with pytest.raises(TypeError, match="units must be None, a list of unit ids"):
+        Sorter(12, assignment="a")
+    with pytest.raises(ValueError, match="mode must be 'practice' or 'assessment'"):
+        Sorter(assignment="a", mode="exam")
+    with pytest.raises(ValueError, match="assignment must be"):
+        Sorter(assignment="")
+    with pytest.raises(ValueError, match="the folder .*missing does not exist"):
+        Sorter(assignment="a", answers_path=work / "missing" / "answers.json")
+
+
+def test_practice_mode_refuses_assessment_units(work):
+    with pytest.raises(ValueError, match=r"not practice units: p03s2, p04s1, p04s2\. Use mode="):
+        Sorter((3, 4), assignment="a", mode="practice")
+
+
+def test_units_carry_an_accessible_name(work):
+    sorter = Sorter((3, 3), assignment="a", mode="assessment")
+    assert sorter.get_state()["_units"] == [
+        {"id": "p03s1", "paragraph": 3, "text": UNITS[2][2],
+         "name": 'Sentence 1: The BBC said "ten trucks left the city."'},
+        {"id": "p03s2", "paragraph": 3, "text": UNITS[3][2],
+         "name": "Sentence 2: This was, plainly, a scandal that nobody in Washington…"},
+    ]
+    assert [label["name"] for label in sorter.get_state()["_labels"]] == list(LABELS)
+
+
+# -- the answers file ---------------------------------------------------------------------
+
+def test_setting_answers_writes_the_file(work, sent):
+    sorter = Sorter(assignment="01-sort")
+    assert not (work / "answers.json").exists()  # nothing is written by showing the widget
+    sorter.answers = {"p01s1": "meta", "p03s1": "sourced"}
+    assert (work / "answers.json").read_text(encoding="utf-8") == (
+        '{\n "answers": {\n  "p01s1": "meta",\n  "p03s1": "sourced"\n },\n'
+        ' "assignment": "01-sort",\n "version": 1\n}\n'
+    )
+    sorter.answers = {"p01s1": "meta", "p03s1": "claim"}
+    assert file_json(work / "answers.json") == {
+        "version": 1, "assignment": "01-sort", "answers": {"p01s1": "meta", "p03s1": "claim"}}
+    assert sent == [
+        {"type": "saved", "changes": [("p01s1", "meta"), ("p03s1", "sourced")]},
+        {"type": "saved", "changes": [("p03s1", "claim")]},
+    ]
+    assert os.listdir(work) == ["answers.json"]
+
+
+def test_change_from_the_browser_is_saved(work, sent):
+    sorter = Sorter(assignment="01-sort", answers_path="lesson.json")
+    sorter.set_state({"answers": {"p02s1": "meta"}})  # what a click in the browser does
+    assert file_json(work / "lesson.json")["answers"] == {"p02s1": "meta"}
+    assert sent == [{"type": "saved", "changes": [("p02s1", "meta")]}]
+
+
+def test_new_sorter_restores_saved_answers(work):
+    Sorter(assignment="01-sort").answers = {"p01s1": "meta", "p02s1": "claim"}
+    again = Sorter(assignment="01-sort")
+    assert again.answers == {"p01s1": "meta", "p02s1": "claim"}
+    assert again.notice == ""
+    assert again.get_state()["answers"] == {"p01s1": "meta", "p02s1": "claim"}
+
+
+def test_sorters_sharing_a_file_keep_each_others_answers(work):
+    first = Sorter((1, 2), assignment="01-sort", mode="assessment")
+    second = Sorter((3, 4), assignment="01-sort", mode="assessment")
+    first.answers = {"p01s1": "meta"}
+    second.answers = {"p04s2": "commentary"}
+    first.answers = {"p01s1": "meta", "p02s1": "meta"}
+    assert file_json(work / "answers.json")["answers"] == {
+        "p01s1": "meta", "p02s1": "meta", "p04s2": "commentary"}
+    assert Sorter((3, 4), assignment="01-sort", mode="assessment").answers == {
+        "p04s2": "commentary"}
+
+
+def test_clearing_an_answer_from_python(work, sent):
+    sorter = Sorter(assignment="a")
+    sorter.answers = {"p01s1": "meta", "p02s1": "meta"}
+    sorter.answers = {"p02s1": "meta"}
+    assert file_json(work / "answers.json")["answers"] == {"p02s1": "meta"}
+    assert sent[-1] == {"type": "saved", "changes": [("p01s1", None)]}
+
+
+def test_corrupt_file_is_moved_aside(work):
+    original = b'{"version": 1, "answers": {"p01s1": "me'
+    (work / "answers.json").write_bytes(original)
+    sorter = Sorter(assignment="01-sort")
+    aside = [path for path in work.iterdir() if path.name != "answers.json"]
+    assert len(aside) == 1
+    assert aside[0].name.startswith("answers.unreadable-") and aside[0].suffix == ".json"
+    assert aside[0].read_bytes() == original
+    assert sorter.notice == (
+        f"Your earlier answers file could not be used: answers.json is not valid JSON. Nothing "
+        f"was deleted: it is kept as {aside[0].name} in the same folder, and a fresh "
+        "answers.json was started. Ask your instructor if you need the old answers back."
+    )
+    assert sorter.get_state()["notice"] == sorter.notice
+    assert sorter.answers == {}
+    assert file_json(work / "answers.json") == {
+        "version": 1, "assignment": "01-sort", "answers": {}}
+    sorter.answers = {"p02s1": "meta"}
+    assert file_json(work / "answers.json")["answers"] == {"p02s1": "meta"}
+
+
+@pytest.mark.parametrize("payload, reason", [
+    ({"version": 1, "assignment": "02-trace", "answers": {"p01s1": "meta"}},
+     "answers.json belongs to assignment '02-trace', not '01-sort'"),
+    ({"version": 2, "assignment": "01-sort", "answers": {"p01s1": "meta"}},
+     "answers.json is not a readkit answers file"),
+    ({"p01s1": "meta"}, "answers.json is not a readkit answers file"),
+])
+def test_foreign_file_is_moved_aside(work, payload, reason):
+    original = json.dumps(payload).encode()
+    (work / "answers.json").write_bytes(original)
+    sorter = Sorter(assignment="01-sort")
+    (aside,) = work.glob("answers.unreadable-*.json")
+    assert aside.read_bytes() == original
+    assert sorter.notice.startswith(f"Your earlier answers file could not be used: {reason}. ")
+    assert f"it is kept as {aside.name}" in sorter.notice
+    assert sorter.answers == {}
+    assert file_json(work / "answers.json") == {
+        "version": 1, "assignment": "01-sort", "answers": {}}
+
+
+def test_restored_file_with_unknown_label_warns(work):
+    (work / "answers.json").write_text(json.dumps({
+        "version": 1, "assignment": "a", "answers": {"p01s1": "meta", "p02s1": "opinion"}}))
+    with pytest.warns(SorterWarning, match=r"p02s1: unknown label 'opinion' ignored"):
+        sorter = Sorter(assignment="a")
+    assert sorter.answers == {"p01s1": "meta"}
+
+
+def test_unknown_ids_and_labels_are_dropped_with_a_warning(work):
+    sorter = Sorter(assignment="a")
+    with pytest.warns(SorterWarning) as caught:
+        sorter.answers = {"p01s1": "meta", "p99s1": "claim", "p04s1": "claim",
+                          "p02s1": "opinion", "p03s1": 3}
+    assert [str(w.message) for w in caught] == [
+        "Sorter ignored unit ids it does not show: p99s1, p04s1.",
+        "Sorter ignored unknown labels: p02s1='opinion', p03s1=3 (use one of sourced, claim, "
+        "commentary, meta).",
+    ]
+    assert {Path(w.filename).name for w in caught} == {"test_sorter.py"}  # points at the caller
+    assert sorter.answers == {"p01s1": "meta"}
+    assert file_json(work / "answers.json")["answers"] == {"p01s1": "meta"}
+
+
+def test_a_failed_save_shows_a_notice(work, sent, monkeypatch):
+    sorter = Sorter(assignment="a")
+
+    def disk_full(*_args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "write_answers", disk_full)
+    sorter.answers = {"p01s1": "meta"}
+    assert sorter.notice.startswith("Your answers could not be saved to answers.json: No space "
+                                    "left on device. They are still in this widget")
+    assert sent == [{"type": "save-failed"}]
+    assert sorter.answers == {"p01s1": "meta"}
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.dictionaries(st.sampled_from(PRACTICE_IDS), st.sampled_from(LABELS)),
+                min_size=1, max_size=25))
+def test_any_sequence_of_changes_leaves_the_last_state_on_disk(course, states):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "answers.json"
+        sorter = Sorter(assignment="a", answers_path=path)
+        for state in states:
+            sorter.answers = state
+            found = store.read_answers(path, "a")  # valid JSON after every change
+            assert found.status in (store.OK, store.MISSING)
+            if found.status == store.OK:
+                assert found.answers == state
+        final = states[-1]
+        if path.exists():
+            assert file_json(path) == {"version": 1, "assignment": "a", "answers": final}
+        else:
+            assert all(state == {} for state in states)  # no change ever happened
+        assert sorted(os.listdir(folder)) == (["answers.json"] if path.exists() else [])
+        assert Sorter(assignment="a", answers_path=path).answers == final
+
+
+# -- practice feedback ------------------------------------------------------------------------
+
+def test_practice_check_right_wrong_and_reveal_after_two_tries(work, sent):
+    sorter = Sorter(assignment="lesson")
+    sorter.answers = {"p01s1": "commentary", "p02s1": "claim"}
+    assert sorter.check() == {
+        "p01s1": {"label": "commentary", "verdict": "right", "tries": 0},  # accepted alternative
+        "p02s1": {"label": "claim", "verdict": "wrong", "tries": 1},
+    }
+    assert sent[-1] == {"type": "checked", "summary": "Checked 2: 1 right, 1 wrong. 1 not labelled yet."}
+
+    sorter.check()  # the same wrong label again is not a new try
+    assert sorter.feedback["p02s1"] == {"label": "claim", "verdict": "wrong", "tries": 1}
+
+    sorter.answers = {"p01s1": "commentary", "p02s1": "sourced", "p03s1": "sourced"}
+    sorter.check()
+    assert sorter.feedback == {
+        "p01s1": {"label": "commentary", "verdict": "right", "tries": 0},
+        "p02s1": {"label": "sourced", "verdict": "wrong", "tries": 2, "accepted": ["meta"],
+                  "rationale": "RATIONALE-BYLINE: who wrote it."},
+        "p03s1": {"label": "sourced", "verdict": "right", "tries": 0},
+    }
+    assert sent[-1] == {"type": "checked", "summary": "Checked 3: 2 right, 1 wrong."}
+
+    sorter.answers = {**sorter.answers, "p02s1": "meta"}
+    sorter.check()  # once revealed, it stays revealed
+    assert sorter.feedback["p02s1"] == {
+        "label": "meta", "verdict": "right", "tries": 2, "accepted": ["meta"],
+        "rationale": "RATIONALE-BYLINE: who wrote it."}
+    assert sorter.get_state()["feedback"] == sorter.feedback
+
+
+def test_check_message_from_the_browser(work, sent):
+    sorter = Sorter(assignment="lesson")
+    sorter.set_state({"answers": {"p03s1": "claim"}})
+    sorter._handle_custom_msg({"type": "check"}, [])
+    assert sorter.feedback == {"p03s1": {"label": "claim", "verdict": "wrong", "tries": 1}}
+    assert sent[-1]["type"] == "checked"
+
+
+def test_practice_feedback_never_carries_the_whole_key(work):
+    sorter = Sorter(assignment="lesson")
+    sorter.answers = {"p01s1": "meta"}
+    sorter.check()
+    state = json.dumps(sorter.get_state())
+    for _uid, _label, _accept, _split, rationale in KEY:
+        assert rationale not in state
+
+
+# -- assessment mode carries no key -----------------------------------------------------------
+
+def forbid_key(monkeypatch):
+    def spy(*_args, **_kwargs):
+        raise AssertionError("assessment mode must not read the key")
+
+    monkeypatch.setattr(answer_key, "read_key", spy)
+    monkeypatch.setattr(answer_key, "load_key", spy)
+
+
+def test_assessment_mode_reads_no_key_and_shows_none(work, monkeypatch, sent):
+    forbid_key(monkeypatch)
+    sorter = Sorter(assignment="01-sort", mode="assessment")
+    sorter.answers = {"p03s2": "claim", "p04s1": "claim"}
+    sorter._handle_custom_msg({"type": "check"}, [])  # ignored: no Check in assessment mode
+    with pytest.raises(RuntimeError, match="practice mode only"):
+        sorter.check()
+    with pytest.raises(TraitError, match="read-only"):
+        sorter.mode = "practice"
+    state = sorter.get_state()
+    assert state["mode"] == "assessment" and state["feedback"] == {}
+    dumped = json.dumps(state)
+    for _uid, _label, _accept, _split, rationale in KEY:
+        assert rationale not in dumped
+    assert not any(isinstance(m, dict) and m.get("type") == "checked" for m in sent)
+
+
+def test_assessment_state_does_not_depend_on_the_key(tmp_path, monkeypatch):
+    """The same units with a different key (labels, alternatives, rationales) give the very
+    same widget state: nothing in it is derived from the key beyond the split."""
+    other_key = [(uid, "meta", "claim|sourced", split, f"OTHER {why}")
+                 for uid, _label, _accept, split, why in KEY]
+    states = []
+    for name, key in (("one", KEY), ("two", other_key)):
+        root = make_course(tmp_path / name, key)
+        monkeypatch.setenv("READKIT_COURSE", str(root))
+        sorter = Sorter(assignment="01-sort", mode="assessment",
+                        answers_path=tmp_path / f"{name}.json")
+        state = sorter.get_state()
+        state.pop("layout")  # the id of another widget
+        states.append(json.dumps(state, sort_keys=True))
+    assert states[0] == states[1]
