@@ -8,6 +8,8 @@ import os
 
 COURSE_ROOT = os.path.dirname(os.path.abspath(__file__))
 GRADING = os.path.join(COURSE_ROOT, "grading")
+# On a fresh checkout grading/ does not exist yet and SQLite cannot create the gradebook in it.
+os.makedirs(GRADING, exist_ok=True)
 
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
 
