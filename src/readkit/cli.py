@@ -19,6 +19,19 @@ def _validate(args: argparse.Namespace) -> int:
     return validate_main(args.data or data_dir())
 
 
+def _release(args: argparse.Namespace) -> int:
+    from readkit.course import find_course_root
+    from readkit.release import release
+
+    result = release(find_course_root(), args.assignments or None)
+    if result.error:
+        print(result.error, file=sys.stderr)
+        return 1
+    print(f"Released {', '.join(result.released)} into exercises/. Commit exercises/ with "
+          "solutions/: CI regenerates it and fails on any difference.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from readkit import __version__
 
@@ -36,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check data/ against the data contract")
     validate.add_argument("--data", type=Path, help="data folder (default: the course's data/)")
     validate.set_defaults(run=_validate)
+
+    release = commands.add_parser(
+        "release", help="regenerate exercises/ from solutions/ (nbgrader generate_assignment)")
+    release.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
+                         help="assignment folder names in solutions/ (default: all)")
+    release.set_defaults(run=_release)
     return parser
 
 
