@@ -28,7 +28,7 @@ from typing import Any
 
 from readkit import scoring
 from readkit.answers import MISSING, AnswersFile, read_answers
-from readkit.article import data_file
+from readkit.article import data_file, read_units
 from readkit.course import CourseNotFound, find_course_root
 from readkit.scoring import Section
 
@@ -91,7 +91,7 @@ def read_sections(assignment: str | None = None) -> list[Section]:
 
 def read_unit_paragraphs() -> dict[str, int]:
     """unit_id -> paragraph, in reading order, from data/units.csv."""
-    return {row["unit_id"]: int(row["paragraph"]) for row in _csv_rows("units.csv")}
+    return {unit["unit_id"]: unit["paragraph"] for unit in read_units()}
 
 
 def find_section(assignment: str, section: str) -> Section:
