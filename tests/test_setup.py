@@ -140,9 +140,12 @@ def lab_server(tmp_path_factory):
 
 
 def test_lab_server_answers_with_token(lab_server):
-    base, token, _ = lab_server
+    base, token, command = lab_server
     assert _get(f"{base}/api/status?token={token}") == 200
     assert _get(f"{base}/lab?token={token}") == 200
+    # make lab opens on the lessons folder
+    assert "--LabApp.default_url=/lab/tree/lessons" in command
+    assert _get(f"{base}/lab/tree/lessons?token={token}") == 200
     with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5) as response:
         assert "started" in json.loads(response.read())
 
