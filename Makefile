@@ -37,7 +37,7 @@ browser:
 	@$(PYTHON) tools/ensure_chromium.py
 
 test: $(VENV)/.installed-test browser
-	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff check src tests tools lessons
 	$(BIN)/pytest
 
 release: $(VENV)/.installed-lab

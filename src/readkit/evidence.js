@@ -1,0 +1,102 @@
+let count = 0;
+
+function render({ model, el }) {
+  const prefix = `rk-ev-${++count}-${Math.random().toString(36).slice(2, 7)}`;
+  const rows = model.get("rows");
+  const options = model.get("options");
+  const root = document.createElement("div");
+  root.className = "rk-evidence";
+  keepKeys(root);
+  const table = document.createElement("table");
+  const caption = document.createElement("caption");
+  caption.textContent = model.get("question");
+  table.appendChild(caption);
+  const head = table.createTHead().insertRow();
+  for (const name of ["Unit", "Text (verbatim)", "It rests on", "Model answer"]) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = name;
+    head.appendChild(th);
+  }
+  const modelHead = head.lastChild;
+  const body = table.createTBody();
+  const selects = [];
+  const modelCells = [];
+  rows.forEach((row) => {
+    const tr = body.insertRow();
+    tr.dataset.unit = row.id;
+    const id = tr.insertCell();
+    id.className = "rk-ev-id";
+    id.textContent = row.id;
+    tr.insertCell().textContent = row.text;
+    const select = document.createElement("select");
+    select.setAttribute("aria-label", `${row.id}: it rests on`);
+    for (const text of ["(choose)", ...options]) {
+      const option = document.createElement("option");
+      option.value = text === "(choose)" ? "" : text;
+      option.textContent = text;
+      select.appendChild(option);
+    }
+    select.addEventListener("change", () => {
+      const choices = { ...model.get("choices") };
+      if (select.value) choices[row.id] = select.value;
+      else delete choices[row.id];
+      model.set("choices", choices);
+      model.save_changes();
+    });
+    tr.insertCell().appendChild(select);
+    const cell = tr.insertCell();
+    cell.className = "rk-ev-model";
+    selects.push(select);
+    modelCells.push(cell);
+  });
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "rk-sc-button";
+  button.setAttribute("aria-controls", prefix);
+  table.id = prefix;
+  button.addEventListener("click", () => {
+    model.send({ type: model.get("revealed") ? "hide" : "reveal" });
+  });
+  const status = document.createElement("p");
+  status.className = "rk-sc-feedback";
+  status.setAttribute("role", "status");
+  root.append(table, button, status);
+  el.appendChild(root);
+
+  const paintChoices = () => {
+    const choices = model.get("choices");
+    rows.forEach((row, i) => { selects[i].value = choices[row.id] || ""; });
+  };
+  const verdictOf = (c) => {
+    if (c.same) return "(\u2714 same as yours)";
+    return c.yours ? "(\u2260 yours differs)" : "(no answer yet)";
+  };
+  const paintModel = () => {
+    const revealed = model.get("revealed");
+    const comparison = new Map(model.get("comparison").map((c) => [c.id, c]));
+    modelHead.hidden = !revealed;
+    rows.forEach((row, i) => {
+      const cell = modelCells[i];
+      cell.hidden = !revealed;
+      const c = comparison.get(row.id);
+      cell.textContent = revealed && c ? `${c.model} ${verdictOf(c)}` : "";
+    });
+    button.textContent = revealed ? "Hide the model answer" : "Show the model answer";
+    button.setAttribute("aria-expanded", revealed ? "true" : "false");
+    status.textContent = model.get("summary");
+  };
+  model.on("change:choices", paintChoices);
+  model.on("change:comparison", paintModel);
+  model.on("change:revealed", paintModel);
+  model.on("change:summary", paintModel);
+  paintChoices();
+  paintModel();
+  return () => {
+    model.off("change:choices", paintChoices);
+    model.off("change:comparison", paintModel);
+    model.off("change:revealed", paintModel);
+    model.off("change:summary", paintModel);
+  };
+}
+export default { render };

@@ -1,0 +1,215 @@
+"""The lesson notebooks: their shape (objectives, standards, time, self-check, summary, short
+cells, article text never retyped), and a headless run of each from a clean kernel in a temporary
+copy of lessons/, with no errors and no assessment key in any output.
+
+Each lesson's run time is printed and recorded (junit property `seconds`); speed limits belong
+in the benchmark, not here.
+"""
+
+import csv
+import json
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from readkit.key import ASSESSMENT, read_key
+from readkit.show import all_units
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = ROOT / "lessons"
+EXPECTED = [
+    "01-first-look", "02-anatomy", "03-attribution", "04-fact-claim-commentary",
+    "05-quote-integrity", "06-numbers", "07-analogy", "08-trace-to-source",
+]
+PATHS = [LESSONS / f"{name}.ipynb" for name in EXPECTED]
+# Lessons where the pandas code is the lesson itself may have longer code cells.
+PANDAS_LESSONS = {"02-anatomy", "06-numbers"}
+MAX_CODE_LINES = 6
+# A unit this long, found in a markdown cell, means article text was retyped, not loaded.
+RETYPED_MIN_CHARS = 40
+CCSS = re.compile(r"\b(CCRA\.R\.\d|RH\.\d+-\d+\.\d+)\b")
+
+
+def read(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def heading(cell) -> str:
+    return cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
+
+
+@pytest.fixture(autouse=True)
+def course(monkeypatch):
+    monkeypatch.setenv("READKIT_COURSE", str(ROOT))
+
+
+def test_the_eight_lessons_are_there():
+    found = sorted(path.stem for path in LESSONS.glob("*.ipynb"))
+    assert found == EXPECTED
+
+
+# -- shape -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
+def test_opens_with_objectives_standards_and_time(path):
+    first = read(path).cells[0]
+    assert first.cell_type == "markdown"
+    assert first.source.startswith("# Lesson ")
+    assert "**Learning objectives.**" in first.source
+    standards = next(line for line in first.source.splitlines() if "**Standards.**" in line)
+    assert len(CCSS.findall(standards)) >= 2, standards
+    assert re.search(r"\*\*Estimated time\.\*\* \d+ minutes\.", first.source)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
+def test_ends_with_a_self_check_then_a_summary(path):
+    cells = read(path).cells
+    headings = [heading(cell) for cell in cells]
+    start = headings.index("## Self-check")
+    assert cells[-1].cell_type == "markdown" and headings[-1] == "## Summary"
+    questions = [cell for cell in cells[start + 1:-1] if cell.cell_type == "code"]
+    assert 2 <= len(questions) <= 3
+    assert all(cell.source.startswith(("SelfCheck(", "quiz(")) for cell in questions)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
+def test_committed_without_outputs(path):
+    notebook = read(path)
+    nbformat.validate(notebook)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    assert "widgets" not in notebook.metadata
+
+
+SHORT_CELL_LESSONS = [path for path in PATHS if path.stem not in PANDAS_LESSONS]
+
+
+# Lessons 02 and 06 are exempt: there the pandas work is the lesson.
+@pytest.mark.parametrize("path", SHORT_CELL_LESSONS, ids=[p.stem for p in SHORT_CELL_LESSONS])
+def test_code_cells_are_short(path):
+    for cell in read(path).cells:
+        if cell.cell_type == "code":
+            code = [line for line in cell.source.splitlines()
+                    if line.strip() and not line.lstrip().startswith("#")]
+            assert len(code) <= MAX_CODE_LINES, cell.source
+
+
+@pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
+def test_article_text_is_loaded_never_retyped(path):
+    markdown = " ".join(" ".join(cell.source.split()) for cell in read(path).cells
+                        if cell.cell_type == "markdown")
+    retyped = [unit["id"] for unit in all_units()
+               if len(unit["text"]) >= RETYPED_MIN_CHARS and " ".join(unit["text"].split()) in markdown]
+    assert retyped == [], f"show these with show_units instead of typing them: {retyped}"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
+def test_question_cells_are_folded(path):
+    """The code of question and answer cells holds the answer: it starts folded."""
+    for cell in read(path).cells:
+        if cell.cell_type == "code" and re.match(r"(# The (answer|table)|SelfCheck|quiz)",
+                                                 cell.source):
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, cell.source
+
+
+def test_readme_lists_every_lesson():
+    readme = (LESSONS / "README.md").read_text(encoding="utf-8")
+    for name in EXPECTED:
+        assert f"({name}.ipynb)" in readme, name
+
+
+def test_teacher_guide_covers_every_lesson_and_links_grading():
+    guide = (ROOT / "docs" / "teacher-guide.md").read_text(encoding="utf-8")
+    sections = re.split(r"\n## ", guide)
+    for number, name in enumerate(EXPECTED, 1):
+        section = next((s for s in sections if s.startswith(f"Lesson {number}")), None)
+        assert section is not None, name
+        for part in ("Objectives", "Timing", "Discussion prompts", "Common misconceptions",
+                     "In class", "Self-study"):
+            assert f"**{part}" in section, (name, part)
+    assert "(grading.md)" in guide
+
+
+# -- headless run ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def lesson_copy(tmp_path_factory) -> Path:
+    """A copy of lessons/: running a lesson must not write into the repo (answers.json)."""
+    copy = tmp_path_factory.mktemp("lessons") / "lessons"
+    shutil.copytree(LESSONS, copy, ignore=shutil.ignore_patterns("answers.json", ".ipynb_*"))
+    return copy
+
+
+def assessment_rationales() -> list[str]:
+    return [entry.rationale for entry in read_key(ASSESSMENT).values()]
+
+
+def output_texts(notebook) -> str:
+    parts = [json.dumps(notebook.metadata.get("widgets", {}))]
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            parts += [str(value) for value in output.get("data", {}).values()]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_lesson_runs_headless_without_errors(name, lesson_copy, record_property, capsys):
+    before = sorted(LESSONS.iterdir())
+    notebook = read(lesson_copy / f"{name}.ipynb")
+    client = NotebookClient(notebook, timeout=60, kernel_name="python3",
+                            resources={"metadata": {"path": str(lesson_copy)}})
+    started = time.monotonic()
+    client.execute()
+    seconds = time.monotonic() - started
+    record_property("seconds", round(seconds, 2))
+    with capsys.disabled():
+        print(f"\n  {name}: ran in {seconds:.1f} s", end="")
+
+    problems = [
+        (index, output.get("ename") or output.get("text", "")[:300])
+        for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "error" or (output.output_type == "stream"
+                                             and output.name == "stderr")
+    ]
+    assert problems == []
+    shown = output_texts(notebook)
+    leaked = [text[:60] for text in assessment_rationales() if text in shown]
+    assert leaked == [], "a lesson showed assessment rationales"
+    assert sorted(LESSONS.iterdir()) == before, "running a lesson wrote into lessons/"
+
+
+def test_practice_lesson_needs_only_the_practice_key(lesson_copy, tmp_path, monkeypatch):
+    """Lesson 4 (the Sorter and the key reveals) runs on a course whose key.csv has practice
+    rows only, as in the package learners install."""
+    course = tmp_path / "course"
+    shutil.copytree(ROOT / "data", course / "data")
+    shutil.copy2(ROOT / "nbgrader_config.py", course)
+    with (ROOT / "data" / "key.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields, rows = reader.fieldnames, [row for row in reader if row["split"] == "practice"]
+    with (course / "data" / "key.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    assert 0 < len(rows) < len(all_units())
+    monkeypatch.setenv("READKIT_COURSE", str(course))
+    notebook = read(lesson_copy / "04-fact-claim-commentary.ipynb")
+    NotebookClient(notebook, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(lesson_copy)}}).execute()
+
+
+def test_lessons_run_on_the_venvs_python(lesson_copy):
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("import sys; print(sys.executable)")])
+    NotebookClient(notebook, timeout=60, kernel_name="python3").execute()
+    assert notebook.cells[0].outputs[0]["text"].strip() == sys.executable
