@@ -26,9 +26,9 @@ NOTEBOOK = "app => app.shell.currentWidget.content"
 
 def _paragraph_range() -> tuple[int, int, int]:
     """(first paragraph, last paragraph, number of units) of the whole article."""
-    from readkit.sorter import _read_units
+    from readkit.article import read_units
 
-    units = _read_units()
+    units = read_units()
     paragraphs = [unit["paragraph"] for unit in units]
     return min(paragraphs), max(paragraphs), len(units)
 

@@ -20,7 +20,7 @@ import traitlets as t
 
 from readkit import answers as store
 from readkit import key as answer_key
-from readkit.article import read_units
+from readkit.article import select_units
 from readkit.labels import DESCRIPTIONS, LABELS
 
 PRACTICE, ASSESSMENT = answer_key.PRACTICE, answer_key.ASSESSMENT
@@ -45,13 +45,6 @@ def _warn(message: str) -> None:
     warnings.warn(message, SorterWarning, stacklevel=level)
 
 
-def _read_units() -> list[dict]:
-    """The article's units in the shape the front end reads: {"id", "paragraph", "text"}."""
-    return [
-        {"id": u["unit_id"], "paragraph": u["paragraph"], "text": u["text"]} for u in read_units()
-    ]
-
-
 def _shorten(text: str, limit: int = 60) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -60,61 +53,20 @@ def _shorten(text: str, limit: int = 60) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def _select(units, mode: str, article: list[dict]) -> list[dict]:
-    """The units to show, in reading order, from the Sorter's `units` argument."""
+def _select(units, mode: str) -> list[dict]:
+    """The units to show, in reading order, in the shape the front end reads:
+    {"id", "paragraph", "text"}. None means the split that fits the mode."""
     if units is None:
-        wanted = answer_key.split_unit_ids(mode)
-        if not wanted:
+        units = answer_key.split_unit_ids(mode)
+        if not units:
             raise ValueError(
                 f"key.csv has no {mode} units. Pass the units to show (a list of ids or a "
                 "paragraph range such as (1, 12))."
             )
-        selection = _by_ids(wanted, article)
-    elif isinstance(units, range) or (
-        isinstance(units, tuple) and len(units) == 2 and all(type(n) is int for n in units)
-    ):
-        paragraphs = units if isinstance(units, range) else range(units[0], units[1] + 1)
-        selection = [unit for unit in article if unit["paragraph"] in paragraphs]
-        if not selection:
-            last = max((unit["paragraph"] for unit in article), default=0)
-            raise ValueError(
-                f"No units in paragraphs {_describe_range(paragraphs)}: the article has "
-                f"paragraphs 1 to {last}. Pass (first, last) with numbers in that range."
-            )
-    elif isinstance(units, str):
-        selection = _by_ids([units], article)
-    else:
-        try:
-            wanted = list(units)
-        except TypeError:
-            raise TypeError(
-                "units must be None, a list of unit ids such as ['p07s2', 'p09s1'], or a "
-                f"paragraph range such as (1, 12) or range(1, 13); got {type(units).__name__}."
-            ) from None
-        if not wanted:
-            raise ValueError("units is empty: pass at least one unit id, or None for the split.")
-        selection = _by_ids(wanted, article)
-    return selection
-
-
-def _describe_range(paragraphs: range) -> str:
-    if paragraphs.step == 1 and len(paragraphs):
-        return f"{paragraphs.start} to {paragraphs[-1]}"
-    return str(list(paragraphs))
-
-
-def _by_ids(wanted, article: list[dict]) -> list[dict]:
-    wanted = [str(unit_id) for unit_id in wanted]
-    known = {unit["id"] for unit in article}
-    unknown = [unit_id for unit_id in dict.fromkeys(wanted) if unit_id not in known]
-    if unknown:
-        raise ValueError(
-            f"Unknown unit id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-            "Unit ids look like 'p07s2' (paragraph 7, sentence 2); see data/units.csv or "
-            "readkit.load_units() for the list."
-        )
-    chosen = set(wanted)
-    return [unit for unit in article if unit["id"] in chosen]
+    return [
+        {"id": u["unit_id"], "paragraph": u["paragraph"], "text": u["text"]}
+        for u in select_units(units)
+    ]
 
 
 class Sorter(anywidget.AnyWidget):
@@ -156,7 +108,7 @@ class Sorter(anywidget.AnyWidget):
             raise ValueError(
                 f"Cannot save answers to {path}: the folder {path.parent} does not exist."
             )
-        selection = _select(units, mode, _read_units())
+        selection = _select(units, mode)
         ids = [unit["id"] for unit in selection]
 
         self._ready = False  # no saving while the widget is being set up
