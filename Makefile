@@ -33,8 +33,8 @@ $(VENV)/.installed-test: $(DEPS) | $(BIN)/python
 lab: $(VENV)/.installed-lab
 	$(BIN)/readkit lab $(if $(PORT),--port $(PORT)) $(if $(NO_BROWSER),--no-browser)
 
-browser:
-	@$(PYTHON) tools/ensure_chromium.py
+browser: $(VENV)/.installed-test
+	@$(BIN)/python tools/ensure_chromium.py
 
 test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check src tests tools lessons

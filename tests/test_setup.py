@@ -4,7 +4,6 @@ answers and stays closed without its token, and a second `make test` installs no
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import yaml
 from packaging.requirements import Requirement
 
 import readkit
+from readkit.browser_harness import free_port
 from readkit.lab import lab_command
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,12 +92,6 @@ def test_second_setup_installs_nothing():
     assert result.returncode == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -111,7 +105,7 @@ def _get(url: str) -> int:
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory):
     """The exact server command `make lab` runs, on a free port, no browser, known token."""
-    port, token = _free_port(), "readkit-test-token"
+    port, token = free_port(), "readkit-test-token"
     tmp_path = tmp_path_factory.mktemp("lab")
     env = dict(
         os.environ,

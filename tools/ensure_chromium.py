@@ -1,6 +1,6 @@
 """Make sure a Chromium for the browser tests is installed (used by `make test` and `make bench`).
 
-Stdlib only: it runs with the system Python before the virtual environment matters.
+Runs with the venv's Python, after the install: it looks for Chromium exactly as the tests do.
 """
 
 import os
@@ -8,14 +8,7 @@ import shutil
 import subprocess
 import sys
 
-CANDIDATES = ("chromium", "chromium-browser")
-
-
-def find_chromium() -> str | None:
-    configured = os.environ.get("READKIT_CHROMIUM")
-    if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    return next((path for name in CANDIDATES if (path := shutil.which(name))), None)
+from readkit.browser_harness import find_chromium
 
 
 def main() -> int:
