@@ -1,0 +1,348 @@
+"""A simulated class, end to end through the real instructor tools (`readkit demo`).
+
+The synthetic submissions are also what the benchmark (`readkit bench grading`) and the tests use:
+
+- each learner has an ability, each unit a difficulty (by its key label: meta is easy, claim and
+  commentary are hard), and P(right) = logistic(ability - difficulty);
+- a wrong answer follows a confusion pattern: claim and commentary are mistaken for each other far
+  more often than anything is mistaken for meta; where the key accepts an alternative label,
+  learners often pick it (full credit);
+- a few learners hand in no answers.json or an empty one, one a corrupt file, and one tries to
+  cheat: an extra cell in the notebook replaces `readkit.scoring.section_points` so that nbgrader
+  records full marks (the out-of-kernel grade is not fooled, and the student is flagged).
+
+Everything is seeded: the same seed gives the same class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from readkit.answers import write_answers
+from readkit.gradebook import (
+    ANSWERS_FILE,
+    SUBMITTED,
+    CourseData,
+    GradingError,
+    load_course_data,
+    resolve_course,
+    using_course,
+)
+
+ASSIGNMENT = "01-sort-the-sources"
+
+FIRST_NAMES = (
+    "Ada", "Bruno", "Chiara", "Dmitri", "Esi", "Farid", "Greta", "Hiro", "Ines", "Jonas",
+    "Kemi", "Luca", "Mira", "Nikhil", "Olga", "Pablo", "Qiu", "Rosa", "Samir", "Tove",
+    "Umar", "Vera", "Wen", "Ximena", "Yusuf", "Zoe", "Amara", "Bela", "Cyril", "Dalia",
+    "Emeka", "Freya", "Goran", "Hana", "Ivo", "Jana", "Kofi", "Lena", "Mateo", "Nadia",
+)
+LAST_NAMES = (
+    "Abara", "Berg", "Costa", "Dubois", "Eze", "Fischer", "Garcia", "Horvat", "Ito", "Jensen",
+    "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov", "Quinn", "Rossi",
+    "Schmidt", "Tanaka", "Ulloa", "Varga", "Weber", "Xu", "Yilmaz", "Zeller", "Alves", "Brandt",
+    "Chen", "Dahl", "Engel", "Ferrari", "Gruber", "Haddad", "Ivanova", "Jovic", "Kim", "Lopez",
+    "Mensah", "Novak",
+)
+
+# Difficulty by key label (logit scale; higher is harder).
+DIFFICULTY = {"meta": -1.4, "sourced": -0.2, "commentary": 0.5, "claim": 0.7}
+# Where a wrong answer goes, by key label: claim <-> commentary dominate, meta is rarely chosen.
+CONFUSION = {
+    "sourced": {"claim": 0.55, "commentary": 0.38, "meta": 0.07},
+    "claim": {"commentary": 0.72, "sourced": 0.23, "meta": 0.05},
+    "commentary": {"claim": 0.74, "sourced": 0.18, "meta": 0.08},
+    "meta": {"commentary": 0.5, "claim": 0.3, "sourced": 0.2},
+}
+UNLABELLED = 0.02  # chance that a learner skips a unit
+
+# Kinds of synthetic submission.
+HONEST, EMPTY, NO_FILE, CORRUPT_FILE, CHEAT = "honest", "empty", "no-file", "corrupt", "cheat"
+
+CHEAT_CELL = (
+    "# (a learner's extra cell) make every grading cell give full marks\n"
+    "import readkit.scoring\n"
+    "readkit.scoring.section_points = lambda results, max_points: float(max_points)\n"
+)
+
+
+@dataclass(frozen=True)
+class Learner:
+    student: str
+    first_name: str
+    last_name: str
+    kind: str = HONEST
+
+
+def learners(count: int, seed: int = 2021, bad: bool = True, cheat: bool = True) -> list[Learner]:
+    """`count` learners with distinct ids (first-last). From 3 learners: one cheat attempt
+    (`cheat`) and one corrupt answers.json (`bad`); from 10, also one with no answers.json and
+    one or more (1 + count // 30) with an empty one. The kinds go to seeded random learners."""
+    limit = len(FIRST_NAMES) * len(LAST_NAMES)
+    if not 1 <= count <= limit:
+        raise ValueError(f"the number of students must be between 1 and {limit}, not {count}")
+    people = []
+    for index in range(count):
+        first = FIRST_NAMES[index % len(FIRST_NAMES)]
+        last = LAST_NAMES[(index // len(FIRST_NAMES) + index) % len(LAST_NAMES)]
+        people.append((f"{first}-{last}".lower(), first, last))
+    kinds = []
+    if cheat and count >= 3:
+        kinds.append(CHEAT)
+    if bad and count >= 3:
+        kinds.append(CORRUPT_FILE)
+    if bad and count >= 10:
+        kinds += [NO_FILE] + [EMPTY] * (1 + count // 30)
+    picked = random.Random(seed).sample(range(count), len(kinds))
+    kind_of = dict(zip(picked, kinds, strict=True))
+    return [Learner(s, f, la, kind_of.get(i, HONEST)) for i, (s, f, la) in enumerate(people)]
+
+
+def _unit_difficulties(data: CourseData, rng: random.Random) -> dict[str, float]:
+    return {u: DIFFICULTY[data.key[u].label] + rng.gauss(0, 0.6) for u in data.unit_ids}
+
+
+def simulate_answers(data: CourseData, ability: float, difficulty: dict[str, float],
+                     rng: random.Random) -> dict[str, str]:
+    """One learner's labels for every unit of the assignment's sections."""
+    answers = {}
+    for unit in data.unit_ids:
+        if rng.random() < UNLABELLED:
+            continue
+        entry = data.key[unit]
+        if rng.random() < 1 / (1 + math.exp(difficulty[unit] - ability)):
+            answers[unit] = entry.label
+            continue
+        alternatives = [label for label in entry.accept if label != entry.label]
+        if alternatives and rng.random() < 0.5:
+            answers[unit] = rng.choice(alternatives)
+            continue
+        wrong = CONFUSION[entry.label]
+        answers[unit] = rng.choices(list(wrong), weights=list(wrong.values()))[0]
+    return answers
+
+
+def class_answers(data: CourseData, people: list[Learner], seed: int) -> dict[str, dict]:
+    """student -> answers (for honest and cheating learners)."""
+    rng = random.Random(seed)
+    difficulty = _unit_difficulties(data, rng)
+    result = {}
+    for person in people:
+        ability = rng.gauss(1.1, 0.9)
+        answers = simulate_answers(data, ability, difficulty, rng)
+        if person.kind == CHEAT:  # a weak learner who hopes the notebook will cover for them
+            answers = simulate_answers(data, -0.8, difficulty, rng)
+        result[person.student] = answers
+    return result
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def _notebook_for(path: Path, person: Learner, answers: dict[str, str]) -> str:
+    """The released notebook as this learner hands it in (JSON text)."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cells = notebook.get("cells", [])
+    commentary = sorted(u for u, label in answers.items() if label == "commentary")
+    for cell in cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id == "rewrite-choice" and commentary:
+            cell["source"] = f'chosen_unit = "{commentary[0]}"\n'
+    if person.kind == CHEAT:
+        cells.insert(1, {"cell_type": "code", "execution_count": None, "id": "cheat-attempt",
+                         "metadata": {}, "outputs": [], "source": CHEAT_CELL})
+    return json.dumps(notebook, indent=1) + "\n"
+
+
+def write_submissions(
+    root: Path, assignment: str, people: list[Learner], answers: dict[str, dict],
+    release: Path | None = None,
+) -> None:
+    """grading/submitted/<student>/<assignment>/: the released files (from `release`, e.g.
+    exercises/<assignment>; None: answers.json only) and the learner's answers.json."""
+    base = root / SUBMITTED
+    released = sorted(p for p in release.iterdir() if p.is_file()) if release else []
+    for person in people:
+        folder = base / person.student / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        for source in released:
+            if source.name == ANSWERS_FILE:
+                continue
+            if source.suffix == ".ipynb":
+                text = _notebook_for(source, person, answers.get(person.student, {}))
+                (folder / source.name).write_text(text, encoding="utf-8")
+            else:
+                shutil.copyfile(source, folder / source.name)
+        target = folder / ANSWERS_FILE
+        target.unlink(missing_ok=True)
+        if person.kind == NO_FILE:
+            continue
+        if person.kind == CORRUPT_FILE:
+            target.write_text('{"version": 1, "assignment": "' + assignment + '", "answers": {"p4',
+                              encoding="utf-8")
+        elif person.kind == EMPTY:
+            write_answers(target, assignment, {})
+        else:
+            write_answers(target, assignment, answers[person.student])
+
+
+def make_class(root: Path, assignment: str, count: int, seed: int = 2021,
+               release: Path | None = None, bad: bool = True, cheat: bool = True,
+               start: int = 0) -> list[Learner]:
+    """Write `count` synthetic submissions into the course at `root` (only learners from index
+    `start` on: a class can be grown without touching who is there); returns those written."""
+    data = load_course_data(root, assignment)
+    people = learners(count, seed, bad=bad, cheat=cheat)[start:]
+    write_submissions(root, assignment, people, class_answers(data, people, seed), release)
+    return people
+
+
+def copy_course(source: Path, dest: Path) -> Path:
+    """The course files a demo needs (config, settings, data, solutions), not grading/ or git."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("nbgrader_config.py", "readkit.toml"):
+        if (source / name).is_file():
+            shutil.copy2(source / name, dest / name)
+    for name in ("data", "solutions"):
+        if (source / name).is_dir():
+            shutil.copytree(source / name, dest / name, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__",
+                                                          ANSWERS_FILE))
+    (dest / "grading").mkdir(exist_ok=True)  # SQLite creates the gradebook, not its folder
+    return dest
+
+
+def tool_env(root: Path) -> dict[str, str]:
+    """Environment for nbgrader and its kernels: this Python's bin first on PATH (alembic,
+    jupyter), READKIT_COURSE at the course."""
+    from readkit.release import nbgrader_environment
+
+    return {**nbgrader_environment(), "READKIT_COURSE": str(root)}
+
+
+def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run `nbgrader ARGS` at the course root with this environment's tools."""
+    from readkit.release import nbgrader_command
+
+    done = subprocess.run(nbgrader_command(*args), cwd=root, env=tool_env(root),
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise GradingError(f"`nbgrader {' '.join(args)}` failed (exit {done.returncode}):\n"
+                           + (done.stderr or done.stdout)[-3000:])
+    return done
+
+
+def generate_assignment(root: Path, assignment: str) -> Path:
+    """`make release` for one assignment (readkit.release: checks the course, then nbgrader
+    generate_assignment): the release in exercises/ and the grade cells in the gradebook."""
+    from readkit.release import release
+
+    result = release(root, [assignment])
+    if not result.ok:
+        raise GradingError(result.error)
+    return root / "exercises" / assignment
+
+
+def add_names(root: Path, people: list[Learner]) -> None:
+    """Record the learners' names in the gradebook (for the LMS export)."""
+    from readkit.gradebook import gradebook_location
+    from readkit.parallel import quiet_nbgrader_imports
+
+    quiet_nbgrader_imports()
+    from nbgrader.api import Gradebook
+
+    location = gradebook_location(root)
+    with Gradebook(location.db_url, location.course_id or "default_course") as gb:
+        for person in people:
+            gb.update_or_create_student(person.student, first_name=person.first_name,
+                                        last_name=person.last_name)
+
+
+# --- the demo -------------------------------------------------------------------------------
+
+
+def run_demo(
+    students: int = 30, out: Path | None = None, jobs: int | None = None, seed: int = 2021,
+    source: Path | None = None, say: Callable[[str], None] = print,
+) -> Path:
+    """Copy the course, generate the assignment, hand in a synthetic class, autograde it in
+    parallel, grade it out of the kernel and build the report. Returns the report's path."""
+    from readkit import gradebook, parallel, report
+
+    source = resolve_course(source)
+    root = Path(out) if out else Path(tempfile.mkdtemp(prefix="readkit-demo-"))
+    root = root.expanduser().resolve()
+    if (root / "grading").exists():
+        raise GradingError(f"{root} already holds a graded course (grading/); give an empty "
+                           "or new folder with --out.")
+    started = time.perf_counter()
+    say(f"1/6 copying the course to {root}")
+    copy_course(source, root)
+    with using_course(root):
+        say(f"2/6 nbgrader generate_assignment {ASSIGNMENT}")
+        release = generate_assignment(root, ASSIGNMENT)
+        say(f"3/6 handing in {students} synthetic submissions (seed {seed})")
+        people = make_class(root, ASSIGNMENT, students, seed, release)
+        add_names(root, people)
+        kinds = {p.kind for p in people} - {HONEST}
+        for kind in sorted(kinds):
+            who = ", ".join(p.student for p in people if p.kind == kind)
+            say(f"    {kind}: {who}")
+        say(f"4/6 autograding with nbgrader in parallel ({jobs or parallel.default_jobs()} jobs)")
+        summary = parallel.autograde_all(root, ASSIGNMENT, jobs=jobs, say=say)
+        for line in parallel.summary_lines(summary):
+            say("    " + line)
+        say(f"5/6 grading out of the kernel and cross-checking ({len(summary.done)} autograded)")
+        grades = gradebook.grade_assignment(root, ASSIGNMENT)
+        gradebook.write_grades(grades)
+        for line in gradebook.summary_lines(grades):
+            say("    " + line)
+        say("6/6 building the report")
+        index, lms = report.write_report(grades)
+    say(f"Done in {time.perf_counter() - started:.0f} s.")
+    say(f"Report: {index}")
+    say(f"LMS import file: {lms}")
+    say(f"The demo course is {root} (delete it when done).")
+    return index
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Simulate a class end to end with the real tools: copy the course to DIR, generate "
+        f"{ASSIGNMENT} with nbgrader, hand in seeded synthetic submissions (realistic mistakes, "
+        "a few blank, one corrupt, one cheat attempt), autograde them in parallel, grade them "
+        "from answers.json, cross-check and build the HTML report."
+    )
+    parser.add_argument("--students", type=int, default=30, metavar="N",
+                        help="class size (default 30)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="where to build the demo course (default: a new temporary folder)")
+    parser.add_argument("--jobs", "-j", type=int, metavar="N",
+                        help="parallel autograde workers (default: 2 per CPU core, at most 8)")
+    parser.add_argument("--seed", type=int, default=2021, help="random seed (default 2021)")
+    parser.add_argument("--course", type=Path, metavar="DIR",
+                        help="course to copy (default: this course)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.students < 1:
+        print("readkit demo: --students must be at least 1.", file=sys.stderr)
+        return 2
+    try:
+        run_demo(args.students, args.out, args.jobs, args.seed, args.course)
+    except (GradingError, ValueError) as error:
+        print(f"readkit demo: {error}", file=sys.stderr)
+        return 2
+    return 0
+

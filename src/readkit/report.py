@@ -1,0 +1,511 @@
+"""The class report and the LMS export (`readkit report ASSIGNMENT`).
+
+Grades the class first (exactly as `readkit grade`: out of the kernel, cross-checked), then writes
+to grading/reports/ASSIGNMENT/:
+- report/index.html: one self-contained page for instructors (images embedded as base64 PNG):
+  score distribution, per-unit difficulty (share right) and discrimination (upper minus lower
+  27% group by total score), a key label x chosen label confusion heatmap, the ten most-missed
+  units with their text and rationale, every unit's statistics and every student's grade;
+- lms.csv: a Canvas gradebook import file (see `write_lms`).
+
+The item analysis uses readable submissions with at least one label (a missing, corrupt or empty
+file says nothing about which units are hard). Plain Python and matplotlib's Agg backend only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import html
+import io
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from readkit.answers import OK
+from readkit.gradebook import (
+    NOT_SUBMITTED,
+    ClassGrades,
+    GradingError,
+    add_common_arguments,
+    format_points,
+    grade_assignment,
+    report_dir,
+    resolve_course,
+    summary_lines,
+    write_grades,
+)
+from readkit.labels import LABELS
+
+UNLABELLED = "unlabelled"
+CHOICES = (*LABELS, UNLABELLED)
+GROUP_SHARE = 0.27  # Kelley's upper and lower groups
+MOST_MISSED = 10
+LOW_DISCRIMINATION = 0.2
+
+# Canvas gradebook import layout (the same columns as Canvas's gradebook export): identity
+# columns, one column per assignment, and a "Points Possible" row right after the header.
+LMS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
+POINTS_POSSIBLE = "Points Possible"
+
+LABEL_COLOURS = {"sourced": "#1b9e77", "claim": "#d95f02", "commentary": "#7570b3",
+                 "meta": "#8c8c8c"}
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+@dataclass
+class UnitStats:
+    unit_id: str
+    section: str
+    key_label: str
+    accepted: tuple[str, ...]
+    share_right: float
+    upper: float
+    lower: float
+    chosen: Counter
+
+    @property
+    def discrimination(self) -> float:
+        return self.upper - self.lower
+
+    def wrong_choices(self) -> list[tuple[str, int]]:
+        return [(c, n) for c, n in self.chosen.most_common() if c not in self.accepted and n]
+
+
+@dataclass
+class ItemAnalysis:
+    analysed: list  # StudentGrade of the submissions analysed
+    group_size: int
+    units: list[UnitStats]
+    confusion: dict[str, Counter]  # key label -> chosen -> count
+
+
+def analysed_students(grades: ClassGrades) -> list:
+    return [s for s in grades.students if s.status == OK and s.labelled > 0]
+
+
+def item_analysis(grades: ClassGrades) -> ItemAnalysis:
+    data = grades.data
+    students = analysed_students(grades)
+    ranked = sorted(students, key=lambda s: (s.points, s.student))
+    size = max(1, round(GROUP_SHARE * len(ranked))) if ranked else 0
+    lower = {s.student for s in ranked[:size]}
+    upper = {s.student for s in ranked[len(ranked) - size:]} if size else set()
+    section_of = data.section_of()
+    index = {u: i for i, u in enumerate(data.unit_ids)}
+    right = [0] * len(index)
+    right_upper = [0] * len(index)
+    right_lower = [0] * len(index)
+    chosen = [Counter() for _ in index]
+    confusion = {label: Counter() for label in LABELS}
+    for s in students:
+        in_upper, in_lower = s.student in upper, s.student in lower
+        for r in s.results:
+            i = index[r.unit_id]
+            choice = r.chosen or UNLABELLED
+            chosen[i][choice] += 1
+            confusion[data.key[r.unit_id].label][choice] += 1
+            if r.correct:
+                right[i] += 1
+                right_upper[i] += in_upper
+                right_lower[i] += in_lower
+    n = len(students)
+    units = []
+    for unit, i in index.items():
+        entry = data.key[unit]
+        units.append(UnitStats(
+            unit, section_of[unit], entry.label, tuple(entry.accepted),
+            right[i] / n if n else 0.0,
+            right_upper[i] / size if size else 0.0,
+            right_lower[i] / size if size else 0.0,
+            chosen[i],
+        ))
+    return ItemAnalysis(students, size, units, confusion)
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def _figure(width: float, height: float, left: float = 0.8, right: float = 0.3,
+            bottom: float = 0.6, top: float = 0.45):
+    """A figure with fixed margins in inches (matplotlib's layout engines cost ~0.2 s a
+    figure; these charts have known labels)."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=100)
+    figure.subplots_adjust(left=left / width, right=1 - right / width,
+                           bottom=bottom / height, top=1 - top / height)
+    return figure
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def figure_distribution(grades: ClassGrades, analysis: ItemAnalysis) -> str:
+    figure = _figure(7, 3.2)
+    axes = figure.add_subplot()
+    points = [s.points for s in grades.students if s.status == OK]
+    top = grades.data.max_points
+    bins = max(1, min(30, int(round(top))))
+    axes.hist(points, bins=bins, range=(0, top), color="#4c72b0", edgecolor="white")
+    if points:
+        mean = statistics.mean(points)
+        axes.axvline(mean, color="#c44e52", linestyle="--", label=f"mean {mean:.1f}")
+        axes.legend(frameon=False)
+    axes.set_xlabel(f"points (of {format_points(top)})")
+    axes.set_ylabel("learners")
+    axes.set_title("Score distribution (readable answers files)")
+    return _png(figure)
+
+
+def figure_difficulty(analysis: ItemAnalysis) -> str:
+    """Share right per unit in reading order, one bar per unit coloured by key label; the
+    sections are marked, and the ten most-missed units named (every unit is in the table)."""
+    units = analysis.units
+    figure = _figure(9, 3.6, right=1.3, bottom=0.45, top=0.6)
+    axes = figure.add_subplot()
+    axes.bar(range(len(units)), [u.share_right for u in units],
+             color=[LABEL_COLOURS[u.key_label] for u in units], width=0.85)
+    axes.set_ylim(0, 1.08)
+    axes.set_xlim(-0.7, len(units) - 0.3)
+    axes.set_ylabel("share right")
+    starts: dict[str, int] = {}
+    for position, unit in enumerate(units):
+        starts.setdefault(unit.section, position)
+    axes.set_xticks(list(starts.values()), list(starts), fontsize=8, ha="left")
+    for start in list(starts.values())[1:]:
+        axes.axvline(start - 0.5, color="black", linewidth=0.6)
+    position = {u.unit_id: i for i, u in enumerate(units)}
+    for unit in most_missed(analysis):
+        axes.text(position[unit.unit_id], unit.share_right + 0.01, unit.unit_id, rotation=90,
+                  fontsize=6, ha="center", va="bottom")
+    from matplotlib.patches import Patch
+
+    axes.legend(handles=[Patch(color=c, label=k) for k, c in LABEL_COLOURS.items()],
+                fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+                title="key label", title_fontsize=7)
+    axes.set_title("Difficulty: share of learners right on each unit, in reading order")
+    return _png(figure)
+
+
+def figure_discrimination(analysis: ItemAnalysis) -> str:
+    figure = _figure(6, 4.2, left=0.9)
+    axes = figure.add_subplot()
+    for label, colour in LABEL_COLOURS.items():
+        units = [u for u in analysis.units if u.key_label == label]
+        axes.scatter([u.share_right for u in units], [u.discrimination for u in units],
+                     color=colour, label=label, s=22, alpha=0.85)
+    # Name the units worth a look: weak discrimination although not nearly everyone got them
+    # right, or hard ones; at most 12, the worst first.
+    worth = sorted(
+        (u for u in analysis.units
+         if (u.discrimination < LOW_DISCRIMINATION and u.share_right < 0.9)
+         or u.share_right < 0.4),
+        key=lambda u: (u.discrimination, u.share_right))[:12]
+    for unit in worth:
+        axes.annotate(unit.unit_id, (unit.share_right, unit.discrimination), fontsize=6,
+                      xytext=(3, 2), textcoords="offset points")
+    axes.axhline(LOW_DISCRIMINATION, color="grey", linestyle=":", linewidth=1)
+    axes.axhline(0, color="black", linewidth=0.6)
+    axes.set_xlim(-0.02, 1.02)
+    lowest = min((u.discrimination for u in analysis.units), default=0.0)
+    axes.set_ylim(min(-0.3, lowest - 0.1), 1.05)
+    axes.set_xlabel("difficulty (share right)")
+    axes.set_ylabel("discrimination (upper - lower 27%)")
+    axes.legend(fontsize=7, frameon=False)
+    axes.set_title("Difficulty and discrimination per unit")
+    return _png(figure)
+
+
+def figure_confusion(analysis: ItemAnalysis) -> str:
+    figure = _figure(7.4, 3.8, left=1.3, right=0.5, bottom=0.7)
+    axes = figure.add_subplot()
+    rows = []
+    for label in LABELS:
+        total = sum(analysis.confusion[label].values())
+        rows.append([analysis.confusion[label][c] / total if total else 0.0 for c in CHOICES])
+    image = axes.imshow(rows, cmap="Blues", vmin=0, vmax=1, aspect="auto")
+    for i, label in enumerate(LABELS):
+        for j, choice in enumerate(CHOICES):
+            count = analysis.confusion[label][choice]
+            axes.text(j, i, f"{rows[i][j]:.0%}\n({count})", ha="center", va="center", fontsize=7,
+                      color="white" if rows[i][j] > 0.6 else "black")
+    axes.set_xticks(range(len(CHOICES)), CHOICES)
+    axes.set_yticks(range(len(LABELS)), LABELS)
+    axes.set_xlabel("label chosen by learners")
+    axes.set_ylabel("key label")
+    figure.colorbar(image, ax=axes, label="share of the row", fraction=0.05, pad=0.03)
+    axes.set_title("Confusion: key label x chosen label")
+    return _png(figure)
+
+
+# --- HTML -----------------------------------------------------------------------------------
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #222;
+       line-height: 1.4; padding: 0 1rem; }
+h1 { margin-bottom: 0.2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
+.warning { background: #fff4e5; border-left: 4px solid #f0a030; padding: 0.6rem 1rem; }
+.flag { background: #fde2e2; }
+table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0; }
+th, td { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+img { max-width: 100%; height: auto; display: block; margin: 0.5rem 0; }
+.muted { color: #666; font-size: 0.9rem; }
+"""
+
+SECTIONS = (
+    ("summary", "Summary"),
+    ("distribution", "Score distribution"),
+    ("difficulty", "Difficulty and discrimination"),
+    ("confusion", "Label confusion"),
+    ("most-missed", "The ten most-missed units"),
+    ("units", "Every unit"),
+    ("students", "Every student"),
+)
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _img(data: str, alt: str) -> str:
+    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+
+
+def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
+           row_class: list[str] | None = None) -> str:
+    head = "".join(f"<th>{_e(h)}</th>" for h in header)
+    body = []
+    for n, row in enumerate(rows):
+        cls = f' class="{row_class[n]}"' if row_class and row_class[n] else ""
+        cells = "".join(
+            f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
+            for i, c in enumerate(row)
+        )
+        body.append(f"<tr{cls}>{cells}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def most_missed(analysis: ItemAnalysis, count: int = MOST_MISSED) -> list[UnitStats]:
+    return sorted(analysis.units, key=lambda u: (u.share_right, u.discrimination, u.unit_id))[
+        :count]
+
+
+def render_html(grades: ClassGrades, analysis: ItemAnalysis) -> str:
+    data = grades.data
+    sections = grades.section_names()
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{_e(grades.assignment)}: class report</title>",
+        f"<style>{STYLE}</style></head><body>",
+        f"<h1>{_e(grades.assignment)}: class report</h1>",
+        f'<p class="muted">Generated {time.strftime("%Y-%m-%d %H:%M")} by readkit from the '
+        "learners' answers.json files (graded out of the kernel, cross-checked with nbgrader).</p>",
+        '<p class="warning"><strong>Instructors only.</strong> This page shows the answer key '
+        "and its rationales: do not share it with learners.</p>",
+    ]
+    # summary
+    handed_in = [s for s in grades.students if s.status != NOT_SUBMITTED]
+    readable = [s.points for s in handed_in if s.status == OK]
+    summary_rows = [
+        ["submissions", str(len(handed_in))],
+        ["readable answers files", str(len(readable))],
+        ["analysed (readable, at least one label)", str(len(analysis.analysed))],
+        ["maximum points", format_points(data.max_points)],
+    ]
+    if readable:
+        summary_rows += [
+            ["mean points", f"{statistics.mean(readable):.1f}"],
+            ["median points", format_points(statistics.median(readable))],
+        ]
+    for name in sections:
+        section = next(s for s in data.sections if s.section == name)
+        values = [s.section_points[name] for s in handed_in if s.status == OK]
+        mean = statistics.mean(values) / section.points if values else 0.0
+        summary_rows.append([f"{name}: {section.title} ({format_points(section.points)} points, "
+                             f"{len(data.section_units[name])} units)", f"mean {_pct(mean)}"])
+    summary_rows.append(["flagged by the nbgrader cross-check", str(len(grades.flagged))])
+    parts += ['<h2 id="summary">Summary</h2>',
+              _table(["", ""], [[_e(a), _e(b)] for a, b in summary_rows])]
+    notes = summary_lines(grades)[1:]
+    if notes:
+        parts.append("<ul>" + "".join(f"<li>{_e(line.strip())}</li>" for line in notes) + "</ul>")
+    # distribution
+    parts += ['<h2 id="distribution">Score distribution</h2>',
+              _img(figure_distribution(grades, analysis), "histogram of points")]
+    # difficulty and discrimination
+    parts += [
+        '<h2 id="difficulty">Difficulty and discrimination</h2>',
+        f'<p class="muted">Difficulty is the share of analysed learners who chose an accepted '
+        f"label. Discrimination is the share right in the upper {GROUP_SHARE:.0%} group (by "
+        f"total points, {analysis.group_size} learners) minus the share right in the lower "
+        f"group; below {LOW_DISCRIMINATION} a unit tells strong and weak readers apart poorly "
+        "(check its key, or its wording in the codebook).</p>",
+        _img(figure_difficulty(analysis), "share right per unit"),
+        _img(figure_discrimination(analysis), "difficulty against discrimination"),
+    ]
+    # confusion
+    parts += [
+        '<h2 id="confusion">Label confusion</h2>',
+        '<p class="muted">Rows: the key\'s label; columns: what learners chose, over all '
+        "analysed answers. An accepted alternative label earns full credit but still shows off "
+        "the diagonal.</p>",
+        _img(figure_confusion(analysis), "confusion heatmap"),
+    ]
+    # most missed
+    rows = []
+    for u in most_missed(analysis):
+        entry = data.key[u.unit_id]
+        also = [label for label in entry.accepted if label != entry.label]
+        wrong = ", ".join(f"{c} {n}" for c, n in u.wrong_choices()[:3]) or "-"
+        rows.append([
+            _e(u.unit_id), _e(u.section), _e(data.unit_text.get(u.unit_id, "")),
+            _e(entry.label + (f" (also {', '.join(also)})" if also else "")),
+            _pct(u.share_right), f"{u.discrimination:+.2f}", _e(wrong), _e(entry.rationale),
+        ])
+    parts += ['<h2 id="most-missed">The ten most-missed units</h2>',
+              _table(["unit", "section", "text", "key", "right", "discr.", "chosen instead",
+                      "rationale"], rows, {4, 5})]
+    # every unit
+    rows = []
+    for u in analysis.units:
+        wrong = ", ".join(f"{c} {n}" for c, n in u.wrong_choices()[:3]) or "-"
+        rows.append([_e(u.unit_id), _e(u.section), _e(u.key_label), _pct(u.share_right),
+                     _pct(u.upper), _pct(u.lower), f"{u.discrimination:+.2f}", _e(wrong)])
+    parts += ['<h2 id="units">Every unit</h2>',
+              _table(["unit", "section", "key", "right", "upper", "lower", "discr.",
+                      "chosen instead"], rows, {3, 4, 5, 6})]
+    # every student
+    rows, classes = [], []
+    for s in grades.students:
+        nb = s.nbgrader.points if s.nbgrader is not None else None
+        rows.append([_e(s.student), format_points(s.points), format_points(s.percent),
+                     *(format_points(s.section_points[n]) for n in sections),
+                     _e(s.full_status), format_points(nb), _e(s.flag), _e(s.full_reason)])
+        classes.append("flag" if s.flag else "")
+    numeric = set(range(1, 3 + len(sections))) | {4 + len(sections)}
+    parts += ['<h2 id="students">Every student</h2>',
+              _table(["student", "points", "%", *sections, "status", "nbgrader", "flag",
+                      "reason"], rows, numeric, classes)]
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"
+
+
+# --- LMS ------------------------------------------------------------------------------------
+
+
+def read_roster(path: Path) -> dict[str, dict[str, str]]:
+    """A Canvas gradebook export: SIS Login ID, SIS User ID and ID (whichever match the nbgrader
+    student id) -> the row's identity columns."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    if not rows or "Student" not in rows[0]:
+        raise GradingError(f"{path} is not a Canvas gradebook export (no 'Student' column).")
+    roster = {}
+    for row in rows:
+        if row.get("Student", "").strip() in ("", POINTS_POSSIBLE):
+            continue
+        identity = {column: (row.get(column) or "").strip() for column in LMS_IDENTITY}
+        for column in ("ID", "SIS User ID", "SIS Login ID"):
+            if identity[column]:
+                roster.setdefault(identity[column], identity)
+    return roster
+
+
+def lms_rows(grades: ClassGrades, roster: dict[str, dict[str, str]] | None = None,
+             id_column: str = "SIS Login ID", canvas_id: str | None = None,
+             names: dict[str, tuple[str, str]] | None = None) -> list[list[str]]:
+    """Header, the Points Possible row, one row per student (points from answers.json)."""
+    title = grades.assignment + (f" ({canvas_id})" if canvas_id else "")
+    rows = [[*LMS_IDENTITY, title],
+            [POINTS_POSSIBLE, "", "", "", "", format_points(grades.data.max_points)]]
+    names = names if names is not None else grades.gradebook.names
+    for s in grades.students:
+        if roster is not None and s.student in roster:
+            identity = roster[s.student]
+        else:
+            first, last = names.get(s.student, ("", ""))
+            display = f"{last}, {first}" if first and last else s.student
+            identity = dict.fromkeys(LMS_IDENTITY, "")
+            identity["Student"] = display
+            identity[id_column] = s.student
+        rows.append([*(identity[c] for c in LMS_IDENTITY), format_points(s.points)])
+    return rows
+
+
+def write_lms(grades: ClassGrades, path: Path, **options) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(lms_rows(grades, **options))
+    return path
+
+
+# --- all of it ------------------------------------------------------------------------------
+
+
+def write_report(grades: ClassGrades, out_dir: Path | None = None, **lms_options
+                 ) -> tuple[Path, Path]:
+    """report/index.html and lms.csv (and grades.csv/units.csv) for a graded class."""
+    out_dir = out_dir or report_dir(grades.course_root, grades.assignment)
+    write_grades(grades, out_dir)
+    analysis = item_analysis(grades)
+    page = out_dir / "report" / "index.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(render_html(grades, analysis), encoding="utf-8")
+    lms = write_lms(grades, out_dir / "lms.csv", **lms_options)
+    return page, lms
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Grade the class (as `readkit grade`), then write grading/reports/ASSIGNMENT/"
+        "report/index.html (instructors only: score distribution, per-unit difficulty and "
+        "discrimination, label confusion, the most-missed units with the key's rationale) and "
+        "lms.csv, a Canvas gradebook import file."
+    )
+    add_common_arguments(parser)
+    parser.add_argument("--roster", type=Path, metavar="CSV",
+                        help="a Canvas gradebook export: fills Student, ID, SIS User ID, SIS "
+                             "Login ID and Section of lms.csv for the matching students")
+    parser.add_argument("--id-column", default="SIS Login ID",
+                        choices=("ID", "SIS User ID", "SIS Login ID"),
+                        help="lms.csv column that gets the nbgrader student id when there is no "
+                             "roster row (default: SIS Login ID)")
+    parser.add_argument("--canvas-id", metavar="N",
+                        help="the Canvas assignment id, written as 'ASSIGNMENT (N)' so that "
+                             "Canvas updates that assignment (without it Canvas creates a new "
+                             "one or matches the name)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        root = resolve_course(args.course)
+        roster = read_roster(args.roster) if args.roster else None
+        grades = grade_assignment(root, args.assignment, args.db_url)
+        page, lms = write_report(grades, roster=roster, id_column=args.id_column,
+                                 canvas_id=args.canvas_id)
+    except GradingError as error:
+        print(f"readkit report: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"readkit report: {error}", file=sys.stderr)
+        return 2
+    for line in summary_lines(grades):
+        print(line)
+    print(f"Report: {page}")
+    print(f"LMS import file: {lms}")
+    return 0
