@@ -47,7 +47,8 @@ demo: $(VENV)/.installed-lab
 	$(BIN)/readkit demo
 
 bench: $(VENV)/.installed-test browser
-	$(BIN)/readkit bench
+	$(BIN)/readkit bench widget
+	$(BIN)/readkit bench grading
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'

@@ -3,6 +3,7 @@
 
 import argparse
 import sys
+from importlib import import_module
 from pathlib import Path
 
 
@@ -32,6 +33,12 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_widget(args: argparse.Namespace) -> int:
+    from readkit.bench_widget import main as bench_widget_main
+
+    return bench_widget_main()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from readkit import __version__
 
@@ -55,6 +62,31 @@ def build_parser() -> argparse.ArgumentParser:
     release.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                          help="assignment folder names in solutions/ (default: all)")
     release.set_defaults(run=_release)
+
+    # Instructor tools: each module gives add_arguments(parser) and run(args), and imports its
+    # heavy libraries (pandas, nbgrader, matplotlib) only when it runs.
+    for name, module_name, help_text in (
+        ("grade", "gradebook", "grade answers.json out of the kernel; cross-check nbgrader"),
+        ("autograde", "parallel", "nbgrader autograde every submission, N in parallel"),
+        ("report", "report", "class report (HTML) and Canvas lms.csv"),
+        ("demo", "demo", "simulate a class end to end and build its report"),
+    ):
+        module = import_module(f"readkit.{module_name}")
+        tool = commands.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(tool)
+        tool.set_defaults(run=module.run)
+
+    bench = commands.add_parser("bench", help="measure widget and grading speed")
+    benches = bench.add_subparsers(dest="bench", required=True, metavar="WHAT")
+    widget = benches.add_parser(
+        "widget", help="render a Sorter over the whole article in JupyterLab + Chromium and "
+        "time rendering and click-to-disk")
+    widget.set_defaults(run=_bench_widget)
+    grading = benches.add_parser(
+        "grading", help="time nbgrader vs readkit autograde, and grade + report of 1,000")
+    bench_grading = import_module("readkit.bench_grading")
+    bench_grading.add_arguments(grading)
+    grading.set_defaults(run=bench_grading.run)
     return parser
 
 
