@@ -390,3 +390,21 @@ def test_assessment_state_does_not_depend_on_the_key(tmp_path, monkeypatch):
         state.pop("layout")  # the id of another widget
         states.append(json.dumps(state, sort_keys=True))
     assert states[0] == states[1]
+
+
+def test_while_nbgrader_autogrades_the_sorter_is_a_placeholder(work, monkeypatch):
+    """No widget is built in grading kernels, and the handed-in file is left as it came."""
+    import readkit
+    from readkit.grading_placeholder import SorterPlaceholder
+
+    (work / "answers.json").write_text("{not json")
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    placeholder = readkit.Sorter((1, 2), assignment="a", mode="assessment")
+    assert type(placeholder) is SorterPlaceholder
+    assert repr(placeholder) == ("Sorter for a (not shown while nbgrader grades: "
+                                 "the grade comes from answers.json)")
+    assert (work / "answers.json").read_text() == "{not json"
+    assert [p.name for p in work.iterdir()] == ["answers.json"]
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    assert readkit.Sorter is Sorter
