@@ -153,8 +153,11 @@ def run_bench(
         say(f"(c) readkit grade + report, {big} submissions")
         demo.make_class(root, ASSIGNMENT, big, seed=7, start=submissions, cheat=False)
         grade_s, _, _ = _timed(readkit_command("gradebook", ASSIGNMENT), root, env)
+        # `readkit report` grades the class itself (grades.csv, units.csv) and then writes the
+        # report and lms.csv: it is the one command an instructor runs for grades + report.
         report_s, _, _ = _timed(readkit_command("report", ASSIGNMENT), root, env)
-        say(f"    grade {grade_s:.2f} s + report {report_s:.2f} s = {grade_s + report_s:.2f} s")
+        say(f"    readkit grade alone {grade_s:.2f} s; readkit report (grade + report) "
+            f"{report_s:.2f} s")
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -166,7 +169,7 @@ def run_bench(
         "nbgrader_seq_s_per_sub": round(per_seq, 3),
         "parallel_s_per_sub": round(per_par, 3),
         "speedup": round(per_seq / per_par, 2),
-        "grade_1000_s": round(grade_s + report_s, 3),
+        "grade_1000_s": round(report_s, 3),
         "grade_s": round(grade_s, 3),
         "report_s": round(report_s, 3),
         "nbgrader_seq_cpu_s_per_sub": round(seq_cpu / submissions, 3),
