@@ -6,6 +6,7 @@ pandas); `load_key` gives the same data as a DataFrame for lessons and reports.
 
 import csv
 from dataclasses import dataclass
+from functools import cached_property
 
 from readkit.article import data_file
 
@@ -23,7 +24,7 @@ class KeyEntry:
     split: str
     rationale: str
 
-    @property
+    @cached_property  # read for every learner and unit when a class is graded
     def accepted(self) -> tuple[str, ...]:
         """Every label that earns full credit: the key's label first, then the alternatives."""
         return (self.label, *self.accept)

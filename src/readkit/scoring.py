@@ -12,7 +12,7 @@ the cell's maximum.
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 
 class KeyLike(Protocol):
@@ -28,10 +28,10 @@ class KeyLike(Protocol):
     def rationale(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class UnitResult:
+class UnitResult(NamedTuple):
     """One unit of a graded section: what the learner chose (None: not labelled) and whether it
-    earns credit (the key's label or one of its accepted alternatives)."""
+    earns credit (the key's label or one of its accepted alternatives). A NamedTuple: a class
+    report builds one per learner and unit, and a tuple is several times cheaper to create."""
 
     unit_id: str
     chosen: str | None
