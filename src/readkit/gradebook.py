@@ -121,16 +121,16 @@ def load_course_data(root: Path, assignment: str) -> CourseData:
     """Sections, key and units of `assignment` from `root`/data, with the loaders the grading
     cells use. Raises GradingError with what to fix."""
     from readkit import autograde, scoring
-    from readkit.article import data_file
+    from readkit.article import read_units
     from readkit.key import ASSESSMENT, read_key
 
     with using_course(root):
         try:
             every = autograde.read_sections()
             key = read_key(ASSESSMENT)
-            paragraphs = autograde.read_unit_paragraphs()
-            with data_file("units.csv").open(encoding="utf-8", newline="") as handle:
-                text = {row["unit_id"]: row["text"] for row in csv.DictReader(handle)}
+            units = read_units()
+            paragraphs = {unit["unit_id"]: unit["paragraph"] for unit in units}
+            text = {unit["unit_id"]: unit["text"] for unit in units}
         except (OSError, ValueError, KeyError) as error:
             raise GradingError(
                 f"The course data in {root / 'data'} cannot be read: {error}"
