@@ -163,6 +163,14 @@ def _claim_bad_event(rows):
     rows[0]["event"] = "mosul-2017"
 
 
+def _section_in_practice(rows):
+    rows[0]["first_paragraph"] = "40"
+
+
+def _sections_overlap(rows):
+    rows[1]["first_paragraph"] = rows[0]["last_paragraph"]
+
+
 BROKEN = [
     ("article", None, _break_article, "data/article.txt: sha256"),
     ("units.csv", 15, _swap_unit_text, "data/units.csv row 15: text not found after row 14's position; check quotes"),
@@ -182,6 +190,8 @@ BROKEN = [
     ("claims.csv", 2, _claim_not_a_number, "value 'about 250' is not a number"),
     ("claims.csv", 2, _claim_unknown_reporter, "reported_by names 'reuters'"),
     ("claims.csv", 2, _claim_bad_event, "event 'mosul-2017' is not one of"),
+    ("sections.csv", 2, _section_in_practice, "data/sections.csv row 2: section part-1 covers units that are not in the assessment split: p40s1"),
+    ("sections.csv", None, _sections_overlap, "data/sections.csv: sections.csv line 3: paragraphs overlap section 'part-1'"),
 ]
 
 

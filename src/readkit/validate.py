@@ -226,6 +226,36 @@ class Validator:
                 self.add("claims.csv", number, "unit and counts_what must say what is counted")
 
 
+    # --- sections -----------------------------------------------------------------------
+    def check_sections(self, units: list[tuple[int, dict[str, str]]]) -> None:
+        """Graded sections cover only assessment units (a practice unit's label is shown in
+        the lessons), and every section has units to grade."""
+        from readkit.scoring import parse_sections
+
+        path = self.data / "sections.csv"
+        if not path.is_file():
+            return  # a course without graded sections
+        try:
+            sections = parse_sections(row for _, row in _rows(path))
+        except ValueError as error:
+            self.add("sections.csv", None, f"{error}; fix the row")
+            return
+        with (self.data / "key.csv").open(encoding="utf-8", newline="") as handle:
+            split = {row["unit_id"]: row["split"] for row in csv.DictReader(handle)}
+        for number, section in enumerate(sections, start=2):
+            covered = [row["unit_id"] for _, row in units
+                       if section.first_paragraph <= int(row["paragraph"] or 0)
+                       <= section.last_paragraph]
+            if not covered:
+                self.add("sections.csv", number, f"section {section.section} covers no units "
+                         f"(paragraphs {section.first_paragraph}-{section.last_paragraph})")
+            practice = [u for u in covered if split.get(u) != "assessment"]
+            if practice:
+                self.add("sections.csv", number, f"section {section.section} covers units that "
+                         f"are not in the assessment split: {', '.join(practice[:5])}; graded "
+                         "units must be assessment units (move the paragraphs or the split)")
+
+
 def _mentions(text: str, value: float) -> bool:
     lowered = text.lower()
     forms = list(NUMBER_WORDS.get(value, ()))
@@ -247,6 +277,7 @@ def validate(data: Path) -> tuple[list[Problem], str]:
     sources = checker.check_sources()
     checker.check_key(units, sources)
     checker.check_claims(units, sources)
+    checker.check_sections(units)
     per_split = "; ".join(
         f"{split}: " + ", ".join(f"{checker.counts[split, label]} {label}" for label in LABELS)
         for split in SPLITS
