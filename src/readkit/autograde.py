@@ -105,16 +105,6 @@ def find_section(assignment: str, section: str) -> Section:
     )
 
 
-def units_in_paragraphs(section: Section, unit_paragraphs: Mapping[str, int]) -> list[str]:
-    """Every unit in a section's paragraph range: what the Sorter shows and the check counts.
-    (The course keeps sections inside the assessment split; `validate_course` checks it.)"""
-    return [
-        unit_id
-        for unit_id, paragraph in unit_paragraphs.items()
-        if section.first_paragraph <= paragraph <= section.last_paragraph
-    ]
-
-
 # --- containment --------------------------------------------------------------------------
 
 
@@ -182,7 +172,7 @@ def _check_answers(assignment: str, section: str | None, path: Path) -> None:
         return
     paragraphs = read_unit_paragraphs()
     sections = [find_section(assignment, section)] if section else read_sections(assignment)
-    units = [u for s in sections for u in units_in_paragraphs(s, paragraphs)]
+    units = [u for s in sections for u in scoring.units_in_paragraphs(s, paragraphs)]
     missing = [u for u in units if u not in found.answers]
     where = f"{sections[0].title} ({sections[0].section})" if section else assignment
     print(f"{path.name} found and readable. {where}: {len(units) - len(missing)} of {len(units)} "
@@ -254,7 +244,8 @@ def score_rewrite_choice(
             print("No points. " + _not_gradable(found))
             return 0.0
         paragraphs = read_unit_paragraphs()
-        units = {u for s in read_sections(assignment) for u in units_in_paragraphs(s, paragraphs)}
+        sections = read_sections(assignment)
+        units = {u for s in sections for u in scoring.units_in_paragraphs(s, paragraphs)}
         if not isinstance(unit_id, str) or unit_id not in units:
             print(f"No points: {unit_id!r} is not the id of a sentence in this assignment "
                   "(ids look like 'p47s3'; the Sorter shows them).")
@@ -333,7 +324,7 @@ def validate_course() -> list[str]:
     except Exception as error:  # noqa: BLE001
         return [str(error)]
     for section in sections:
-        units = units_in_paragraphs(section, paragraphs)
+        units = scoring.units_in_paragraphs(section, paragraphs)
         if not units:
             problems.append(f"sections.csv: {section.section} has no units in its paragraphs")
         outside = [u for u in units if u not in key]

@@ -184,16 +184,22 @@ def parse_sections(rows: Iterable[Mapping[str, str]]) -> list[Section]:
     return sections
 
 
-def section_unit_ids(
-    section: Section, unit_paragraphs: Mapping[str, int], key: Mapping[str, object]
-) -> list[str]:
-    """The units a section grades: units in its paragraph range (in reading order, as given by
-    `unit_paragraphs`, unit_id -> paragraph) that are in `key` (pass the assessment split)."""
+def units_in_paragraphs(section: Section, unit_paragraphs: Mapping[str, int]) -> list[str]:
+    """Every unit in a section's paragraph range, in the order of `unit_paragraphs`
+    (unit_id -> paragraph, reading order): what the Sorter shows and the checks count."""
     return [
         unit_id
         for unit_id, paragraph in unit_paragraphs.items()
-        if section.first_paragraph <= paragraph <= section.last_paragraph and unit_id in key
+        if section.first_paragraph <= paragraph <= section.last_paragraph
     ]
+
+
+def section_unit_ids(
+    section: Section, unit_paragraphs: Mapping[str, int], key: Mapping[str, object]
+) -> list[str]:
+    """The units a section grades: the units in its paragraph range that are in `key` (pass
+    the assessment split)."""
+    return [unit_id for unit_id in units_in_paragraphs(section, unit_paragraphs) if unit_id in key]
 
 
 @dataclass(frozen=True)

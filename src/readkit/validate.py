@@ -230,7 +230,7 @@ class Validator:
     def check_sections(self, units: list[tuple[int, dict[str, str]]]) -> None:
         """Graded sections cover only assessment units (a practice unit's label is shown in
         the lessons), and every section has units to grade."""
-        from readkit.scoring import parse_sections
+        from readkit.scoring import parse_sections, units_in_paragraphs
 
         path = self.data / "sections.csv"
         if not path.is_file():
@@ -242,10 +242,9 @@ class Validator:
             return
         with (self.data / "key.csv").open(encoding="utf-8", newline="") as handle:
             split = {row["unit_id"]: row["split"] for row in csv.DictReader(handle)}
+        paragraphs = {row["unit_id"]: int(row["paragraph"] or 0) for _, row in units}
         for number, section in enumerate(sections, start=2):
-            covered = [row["unit_id"] for _, row in units
-                       if section.first_paragraph <= int(row["paragraph"] or 0)
-                       <= section.last_paragraph]
+            covered = units_in_paragraphs(section, paragraphs)
             if not covered:
                 self.add("sections.csv", number, f"section {section.section} covers no units "
                          f"(paragraphs {section.first_paragraph}-{section.last_paragraph})")
