@@ -36,12 +36,29 @@ c.Autograde.exclude_overwriting = {
     "02-trace-the-numbers": ["answers.json"],
 }
 
+# Learner code runs during autograde. readkit's two steps make that safe (docs/grading.md):
+# SandboxedExecute runs every learner kernel in a bubblewrap sandbox that sees only that
+# learner's copy (no key, no gradebook, no other learner, no network, memory and time limits);
+# TrustedScores then gives the Sorter parts' grade cells the points readkit computes outside
+# every kernel, from the submission as handed in. The rest is nbgrader's default pipeline.
+c.Autograde.autograde_preprocessors = [
+    "readkit.instructor.nbgrader_plugins.SandboxedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "readkit.instructor.nbgrader_plugins.TrustedScores",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # A learner who deletes a grade cell still gets it graded: nbgrader puts it back.
 c.OverwriteCells.add_missing_cells = True
 
 # A cell that never ends (an infinite loop) is interrupted after this many seconds; that cell
 # scores 0 and grading goes on with the next cell and the next learner.
 c.Execute.timeout = 20
+c.SandboxedExecute.timeout = 20
 
 # The default feedback shows hidden tests; strip them before the HTML is written.
 c.GenerateFeedback.preprocessors = [

@@ -1,4 +1,4 @@
-"""readkit.autograde: the calls in the graded notebooks, on a small fixture course (and a few
+"""readkit.grading.cells: the calls in the graded notebooks, on a small fixture course (and a few
 checks of the real course data)."""
 
 import csv
@@ -14,7 +14,7 @@ import pytest
 
 from readkit import autograde, scoring
 from readkit import release as release_module
-from readkit.answers import write_answers
+from readkit.course.answers import write_answers
 
 ASSIGNMENT = "01-sort-the-sources"
 UNITS = [  # unit_id, paragraph, label, accept, split

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from readkit import load_article, load_claims, load_key, load_sources, load_units
-from readkit.labels import LABELS
-from readkit.validate import validate
+from readkit.course.labels import LABELS
+from readkit.instructor.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

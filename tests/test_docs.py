@@ -11,9 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
+from readkit.course.article import read_units
 
-from readkit.article import read_units
-from readkit.key import ASSESSMENT, PRACTICE, read_key
+from readkit.course.key import ASSESSMENT, PRACTICE, read_key
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"

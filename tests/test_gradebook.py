@@ -1,4 +1,4 @@
-"""readkit.gradebook: out-of-kernel grading of a class and the nbgrader cross-check.
+"""readkit.instructor.grade: out-of-kernel grading of a class and the nbgrader cross-check.
 
 The golden test (otter-grader style) grades the fixed submissions in tests/golden/grade/ against
 the real course data and compares grades.csv whole with tests/golden/grade/expected-grades.csv.
@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from readkit import autograde, gradebook
-from readkit.answers import write_answers
+from readkit.course.answers import write_answers
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "grade"
@@ -52,7 +52,7 @@ def make_course(base: Path) -> Path:
 
 def grade_cell_source(section: str) -> str:
     return (
-        "import readkit.autograde as grading\n\n"
+        "import readkit.grading.cells as grading\n\n"
         f'grading.check_answers("{ASSIGNMENT}", "{section}")\n'
         "### BEGIN HIDDEN TESTS\n"
         f'grading.score_section("{ASSIGNMENT}", "{section}")\n'
@@ -79,7 +79,7 @@ def alembic_head() -> str:
 def build_gradebook(root: Path, scores: dict, roster_only=()) -> None:
     """A gradebook shaped like the one nbgrader makes for 01-sort-the-sources: one grade cell
     per section (calling score_section) plus a grade cell that is not a section."""
-    from readkit.parallel import quiet_nbgrader_imports
+    from readkit.instructor.autograde import quiet_nbgrader_imports
 
     quiet_nbgrader_imports()
     import nbgrader.api

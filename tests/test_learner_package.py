@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from readkit.key import read_key
+from readkit.course.key import read_key
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,7 +50,7 @@ def test_installed_wheel_reads_practice_key_without_a_course(wheel, tmp_path):
         archive.extractall(tmp_path / "site")
     env = {k: v for k, v in os.environ.items() if k != "READKIT_COURSE"}
     env["PYTHONPATH"] = str(tmp_path / "site")
-    code = ("import readkit.key as k, readkit.article as a; "
+    code = ("import readkit.course.key as k, readkit.course.article as a; "
             "print(a.data_dir().name, len(k.read_key('practice')), len(k.read_key('assessment')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                          capture_output=True, text=True, check=True)

@@ -18,8 +18,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from readkit.key import ASSESSMENT, read_key
-from readkit.show import all_units
+from readkit.course.key import ASSESSMENT, read_key
+from readkit.widgets.show import all_units
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"

@@ -1,6 +1,6 @@
 """The graded assignments through real nbgrader, in a temporary copy of the course.
 
-One module-wide course: release (readkit.release -> nbgrader generate_assignment), then one
+One module-wide course: release (readkit.instructor.release -> nbgrader generate_assignment), then one
 `nbgrader autograde 01-sort-the-sources` run for every kind of submission, feedback, and the
 show_key setting last. Scores are read from nbgrader's gradebook and compared with numbers
 worked out by hand (see EXPECTED_01).
@@ -26,8 +26,8 @@ import pytest
 from nbformat.v4 import new_code_cell
 from nbgrader.utils import get_username
 
-from readkit.labels import LABELS
-from readkit.release import release
+from readkit.course.labels import LABELS
+from readkit.instructor.release import release
 
 pytestmark = pytest.mark.nbgrader
 

@@ -1,4 +1,4 @@
-"""readkit.parallel (parallel autograde) and readkit.demo end to end.
+"""readkit.instructor.autograde (parallel autograde) and readkit.instructor.demo end to end.
 
 The nbgrader-marked tests share one demo course of 4 learners (`readkit demo --students 4
 --jobs 2`: release, synthetic submissions, parallel autograde, grade, report). Its gradebook is
@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from test_gradebook import make_course
 
+from benchmarks.grading import gradebook_scores
 from readkit import demo, gradebook, parallel
-from readkit.bench_grading import gradebook_scores
 
 ASSIGNMENT = demo.ASSIGNMENT
 
@@ -182,8 +182,8 @@ def test_gradebook_module_is_light():
     import subprocess
     import sys
 
-    code = ("import sys, readkit.gradebook, readkit.parallel, readkit.demo, readkit.report,"
-            " readkit.bench_grading;"
+    code = ("import sys, readkit.instructor.grade, readkit.instructor.autograde, readkit.instructor.demo, readkit.instructor.report,"
+            " benchmarks.grading;"
             "print(sorted(m for m in ('pandas', 'nbgrader', 'matplotlib', 'nbformat')"
             " if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -1,5 +1,5 @@
-"""readkit.report: the instructors' HTML report and the Canvas import file, and the synthetic
-class of readkit.demo (no nbgrader command runs here)."""
+"""readkit.instructor.report: the instructors' HTML report and the Canvas import file, and the synthetic
+class of readkit.instructor.demo (no nbgrader command runs here)."""
 
 import argparse
 import csv
@@ -12,7 +12,7 @@ import pytest
 from test_gradebook import ASSIGNMENT, CASES, build_gradebook, hand_in, make_course
 
 from readkit import demo, gradebook, report
-from readkit.scoring import UnitResult
+from readkit.grading.scoring import UnitResult
 
 SECTION_IDS = [name for name, _ in report.SECTIONS]
 

@@ -1,4 +1,4 @@
-"""readkit.scoring: pure functions, tested on small hand-made keys (no course data needed)."""
+"""readkit.grading.scoring: pure functions, tested on small hand-made keys (no course data needed)."""
 
 import math
 
@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from readkit.key import KeyEntry
-from readkit.labels import LABELS
-from readkit.scoring import (
+from readkit.course.key import KeyEntry
+from readkit.course.labels import LABELS
+from readkit.grading.scoring import (
     Section,
     UnitResult,
     clamp_points,

@@ -1,4 +1,4 @@
-"""readkit.selfcheck without a browser: a SelfCheck's state as synced traits (choose, Check,
+"""readkit.widgets.selfcheck without a browser: a SelfCheck's state as synced traits (choose, Check,
 feedback, two tries then the answer), the Check message from the front end, quiz(), and the
 evidence table with its model answer shown only on request."""
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from readkit.selfcheck import (
+from readkit.widgets.selfcheck import (
     ASSERTS,
     EVIDENCE_OPTIONS,
     INTERPRETS,
@@ -16,7 +16,7 @@ from readkit.selfcheck import (
     SelfCheck,
     quiz,
 )
-from readkit.show import unit_text
+from readkit.widgets.show import unit_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

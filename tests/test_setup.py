@@ -17,8 +17,8 @@ import yaml
 from packaging.requirements import Requirement
 
 import readkit
-from readkit.browser_harness import free_port
 from readkit.lab import lab_command
+from tests.support.browser_harness import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

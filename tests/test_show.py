@@ -1,4 +1,4 @@
-"""readkit.show without a browser: which units are chosen, that the article's text is shown
+"""readkit.widgets.show without a browser: which units are chosen, that the article's text is shown
 verbatim and escaped, highlights, the reporting-verb table, side-by-side passages, the reveal
 helper and the practice key (never an assessment unit's)."""
 
@@ -10,7 +10,7 @@ import pytest
 from IPython.display import HTML
 
 from readkit import show
-from readkit.key import read_key
+from readkit.course.key import read_key
 
 ROOT = Path(__file__).resolve().parents[1]
 

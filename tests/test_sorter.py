@@ -14,8 +14,8 @@ from traitlets import TraitError
 
 from readkit import answers as store
 from readkit import key as answer_key
-from readkit.labels import LABELS
-from readkit.sorter import Sorter, SorterWarning
+from readkit.course.labels import LABELS
+from readkit.widgets.sorter import Sorter, SorterWarning
 
 UNITS = [
     ("p01s1", 1, 'Headline: the "Secret Deal" to Allow <u>Escape</u>'),
@@ -395,7 +395,7 @@ def test_assessment_state_does_not_depend_on_the_key(tmp_path, monkeypatch):
 def test_while_nbgrader_autogrades_the_sorter_is_a_placeholder(work, monkeypatch):
     """No widget is built in grading kernels, and the handed-in file is left as it came."""
     import readkit
-    from readkit.grading_placeholder import SorterPlaceholder
+    from readkit.widgets.placeholder import SorterPlaceholder
 
     (work / "answers.json").write_text("{not json")
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")

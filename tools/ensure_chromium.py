@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 
-from readkit.browser_harness import find_chromium
+from tests.support.browser_harness import find_chromium
 
 
 def main() -> int:

@@ -1,31 +1,45 @@
 """readkit: a Jupyter course kit for reading the news critically.
 
-Names are imported lazily: a grading cell that only needs `readkit.scoring` must not pay for
-pandas or the widget libraries in every kernel that nbgrader starts.
+    readkit/course/      the Course (folders, data contract, answers store)   learner side
+    readkit/widgets/     Sorter, self-checks, text views (JS/CSS beside them)  learner side
+    readkit/grading/     pure scoring and what graded notebook cells call      learner side
+    readkit/instructor/  commands: validate, release, autograde, grade, report, demo
+
+Names are imported lazily: a grading kernel that only needs one check must not pay for pandas
+or the widget libraries.
 """
 
 import os
 from importlib import import_module
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {
-    "Sorter": "readkit.sorter",
-    "load_article": "readkit.article",
-    "load_units": "readkit.article",
-    "load_sources": "readkit.article",
-    "load_claims": "readkit.article",
-    "load_key": "readkit.key",
+    "Course": "readkit.course.course",
+    "Sorter": "readkit.widgets.sorter",
+    "SelfCheck": "readkit.widgets.selfcheck",
+    "EvidenceTable": "readkit.widgets.selfcheck",
+    "show_units": "readkit.widgets.show",
+    "show_reporting_verbs": "readkit.widgets.show",
+    "side_by_side": "readkit.widgets.show",
+    "reveal": "readkit.widgets.show",
+    "reveal_key": "readkit.widgets.show",
 }
+# The data loaders of the default course (Course.default()), for short lesson cells.
+_LOADERS = ("load_units", "load_sources", "load_claims", "load_key")
 
-__all__ = ["__version__", *_LAZY]
+__all__ = ["__version__", *_LAZY, *_LOADERS]
 
 
 def __getattr__(name: str):
     if name == "Sorter" and os.environ.get("NBGRADER_EXECUTION") == "autograde":
-        from readkit.grading_placeholder import SorterPlaceholder
+        from readkit.widgets.placeholder import SorterPlaceholder
 
         return SorterPlaceholder
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
+    if name in _LOADERS:
+        from readkit.course.course import Course
+
+        return getattr(Course.default(), name)
     raise AttributeError(f"module 'readkit' has no attribute {name!r}")

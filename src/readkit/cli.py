@@ -14,17 +14,22 @@ def _lab(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from readkit.article import data_dir
-    from readkit.validate import main as validate_main
+    from readkit.course.course import Course
+    from readkit.instructor.validate import main as validate_main
 
-    return validate_main(args.data or data_dir())
+    return validate_main(args.data or Course(args.course).data)
 
 
 def _release(args: argparse.Namespace) -> int:
-    from readkit.course import find_course_root
-    from readkit.release import release
+    from readkit.course.course import Course, CourseError
+    from readkit.instructor.release import release
 
-    result = release(find_course_root(), args.assignments or None)
+    try:
+        course = Course.open(args.course)
+    except CourseError as error:
+        print(error, file=sys.stderr)
+        return 2
+    result = release(course, args.assignments or None)
     if result.error:
         print(result.error, file=sys.stderr)
         return 1
@@ -33,10 +38,17 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
-def _bench_widget(args: argparse.Namespace) -> int:
-    from readkit.bench_widget import main as bench_widget_main
-
-    return bench_widget_main()
+def _bench(args: argparse.Namespace) -> int:
+    """The benchmarks live in the course repository (benchmarks/), not in the package."""
+    folder = Path(args.course).resolve() / "benchmarks"
+    if not (folder / f"{args.bench}.py").is_file():
+        print(f"readkit bench: no benchmarks/{args.bench}.py in {folder.parent}. The benchmarks "
+              "come with the course repository: run `make bench` there (it installs the test "
+              "tools they need).", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(folder.parent))
+    module = import_module(f"benchmarks.{args.bench}")
+    return module.main(args.rest)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,12 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="check data/ against the data contract")
     validate.add_argument("--data", type=Path, help="data folder (default: the course's data/)")
+    validate.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
+                          help="course folder (default: the working directory)")
     validate.set_defaults(run=_validate)
 
     release = commands.add_parser(
         "release", help="regenerate exercises/ from solutions/ (nbgrader generate_assignment)")
     release.add_argument("assignments", nargs="*", metavar="ASSIGNMENT",
                          help="assignment folder names in solutions/ (default: all)")
+    release.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
+                         help="course folder (default: the working directory)")
     release.set_defaults(run=_release)
 
     # Instructor tools: each module gives add_arguments(parser) and run(args), and imports its
@@ -76,17 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(tool)
         tool.set_defaults(run=module.run)
 
-    bench = commands.add_parser("bench", help="measure widget and grading speed")
-    benches = bench.add_subparsers(dest="bench", required=True, metavar="WHAT")
-    widget = benches.add_parser(
-        "widget", help="render a Sorter over the whole article in JupyterLab + Chromium and "
-        "time rendering and click-to-disk")
-    widget.set_defaults(run=_bench_widget)
-    grading = benches.add_parser(
-        "grading", help="time nbgrader vs readkit autograde, and grade + report of 1,000")
-    bench_grading = import_module("readkit.bench_grading")
-    bench_grading.add_arguments(grading)
-    grading.set_defaults(run=bench_grading.run)
+    bench = commands.add_parser(
+        "bench", help="measure widget and grading speed (course repository only)")
+    bench.add_argument("bench", choices=("widget", "grading"), metavar="WHAT",
+                       help="widget: render and key/click-to-disk in JupyterLab + Chromium; "
+                            "grading: stock nbgrader vs readkit autograde, grade + report of 1,000")
+    bench.add_argument("rest", nargs=argparse.REMAINDER, help="options of that benchmark")
+    bench.add_argument("--course", type=Path, default=Path("."), help=argparse.SUPPRESS)
+    bench.set_defaults(run=_bench)
     return parser
 
 

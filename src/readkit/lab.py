@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from readkit.course import find_course_root
+from readkit.course.course import Course
 
 DEFAULT_PORT = 8888
 
@@ -27,7 +27,7 @@ def lab_command(port: int = DEFAULT_PORT, *, open_browser: bool = True) -> list[
 
 
 def run_lab(port: int = DEFAULT_PORT, *, open_browser: bool = True) -> int:
-    root = find_course_root()
+    root = Course.default().root
     print(f"Starting JupyterLab in {root} on http://127.0.0.1:{port}/ (the link with the token "
           "follows below; stop with Ctrl-C).", flush=True)
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from readkit.browser_harness import chromium, find_chromium
+from tests.support.browser_harness import chromium, find_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from readkit.browser_harness import jupyter_server, run_all, wait_for_idle_kernel
-from readkit.key import read_key
-from readkit.labels import LABELS
+from readkit.course.key import read_key
+from readkit.course.labels import LABELS
+from tests.support.browser_harness import jupyter_server, run_all, wait_for_idle_kernel
 
 from .conftest import ROOT, require
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from readkit.browser_harness import (
+from readkit.course.key import read_key
+from tests.support.browser_harness import (
     jupyter_server,
     open_notebook,
     restart_kernel,
@@ -20,7 +21,6 @@ from readkit.browser_harness import (
     wait_for_idle_kernel,
     write_notebook,
 )
-from readkit.key import read_key
 
 from .conftest import ROOT, require
 

@@ -10,9 +10,14 @@ from pathlib import Path
 
 
 class SorterPlaceholder:
-    def __init__(self, units=None, *, assignment, answers_path="answers.json", mode="practice"):
+    def __init__(self, units=None, *, assignment, answers_path="answers.json", mode="practice",
+                 course=None):
         self.units, self.assignment, self.mode = units, assignment, mode
         self.answers_path = Path(answers_path)
+
+    @classmethod
+    def section(cls, assignment, section, *, course=None, answers_path="answers.json"):
+        return cls(section, assignment=assignment, answers_path=answers_path, mode="assessment")
 
     def __repr__(self) -> str:
         return (f"Sorter for {self.assignment} (not shown while nbgrader grades: "

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 
 from IPython.display import HTML
 
-from readkit import article
-from readkit.article import read_units
+from readkit.course.course import Course, Unit
+from readkit.course.key import PRACTICE
 
 # -- styles (inline: they survive every front end that renders HTML outputs) -------------------
 
@@ -65,22 +65,18 @@ COLUMN = "flex: 1 1 22em; min-width: 0;"
 
 # -- which units -------------------------------------------------------------------------------
 
-def _front(unit: dict) -> dict:
-    return {"id": unit["unit_id"], "paragraph": unit["paragraph"], "text": unit["text"]}
+def _front(unit: Unit) -> dict:
+    return {"id": unit.unit_id, "paragraph": unit.paragraph, "text": unit.text}
 
 
-def all_units() -> list[dict]:
-    """Every unit of the article as {"id", "paragraph", "text"}, in reading order."""
-    return [_front(unit) for unit in read_units()]
-
-
-def select_units(units=None) -> list[dict]:
-    """The units to show as {"id", "paragraph", "text"}, in reading order.
+def select_units(units=None, course: Course | None = None) -> list[dict]:
+    """The units to show as {"id", "paragraph", "text"}, in reading order (the shape the
+    widgets' front ends read), from `course` (default: Course.default()).
 
     units: None (the whole article), one unit id ("p16s2"), a list of ids, or a paragraph range:
     the inclusive tuple (8, 10) or range(8, 11).
     """
-    return [_front(unit) for unit in article.select_units(units)]
+    return [_front(unit) for unit in (course or Course.default()).select_units(units)]
 
 
 def unit_text(unit_id: str) -> str:
@@ -297,10 +293,8 @@ def reveal(answer: str = "", *, units=None, highlight=None, label: str = "Show t
 def key_html(units, *, label: str = "Show the key") -> str:
     """A closed <details> with the key's label, accepted alternatives and rationale for each
     unit, under the unit's text. Practice units only: assessment labels never reach a lesson."""
-    from readkit.key import PRACTICE, read_key
-
     chosen = select_units(units)
-    practice = read_key(PRACTICE)
+    practice = Course.default().key(PRACTICE)
     outside = [unit["id"] for unit in chosen if unit["id"] not in practice]
     if outside:
         raise ValueError(f"Lessons show the key for practice units only; not practice: "

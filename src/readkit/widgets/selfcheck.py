@@ -22,7 +22,7 @@ import anywidget
 import ipywidgets as widgets
 import traitlets as t
 
-from readkit.show import select_units
+from readkit.widgets.show import select_units
 
 TRIES_BEFORE_REVEAL = 2  # the same rule as the Sorter's practice mode
 

@@ -8,8 +8,9 @@ The synthetic submissions are also what the benchmark (`readkit bench grading`) 
   more often than anything is mistaken for meta; where the key accepts an alternative label,
   learners often pick it (full credit);
 - a few learners hand in no answers.json or an empty one, one a corrupt file, and one tries to
-  cheat: an extra cell in the notebook replaces `readkit.scoring.section_points` so that nbgrader
-  records full marks (the out-of-kernel grade is not fooled, and the student is flagged).
+  cheat: an extra cell replaces the scoring function and rewrites its own answers.json with the
+  key's labels. It runs in the sandbox, which has no key, and the points come from the files as
+  submitted: the cheat changes nothing.
 
 Everything is seeded: the same seed gives the same class.
 """
@@ -29,16 +30,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from readkit.answers import write_answers
-from readkit.gradebook import (
-    ANSWERS_FILE,
-    SUBMITTED,
-    CourseData,
-    GradingError,
-    load_course_data,
-    resolve_course,
-    using_course,
-)
+from readkit.course.answers import ANSWERS_FILE, write_answers
+from readkit.course.course import Course
+from readkit.grading.trusted import SorterAssignment
+from readkit.instructor.grade import GradingError, open_course
 
 ASSIGNMENT = "01-sort-the-sources"
 
@@ -71,9 +66,13 @@ UNLABELLED = 0.02  # chance that a learner skips a unit
 HONEST, EMPTY, NO_FILE, CORRUPT_FILE, CHEAT = "honest", "empty", "no-file", "corrupt", "cheat"
 
 CHEAT_CELL = (
-    "# (a learner's extra cell) make every grading cell give full marks\n"
-    "import readkit.scoring\n"
-    "readkit.scoring.section_points = lambda results, max_points: float(max_points)\n"
+    "# (a learner's extra cell) make every grading cell give full marks, and try to read the key\n"
+    "import readkit.grading.scoring\n"
+    "readkit.grading.scoring.section_points = lambda results, max_points: float(max_points)\n"
+    "try:\n"
+    "    print(open('../../../../data/key.csv').read())\n"
+    "except OSError as error:\n"
+    "    print('no key:', error)\n"
 )
 
 
@@ -109,11 +108,11 @@ def learners(count: int, seed: int = 2021, bad: bool = True, cheat: bool = True)
     return [Learner(s, f, la, kind_of.get(i, HONEST)) for i, (s, f, la) in enumerate(people)]
 
 
-def _unit_difficulties(data: CourseData, rng: random.Random) -> dict[str, float]:
+def _unit_difficulties(data: SorterAssignment, rng: random.Random) -> dict[str, float]:
     return {u: DIFFICULTY[data.key[u].label] + rng.gauss(0, 0.6) for u in data.unit_ids}
 
 
-def simulate_answers(data: CourseData, ability: float, difficulty: dict[str, float],
+def simulate_answers(data: SorterAssignment, ability: float, difficulty: dict[str, float],
                      rng: random.Random) -> dict[str, str]:
     """One learner's labels for every unit of the assignment's sections."""
     answers = {}
@@ -133,7 +132,7 @@ def simulate_answers(data: CourseData, ability: float, difficulty: dict[str, flo
     return answers
 
 
-def class_answers(data: CourseData, people: list[Learner], seed: int) -> dict[str, dict]:
+def class_answers(data: SorterAssignment, people: list[Learner], seed: int) -> dict[str, dict]:
     """student -> answers (for honest and cheating learners)."""
     rng = random.Random(seed)
     difficulty = _unit_difficulties(data, rng)
@@ -166,12 +165,12 @@ def _notebook_for(path: Path, person: Learner, answers: dict[str, str]) -> str:
 
 
 def write_submissions(
-    root: Path, assignment: str, people: list[Learner], answers: dict[str, dict],
+    course: Course, assignment: str, people: list[Learner], answers: dict[str, dict],
     release: Path | None = None,
 ) -> None:
-    """grading/submitted/<student>/<assignment>/: the released files (from `release`, e.g.
+    """<submitted>/<student>/<assignment>/: the released files (from `release`, e.g.
     exercises/<assignment>; None: answers.json only) and the learner's answers.json."""
-    base = root / SUBMITTED
+    base = course.layout.submitted
     released = sorted(p for p in release.iterdir() if p.is_file()) if release else []
     for person in people:
         folder = base / person.student / assignment
@@ -197,14 +196,14 @@ def write_submissions(
             write_answers(target, assignment, answers[person.student])
 
 
-def make_class(root: Path, assignment: str, count: int, seed: int = 2021,
+def make_class(course: Course, assignment: str, count: int, seed: int = 2021,
                release: Path | None = None, bad: bool = True, cheat: bool = True,
                start: int = 0) -> list[Learner]:
-    """Write `count` synthetic submissions into the course at `root` (only learners from index
-    `start` on: a class can be grown without touching who is there); returns those written."""
-    data = load_course_data(root, assignment)
+    """Write `count` synthetic submissions into `course` (only learners from index `start` on:
+    a class can be grown without touching who is there); returns those written."""
+    data = SorterAssignment.from_course(course, assignment)
     people = learners(count, seed, bad=bad, cheat=cheat)[start:]
-    write_submissions(root, assignment, people, class_answers(data, people, seed), release)
+    write_submissions(course, assignment, people, class_answers(data, people, seed), release)
     return people
 
 
@@ -219,23 +218,14 @@ def copy_course(source: Path, dest: Path) -> Path:
             shutil.copytree(source / name, dest / name, dirs_exist_ok=True,
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__",
                                                           ANSWERS_FILE))
-    (dest / "grading").mkdir(exist_ok=True)  # SQLite creates the gradebook, not its folder
     return dest
-
-
-def tool_env(root: Path) -> dict[str, str]:
-    """Environment for nbgrader and its kernels: this Python's bin first on PATH (alembic,
-    jupyter), READKIT_COURSE at the course."""
-    from readkit.release import nbgrader_environment
-
-    return {**nbgrader_environment(), "READKIT_COURSE": str(root)}
 
 
 def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
     """Run `nbgrader ARGS` at the course root with this environment's tools."""
-    from readkit.release import nbgrader_command
+    from readkit.instructor.release import nbgrader_command, nbgrader_environment
 
-    done = subprocess.run(nbgrader_command(*args), cwd=root, env=tool_env(root),
+    done = subprocess.run(nbgrader_command(*args), cwd=root, env=nbgrader_environment(),
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise GradingError(f"`nbgrader {' '.join(args)}` failed (exit {done.returncode}):\n"
@@ -243,27 +233,26 @@ def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def generate_assignment(root: Path, assignment: str) -> Path:
-    """`make release` for one assignment (readkit.release: checks the course, then nbgrader
-    generate_assignment): the release in exercises/ and the grade cells in the gradebook."""
-    from readkit.release import release
+def generate_assignment(course: Course, assignment: str) -> Path:
+    """`make release` for one assignment (checks the course, then nbgrader generate_assignment):
+    the release in exercises/ and the grade cells in the gradebook."""
+    from readkit.instructor.release import release
 
-    result = release(root, [assignment])
+    result = release(course, [assignment])
     if not result.ok:
         raise GradingError(result.error)
-    return root / "exercises" / assignment
+    return course.layout.release / assignment
 
 
-def add_names(root: Path, people: list[Learner]) -> None:
+def add_names(course: Course, people: list[Learner]) -> None:
     """Record the learners' names in the gradebook (for the LMS export)."""
-    from readkit.gradebook import gradebook_location
-    from readkit.parallel import quiet_nbgrader_imports
+    from readkit.instructor.autograde import quiet_nbgrader_imports
 
     quiet_nbgrader_imports()
     from nbgrader.api import Gradebook
 
-    location = gradebook_location(root)
-    with Gradebook(location.db_url, location.course_id or "default_course") as gb:
+    layout = course.layout
+    with Gradebook(layout.db_url, layout.course_id or "default_course") as gb:
         for person in people:
             gb.update_or_create_student(person.student, first_name=person.first_name,
                                         last_name=person.last_name)
@@ -278,9 +267,9 @@ def run_demo(
 ) -> Path:
     """Copy the course, generate the assignment, hand in a synthetic class, autograde it in
     parallel, grade it out of the kernel and build the report. Returns the report's path."""
-    from readkit import gradebook, parallel, report
+    from readkit.instructor import autograde, grade, report
 
-    source = resolve_course(source)
+    source = open_course(source or Path("."))
     root = Path(out) if out else Path(tempfile.mkdtemp(prefix="readkit-demo-"))
     root = root.expanduser().resolve()
     if (root / "grading").exists():
@@ -288,28 +277,27 @@ def run_demo(
                            "or new folder with --out.")
     started = time.perf_counter()
     say(f"1/6 copying the course to {root}")
-    copy_course(source, root)
-    with using_course(root):
-        say(f"2/6 nbgrader generate_assignment {ASSIGNMENT}")
-        release = generate_assignment(root, ASSIGNMENT)
-        say(f"3/6 handing in {students} synthetic submissions (seed {seed})")
-        people = make_class(root, ASSIGNMENT, students, seed, release)
-        add_names(root, people)
-        kinds = {p.kind for p in people} - {HONEST}
-        for kind in sorted(kinds):
-            who = ", ".join(p.student for p in people if p.kind == kind)
-            say(f"    {kind}: {who}")
-        say(f"4/6 autograding with nbgrader in parallel ({jobs or parallel.default_jobs()} jobs)")
-        summary = parallel.autograde_all(root, ASSIGNMENT, jobs=jobs, say=say)
-        for line in parallel.summary_lines(summary):
-            say("    " + line)
-        say(f"5/6 grading out of the kernel and cross-checking ({len(summary.done)} autograded)")
-        grades = gradebook.grade_assignment(root, ASSIGNMENT)
-        gradebook.write_grades(grades)
-        for line in gradebook.summary_lines(grades):
-            say("    " + line)
-        say("6/6 building the report")
-        index, lms = report.write_report(grades)
+    course = Course.open(copy_course(source.root, root))
+    say(f"2/6 nbgrader generate_assignment {ASSIGNMENT}")
+    release = generate_assignment(course, ASSIGNMENT)
+    say(f"3/6 handing in {students} synthetic submissions (seed {seed})")
+    people = make_class(course, ASSIGNMENT, students, seed, release)
+    add_names(course, people)
+    kinds = {p.kind for p in people} - {HONEST}
+    for kind in sorted(kinds):
+        who = ", ".join(p.student for p in people if p.kind == kind)
+        say(f"    {kind}: {who}")
+    say(f"4/6 autograding, sandboxed, in parallel ({jobs or autograde.default_jobs()} jobs)")
+    summary = autograde.autograde_all(course, ASSIGNMENT, jobs=jobs, say=say)
+    for line in autograde.summary_lines(summary):
+        say("    " + line)
+    say(f"5/6 grading from answers.json as submitted ({len(summary.done)} autograded)")
+    grades = grade.grade_assignment(course, ASSIGNMENT)
+    grade.write_grades(grades)
+    for line in grade.summary_lines(grades):
+        say("    " + line)
+    say("6/6 building the report")
+    index, lms = report.write_report(grades)
     say(f"Done in {time.perf_counter() - started:.0f} s.")
     say(f"Report: {index}")
     say(f"LMS import file: {lms}")
@@ -321,8 +309,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Simulate a class end to end with the real tools: copy the course to DIR, generate "
         f"{ASSIGNMENT} with nbgrader, hand in seeded synthetic submissions (realistic mistakes, "
-        "a few blank, one corrupt, one cheat attempt), autograde them in parallel, grade them "
-        "from answers.json, cross-check and build the HTML report."
+        "a few blank, one corrupt, one cheat attempt), autograde them sandboxed and in "
+        "parallel, grade them from answers.json and build the HTML report."
     )
     parser.add_argument("--students", type=int, default=30, metavar="N",
                         help="class size (default 30)")
@@ -332,7 +320,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="parallel autograde workers (default: 2 per CPU core, at most 8)")
     parser.add_argument("--seed", type=int, default=2021, help="random seed (default 2021)")
     parser.add_argument("--course", type=Path, metavar="DIR",
-                        help="course to copy (default: this course)")
+                        help="course to copy (default: the working directory)")
 
 
 def run(args: argparse.Namespace) -> int:

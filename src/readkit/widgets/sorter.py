@@ -18,12 +18,11 @@ from pathlib import Path
 import anywidget
 import traitlets as t
 
-from readkit import answers as store
-from readkit import key as answer_key
-from readkit.article import select_units
-from readkit.labels import DESCRIPTIONS, LABELS
+from readkit.course import answers as store
+from readkit.course.course import Course
+from readkit.course.key import ASSESSMENT, PRACTICE
+from readkit.course.labels import DESCRIPTIONS, LABELS
 
-PRACTICE, ASSESSMENT = answer_key.PRACTICE, answer_key.ASSESSMENT
 MODES = (PRACTICE, ASSESSMENT)
 # A try is one distinct wrong label given to a unit at a Check; after this many the key shows.
 TRIES_BEFORE_REVEAL = 2
@@ -53,19 +52,19 @@ def _shorten(text: str, limit: int = 60) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def _select(units, mode: str) -> list[dict]:
+def _select(course: Course, units, mode: str) -> list[dict]:
     """The units to show, in reading order, in the shape the front end reads:
     {"id", "paragraph", "text"}. None means the split that fits the mode."""
     if units is None:
-        units = answer_key.split_unit_ids(mode)
+        units = course.split_unit_ids(mode)
         if not units:
             raise ValueError(
                 f"key.csv has no {mode} units. Pass the units to show (a list of ids or a "
                 "paragraph range such as (1, 12))."
             )
     return [
-        {"id": u["unit_id"], "paragraph": u["paragraph"], "text": u["text"]}
-        for u in select_units(units)
+        {"id": u.unit_id, "paragraph": u.paragraph, "text": u.text}
+        for u in course.select_units(units)
     ]
 
 
@@ -77,6 +76,9 @@ class Sorter(anywidget.AnyWidget):
     assignment: the assignment's name, written into the answers file.
     answers_path: where answers are saved (beside the notebook by default).
     mode: "practice" (a Check button with feedback) or "assessment" (no key, no Check).
+    course: the Course whose article is shown (default: Course.default()).
+
+    A graded part's Sorter comes from data/sections.csv: Sorter.section(assignment, "part-1").
     """
 
     _esm = _HERE / "sorter.js"
@@ -98,7 +100,9 @@ class Sorter(anywidget.AnyWidget):
         assignment: str,
         answers_path: str | Path = "answers.json",
         mode: str = PRACTICE,
+        course: Course | None = None,
     ) -> None:
+        course = course or Course.default()
         if mode not in MODES:
             raise ValueError(f"mode must be 'practice' or 'assessment', not {mode!r}.")
         if not isinstance(assignment, str) or not assignment.strip():
@@ -108,7 +112,7 @@ class Sorter(anywidget.AnyWidget):
             raise ValueError(
                 f"Cannot save answers to {path}: the folder {path.parent} does not exist."
             )
-        selection = _select(units, mode)
+        selection = _select(course, units, mode)
         ids = [unit["id"] for unit in selection]
 
         self._ready = False  # no saving while the widget is being set up
@@ -118,7 +122,7 @@ class Sorter(anywidget.AnyWidget):
         self._key = {}
         self._wrong: dict[str, set[str]] = {}
         if mode == PRACTICE:
-            practice_key = answer_key.read_key(PRACTICE)
+            practice_key = course.key(PRACTICE)
             missing = [unit_id for unit_id in ids if unit_id not in practice_key]
             if missing:
                 raise ValueError(
@@ -137,6 +141,15 @@ class Sorter(anywidget.AnyWidget):
         self.on_msg(self._on_message)
         self._restore()
         self._ready = True
+
+    @classmethod
+    def section(cls, assignment: str, section: str, *, course: Course | None = None,
+                answers_path: str | Path = "answers.json") -> "Sorter":
+        """The Sorter of one graded part: exactly the units data/sections.csv gives it."""
+        course = course or Course.default()
+        units = course.section_units(course.section(assignment, section))
+        return cls(units, assignment=assignment, answers_path=answers_path, mode=ASSESSMENT,
+                   course=course)
 
     @property
     def unit_ids(self) -> list[str]:

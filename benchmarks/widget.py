@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from readkit.labels import LABELS
+from readkit.course.labels import LABELS
 
 RENDER_RUNS = 3
 CLICKS = 60
@@ -26,9 +26,9 @@ NOTEBOOK = "app => app.shell.currentWidget.content"
 
 def _paragraph_range() -> tuple[int, int, int]:
     """(first paragraph, last paragraph, number of units) of the whole article."""
-    from readkit.article import read_units
+    from readkit.course.course import Course
 
-    units = read_units()
+    units = [u._asdict() for u in Course.default().units]
     paragraphs = [unit["paragraph"] for unit in units]
     return min(paragraphs), max(paragraphs), len(units)
 
@@ -83,18 +83,23 @@ def _percentile(values: list[float], share: float) -> float:
 
 def run(clicks: int = CLICKS, render_runs: int = RENDER_RUNS, log=None) -> dict:
     """Start JupyterLab and Chromium, render a Sorter over the whole article and click.
-    Returns and prints the figures (needs Chromium: see readkit.browser_harness)."""
-    from readkit.browser_harness import chromium, jupyter_server, open_notebook, write_notebook
-    from readkit.course import find_course_root
+    Returns and prints the figures (needs Chromium: see tests.support.browser_harness)."""
+    from readkit.course.course import Course
+    from tests.support.browser_harness import (
+        chromium,
+        jupyter_server,
+        open_notebook,
+        write_notebook,
+    )
 
     log = log or (lambda text: print(text, file=sys.stderr, flush=True))
     first, last, units = _paragraph_range()
-    course = find_course_root()
+    course = Course.default().root
     with tempfile.TemporaryDirectory(prefix="readkit-bench-") as folder:
         folder = Path(folder)
         answers = folder / "bench.json"
         write_notebook(folder / "bench.ipynb", [
-            "import readkit, readkit.sorter",
+            "import readkit, readkit.widgets.sorter",
             f"sorter = readkit.Sorter(({first}, {last}), assignment='bench', mode='assessment',"
             " answers_path='bench.json')\nsorter",
         ])
@@ -146,8 +151,8 @@ def run(clicks: int = CLICKS, render_runs: int = RENDER_RUNS, log=None) -> dict:
     return result
 
 
-def main() -> int:
-    from readkit.browser_harness import ChromiumMissing
+def main(argv: list[str] | None = None) -> int:
+    from tests.support.browser_harness import ChromiumMissing
 
     try:
         run()
@@ -157,5 +162,5 @@ def main() -> int:
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m benchmarks.widget (make bench)
     sys.exit(main())

@@ -27,7 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from readkit.gradebook import GradingError, resolve_course
+from readkit.course.course import Course
+from readkit.instructor.grade import GradingError
 
 ASSIGNMENT = "01-sort-the-sources"
 GOALS = {"speedup": 2.4, "parallel_s_per_sub": 0.5, "grade_1000_s": 2.0}
@@ -103,9 +104,10 @@ def run_bench(
     submissions: int = 20, jobs: int | None = None, big: int = 1000,
     source: Path | None = None, keep: Path | None = None, say=print, repeat: int = 1,
 ) -> dict:
-    from readkit import demo, parallel
+    from readkit.instructor import autograde as parallel
+    from readkit.instructor import demo
 
-    source = resolve_course(source)
+    source = Course.open(source or Path(".")).root
     jobs = jobs or parallel.default_jobs()
     workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="readkit-bench-"))
     root = (workdir / "course").resolve()
@@ -123,7 +125,7 @@ def run_bench(
         clean = workdir / "gradebook.clean.db"
         shutil.copy(db, clean)
 
-        from readkit.release import nbgrader_command
+        from readkit.instructor.release import nbgrader_command
 
         seq, par, same, failed = [], [], True, []
         for attempt in range(1, repeat + 1):
@@ -240,3 +242,13 @@ def run(args: argparse.Namespace) -> int:
         print(line)
     print(json.dumps(result))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="readkit bench grading")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":  # python -m benchmarks.grading (make bench)
+    sys.exit(main())

@@ -1,6 +1,6 @@
 """The class report and the LMS export (`readkit report ASSIGNMENT`).
 
-Grades the class first (exactly as `readkit grade`: out of the kernel, cross-checked), then writes
+Grades the class first (exactly as `readkit grade`: from answers.json as submitted), then writes
 to grading/reports/ASSIGNMENT/:
 - report/index.html: one self-contained page for instructors (images embedded as base64 PNG):
   score distribution, per-unit difficulty (share right) and discrimination (upper minus lower
@@ -26,20 +26,20 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from readkit.answers import OK
-from readkit.gradebook import (
+from readkit.course.answers import OK
+from readkit.course.labels import LABELS
+from readkit.instructor.grade import (
     NOT_SUBMITTED,
     ClassGrades,
     GradingError,
     add_common_arguments,
     format_points,
     grade_assignment,
+    open_course,
     report_dir,
-    resolve_course,
     summary_lines,
     write_grades,
 )
-from readkit.labels import LABELS
 
 UNLABELLED = "unlabelled"
 CHOICES = (*LABELS, UNLABELLED)
@@ -393,7 +393,7 @@ def render_html(grades: ClassGrades, analysis: ItemAnalysis) -> str:
     # every student
     rows, classes = [], []
     for s in grades.students:
-        nb = s.nbgrader.points if s.nbgrader is not None else None
+        nb = s.recorded_points
         rows.append([_e(s.student), format_points(s.points), format_points(s.percent),
                      *(format_points(s.section_points[n]) for n in sections),
                      _e(s.full_status), format_points(nb), _e(s.flag), _e(s.full_reason)])
@@ -460,7 +460,7 @@ def write_lms(grades: ClassGrades, path: Path, **options) -> Path:
 def write_report(grades: ClassGrades, out_dir: Path | None = None, **lms_options
                  ) -> tuple[Path, Path]:
     """report/index.html and lms.csv (and grades.csv/units.csv) for a graded class."""
-    out_dir = out_dir or report_dir(grades.course_root, grades.assignment)
+    out_dir = out_dir or report_dir(grades.course, grades.assignment)
     write_grades(grades, out_dir)
     analysis = item_analysis(grades)
     page = out_dir / "report" / "index.html"
@@ -493,9 +493,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        root = resolve_course(args.course)
+        course = open_course(args.course)
         roster = read_roster(args.roster) if args.roster else None
-        grades = grade_assignment(root, args.assignment, args.db_url)
+        grades = grade_assignment(course, args.assignment, args.db_url)
         page, lms = write_report(grades, roster=roster, id_column=args.id_column,
                                  canvas_id=args.canvas_id)
     except GradingError as error:

@@ -1,0 +1,142 @@
+"""What the graded notebooks' cells call inside the learner's (sandboxed) kernel.
+
+- `check_answers(assignment, section=None)`: the visible pre-submit check of a Sorter part. It
+  says whether answers.json is there and readable and how many sentences are still unlabelled;
+  nothing about correctness. It needs no key (a learner's installation has none).
+- `check_names(task, namespace)` / `score_numbers(task, namespace)`: the visible check and the
+  hidden test of a pandas task of 02-trace-the-numbers; expected values are computed from
+  claims.csv (learner-side data) at grading time.
+
+The Sorter parts' points are not computed here: readkit's trusted grade step does that outside
+every kernel, from answers.json as submitted (readkit.grading.trusted).
+
+Every call contains its own I/O errors and warnings: nothing reaches stderr (nbgrader scores a
+cell 0 on any stderr output) and a missing or broken file gives a message that says what to do.
+"""
+
+import contextlib
+import io
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from readkit.course.answers import ANSWERS_FILE, read_answers, set_aside_note
+from readkit.course.course import Course
+from readkit.grading import numbers, scoring
+
+
+# --- containment --------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """No warnings, and nothing written to stderr from Python, for the duration."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+
+
+def _setup_problem(error: Exception) -> None:
+    print(
+        "Grading could not run: the course files are incomplete. This is not your mistake; "
+        f"tell your instructor. ({type(error).__name__}: {error})"
+    )
+
+
+def _contained(compute: Callable[[], float]) -> float:
+    """Run a scoring function quietly; any failure is printed (stdout) and gives 0.0."""
+    with _quiet():
+        try:
+            return compute()
+        except Exception as error:  # noqa: BLE001 (one broken course file must not crash a class)
+            _setup_problem(error)
+            return 0.0
+
+
+def _ensure_stdout_flushed() -> None:
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+
+
+# --- Sorter parts ------------------------------------------------------------------------
+
+
+def check_answers(
+    assignment: str, section: str | None = None, path: str = ANSWERS_FILE,
+    course: Course | None = None,
+) -> None:
+    """Print whether answers.json is present and readable and how many sentences of the
+    assignment (or of one section) are still unlabelled. Says nothing about correctness."""
+    with _quiet():
+        try:
+            _check_answers(course or Course.default(), assignment, section, Path(path))
+        except Exception as error:  # noqa: BLE001
+            print(f"Could not check your answers: {error}")
+    _ensure_stdout_flushed()
+
+
+def _check_answers(course: Course, assignment: str, section: str | None, path: Path) -> None:
+    found = read_answers(path, assignment)
+    if not found.usable:
+        print("Not ready: " + " ".join(found.problems))
+        return
+    sections = [course.section(assignment, section)] if section else course.sections(assignment)
+    units = [u for s in sections for u in course.section_units(s)]
+    missing = [u for u in units if u not in found.answers]
+    where = f"{sections[0].title} ({sections[0].section})" if section else assignment
+    print(f"{path.name} found and readable. {where}: {len(units) - len(missing)} of {len(units)} "
+          "sentences labelled." + set_aside_note(path))
+    if missing:
+        print(f"Still unlabelled ({len(missing)}): {', '.join(missing)}.")
+    else:
+        print("Every sentence has a label.")
+    outside = [u for u in found.answers if u not in course.unit_paragraphs]
+    if outside:
+        print(f"{len(outside)} answer(s) for unknown sentence ids are ignored: "
+              f"{', '.join(sorted(outside)[:10])}.")
+    for problem in found.problems:
+        print(problem)
+
+
+# --- 02-trace-the-numbers -----------------------------------------------------------------
+
+
+def check_names(task: str, namespace: Mapping[str, Any]) -> None:
+    """Visible check for a pandas task: are the names the task asks for defined, and what are
+    they (type and size)? Says nothing about correctness."""
+    with _quiet():
+        try:
+            names = numbers.NUMBER_TASKS[task].names
+        except KeyError:
+            print(f"Unknown task {task!r}; tasks are: {', '.join(numbers.NUMBER_TASKS)}.")
+            return
+        for name in names:
+            if name not in namespace:
+                print(f"{name}: not defined yet. Run the cell where you set it.")
+            else:
+                print(f"{name}: {numbers.describe(namespace[name])}")
+    _ensure_stdout_flushed()
+
+
+def score_numbers(task: str, namespace: Mapping[str, Any], course: Course | None = None) -> float:
+    """Points for one pandas task of 02-trace-the-numbers: the learner's values (looked up by
+    name in `namespace`, pass `globals()`) against values computed from data/claims.csv now."""
+
+    def compute() -> float:
+        spec = numbers.NUMBER_TASKS[task]
+        expected = numbers.expected_numbers((course or Course.default()).claims())
+        checks = numbers.check_numbers(task, namespace, expected)
+        points = scoring.points_for_checks([ok for _, ok in checks], spec.points)
+        print(f"{spec.title}: {points:g} of {spec.points:g} points.")
+        for message, ok in checks:
+            print(("right: " if ok else "not right: ") + message)
+        return points
+
+    points = _contained(compute)
+    _ensure_stdout_flushed()
+    return points
+
+

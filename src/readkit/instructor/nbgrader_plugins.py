@@ -1,0 +1,153 @@
+"""readkit's parts of nbgrader's autograde pipeline (configured in nbgrader_config.py):
+
+- `SandboxedExecute`: nbgrader's Execute, with every learner kernel in a bubblewrap sandbox
+  (readkit.instructor.sandbox) that sees only that learner's working copy, the interpreter and
+  the learner-side data: no key, no gradebook, no other learner, no network, limits on memory
+  and time. Where no sandbox can be made it refuses, unless the course says that learner code
+  is trusted (`SandboxedExecute.trust_learner_code = True`).
+- `TrustedScores`: after the kernel ran, the Sorter parts' grade cells get their points from
+  readkit.grading.trusted, computed in this (the instructor's) process from the submission as
+  it was handed in. Whatever the learner's code printed or redefined, this is what
+  SaveAutoGrades records and what feedback shows.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from nbformat.v4 import new_output
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Bool, Integer
+
+from readkit.course.answers import ANSWERS_FILE, read_answers
+from readkit.course.course import COURSE_VARIABLE, Course, CourseError
+from readkit.grading import trusted
+from readkit.instructor import sandbox as sandboxing
+from readkit.instructor.learner_data import write_learner_data
+
+TRUST_VARIABLE = "READKIT_TRUST_LEARNER_CODE"
+
+
+def _course(config) -> Course:
+    return Course.open(CourseDirectory(config=config).root)
+
+
+def _submission_dir(config, resources) -> Path:
+    coursedir = CourseDirectory(config=config)
+    info = resources["nbgrader"]
+    return Path(coursedir.format_path(coursedir.submitted_directory, info["student"],
+                                      info["assignment"]))
+
+
+def _package_source() -> tuple[str, ...]:
+    """readkit's own source folder when it is an editable install (src/ of the course
+    repository: code only, never the course root, which holds the key); nothing when readkit
+    is installed into the environment, which the sandbox binds anyway."""
+    package = Path(__file__).resolve().parents[1]
+    if any(part in ("site-packages", "dist-packages") for part in package.parts):
+        return ()
+    return (str(package.parent),)
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's Execute with each kernel in a sandbox (see the module docstring)."""
+
+    trust_learner_code = Bool(
+        False, help="Run learner kernels without a sandbox, as the instructor (only for code "
+        "you trust; readkit's report then says so). Also set by READKIT_TRUST_LEARNER_CODE=1."
+    ).tag(config=True)
+    memory_limit_mb = Integer(2048, help="Address-space limit of a learner kernel (MiB).").tag(
+        config=True)
+    wall_limit = Integer(600, help="Seconds a learner kernel may live in all.").tag(config=True)
+
+    @property
+    def trusted(self) -> bool:
+        return self.trust_learner_code or os.environ.get(TRUST_VARIABLE) == "1"
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._work_dir = Path(resources["metadata"]["path"]).resolve()
+        self._learner_data = Path(tempfile.mkdtemp(prefix="rk-data-"))
+        try:
+            write_learner_data(_course(self.config), self._learner_data)
+            return super().preprocess(nb, resources, km)
+        finally:
+            import shutil
+
+            shutil.rmtree(self._learner_data, ignore_errors=True)
+
+    def create_kernel_manager(self):
+        if self.trusted:
+            env = {COURSE_VARIABLE: str(self._learner_data)}
+            self.km = self.kernel_manager_class(kernel_name=self.kernel_name, config=self.config)
+            self._trusted_env = env
+            return self.km
+        problem = sandboxing.sandbox_available()
+        if problem:
+            raise SandboxUnavailable(
+                f"Learner code cannot be sandboxed here: {problem}. Install bubblewrap (Debian/"
+                "Ubuntu: apt-get install bubblewrap), or, only if you trust every submission, "
+                f"set {TRUST_VARIABLE}=1 (readkit autograde --trust-learner-code)."
+            )
+        spec = sandboxing.SandboxSpec(
+            read_only=(*_package_source(), str(self._learner_data)),
+            memory_bytes=self.memory_limit_mb * 1024 * 1024,
+            wall_seconds=self.wall_limit,
+            env={COURSE_VARIABLE: str(self._learner_data)},
+        )
+        self.km = sandboxing.make_kernel_manager(spec, self._work_dir,
+                                                 kernel_name=self.kernel_name, config=self.config)
+        return self.km
+
+    async def async_start_new_kernel(self, **kwargs):
+        env = getattr(self, "_trusted_env", None)
+        if self.trusted and env:
+            kwargs["env"] = {**os.environ, **env, **kwargs.get("env", {})}
+        return await super().async_start_new_kernel(**kwargs)
+
+
+class TrustedScores(NbGraderPreprocessor):
+    """Sorter parts' grade cells: points and feedback from readkit's trusted grade step."""
+
+    def preprocess(self, nb, resources):
+        assignment = resources["nbgrader"]["assignment"]
+        try:
+            plan = trusted.SorterAssignment.from_course(_course(self.config), assignment)
+        except CourseError:
+            return nb, resources  # not a Sorter assignment (no sections): nothing to do
+        found = read_answers(_submission_dir(self.config, resources) / ANSWERS_FILE, assignment)
+        grade = trusted.grade_answers(found, plan)
+        by_cell = plan.cell_sections()
+        choice = None
+        for cell in nb.cells:
+            if (cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                    == trusted.CHOICE_CELL):
+                choice = trusted.chosen_unit(cell.source)
+        for cell in nb.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id in by_cell:
+                section = by_cell[grade_id]
+                points = grade.section_points[section.section]
+                lines = trusted.part_feedback(plan, grade, section, found)
+            elif grade_id == trusted.CHOICE_GRADE_CELL:
+                points, lines = trusted.choice_points(plan, found, choice)
+            else:
+                continue
+            self._set_result(cell, points, lines)
+        return nb, resources
+
+    @staticmethod
+    def _set_result(cell, points: float, lines: list[str]) -> None:
+        """Replace what the kernel printed with the trusted result: nbgrader reads the first
+        text/plain execute_result as the cell's points."""
+        cell.outputs = [
+            new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
+            new_output("execute_result", data={"text/plain": repr(float(points))},
+                       execution_count=cell.get("execution_count")),
+        ]

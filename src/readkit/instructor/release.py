@@ -1,0 +1,181 @@
+"""Release: regenerate exercises/ from solutions/ with nbgrader (what `make release` runs).
+
+exercises/ is generated, committed and never edited by hand; CI regenerates it and fails on any
+difference. Before nbgrader runs, the course is checked for what would make grades wrong or leak
+answers: an answers.json in a source folder (it would be handed to every learner), sections
+outside the assessment split, an unreadable readkit.toml.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from readkit.course.answers import ANSWERS_FILE
+from readkit.course.course import Course, CourseError
+from readkit.course.key import ASSESSMENT
+from readkit.course.sections import units_in_paragraphs
+from readkit.grading import numbers, trusted
+
+
+@dataclass
+class ReleaseResult:
+    released: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def source_assignments(course: Course) -> list[str]:
+    """The assignment folders of the source directory, in order (hidden folders skipped)."""
+    source = course.layout.source
+    if not source.is_dir():
+        return []
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def nbgrader_environment() -> dict[str, str]:
+    """This environment's bin/ first on PATH: nbgrader calls alembic and jupyter by name."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def nbgrader_command(*args: str) -> list[str]:
+    script = Path(sys.executable).with_name("nbgrader")
+    return [str(script), *args] if script.exists() else [sys.executable, "-m", "nbgrader", *args]
+
+
+_SCORE_NUMBERS = re.compile(r'score_numbers\(\s*"([^"]+)"')
+
+
+def _cell_maximum(course: Course, assignment: str, grade_id: str, source: str) -> float | None:
+    """The most points a grade cell can get: a Sorter part's points (TrustedScores sets them),
+    part 5's choice point, a number task's points; None for a cell readkit does not score."""
+    for section in course.sections(assignment):
+        if grade_id == trusted.grade_cell_id(section.section):
+            return section.points
+    if grade_id == trusted.CHOICE_GRADE_CELL:
+        return trusted.CHOICE_POINTS
+    match = _SCORE_NUMBERS.search(source)
+    if match:
+        return float(numbers.NUMBER_TASKS[match.group(1)].points)
+    return None
+
+
+def check_grade_cells(course: Course, assignment: str, notebook: Path) -> list[str]:
+    """Each autograded cell's points must equal the most it can score: nbgrader aborts a
+    learner's whole grading on a result above the cell's points, and gives credit that can
+    never be reached below it. Every Sorter part needs its grade cell."""
+    problems = []
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    seen = set()
+    for cell in nb.get("cells", []):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("grade") or cell.get("cell_type") != "code":
+            continue
+        grade_id, points = meta.get("grade_id", ""), float(meta.get("points", 0))
+        seen.add(grade_id)
+        try:
+            maximum = _cell_maximum(course, assignment, grade_id, "".join(cell.get("source", "")))
+        except KeyError as error:
+            problems.append(f"{notebook.name} cell {grade_id}: unknown task {error}")
+            continue
+        if maximum is not None and maximum != points:
+            problems.append(f"{notebook.name} cell {grade_id} is worth {points:g} points but "
+                            f"can score up to {maximum:g}: make them equal")
+    for section in course.sections(assignment):
+        if trusted.grade_cell_id(section.section) not in seen:
+            problems.append(f"{notebook.name} has no grade cell "
+                            f"{trusted.grade_cell_id(section.section)} for {section.section}: "
+                            "its points would never be recorded")
+    return problems
+
+
+def validate_course(course: Course) -> list[str]:
+    """What would make grading wrong: settings, sections and their units, claims. [] when fine."""
+    try:
+        _ = course.settings  # raises on an unreadable readkit.toml
+        sections = course.sections()
+        key = course.key(ASSESSMENT)
+        expected = numbers.expected_numbers(course.claims())
+    except (CourseError, OSError, ValueError, KeyError) as error:
+        return [str(error)]
+    problems = []
+    for section in sections:
+        units = units_in_paragraphs(section, course.unit_paragraphs)
+        if not units:
+            problems.append(f"sections.csv: {section.section} has no units in its paragraphs")
+        outside = [u for u in units if u not in key]
+        if outside:
+            problems.append(
+                f"sections.csv: {section.assignment} {section.section} covers units that are not "
+                f"in the assessment split: {', '.join(outside)} (graded units must be assessment "
+                "units; move the section's paragraphs or the split)")
+    problems.extend(f"claims.csv: {p}" for p in expected.problems)
+    return problems
+
+
+def check_course(course: Course, assignments: list[str]) -> list[str]:
+    """Problems that must be fixed before a release (empty when none)."""
+    problems = []
+    source = course.layout.source
+    for name in assignments:
+        folder = source / name
+        if not folder.is_dir():
+            problems.append(f"{source.name}/{name} does not exist (have: "
+                            f"{', '.join(source_assignments(course)) or 'nothing'})")
+            continue
+        if not any(folder.glob("*.ipynb")):
+            problems.append(f"{source.name}/{name} has no notebook")
+        for stray in sorted(folder.rglob(ANSWERS_FILE)):
+            problems.append(
+                f"{stray.relative_to(course.root)} would be released to every learner: "
+                "delete it (it is left by running the Sorter in the source folder)")
+    problems.extend(validate_course(course))
+    if not problems:
+        for name in assignments:
+            for notebook in sorted((source / name).glob("*.ipynb")):
+                problems.extend(check_grade_cells(course, name, notebook))
+    return problems
+
+
+def release(course: Course, assignments: list[str] | None = None) -> ReleaseResult:
+    """Run `nbgrader generate_assignment NAME --force` for each assignment (all of solutions/
+    by default) from the course root. Stops at the first failure with a message that says what
+    went wrong and what to do."""
+    root = course.root
+    names = list(assignments) if assignments else source_assignments(course)
+    if not names:
+        return ReleaseResult(error=f"Nothing to release: {course.layout.source} has no "
+                             "assignment folder.")
+    problems = check_course(course, names)
+    if problems:
+        return ReleaseResult(error="Not released; fix these first:\n- " + "\n- ".join(problems))
+    result = ReleaseResult()
+    for name in names:
+        try:
+            done = subprocess.run(
+                nbgrader_command("generate_assignment", name, "--force"),
+                cwd=root, env=nbgrader_environment(), capture_output=True, text=True,
+            )
+        except OSError as error:
+            result.error = (f"Could not run nbgrader ({error}). Set up the course environment "
+                            "first: make lab.")
+            return result
+        if done.returncode != 0:
+            log = (done.stderr or done.stdout).strip().splitlines()
+            result.error = (
+                f"nbgrader generate_assignment {name} failed (exit {done.returncode}); "
+                f"{course.layout.release.name}/{name} may be incomplete. Last lines of its "
+                "log:\n  "
+                + "\n  ".join(log[-12:])
+            )
+            return result
+        result.released.append(name)
+    return result
