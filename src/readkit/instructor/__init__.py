@@ -1,0 +1,1 @@
+"""Tools for the instructor: the sandbox that runs learner code during autograde."""
