@@ -1,0 +1,333 @@
+"""readkit.instructor.sandbox: real notebooks run by nbclient in the bubblewrap sandbox.
+
+Each test plays a hostile learner against a fake course on disk: the key in course/data/key.csv,
+another learner's answers in course/grading/submitted/other/, and the learner's own work folder
+course/grading/autograded/me/01/ (the sandbox's only writable folder and its cwd).
+"""
+
+import json
+import os
+import socket
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+import readkit
+from readkit.instructor import sandbox
+from readkit.instructor.sandbox import SandboxSpec, make_kernel_manager, sandbox_available
+
+pytestmark = pytest.mark.sandbox
+
+KEY_SECRET = "KEY-SECRET-7f3a"
+OTHER_SECRET = "OTHER-LEARNER-SECRET-91c2"
+SRC = Path(readkit.__file__).resolve().parents[1]  # the editable install's src/
+REPO = SRC.parent
+
+
+@pytest.fixture
+def course(tmp_path):
+    root = tmp_path / "course"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "key.csv").write_text(f"unit,label\n1,{KEY_SECRET}\n")
+    other = root / "grading" / "submitted" / "other" / "01"
+    other.mkdir(parents=True)
+    (other / "answers.json").write_text(json.dumps({"1": OTHER_SECRET}))
+    work = root / "grading" / "autograded" / "me" / "01"
+    work.mkdir(parents=True)
+    return root, work
+
+
+def notebook(*sources: str):
+    cells = [nbformat.v4.new_code_cell(textwrap.dedent(s)) for s in sources]
+    return nbformat.v4.new_notebook(cells=cells)
+
+
+def run(work: Path, *sources: str, spec=None, shutdown=True, **client_options):
+    """Execute cells in a sandboxed kernel; the notebook and its manager.
+
+    nbclient never shuts down a kernel manager it was given: `shutdown` does it here, with
+    km.shutdown_kernel() as the grading code will.
+    """
+    nb = notebook(*sources)
+    km = make_kernel_manager(spec or SandboxSpec(read_only=(str(SRC),)), work)
+    options = {"timeout": 60, "allow_errors": True} | client_options
+    client = NotebookClient(nb, km=km, resources={"metadata": {"path": str(work)}}, **options)
+    try:
+        client.execute()
+    finally:
+        if shutdown:
+            shut_down(km)
+    return nb, km
+
+
+def shut_down(km) -> None:
+    run_sync(km.shutdown_kernel)()  # on the event loop nbclient used
+
+
+def text_of(cell) -> str:
+    """Everything a cell showed: streams, results and tracebacks."""
+    parts = []
+    for out in cell.outputs:
+        parts.append(out.get("text", ""))
+        parts.append(out.get("data", {}).get("text/plain", ""))
+        if out.output_type == "error":
+            parts.append(f"{out.ename}: {out.evalue}")
+    return "".join(parts)
+
+
+def lines_of(cell) -> list[str]:
+    return text_of(cell).splitlines()
+
+
+def assert_no_secret(nb):
+    dump = nbformat.writes(nb)
+    assert KEY_SECRET not in dump and OTHER_SECRET not in dump
+
+
+def test_sandbox_is_available_here():
+    assert sandbox_available() is None
+
+
+def test_missing_bubblewrap_is_explained(monkeypatch):
+    sandbox._probe.cache_clear()
+    monkeypatch.setenv("PATH", "/nonexistent")
+    try:
+        assert sandbox_available() == (
+            "bubblewrap is not installed: apt-get install bubblewrap "
+            "(or python tools/ensure_bubblewrap.py)"
+        )
+        with pytest.raises(RuntimeError, match="bubblewrap is not installed"):
+            make_kernel_manager(SandboxSpec(), "/tmp")
+    finally:
+        sandbox._probe.cache_clear()
+
+
+READ_SECRETS = """
+import os
+def attempt(path):
+    try:
+        with open(path) as f:
+            print("READ", f.read())
+    except OSError as e:
+        print(type(e).__name__, path)
+"""
+
+
+def test_secret_files_cannot_be_read_by_path(course):
+    root, work = course
+    key, answers = root / "data" / "key.csv", root / "grading/submitted/other/01/answers.json"
+    nb, _ = run(
+        work,
+        READ_SECRETS,
+        f"attempt({str(key)!r}); attempt({str(answers)!r})",
+        "attempt('../../../../data/key.csv'); attempt('../../../submitted/other/01/answers.json')",
+    )
+    assert lines_of(nb.cells[1]) == [f"FileNotFoundError {key}", f"FileNotFoundError {answers}"]
+    assert lines_of(nb.cells[2]) == [
+        "FileNotFoundError ../../../../data/key.csv",
+        "FileNotFoundError ../../../submitted/other/01/answers.json",
+    ]
+    assert_no_secret(nb)
+
+
+def test_walking_up_from_the_work_folder_finds_only_the_way_down(course):
+    """Every folder above the work folder holds exactly the next folder on the way down."""
+    root, work = course
+    (work / "mine.txt").write_text("my own file")
+    walk = """
+    import json, os
+    here, seen = os.getcwd(), {}
+    while here != "/":
+        here = os.path.dirname(here)
+        seen[here] = sorted(os.listdir(here))
+    found = [os.path.join(d, f) for d, _, files in os.walk(ROOT) for f in files]
+    print(json.dumps({"seen": seen, "found": found}))
+    """.replace("ROOT", repr(str(root)))
+    nb, _ = run(work, walk)
+    result = json.loads(text_of(nb.cells[0]))
+    for folder in [work.parent, *work.parent.parents]:
+        if folder == root.parent:
+            break
+        assert result["seen"][str(folder)] == [work.relative_to(folder).parts[0]]
+    assert result["found"] == [str(work / "mine.txt")]
+    assert_no_secret(nb)
+
+
+def test_writes_only_inside_the_work_folder(course):
+    root, work = course
+    write = """
+    import subprocess, sys
+    def write(path):
+        try:
+            with open(path, "w") as f:
+                f.write("learner was here")
+            print("WROTE", path)
+        except OSError as e:
+            print(type(e).__name__, e.errno, path)
+    """
+    targets = [root / "data" / "key.csv", SRC / "readkit" / "key.py", Path(sys.prefix) / "x"]
+    nb, _ = run(
+        work,
+        write,
+        "\n".join(f"write({str(t)!r})" for t in targets),
+        "write('answers.json')",
+        # root in the sandbox, but without capabilities: a read-only bind stays read-only
+        f"print(subprocess.run(['mount', '-o', 'remount,rw,bind', {str(SRC)!r}], capture_output=True).returncode)\n"
+        f"write({str(SRC / 'readkit' / 'key.py')!r})",
+    )
+    assert lines_of(nb.cells[1]) == [
+        f"FileNotFoundError 2 {targets[0]}",  # not even there: data/ is not bound
+        f"OSError 30 {targets[1]}",  # EROFS
+        f"OSError 30 {targets[2]}",
+    ]
+    assert lines_of(nb.cells[2]) == ["WROTE answers.json"]
+    assert (work / "answers.json").read_text() == "learner was here"
+    assert lines_of(nb.cells[3]) == ["32", f"OSError 30 {targets[1]}"]  # mount: permission denied
+    assert (root / "data" / "key.csv").read_text() == f"unit,label\n1,{KEY_SECRET}\n"
+    assert "learner was here" not in (SRC / "readkit" / "key.py").read_text()
+
+
+def test_readkit_imports_from_the_bound_src_but_the_repo_data_is_invisible(course):
+    _, work = course
+    assert (REPO / "data").is_dir()  # on the host it is there
+    nb, _ = run(
+        work,
+        "import os, readkit\nprint(readkit.__file__)",
+        f"print(sorted(os.listdir({str(REPO)!r})), os.path.exists({str(REPO / 'data')!r}))",
+    )
+    assert lines_of(nb.cells[0]) == [str(SRC / "readkit" / "__init__.py")]
+    venv = os.path.relpath(sys.prefix, REPO)
+    assert lines_of(nb.cells[1]) == [f"{sorted([venv, 'src'])} False"]
+
+
+def test_no_network(course):
+    _, work = course
+    server = socket.create_server(("127.0.0.1", 0))  # something to connect to on the host
+    port = server.getsockname()[1]
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()  # reachable from here
+        connect = """
+        import socket
+        for address in [("127.0.0.1", PORT), ("1.1.1.1", 80), ("8.8.8.8", 53)]:
+            try:
+                socket.create_connection(address, timeout=3).close()
+                print("CONNECTED", address[0])
+            except OSError as e:
+                print(type(e).__name__, address[0])
+        """.replace("PORT", str(port))
+        nb, _ = run(work, connect)
+    finally:
+        server.close()
+    assert lines_of(nb.cells[0]) == [
+        "ConnectionRefusedError 127.0.0.1",  # the sandbox's own, empty loopback
+        "OSError 1.1.1.1",  # ENETUNREACH: no route at all
+        "OSError 8.8.8.8",
+    ]
+
+
+def test_a_huge_allocation_fails_and_the_kernel_goes_on(course):
+    _, work = course
+    nb, _ = run(work, "block = bytearray(4 * 1024**3)", "print('still alive')")
+    errors = [out for out in nb.cells[0].outputs if out.output_type == "error"]
+    assert [e.ename for e in errors] == ["MemoryError"]
+    assert lines_of(nb.cells[1]) == ["still alive"]
+
+
+def test_an_infinite_loop_is_interrupted_by_the_cell_timeout(course):
+    _, work = course
+    start = time.monotonic()
+    nb, _ = run(work, "while True: pass", "print('next cell')", timeout=5, interrupt_on_timeout=True)
+    elapsed = time.monotonic() - start
+    errors = [out.ename for out in nb.cells[0].outputs if out.output_type == "error"]
+    assert errors == ["KeyboardInterrupt"]
+    assert lines_of(nb.cells[1]) == ["next cell"]
+    assert elapsed < 15
+
+
+HEARTBEATS = """
+import os, subprocess, time
+beat = "while :; do date +%s%N > {name}; sleep 0.2; done"
+# a background process in its own session, out of the kernel's process group
+subprocess.Popen(["sh", "-c", beat.format(name="hb-popen")], start_new_session=True)
+# a double-forked daemon: its parent exits, it is re-parented to the namespace's init
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        subprocess.run(["sh", "-c", beat.format(name="hb-daemon")])
+    os._exit(0)
+time.sleep(1)
+"""
+
+CHECK_BEATING = """
+first = {n: open(n).read() for n in ("hb-popen", "hb-daemon")}
+time.sleep(0.7)
+print(all(open(n).read() != first[n] for n in first))
+"""
+
+
+def heartbeats_changing(work: Path) -> dict[str, bool]:
+    def beats():
+        return {n: (work / n).read_text() for n in ("hb-popen", "hb-daemon")}
+
+    before = beats()
+    time.sleep(1.0)
+    after = beats()
+    return {n: after[n] != before[n] for n in before}
+
+
+def test_shutdown_kills_background_processes_and_daemons(course):
+    _, work = course
+    nb, km = run(work, HEARTBEATS, CHECK_BEATING, shutdown=False)
+    assert lines_of(nb.cells[1]) == ["True"]  # both run while the kernel does
+    assert heartbeats_changing(work) == {"hb-popen": True, "hb-daemon": True}  # seen from here
+    shut_down(km)
+    assert not km.has_kernel
+    assert heartbeats_changing(work) == {"hb-popen": False, "hb-daemon": False}
+
+
+def test_wall_time_limit_kills_a_kernel_that_ignores_interrupts(course):
+    _, work = course
+    spec = SandboxSpec(read_only=(str(SRC),), wall_seconds=8)
+    stubborn = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True: pass"
+    start = time.monotonic()
+    with pytest.raises(DeadKernelError):
+        run(work, HEARTBEATS, stubborn, spec=spec, timeout=120)
+    elapsed = time.monotonic() - start
+    assert 7 < elapsed < 20
+    assert heartbeats_changing(work) == {"hb-popen": False, "hb-daemon": False}
+
+
+def test_environment_is_rebuilt_not_inherited(course, monkeypatch):
+    root, work = course
+    monkeypatch.setenv("INSTRUCTOR_TOKEN", "token-of-the-instructor")
+    spec = SandboxSpec(read_only=(str(SRC),), env={"READKIT_COURSE": str(root / "public")})
+    show = "import os\nfor n in ['INSTRUCTOR_TOKEN', 'JPY_PARENT_PID', 'READKIT_COURSE', 'HOME', 'OPENBLAS_NUM_THREADS']: print(n, os.environ.get(n))"
+    nb, _ = run(work, show, spec=spec)
+    assert lines_of(nb.cells[0]) == [
+        "INSTRUCTOR_TOKEN None",
+        "JPY_PARENT_PID None",
+        f"READKIT_COURSE {root / 'public'}",
+        f"HOME {work}",
+        "OPENBLAS_NUM_THREADS 1",
+    ]
+
+
+def test_sockets_live_in_a_short_scratch_folder_removed_at_shutdown(course):
+    _, work = course
+    nb, km = run(work, "1 + 1", shutdown=False)
+    scratch = Path(km.scratch_dir)
+    assert scratch.parent == Path("/tmp") and scratch.name.startswith("rk-")
+    assert Path(km.connection_file).parent == scratch
+    assert len(str(scratch / "k-5")) < 107
+    assert {"kernel.json", "k-1", "k-5", "passwd", "group"} <= set(os.listdir(scratch))
+    assert text_of(nb.cells[0]) == "2"
+    shut_down(km)
+    assert not scratch.exists()
+    assert os.listdir(work) == []  # no profile, cache or history left in the graded folder
