@@ -213,3 +213,53 @@ def test_lessons_run_on_the_venvs_python(lesson_copy):
         nbformat.v4.new_code_cell("import sys; print(sys.executable)")])
     NotebookClient(notebook, timeout=60, kernel_name="python3").execute()
     assert notebook.cells[0].outputs[0]["text"].strip() == sys.executable
+
+
+# -- content errors fixed in issue 13 (each would come back unnoticed without a test) --------
+
+def markdown_of(name: str) -> str:
+    return "\n".join(" ".join(cell.source.split()) for cell in read(LESSONS / f"{name}.ipynb").cells
+                     if cell.cell_type == "markdown")
+
+
+def test_every_self_check_has_a_hint():
+    """A first miss points at the deciding words, not at "Look at the text again"."""
+    for path in PATHS:
+        for cell in read(path).cells:
+            if cell.cell_type == "code" and "SelfCheck(" in cell.source:
+                assert "hint=" in cell.source, (path.stem, cell.source[:80])
+
+
+def test_lesson_8_lists_confirms_under_the_bbc():
+    answer = markdown_of("08-trace-to-source")
+    assert '"confirms" does appear on the left (`p30s1`)' in answer
+    assert 'the verbs "Confirmed by", "acknowledges", "suggests" are the' not in answer
+
+
+def test_lesson_5_places_what_dillon_maintains_and_the_silent_cut():
+    answer = markdown_of("05-quote-integrity")
+    assert "the words he maintained were cut" not in answer
+    assert "what he maintains is `p36s1`" in answer and "`p35s1`" in answer
+
+
+def test_no_figure_is_put_on_hersh_s_account():
+    key = read_key()
+    texts = [markdown_of(name) for name in EXPECTED] + [key["p61s1"].rationale]
+    assert not [t for t in texts if "on Hersh's account" in t or "continue Hersh's account" in t]
+
+
+def test_lesson_1_past_tense_gec_and_an_offline_path():
+    text = markdown_of("01-first-look")
+    assert "that works against foreign propaganda" not in text and "the GEC is part" not in text
+    assert "mandate ended on 23 December 2024" in text
+    assert "**No internet? The offline path" in text
+
+
+def test_lesson_2_share_of_sourced_text_matches_the_key():
+    """Lesson 2 says the units the key labels sourced hold about 38% of the characters."""
+    key = read_key()
+    units = all_units()
+    chars = sum(len(unit["text"]) for unit in units)
+    sourced = sum(len(unit["text"]) for unit in units if key[unit["id"]].label == "sourced")
+    share = round(100 * sourced / chars)
+    assert f"hold about {share}% of the characters" in markdown_of("02-anatomy")
