@@ -82,12 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     # Instructor tools: each module gives add_arguments(parser) and run(args), and imports its
     # heavy libraries (pandas, nbgrader, matplotlib) only when it runs.
     for name, module_name, help_text in (
-        ("grade", "gradebook", "grade answers.json out of the kernel; cross-check nbgrader"),
-        ("autograde", "parallel", "nbgrader autograde every submission, N in parallel"),
+        ("grade", "grade", "grade answers.json as submitted; check nbgrader's gradebook"),
+        ("autograde", "autograde", "nbgrader autograde every submission, sandboxed, N at once"),
         ("report", "report", "class report (HTML) and Canvas lms.csv"),
         ("demo", "demo", "simulate a class end to end and build its report"),
     ):
-        module = import_module(f"readkit.{module_name}")
+        module = import_module(f"readkit.instructor.{module_name}")
         tool = commands.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(tool)
         tool.set_defaults(run=module.run)
