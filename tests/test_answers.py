@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from readkit import answers as store
+from readkit.course import answers as store
 
 
 def write_json(path, payload) -> None:
@@ -37,28 +37,55 @@ def test_missing(tmp_path):
     assert "answers.json not found" in found.problems[0]
 
 
-@pytest.mark.parametrize("content", [b"{not json", b"", b'{"version": 1, "answers": {', b"\xff\xfe"])
-def test_corrupt(tmp_path, content):
+@pytest.mark.parametrize(("content", "what"), [
+    (b"{not json", "is not valid JSON (line 1, column 2)"),
+    (b"", "is empty"),
+    (b"  \n", "is empty"),
+    (b'{"version": 1, "answers": {', "is not valid JSON"),
+    (b"\xff\xfe", "is not text (it holds binary data)"),
+    (b'{"version": 1, "assignment": "01-sort", "answers": {}} {}', "has extra text after the answers"),
+    (b"[" * (store.MAX_DEPTH + 1) + b"]" * (store.MAX_DEPTH + 1), f"nests brackets more than {store.MAX_DEPTH} levels deep"),
+    (b"[" * 100_000, f"nests brackets more than {store.MAX_DEPTH} levels deep"),
+])
+def test_corrupt(tmp_path, content, what):
     path = tmp_path / "answers.json"
     path.write_bytes(content)
     found = store.read_answers(path, "01-sort")
-    assert (found.status, found.answers) == (store.CORRUPT, {})
-    assert "not valid JSON" in found.problems[0]
+    assert (found.status, found.usable, found.answers) == (store.CORRUPT, False, {})
+    assert found.problems[0].startswith(f"answers.json {what}")
+    assert "Run the Sorter cell again" in found.reason
 
 
-@pytest.mark.parametrize("payload", [
-    {"version": 2, "assignment": "01-sort", "answers": {}},
-    {"assignment": "01-sort", "answers": {}},
-    {"version": 1, "assignment": "01-sort", "answers": ["p01s1", "meta"]},
-    ["version", 1],
-    "answers",
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path):
+    path = tmp_path / "answers.json"
+    write_json(path, {"version": 1, "assignment": "01-sort",
+                      "answers": {"p01s1": "meta"}, "note": "[" * (store.MAX_DEPTH + 5)})
+    found = store.read_answers(path, "01-sort")
+    assert (found.status, found.answers) == (store.OK, {"p01s1": "meta"})
+
+
+@pytest.mark.parametrize(("payload", "what"), [
+    ({"version": 2, "assignment": "01-sort", "answers": {}},
+     "answers.json was written by a newer readkit (format version 2; this one reads version 1)"),
+    ({"assignment": "01-sort", "answers": {}}, "answers.json is not a readkit answers file"),
+    ({"version": "1", "assignment": "01-sort", "answers": {}},
+     "answers.json is not a readkit answers file"),
+    ({"version": True, "assignment": "01-sort", "answers": {}},
+     "answers.json is not a readkit answers file"),
+    ({"version": 1.0, "assignment": "01-sort", "answers": {}},
+     "answers.json is not a readkit answers file"),
+    ({"version": 1, "assignment": "01-sort", "answers": ["p01s1", "meta"]},
+     "answers.json is not a readkit answers file"),
+    (["version", 1], "answers.json holds list, not a readkit answers object"),
+    ("answers", "answers.json holds str, not a readkit answers object"),
+    (None, "answers.json holds null, not a readkit answers object"),
 ])
-def test_foreign_format(tmp_path, payload):
+def test_foreign_format(tmp_path, payload, what):
     path = tmp_path / "answers.json"
     write_json(path, payload)
     found = store.read_answers(path, "01-sort")
-    assert (found.status, found.answers) == (store.FOREIGN, {})
-    assert "not a readkit answers file" in found.problems[0]
+    assert (found.status, found.usable, found.answers) == (store.FOREIGN, False, {})
+    assert found.problems[0].startswith(what)
 
 
 def test_foreign_assignment(tmp_path):
@@ -73,8 +100,16 @@ def test_too_large_is_not_parsed(tmp_path):
     path = tmp_path / "answers.json"
     path.write_bytes(b"{" + b" " * store.MAX_BYTES + b"}")
     found = store.read_answers(path, "01-sort")
-    assert (found.status, found.answers) == (store.TOO_LARGE, {})
+    assert (found.status, found.usable, found.answers) == (store.TOO_LARGE, False, {})
     assert "limit 1,000,000" in found.problems[0]
+
+
+def test_largest_allowed_file_is_read(tmp_path):
+    path = tmp_path / "answers.json"
+    text = json.dumps({"version": 1, "assignment": "01-sort", "answers": {"p01s1": "meta"}})
+    path.write_bytes(text.encode() + b" " * (store.MAX_BYTES - len(text)))
+    assert path.stat().st_size == store.MAX_BYTES
+    assert store.read_answers(path, "01-sort").answers == {"p01s1": "meta"}
 
 
 def test_unknown_labels_dropped_with_problem(tmp_path):
@@ -87,6 +122,62 @@ def test_unknown_labels_dropped_with_problem(tmp_path):
     assert len(found.problems) == 2
     assert "p02s1: unknown label 'opinion' ignored" in found.problems[0]
     assert "p03s1: unknown label None ignored" in found.problems[1]
+    assert found.reason == "; ".join(found.problems)
+
+
+def test_byte_order_mark_and_upper_case_labels_read_as_meant(tmp_path):
+    path = tmp_path / "answers.json"
+    text = json.dumps({"version": 1, "assignment": "01-sort",
+                       "answers": {"p01s1": "META", "p02s1": " Sourced ", "p03s1": "Claim"}})
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    found = store.read_answers(path, "01-sort")
+    assert (found.status, found.problems) == (store.OK, [])
+    assert found.answers == {"p01s1": "meta", "p02s1": "sourced", "p03s1": "claim"}
+
+
+def test_assignment_that_is_not_a_string_is_foreign(tmp_path):
+    path = tmp_path / "answers.json"
+    write_json(path, {"version": 1, "assignment": 7, "answers": {"p01s1": "meta"}})
+    found = store.read_answers(path, "01-sort")
+    assert (found.status, found.assignment, found.answers) == (store.FOREIGN, None, {})
+    assert store.read_answers(path).answers == {"p01s1": "meta"}
+
+
+def test_symlink_is_not_followed(tmp_path):
+    secret = tmp_path / "secret.json"
+    store.write_answers(secret, "01-sort", {"p01s1": "meta"})
+    link = tmp_path / "answers.json"
+    link.symlink_to(secret)
+    found = store.read_answers(link, "01-sort")
+    assert (found.status, found.usable, found.answers) == (store.NOT_A_FILE, False, {})
+    assert found.problems[0].startswith("answers.json is a link, not a file, and was not followed")
+
+
+def test_dangling_symlink_is_not_a_file(tmp_path):
+    link = tmp_path / "answers.json"
+    link.symlink_to(tmp_path / "nowhere.json")
+    assert store.read_answers(link, "01-sort").status == store.NOT_A_FILE
+
+
+def test_folder_is_not_a_file(tmp_path):
+    (tmp_path / "answers.json").mkdir()
+    found = store.read_answers(tmp_path / "answers.json", "01-sort")
+    assert found.status == store.NOT_A_FILE
+    assert found.problems[0].startswith("answers.json is a folder, not a file")
+
+
+def test_fifo_is_refused_without_blocking(tmp_path):
+    path = tmp_path / "answers.json"
+    os.mkfifo(path)
+    found = store.read_answers(path, "01-sort")  # would hang forever if it waited for a writer
+    assert found.status == store.NOT_A_FILE
+    assert found.problems[0].startswith("answers.json is a named pipe (FIFO), not a file")
+
+
+def test_device_is_refused(tmp_path):
+    found = store.read_answers("/dev/zero", "01-sort")
+    assert found.status == store.NOT_A_FILE
+    assert found.problems[0].startswith("zero is a device, not a file")
 
 
 def test_write_leaves_no_temp_files(tmp_path):

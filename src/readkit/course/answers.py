@@ -172,7 +172,9 @@ def _interpret(path: Path, content: object, assignment: str | None) -> AnswersFi
         return AnswersFile(path, FOREIGN, problems=[
             f"{name} was written by a newer readkit (format version {version}; this one reads "
             f"version {FORMAT_VERSION}). Update readkit on the grading machine."])
-    if version != FORMAT_VERSION or not isinstance(content.get("answers"), dict):
+    # type(): JSON true and 1.0 compare equal to 1 but are not format version 1.
+    if type(version) is not int or version != FORMAT_VERSION \
+            or not isinstance(content.get("answers"), dict):
         return AnswersFile(path, FOREIGN, problems=[
             f"{name} is not a readkit answers file (version {FORMAT_VERSION} with an "
             "'answers' object). Run the Sorter cell again to start a fresh one."])
