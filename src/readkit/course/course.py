@@ -254,9 +254,11 @@ class Course:
 
     def key(self, split: str | None = None) -> dict[str, KeyEntry]:
         """unit_id -> KeyEntry in reading order, optionally for one split only. A learner's
-        package has the practice rows only."""
+        package has labels for the practice rows only: its assessment rows have none and are
+        left out."""
         check_split(split)
-        return {u: e for u, e in self._key.items() if split is None or e.split == split}
+        return {u: e for u, e in self._key.items()
+                if e.label and (split is None or e.split == split)}
 
     def split_unit_ids(self, split: str) -> list[str]:
         """The unit ids of one split, from key.csv's unit_id and split columns only: labels and

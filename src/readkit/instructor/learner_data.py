@@ -1,7 +1,8 @@
 """The learner-side copy of a course's data: what a learner's package and a grading sandbox get.
 
-It has the article, units, sources, claims and sections, and only the practice rows of key.csv:
-assessment labels and rationales stay with the instructor. Used by the wheel's build hook
+It has the article, units, sources, claims and sections, and key.csv with the practice rows
+whole and, for assessment rows, only the unit id and the split (which units a graded part covers
+is not secret; their labels are): assessment labels and rationales stay with the instructor. Used by the wheel's build hook
 (tools/hatch_learner_data.py) and by the sandboxed autograde.
 """
 
@@ -13,10 +14,16 @@ PUBLIC_FILES = ("article.txt", "units.csv", "sources.csv", "claims.csv", "sectio
 KEY_FILE = "key.csv"
 
 
+def _learner_row(row: dict[str, str]) -> dict[str, str]:
+    if row["split"] == "practice":
+        return row
+    return {name: (value if name in ("unit_id", "split") else "") for name, value in row.items()}
+
+
 def write_practice_key(source: Path, target: Path) -> None:
     with source.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        fields, rows = reader.fieldnames, [r for r in reader if r["split"] == "practice"]
+        fields, rows = reader.fieldnames, [_learner_row(r) for r in reader]
     with target.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
         writer.writeheader()

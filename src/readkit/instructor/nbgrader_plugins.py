@@ -83,6 +83,8 @@ class SandboxedExecute(Execute):
             shutil.rmtree(self._learner_data, ignore_errors=True)
 
     def create_kernel_manager(self):
+        if not self.kernel_name:  # as nbclient does: the notebook's own kernel
+            self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
         if self.trusted:
             env = {COURSE_VARIABLE: str(self._learner_data)}
             self.km = self.kernel_manager_class(kernel_name=self.kernel_name, config=self.config)
@@ -99,7 +101,9 @@ class SandboxedExecute(Execute):
             read_only=(*_package_source(), str(self._learner_data)),
             memory_bytes=self.memory_limit_mb * 1024 * 1024,
             wall_seconds=self.wall_limit,
-            env={COURSE_VARIABLE: str(self._learner_data)},
+            # The sandbox starts from an empty environment: readkit.Sorter needs to know that
+            # nbgrader is grading (it is then a placeholder, the submitted file stays as is).
+            env={COURSE_VARIABLE: str(self._learner_data), "NBGRADER_EXECUTION": "autograde"},
         )
         self.km = sandboxing.make_kernel_manager(spec, self._work_dir,
                                                  kernel_name=self.kernel_name, config=self.config)
