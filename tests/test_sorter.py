@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from traitlets import TraitError
 
-from readkit import answers as store
-from readkit import key as answer_key
+from readkit.course import answers as store
+from readkit.course import course as course_module
+from readkit.course.course import Course, CourseError
 from readkit.course.labels import LABELS
 from readkit.widgets.sorter import Sorter, SorterWarning
 
@@ -38,14 +39,25 @@ PRACTICE_IDS = ["p01s1", "p02s1", "p03s1"]
 ASSESSMENT_IDS = ["p03s2", "p04s1", "p04s2"]
 
 
-def make_course(folder: Path, key=KEY) -> Path:
-    """A course folder: nbgrader_config.py and data/ with units.csv and key.csv."""
+SECTIONS = [
+    ("01-sort", "part-1", "The start", 1, 3, 5),
+    ("01-sort", "part-2", "The rest", 4, 4, 10),
+]
+
+
+def make_course(folder: Path, key=KEY, units=UNITS) -> Path:
+    """A course folder: nbgrader_config.py and data/ with units.csv, key.csv, sections.csv."""
     (folder / "data").mkdir(parents=True)
+    with (folder / "data" / "sections.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["assignment", "section", "title", "first_paragraph", "last_paragraph",
+                         "points"])
+        writer.writerows(SECTIONS)
     (folder / "nbgrader_config.py").write_text("c = get_config()  # noqa\n", encoding="utf-8")
     with (folder / "data" / "units.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["unit_id", "paragraph", "text"])
-        writer.writerows(UNITS)
+        writer.writerows(units)
     with (folder / "data" / "key.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["unit_id", "label", "accept", "source", "split", "rationale"])
@@ -125,6 +137,41 @@ def test_bad_arguments_raise(work):
         Sorter(assignment="")
     with pytest.raises(ValueError, match="the folder .*missing does not exist"):
         Sorter(assignment="a", answers_path=work / "missing" / "answers.json")
+
+
+def test_an_explicit_course_is_used_instead_of_the_default(work, tmp_path):
+    other = make_course(tmp_path / "other", units=[
+        (uid, paragraph, f"OTHER {text}") for uid, paragraph, text in UNITS])
+    sorter = Sorter((3, 3), assignment="a", mode="assessment", course=Course.open(other))
+    assert [unit["text"] for unit in sorter.get_state()["_units"]] == [
+        f"OTHER {UNITS[2][2]}", f"OTHER {UNITS[3][2]}"]
+    assert Sorter((3, 3), assignment="a", mode="assessment").get_state()["_units"][0]["text"] \
+        == UNITS[2][2]
+
+
+def test_no_course_data_raises_a_course_error(work, tmp_path, monkeypatch):
+    monkeypatch.setenv("READKIT_COURSE", str(tmp_path / "nowhere"))
+    with pytest.raises(CourseError, match=r"READKIT_COURSE=.*nowhere has no data/ folder"):
+        Sorter(assignment="a")
+
+
+def test_section_sorter_shows_the_assessment_units_of_its_paragraphs(work, monkeypatch):
+    forbid_key(monkeypatch)  # a section's units come from the split column only
+    first = Sorter.section("01-sort", "part-1")
+    second = Sorter.section("01-sort", "part-2", answers_path=work / "two.json")
+    assert (first.mode, first.assignment, first.answers_path) == (
+        "assessment", "01-sort", Path("answers.json"))
+    assert first.unit_ids == ["p03s2"]  # p01s1, p02s1 and p03s1 are practice units
+    assert second.unit_ids == ["p04s1", "p04s2"]
+    assert second.answers_path == work / "two.json"
+
+
+def test_unknown_section_names_the_sections_there_are(work):
+    with pytest.raises(CourseError, match=r"no section 'part-9' for '01-sort' \(it has: "
+                                          r"part-1, part-2\)"):
+        Sorter.section("01-sort", "part-9")
+    with pytest.raises(CourseError, match=r"no section 'part-1' for 'other' \(it has: none\)"):
+        Sorter.section("other", "part-1")
 
 
 def test_practice_mode_refuses_assessment_units(work):
@@ -239,6 +286,26 @@ def test_foreign_file_is_moved_aside(work, payload, reason):
         "version": 1, "assignment": "01-sort", "answers": {}}
 
 
+def test_a_folder_or_link_in_place_of_the_file_is_moved_aside(work, tmp_path):
+    (work / "answers.json").mkdir()
+    sorter = Sorter(assignment="01-sort")
+    (aside,) = work.glob("answers.unreadable-*.json")
+    assert aside.is_dir()
+    assert sorter.notice.startswith("Your earlier answers file could not be used: answers.json "
+                                    "is not a regular file (a link, a folder or a device). ")
+    assert file_json(work / "answers.json")["answers"] == {}
+
+    elsewhere = tmp_path / "elsewhere.json"
+    store.write_answers(elsewhere, "02-sort", {"p01s1": "meta"})
+    (work / "link").mkdir()
+    (work / "link" / "answers.json").symlink_to(elsewhere)
+    linked = Sorter(assignment="02-sort", answers_path=work / "link" / "answers.json")
+    assert linked.answers == {}  # the link was not followed
+    (moved,) = (work / "link").glob("answers.unreadable-*.json")
+    assert moved.is_symlink()
+    assert file_json(elsewhere)["answers"] == {"p01s1": "meta"}  # the target is untouched
+
+
 def test_restored_file_with_unknown_label_warns(work):
     (work / "answers.json").write_text(json.dumps({
         "version": 1, "assignment": "a", "answers": {"p01s1": "meta", "p02s1": "opinion"}}))
@@ -351,11 +418,31 @@ def test_practice_feedback_never_carries_the_whole_key(work):
 # -- assessment mode carries no key -----------------------------------------------------------
 
 def forbid_key(monkeypatch):
+    """Every way the Course reads key.csv's labels fails the test: the key, its DataFrame, the
+    parser and the plain rows of key.csv (split_unit_ids reads the split column on its own)."""
     def spy(*_args, **_kwargs):
         raise AssertionError("assessment mode must not read the key")
 
-    monkeypatch.setattr(answer_key, "read_key", spy)
-    monkeypatch.setattr(answer_key, "load_key", spy)
+    real_rows = Course.rows
+
+    def rows(self, name):
+        if name == "key.csv":
+            spy()
+        return real_rows(self, name)
+
+    monkeypatch.setattr(Course, "key", spy)
+    monkeypatch.setattr(Course, "load_key", spy)
+    monkeypatch.setattr(Course, "rows", rows)
+    monkeypatch.setattr(course_module, "parse_key", spy)
+
+
+def test_forbid_key_catches_a_key_read(work, monkeypatch):
+    """The spy above works: practice mode, which needs the key, fails under it."""
+    forbid_key(monkeypatch)
+    with pytest.raises(AssertionError, match="must not read the key"):
+        Sorter(assignment="lesson")
+    with pytest.raises(AssertionError, match="must not read the key"):
+        Course.default().rows("key.csv")
 
 
 def test_assessment_mode_reads_no_key_and_shows_none(work, monkeypatch, sent):
@@ -403,6 +490,11 @@ def test_while_nbgrader_autogrades_the_sorter_is_a_placeholder(work, monkeypatch
     assert type(placeholder) is SorterPlaceholder
     assert repr(placeholder) == ("Sorter for a (not shown while nbgrader grades: "
                                  "the grade comes from answers.json)")
+    section = readkit.Sorter.section("01-sort", "part-1", answers_path="part.json")
+    assert type(section) is SorterPlaceholder
+    assert (section.assignment, section.mode) == ("01-sort", "assessment")
+    assert repr(section) == ("Sorter for 01-sort (not shown while nbgrader grades: "
+                             "the grade comes from part.json)")
     assert (work / "answers.json").read_text() == "{not json"
     assert [p.name for p in work.iterdir()] == ["answers.json"]
 

@@ -224,6 +224,8 @@ class Sorter(anywidget.AnyWidget):
         name = self.answers_path.name
         if found.status == store.CORRUPT:
             reason = "is not valid JSON"
+        elif found.status == store.NOT_A_FILE:
+            reason = "is not a regular file (a link, a folder or a device)"
         elif found.status == store.TOO_LARGE:
             reason = "is far too large to be an answers file"
         elif found.assignment is not None and found.assignment != self.assignment:
