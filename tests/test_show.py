@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from IPython.display import HTML
 
-from readkit import show
-from readkit.course.key import read_key
+from readkit.course.course import Course
+from readkit.widgets import show
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,9 +31,15 @@ def text_of(markup: str) -> str:
 
 # -- choosing units ----------------------------------------------------------------------------
 
+def read_key(split):
+    return Course.default().key(split)
+
+
 def test_select_units_by_paragraph_range_id_and_list():
     everything = show.select_units()
-    assert len(everything) == len(show.all_units()) > 100
+    assert ids(everything) == [unit.unit_id for unit in Course.open(ROOT).units]
+    assert len(everything) > 100
+    assert everything[0] == {"id": "p01s1", "paragraph": 1, "text": everything[0]["text"]}
     assert ids(show.select_units((8, 10))) == ["p08s1", "p08s2", "p09s1", "p09s2", "p10s1"]
     assert ids(show.select_units(range(8, 11))) == ids(show.select_units((8, 10)))
     assert ids(show.select_units("p33s1")) == ["p33s1"]
@@ -48,6 +54,19 @@ def test_select_units_explains_bad_input():
         show.select_units((500, 501))
     with pytest.raises(ValueError, match="No units given"):
         show.select_units([])
+
+
+def test_select_units_of_an_explicit_course(tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "units.csv").write_text(
+        "unit_id,paragraph,text\np01s1,1,One\np02s1,2,Two\n", encoding="utf-8")
+    other = Course(tmp_path)
+    assert show.select_units(course=other) == [
+        {"id": "p01s1", "paragraph": 1, "text": "One"},
+        {"id": "p02s1", "paragraph": 2, "text": "Two"}]
+    assert show.select_units((2, 2), course=other) == [{"id": "p02s1", "paragraph": 2, "text": "Two"}]
+    with pytest.raises(ValueError, match="the article has paragraphs 1 to 2"):
+        show.select_units((3, 4), course=other)
 
 
 def test_unit_text_is_the_csv_text():
