@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from readkit import load_article, load_claims, load_key, load_sources, load_units
+from readkit import load_claims, load_key, load_sources, load_units
+from readkit.course.course import Course
 from readkit.course.labels import LABELS
 from readkit.instructor.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_article() -> str:
+    return Course.open(ROOT).article
 DATA = ROOT / "data"
 READKIT = Path(sys.executable).with_name("readkit")
 
@@ -69,6 +74,71 @@ def test_load_key_filters_split():
     assert len(practice) + len(assessment) == len(load_key())
     with pytest.raises(ValueError, match="split must be one of"):
         load_key("exam")
+
+
+# --- the Course reads the same data the DataFrame loaders do ---------------------------------
+
+def test_course_key_units_and_splits_agree_with_the_loaders():
+    course = Course.open(ROOT)
+    assert [unit.unit_id for unit in course.units] == list(load_units()["unit_id"])
+    assert list(course.unit_paragraphs.values()) == list(load_units()["paragraph"])
+    key = course.key()
+    assert list(key) == list(load_key()["unit_id"])
+    for split in ("practice", "assessment"):
+        assert course.split_unit_ids(split) == list(load_key(split)["unit_id"])
+        assert list(course.key(split)) == course.split_unit_ids(split)
+    p01s1 = key["p01s1"]
+    assert (p01s1.label, p01s1.accept, p01s1.accepted) == ("meta", ("commentary",),
+                                                          ("meta", "commentary"))
+    assert [row["claim_id"] for row in course.claims()] == list(load_claims()["claim_id"])
+    with pytest.raises(ValueError, match="split must be one of"):
+        course.key("exam")
+    with pytest.raises(ValueError, match="split must be one of"):
+        course.split_unit_ids("exam")
+
+
+def test_every_section_grades_assessment_units_only():
+    course = Course.open(ROOT)
+    sections = course.sections("01-sort-the-sources")
+    assert [s.section for s in sections] == ["part-1", "part-2", "part-3", "part-4"]
+    assessment = set(course.split_unit_ids("assessment"))
+    graded = [u for s in sections for u in course.section_units(s)]
+    assert graded and set(graded) <= assessment
+    assert len(graded) == len(set(graded))  # no unit is graded twice
+    first = course.section_units(course.section("01-sort-the-sources", "part-1"))
+    assert {course.unit_paragraphs[u] for u in first} <= set(range(46, 53))
+
+
+def test_a_folder_that_is_not_a_course_is_refused(tmp_path, monkeypatch):
+    from readkit.course.course import CourseError
+
+    with pytest.raises(CourseError, match=r"is not a course folder \(it needs nbgrader_config"):
+        Course.open(tmp_path)
+    (tmp_path / "data").mkdir()
+    with pytest.raises(CourseError, match=r"units.csv is missing from .*git checkout data/"):
+        _ = Course(tmp_path).units
+    monkeypatch.setenv("READKIT_COURSE", str(tmp_path))
+    assert Course.default().root == tmp_path.resolve()
+    monkeypatch.setenv("READKIT_COURSE", str(tmp_path / "nowhere"))
+    with pytest.raises(CourseError, match="has no data/ folder"):
+        Course.default()
+    monkeypatch.delenv("READKIT_COURSE")
+    assert Course.default().root == ROOT  # the checkout this package is installed from
+
+
+@pytest.mark.parametrize(("toml", "show_key"), [("", False), ("[feedback]\nshow_key = true\n", True)])
+def test_settings_from_readkit_toml(tmp_path, toml, show_key):
+    (tmp_path / "readkit.toml").write_text(toml, encoding="utf-8")
+    assert Course(tmp_path).settings.show_key is show_key
+
+
+@pytest.mark.parametrize("toml", ["[feedback]\nshow_key = 'yes'\n", "feedback = 1\n", "[feedback"])
+def test_settings_that_are_not_valid_are_refused(tmp_path, toml):
+    from readkit.course.course import CourseError
+
+    (tmp_path / "readkit.toml").write_text(toml, encoding="utf-8")
+    with pytest.raises(CourseError, match=r"readkit.toml is not valid \(.*\); fix it"):
+        _ = Course(tmp_path).settings
 
 
 # --- each check, on a broken copy ----------------------------------------------------------
@@ -206,7 +276,9 @@ def test_each_check_catches_its_breakage(tmp_path, file, row, breakage, expected
         _edit_csv(data / file, breakage)
     problems, _ = validate(data)
     messages = [str(p) for p in problems]
-    assert any(expected in m for m in messages), messages
+    # The problem names the broken file, and the row when the breakage is in one row.
+    where = f"data/{'article.txt' if file == 'article' else file}" + (f" row {row}: " if row else "")
+    assert any(m.startswith(where) and expected in m for m in messages), messages
 
 
 def test_clean_copy_has_no_problems(tmp_path):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from readkit.course.key import SPLITS, parse_accept
 from readkit.course.labels import LABELS
+from readkit.course.sections import parse_sections, units_in_paragraphs
 
 ARTICLE_SHA256 = "bb9a3dcec7178a9934ebfffe66d8f613c5525ac5ff37fe79fddc91a00e1b166a"
 UNIT_ID = re.compile(r"p(\d{2,3})s(\d+)")
@@ -230,8 +231,6 @@ class Validator:
     def check_sections(self, units: list[tuple[int, dict[str, str]]]) -> None:
         """Graded sections cover only assessment units (a practice unit's label is shown in
         the lessons), and every section has units to grade."""
-        from readkit.grading.scoring import parse_sections, units_in_paragraphs
-
         path = self.data / "sections.csv"
         if not path.is_file():
             return  # a course without graded sections
