@@ -7,7 +7,7 @@ DEPS := pyproject.toml constraints.txt
 # nbgrader calls alembic and jupyter by name: they must come from the venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab test release demo bench lock browser clean help
+.PHONY: lab test release demo bench lock browser sandbox clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -34,21 +34,25 @@ lab: $(VENV)/.installed-lab
 	$(BIN)/readkit lab $(if $(PORT),--port $(PORT)) $(if $(NO_BROWSER),--no-browser)
 
 browser: $(VENV)/.installed-test
-	@$(BIN)/python tools/ensure_chromium.py
+	@$(BIN)/python -m tools.ensure_chromium
 
-test: $(VENV)/.installed-test browser
-	$(BIN)/ruff check src tests tools lessons
+# Autograde runs every learner kernel in a bubblewrap sandbox (docs/grading.md).
+sandbox:
+	@$(PYTHON) tools/ensure_bubblewrap.py
+
+test: $(VENV)/.installed-test browser sandbox
+	$(BIN)/ruff check src tests tools lessons benchmarks
 	$(BIN)/pytest
 
 release: $(VENV)/.installed-lab
 	$(BIN)/readkit release
 
-demo: $(VENV)/.installed-lab
+demo: $(VENV)/.installed-lab sandbox
 	$(BIN)/readkit demo
 
-bench: $(VENV)/.installed-test browser
-	$(BIN)/readkit bench widget
-	$(BIN)/readkit bench grading
+bench: $(VENV)/.installed-test browser sandbox
+	$(BIN)/python -m benchmarks.widget
+	$(BIN)/python -m benchmarks.grading
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'

@@ -27,6 +27,7 @@ from nbformat.v4 import new_code_cell
 from nbgrader.utils import get_username
 
 from readkit.course.labels import LABELS
+from readkit.course.course import Course as ReadkitCourse
 from readkit.instructor.release import release
 
 pytestmark = pytest.mark.nbgrader
@@ -56,10 +57,12 @@ EXPECTED_01 = {
     "submitted-unknown-ids-and-labels": (10.0, 0.0, 5.0, 0.0, 1.0),
     # the part-2 grade cell was deleted: nbgrader restores it (add_missing_cells) and grades it.
     "submitted-deleted-grade-cell": (10.0, 10.0, 5.0, 5.0, 1.0),
-    # the answer cell loops: interrupted after 20 s, its check scores 0, the rest is graded.
-    "submitted-infinite-loop": (10.0, 10.0, 5.0, 5.0, 0.0),
-    # all answers wrong, but a learner cell monkeypatches readkit: nbgrader records full marks.
-    "submitted-cheat-attempt": (10.0, 10.0, 5.0, 5.0, 1.0),
+    # the answer cell loops: interrupted after 20 s, the rest is graded; the choice is read from
+    # the cell's source as written (never from the kernel), so its point counts.
+    "submitted-infinite-loop": (10.0, 10.0, 5.0, 5.0, 1.0),
+    # all answers wrong, and a learner cell monkeypatches readkit, looks for the key and rewrites
+    # its answers.json: the sandbox has no key, the points come from the file as submitted.
+    "submitted-cheat-attempt": (0.0, 0.0, 0.0, 0.0, 0.0),
 }
 SECTION_SIZES = {"part-1": 12, "part-2": 19, "part-3": 6, "part-4": 24}
 # 02-trace-the-numbers: filter, group, compare, add-up, reporters (2, 2, 2, 3, 2 points).
@@ -252,7 +255,7 @@ def course(tmp_path_factory):
         for name, value in course.env().items():
             patch.setenv(name, value)
         patch.delenv("READKIT_COURSE", raising=False)
-        result = release(root)
+        result = release(ReadkitCourse.open(root))
     assert result.ok, result.error
     assert result.released == [A1, A2]
     return course
@@ -422,26 +425,19 @@ def test_loop_was_interrupted_and_others_graded(course, graded):
     assert "submitted-cheat-attempt" in graded["log"] and "submitted-perfect" in graded["log"]
 
 
-def test_cheat_attempt_is_recorded_as_full_marks_but_answers_json_says_zero(course, graded):
-    """What nbgrader records for a learner who monkeypatched readkit: full marks. The
-    trustworthy grade comes from answers.json alone, outside the kernel (the instructor's
-    cross-check), and here it is 0."""
-    from readkit import scoring
-
+def test_cheat_attempt_changes_nothing(course, graded):
+    """A learner who monkeypatched readkit, looked for the key and rewrote answers.json gets
+    the points of answers.json as submitted (0), and its notebook shows that nothing was found."""
     cells, _ = course.scores(A1, NB1, "submitted-cheat-attempt",
                              [f"{s}-grade" for s in SECTIONS] + [CHOICE])
-    assert sum(cells) == 31.0
+    assert cells == (0.0, 0.0, 0.0, 0.0, 0.0)
+    autograded = course.root / "grading" / "autograded" / "submitted-cheat-attempt" / A1
+    text = (autograded / f"{NB1}.ipynb").read_text()
+    assert "key files found: 0 assessment labels through readkit: 0" in text
+    assert leaks(text) == []
     submitted = course.root / "grading" / "submitted" / "submitted-cheat-attempt" / A1
-    answers = json.loads((submitted / "answers.json").read_text())["answers"]
-    key = {u: _Entry(accepted(u)) for u in KEY}
-    points = [scoring.section_points(scoring.unit_results(answers, key, SECTION_UNITS[s]), 1)
-              for s in SECTIONS]
-    assert points == [0.0, 0.0, 0.0, 0.0]
-
-
-class _Entry:
-    def __init__(self, accepted_labels):
-        self.accepted = tuple(accepted_labels)
+    handed_in = json.loads((submitted / "answers.json").read_text())["answers"]
+    assert handed_in and all(label not in accepted(u) for u, label in handed_in.items())
 
 
 def test_answers_json_of_the_learner_is_graded_not_overwritten(course, graded):
