@@ -7,15 +7,17 @@ teacher guide. Each check is also run on a deliberately broken copy, to show tha
 The set of assessment units comes from data/key.csv (`split`), never from a fixed paragraph range.
 """
 
+import csv
 import re
 from pathlib import Path
 
 import pytest
-from readkit.course.article import read_units
 
-from readkit.course.key import ASSESSMENT, PRACTICE, read_key
+from readkit.course.course import Course
+from readkit.course.key import ASSESSMENT, PRACTICE
 
 ROOT = Path(__file__).resolve().parents[1]
+COURSE = Course.open(ROOT)
 DOCS = ROOT / "docs"
 CODEBOOK = DOCS / "codebook.md"
 INSTRUCTOR = DOCS / "codebook-instructor.md"
@@ -48,6 +50,14 @@ MOVED_TO_INSTRUCTOR_NOTES = (
 ).split()
 
 
+def read_key(split: str | None = None):
+    return COURSE.key(split)
+
+
+def read_units():
+    return COURSE.units
+
+
 def squash(text: str) -> str:
     """Whitespace collapsed, so that a quotation wrapped over two lines of markdown still matches."""
     return " ".join(text.split())
@@ -67,7 +77,7 @@ def parse_labels(labels: str) -> set[str]:
 
 def leaks(doc: str) -> list[str]:
     """Everything in `doc` that gives away the assessment half of the key."""
-    key, units = read_key(), {u["unit_id"]: u["text"] for u in read_units()}
+    key, units = read_key(), {u.unit_id: u.text for u in read_units()}
     assessment = read_key(ASSESSMENT)
     flat = folded(doc)
     practice_text = " ".join(
@@ -101,7 +111,7 @@ def stated_labels(doc: str) -> list[tuple[str, str, set[str], str]]:
     that parses reliably: "→ **label** (also accepted: ...)" lines, the example bullets under
     "### N. ... Then `label`." and tables with Label/Accepted/Examples or Unit/"Label (accepted)"
     columns."""
-    order = [u["unit_id"] for u in read_units()]
+    order = [u.unit_id for u in read_units()]
     stated = []
     for match in ARROW.finditer(squash(doc)):
         ids_text, label, accepted = match.groups()
@@ -160,7 +170,7 @@ def label_errors(doc: str) -> list[str]:
 
 
 def unknown_ids(doc: str) -> set[str]:
-    return set(UNIT_ID.findall(doc)) - {u["unit_id"] for u in read_units()}
+    return set(UNIT_ID.findall(doc)) - {u.unit_id for u in read_units()}
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +217,10 @@ def test_leak_check_catches_a_broken_codebook(codebook, addition, expected):
 def test_assessment_ids_come_from_the_key():
     assessment = set(read_key(ASSESSMENT))
     assert "p46s1" in assessment and "p45s3" not in assessment
-    assert assessment == {i for i, e in read_key().items() if e.split == ASSESSMENT}
+    with (ROOT / "data" / "key.csv").open(encoding="utf-8", newline="") as handle:
+        split_column = {row["unit_id"] for row in csv.DictReader(handle)
+                        if row["split"] == ASSESSMENT}
+    assert assessment == split_column
 
 
 # (b) every id in the codebook exists, and every label it states matches the key
