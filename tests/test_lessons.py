@@ -18,8 +18,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from readkit.course.key import ASSESSMENT, read_key
-from readkit.widgets.show import all_units
+from readkit.course.course import Course
+from readkit.course.key import ASSESSMENT
+from readkit.widgets.show import select_units
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
@@ -34,6 +35,14 @@ MAX_CODE_LINES = 6
 # A unit this long, found in a markdown cell, means article text was retyped, not loaded.
 RETYPED_MIN_CHARS = 40
 CCSS = re.compile(r"\b(CCRA\.R\.\d|RH\.\d+-\d+\.\d+)\b")
+
+
+def read_key(split: str | None = None):
+    return Course.open(ROOT).key(split)
+
+
+def all_units() -> list[dict]:
+    return select_units(course=Course.open(ROOT))
 
 
 def read(path: Path):
@@ -204,8 +213,13 @@ def test_practice_lesson_needs_only_the_practice_key(lesson_copy, tmp_path, monk
     assert 0 < len(rows) < len(all_units())
     monkeypatch.setenv("READKIT_COURSE", str(course))
     notebook = read(lesson_copy / "04-fact-claim-commentary.ipynb")
+    # The kernel really works on the practice-only course (else this test proves nothing).
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "from readkit.course.course import Course\n"
+        "print(Course.default().root, len(Course.default().key()))"))
     NotebookClient(notebook, timeout=60, kernel_name="python3",
                    resources={"metadata": {"path": str(lesson_copy)}}).execute()
+    assert notebook.cells[-1].outputs[0]["text"].split() == [str(course.resolve()), str(len(rows))]
 
 
 def test_lessons_run_on_the_venvs_python(lesson_copy):
