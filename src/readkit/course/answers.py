@@ -158,15 +158,27 @@ def read_answers(path: Path | str, assignment: str | None = None) -> AnswersFile
         return _corrupt(path, f"{what} (line {error.lineno}, column {error.colno})")
     except RecursionError:
         return _corrupt(path, "nests too deeply to be an answers file")
+    except ValueError:  # a number of more than 4,300 digits (int() refuses to convert it)
+        return _corrupt(path, "holds a number too long to be read")
     return _interpret(path, content, assignment)
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {list: "a list", str: "a string"}.get(type(value), type(value).__name__)
 
 
 def _interpret(path: Path, content: object, assignment: str | None) -> AnswersFile:
     name = path.name
     if not isinstance(content, dict):
         return AnswersFile(path, FOREIGN, problems=[
-            f"{name} holds {type(content).__name__ if content is not None else 'null'}, not a "
-            "readkit answers object. Run the Sorter cell again to start a fresh one."])
+            f"{name} holds {_json_kind(content)}, not a readkit answers object. Run the Sorter "
+            "cell again to start a fresh one."])
     version = content.get("version")
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         return AnswersFile(path, FOREIGN, problems=[

@@ -26,7 +26,6 @@ from readkit.course.answers import ANSWERS_FILE, read_answers, set_aside_note
 from readkit.course.course import Course
 from readkit.grading import numbers, scoring
 
-
 # --- containment --------------------------------------------------------------------------
 
 

@@ -70,8 +70,9 @@ class SorterAssignment:
             if not graded:
                 raise CourseError(
                     f"Section {section.section!r} of {assignment} (paragraphs "
-                    f"{section.first_paragraph}-{section.last_paragraph}) has no assessment units "
-                    "in data/key.csv; fix data/sections.csv or the key (readkit validate checks it)."
+                    f"{section.first_paragraph}-{section.last_paragraph}) has no assessment "
+                    "units in data/key.csv; fix data/sections.csv or the key (readkit validate "
+                    "checks it)."
                 )
             section_units[section.section] = graded
         return cls(assignment, tuple(sections), section_units, key,

@@ -48,6 +48,7 @@ class StudentGrade:
     book_state: str = ""  # "", NOT_AUTOGRADED, or a gradebook state other than ok
     flag: str = ""
     flag_reason: str = ""
+    book_reason: str = ""  # why the gradebook could not be checked for this student
 
     @property
     def points(self) -> float:
@@ -73,7 +74,8 @@ class StudentGrade:
 
     @property
     def full_reason(self) -> str:
-        return "; ".join(part for part in (self.reason, self.flag_reason) if part)
+        return "; ".join(part for part in (self.reason, self.book_reason, self.flag_reason)
+                         if part)
 
 
 @dataclass
@@ -102,13 +104,16 @@ def submissions(course: Course, assignment: str) -> dict[str, AnswersFile]:
         return {}
     found = {}
     for student_dir in sorted(base.iterdir()):
-        if student_dir.name.startswith(".") or not student_dir.is_dir():
+        if student_dir.name.startswith("."):
             continue
         folder = student_dir / assignment
-        if student_dir.is_symlink() or folder.is_symlink():
+        # A link is checked before is_dir(), which follows it (a dangling link is no folder).
+        if student_dir.is_symlink() or (student_dir.is_dir() and folder.is_symlink()):
+            link = (printable(student_dir.name) if student_dir.is_symlink()
+                    else f"{printable(student_dir.name)}/{assignment}")
             found[student_dir.name] = AnswersFile(folder / ANSWERS_FILE, NOT_A_FILE, problems=[
-                f"the submission folder {printable(student_dir.name)}/{assignment} is a link, "
-                "not a folder, and was not followed; collect the submission again"])
+                f"the submission folder {link} is a link, not a folder, and was not followed "
+                "(it could point at another learner's work); collect the submission again"])
         elif folder.is_dir():
             found[student_dir.name] = read_answers(folder / ANSWERS_FILE, assignment)
     return found
@@ -123,6 +128,11 @@ def _check_recorded(grade: StudentGrade, book: gradebook.GradebookScores,
     recorded = book.scores.get(grade.student)
     if recorded is None or all(value is None for value in recorded.values()):
         grade.book_state = NOT_AUTOGRADED
+        grade.book_reason = (
+            "the gradebook has no submission of this student; run readkit autograde"
+            if recorded is None else
+            "the gradebook has this submission but no autograde scores (autograde failed or "
+            "stopped); run readkit autograde again")
         return
     grade.recorded = recorded
     differ = [(cells[cell], value) for cell, value in recorded.items()

@@ -7,13 +7,26 @@ spreadsheet would run as a formula gets a leading apostrophe (OWASP's CSV-inject
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Every C0 control (tab and newline too: learner text never spans cells or lines, and a newline
+# could forge a line of `readkit grade`'s summary), DEL and C1, the line and paragraph
+# separators, the bidi overrides, and lone surrogates (a JSON "\ud800" or a file name that is
+# not UTF-8: they cannot even be encoded for the terminal or the CSV file).
+_CONTROL = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def printable(text: object) -> str:
-    """Text safe to print: control and bidi-override characters become \\xNN / \\uNNNN."""
-    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), str(text))
+    """Text safe to print: control and bidi-override characters and lone surrogates become
+    \\t, \\n, \\xNN or \\uNNNN."""
+    return _CONTROL.sub(_escape, str(text))
+
+
+def _escape(match: re.Match) -> str:
+    char = match.group(0)
+    if "\ud800" <= char <= "\udfff":
+        return f"\\u{ord(char):04x}"
+    return char.encode("unicode_escape").decode("ascii")
 
 
 def csv_cell(text: object) -> str:
