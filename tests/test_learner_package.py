@@ -1,4 +1,9 @@
-"""The wheel learners install carries the article and the practice key, never the assessment key."""
+"""The wheel learners install carries the article and the practice key, never the assessment
+key's labels or rationales, and none of the course's tests, benchmarks or browser harness.
+
+Built offline: `pip wheel --no-deps --no-build-isolation` uses the hatchling of this venv (in the
+test extra) instead of fetching one.
+"""
 
 import csv
 import io
@@ -10,39 +15,85 @@ from pathlib import Path
 
 import pytest
 
-from readkit.course.key import read_key
+from readkit.course.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
+COURSE = Course.open(ROOT)
+LEARNER_KEY_COLUMNS = ("unit_id", "split")  # all an assessment row keeps in the wheel
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
-        check=True, capture_output=True,
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+         "--quiet", "--disable-pip-version-check", "-w", str(out), str(ROOT)],
+        capture_output=True, text=True,
     )
-    return next(out.glob("readkit-*.whl"))
+    assert result.returncode == 0, result.stderr
+    (found,) = out.glob("readkit-*.whl")
+    return found
 
 
-def test_wheel_has_learner_data_and_practice_key_only(wheel):
+@pytest.fixture(scope="module")
+def names(wheel) -> list[str]:
     with zipfile.ZipFile(wheel) as archive:
-        names = set(archive.namelist())
-        assert {"readkit/_data/article.txt", "readkit/_data/units.csv",
-                "readkit/_data/key.csv"} <= names
+        return archive.namelist()
+
+
+def test_wheel_has_the_package_and_the_learner_data(names):
+    assert {"readkit/__init__.py", "readkit/course/course.py", "readkit/widgets/sorter.js",
+            "readkit/_data/article.txt", "readkit/_data/units.csv", "readkit/_data/key.csv",
+            "readkit/_data/sections.csv"} <= set(names)
+
+
+def test_wheel_has_no_tests_benchmarks_or_browser_harness(names):
+    unwanted = [name for name in names
+                if name.startswith(("benchmarks/", "tests/", "tools/"))
+                or "/benchmarks/" in name or "/tests/" in name or "browser_harness" in name]
+    assert unwanted == []
+    assert {name.split("/")[0] for name in names} == {
+        "readkit", f"readkit-{names_version(names)}.dist-info"}
+
+
+def names_version(names: list[str]) -> str:
+    (info,) = {name.split("/")[0] for name in names if ".dist-info/" in name}
+    return info.removeprefix("readkit-").removesuffix(".dist-info")
+
+
+def test_wheel_key_has_practice_rows_whole_and_assessment_rows_bare(wheel):
+    with zipfile.ZipFile(wheel) as archive:
         rows = list(csv.DictReader(io.StringIO(archive.read("readkit/_data/key.csv").decode())))
-    assert rows, "the practice key is missing"
-    assert {row["split"] for row in rows} == {"practice"}
-    assert [row["unit_id"] for row in rows] == list(read_key("practice"))
+    practice = [row for row in rows if row["split"] == "practice"]
+    assessment = [row for row in rows if row["split"] == "assessment"]
+    assert len(practice) + len(assessment) == len(rows) == len(COURSE.units)
+    assert [row["unit_id"] for row in practice] == list(COURSE.key("practice"))
+    assert [row["unit_id"] for row in assessment] == list(COURSE.key("assessment"))
+    assert all(row["label"] and row["rationale"] for row in practice)
+    # An assessment row says which units a graded part covers, and nothing about their labels.
+    assert [{k: v for k, v in row.items() if v} for row in assessment] == [
+        {k: row[k] for k in LEARNER_KEY_COLUMNS} for row in assessment]
+
+
+def leaked_rationales(files: dict[str, bytes]) -> list[str]:
+    """The assessment rationales found in any of the files: in the raw text, and in the cells of
+    every CSV file (where a rationale's quotation marks are doubled)."""
+    secrets = [entry.rationale for entry in COURSE.key("assessment").values()]
+    assert len(secrets) > 20
+    texts = [data.decode("utf-8") for data in files.values()]
+    texts += [cell for name, data in files.items() if name.endswith(".csv")
+              for row in csv.reader(io.StringIO(data.decode("utf-8"))) for cell in row]
+    blob = "\n".join(texts)
+    return [text for text in secrets if text in blob]
 
 
 def test_no_assessment_rationale_anywhere_in_wheel(wheel):
-    secrets = [entry.rationale for entry in read_key("assessment").values()]
-    assert secrets
     with zipfile.ZipFile(wheel) as archive:
-        blob = b"\n".join(archive.read(name) for name in archive.namelist()).decode("utf-8")
-    leaked = [text for text in secrets if text in blob]
-    assert leaked == []
+        files = {name: archive.read(name) for name in archive.namelist()}
+    assert leaked_rationales(files) == []
+    # The check can fail: it finds every rationale in the instructor's key.csv.
+    instructor = {"key.csv": (ROOT / "data" / "key.csv").read_bytes()}
+    assert len(leaked_rationales(instructor)) == len(COURSE.key("assessment"))
 
 
 def test_installed_wheel_reads_practice_key_without_a_course(wheel, tmp_path):
@@ -50,8 +101,16 @@ def test_installed_wheel_reads_practice_key_without_a_course(wheel, tmp_path):
         archive.extractall(tmp_path / "site")
     env = {k: v for k, v in os.environ.items() if k != "READKIT_COURSE"}
     env["PYTHONPATH"] = str(tmp_path / "site")
-    code = ("import readkit.course.key as k, readkit.course.article as a; "
-            "print(a.data_dir().name, len(k.read_key('practice')), len(k.read_key('assessment')))")
+    code = (
+        "import readkit; from readkit.course.course import Course; c = Course.default(); "
+        "print(readkit.__file__, c.data.name, len(c.key('practice')), "
+        "sum(bool(e.label or e.rationale) for e in c.key('assessment').values()), "
+        "len(c.split_unit_ids('assessment')), len(readkit.load_units()))"
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                          capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["_data", str(len(read_key("practice"))), "0"]
+    where, data, practice, labelled, assessment, units = out.stdout.split()
+    assert Path(where).is_relative_to(tmp_path / "site")  # the wheel, not the checkout
+    assert (data, int(practice), int(labelled), int(assessment), int(units)) == (
+        "_data", len(COURSE.key("practice")), 0, len(COURSE.key("assessment")),
+        len(COURSE.units))
