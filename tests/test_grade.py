@@ -1,245 +1,232 @@
-"""readkit.instructor.grade: out-of-kernel grading of a class and the nbgrader cross-check.
+"""readkit.instructor.grade (`readkit grade`) and readkit.instructor.gradebook: a class graded
+from answers.json as submitted, and the check that nbgrader's gradebook holds those points.
 
-The golden test (otter-grader style) grades the fixed submissions in tests/golden/grade/ against
-the real course data and compares grades.csv whole with tests/golden/grade/expected-grades.csv.
-When the key or the sections change on purpose, regenerate the expected file, read the diff and
-commit it:
+Two golden folders (otter-grader style), each compared WHOLE with its expected grades.csv:
+- tests/golden/grade/: ordinary submissions with an nbgrader gradebook (built with
+  nbgrader.api; no nbgrader command runs), graded in this process;
+- tests/golden/hostile/: every kind of hostile answers file and student folder, graded by the
+  real `readkit grade` command in a subprocess (it must finish, print no traceback and no raw
+  control character).
 
-    READKIT_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_gradebook.py -k golden
+When the key or the sections change on purpose, regenerate the expected files, read every row
+of the diff and commit it:
 
-These tests build nbgrader gradebooks with nbgrader.api but run no nbgrader command.
+    READKIT_UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_grade.py -k golden
 """
 
 import argparse
-import contextlib
-import difflib
+import csv
 import io
 import json
 import os
 import re
-import shutil
-import warnings
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from readkit import autograde, gradebook
 from readkit.course.answers import write_answers
+from readkit.course.course import Course
+from readkit.grading import trusted
+from readkit.instructor import grade, gradebook
+from readkit.instructor.safe_text import csv_cell, printable
+from tests.support.grading import (
+    ASSIGNMENT,
+    GOLDEN,
+    REPO,
+    SECTION_POINTS,
+    build_gradebook,
+    compare_golden,
+    hand_in,
+    make_course,
+    read_cases,
+    submission_dir,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).parent / "golden" / "grade"
-EXPECTED = GOLDEN / "expected-grades.csv"
-CASES = json.loads((GOLDEN / "cases.json").read_text(encoding="utf-8"))
-ASSIGNMENT = CASES["assignment"]
-NOTEBOOK = "sort-the-sources"
-SECTION_POINTS = {"part-1": 10.0, "part-2": 10.0, "part-3": 5.0, "part-4": 5.0}
+pytestmark = pytest.mark.usefixtures("no_course_variable")
 
-
-@pytest.fixture(autouse=True)
-def no_course_variable(monkeypatch):
-    monkeypatch.delenv("READKIT_COURSE", raising=False)
-
-
-def make_course(base: Path) -> Path:
-    """A course with the real configuration and data, and an empty grading/ folder."""
-    root = base / "course"
-    root.mkdir(parents=True)
-    shutil.copy(REPO / "nbgrader_config.py", root)
-    shutil.copytree(REPO / "data", root / "data")
-    (root / "grading").mkdir()
-    return root
-
-
-def grade_cell_source(section: str) -> str:
-    return (
-        "import readkit.grading.cells as grading\n\n"
-        f'grading.check_answers("{ASSIGNMENT}", "{section}")\n'
-        "### BEGIN HIDDEN TESTS\n"
-        f'grading.score_section("{ASSIGNMENT}", "{section}")\n'
-        "### END HIDDEN TESTS\n"
-    )
+EXPECTED = GOLDEN / "grade" / "expected-grades.csv"
+HOSTILE = GOLDEN / "hostile"
+HOSTILE_EXPECTED = HOSTILE / "expected-grades.csv"
+CELLS = [f"{section}-grade" for section in SECTION_POINTS]
 
 
-def alembic_head() -> str:
-    """The newest migration of the installed nbgrader, read from its migration files: what
-    `alembic heads` (which nbgrader runs in a subprocess for a new gradebook, several seconds)
-    would print."""
-    import nbgrader
-
-    revisions, parents = set(), set()
-    for script in (Path(nbgrader.__file__).parent / "alembic" / "versions").glob("*.py"):
-        found = dict(re.findall(r"^(revision|down_revision) = ['\"]?([\w]+)", script.read_text(),
-                                re.M))
-        revisions.add(found["revision"])
-        parents.add(found.get("down_revision"))
-    (head,) = revisions - parents
-    return head
-
-
-def build_gradebook(root: Path, scores: dict, roster_only=()) -> None:
-    """A gradebook shaped like the one nbgrader makes for 01-sort-the-sources: one grade cell
-    per section (calling score_section) plus a grade cell that is not a section."""
-    from readkit.instructor.autograde import quiet_nbgrader_imports
-
-    quiet_nbgrader_imports()
-    import nbgrader.api
-
-    db_url = gradebook.gradebook_location(root).db_url
-    with warnings.catch_warnings(), pytest.MonkeyPatch.context() as patch:
-        warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy warnings
-        patch.setattr(nbgrader.api, "get_alembic_version", alembic_head)
-        _fill_gradebook(nbgrader.api.Gradebook(db_url, "readkit"), scores, roster_only)
-
-
-def _fill_gradebook(gb, scores: dict, roster_only) -> None:
-    with gb:
-        gb.add_assignment(ASSIGNMENT)
-        gb.add_notebook(NOTEBOOK, ASSIGNMENT)
-        for section, points in SECTION_POINTS.items():
-            name = f"{section}-grade"
-            gb.add_grade_cell(name, NOTEBOOK, ASSIGNMENT, max_score=points, cell_type="code")
-            gb.add_source_cell(name, NOTEBOOK, ASSIGNMENT, cell_type="code", locked=True,
-                               source=grade_cell_source(section))
-        gb.add_grade_cell("rewrite-choice-grade", NOTEBOOK, ASSIGNMENT, max_score=1,
-                          cell_type="code")
-        gb.add_source_cell("rewrite-choice-grade", NOTEBOOK, ASSIGNMENT, cell_type="code",
-                           locked=True, source='grading.score_rewrite_choice("x", "p51s2")\n')
-        for student in roster_only:
-            gb.add_student(student, first_name=student.split("-")[0].title(), last_name="Absent")
-        for student, recorded in scores.items():
-            if recorded is None:
-                continue
-            gb.add_student(student, first_name=student.split("-")[0].title(), last_name="Test")
-            gb.add_submission(ASSIGNMENT, student)
-            if recorded == "no-scores":
-                continue
-            for section, value in recorded.items():
-                grade = gb.find_grade(f"{section}-grade", NOTEBOOK, ASSIGNMENT, student)
-                grade.auto_score = value
-            gb.find_grade("rewrite-choice-grade", NOTEBOOK, ASSIGNMENT, student).auto_score = 1
-            gb.db.commit()
-
-
-def hand_in(root: Path, student: str, source: str | None) -> None:
-    folder = root / "grading" / "submitted" / student / ASSIGNMENT
-    folder.mkdir(parents=True)
-    target = folder / "answers.json"
-    if source is None:
-        return
-    if source == "HUGE":
-        payload = {"version": 1, "assignment": ASSIGNMENT, "answers": {"p46s1": "commentary"},
-                   "padding": "x" * 1_200_000}
-        target.write_text(json.dumps(payload), encoding="utf-8")
-        return
-    shutil.copy(GOLDEN / "submissions" / source, target)
-
-
-@pytest.fixture(scope="module")
-def golden_course(tmp_path_factory) -> Path:
-    """Built once for the module; tests may write reports into it but change no input."""
-    root = make_course(tmp_path_factory.mktemp("golden"))
-    students = CASES["students"]
-    for student, case in students.items():
-        if not case.get("roster_only"):
-            hand_in(root, student, case["answers"])
-    build_gradebook(
-        root,
-        {s: c["nbgrader"] for s, c in students.items() if not c.get("roster_only")},
-        roster_only=[s for s, c in students.items() if c.get("roster_only")],
-    )
-    return root
-
-
-def parse(argv, module=gradebook):
+def parse(argv, module=grade):
     parser = argparse.ArgumentParser()
     module.add_arguments(parser)
     return parser.parse_args(argv)
 
 
+def grades_csv(root: Path) -> Path:
+    return root / "grading" / "reports" / ASSIGNMENT / "grades.csv"
+
+
+def csv_rows(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["student"]: row for row in csv.DictReader(handle)}
+
+
+def test_sections_are_the_ones_the_golden_files_assume():
+    sections = Course.open(REPO).sections(ASSIGNMENT)
+    assert {s.section: s.points for s in sections} == SECTION_POINTS
+
+
+# --- tests/golden/grade: ordinary submissions and the gradebook check --------------------
+
+
 def test_golden_grades_csv(golden_course, capsys):
-    code = gradebook.run(parse([ASSIGNMENT, "--course", str(golden_course)]))
+    code = grade.run(parse([ASSIGNMENT, "--course", str(golden_course)]))
     out, err = capsys.readouterr()
     assert code == 0, err
-    produced = (golden_course / "grading" / "reports" / ASSIGNMENT / "grades.csv").read_text(
-        encoding="utf-8")
-    if os.environ.get("READKIT_UPDATE_GOLDEN") == "1":
-        EXPECTED.write_text(produced, encoding="utf-8")
-        pytest.skip(f"rewrote {EXPECTED}; review `git diff` before committing it")
-    expected = EXPECTED.read_text(encoding="utf-8")
-    if produced != expected:
-        diff = "".join(difflib.unified_diff(
-            expected.splitlines(keepends=True), produced.splitlines(keepends=True),
-            "expected-grades.csv", "produced grades.csv"))
-        pytest.fail(
-            "grades.csv differs from tests/golden/grade/expected-grades.csv. If the key or the "
-            "sections changed on purpose, regenerate it with READKIT_UPDATE_GOLDEN=1 "
-            "(see this file's docstring) and review the diff:\n" + diff)
-    # the screen says the same as the file about the flags
-    assert "FLAGGED mallory-cheat-attempt: nbgrader differs" in out
-    assert "possible tampering" in out
-    assert "FLAGGED pia-kernel-timeout" in out
-    assert "FLAGGED bob" not in out and "FLAGGED alice" not in out
-    assert "not autograded (2): nina-not-autograded, rita-autograde-crashed" in out
+    compare_golden(grades_csv(golden_course).read_text(encoding="utf-8"), EXPECTED)
+    # the screen says what the file says about the gradebook
+    assert "FLAGGED mallory-cheat-attempt: the gradebook holds other points (part-1 10 vs 5, " \
+           "part-2 10 vs 3.16, part-3 5 vs 1.67)" in out
+    assert "FLAGGED pia-kernel-timeout: the gradebook holds other points (part-2 0 vs 10)" in out
+    assert [line.split(":")[0] for line in out.splitlines() if line.startswith("FLAGGED")] == [
+        "FLAGGED mallory-cheat-attempt", "FLAGGED pia-kernel-timeout"]
+    assert "Gradebook check: 10 of 12 autograded hold these points; not autograded (2): " \
+           "nina-not-autograded, rita-autograde-crashed." in out
+    assert "Graded 14 submission(s)" in out
 
 
-def test_golden_file_is_hand_checked():
-    """The expected file's key numbers, worked out by hand (cases.json and the key)."""
-    rows = {line.split(",")[0]: line for line in EXPECTED.read_text().splitlines()[1:]}
-    # bob: part-1 9/12 of 10, part-2 15/19 of 10, part-3 4/6 of 5, part-4 23/24 of 5
-    assert rows["bob-partial"].startswith("bob-partial,23.51,30,78.4,7.5,7.89,3.33,4.79,ok,")
-    # mallory labels everything claim (meta in part-4): 4/12, 6/19, 2/6, 24/24
-    assert rows["mallory-cheat-attempt"].startswith(
-        "mallory-cheat-attempt,13.16,30,43.9,3.33,3.16,1.67,5,ok,")
-    assert rows["mallory-cheat-attempt"].endswith(",30,MISMATCH")
-    assert rows["carol-accepted-alternatives"].startswith("carol-accepted-alternatives,30,30,100,")
-    assert rows["hugo-unknown-labels-and-ids"].startswith(
-        "hugo-unknown-labels-and-ids,28.33,30,94.4,8.33,10,5,5,ok,")
+def independent_count(answers_path: Path) -> dict[str, tuple[int, int]]:
+    """section -> (units right, units) for a readable golden file, counted with nothing but the
+    csv module from data/key.csv and data/sections.csv (exact, lower-case labels only)."""
+    with (REPO / "data" / "key.csv").open(encoding="utf-8", newline="") as handle:
+        key = {r["unit_id"]: r for r in csv.DictReader(handle) if r["split"] == "assessment"}
+    with (REPO / "data" / "units.csv").open(encoding="utf-8", newline="") as handle:
+        paragraph = {r["unit_id"]: int(r["paragraph"]) for r in csv.DictReader(handle)}
+    with (REPO / "data" / "sections.csv").open(encoding="utf-8", newline="") as handle:
+        sections = [r for r in csv.DictReader(handle) if r["assignment"] == ASSIGNMENT]
+    answers = json.loads(answers_path.read_text(encoding="utf-8"))["answers"]
+    counts = {}
+    for s in sections:
+        units = [u for u in key if int(s["first_paragraph"]) <= paragraph[u]
+                 <= int(s["last_paragraph"])]
+        right = sum(1 for u in units if answers.get(u) in
+                    {key[u]["label"], *filter(None, key[u]["accept"].split("|"))})
+        counts[s["section"]] = (right, len(units))
+    return counts
+
+
+def test_golden_file_is_hand_checked(golden_cases):
+    """The expected file's numbers, worked out by hand and by an independent count."""
+    rows = csv_rows(EXPECTED)
+    # bob: part-1 9/12 of 10, part-2 16/19 of 10, part-3 4/6 of 5, part-4 23/24 of 5
+    assert independent_count(GOLDEN / "grade" / "submissions" / "bob-partial.json") == {
+        "part-1": (9, 12), "part-2": (16, 19), "part-3": (4, 6), "part-4": (23, 24)}
+    bob = rows["bob-partial"]
+    assert [bob[c] for c in ("points", "percent", *SECTION_POINTS, "status")] == [
+        "24.04", "80.1", "7.5", "8.42", "3.33", "4.79", "ok"]
+    # mallory labels everything claim (meta in part-4): 6/12 (claim is accepted for p52s1 and
+    # p52s2), 6/19, 2/6, 24/24; the gradebook holds full marks
+    assert independent_count(GOLDEN / "grade" / "submissions" / "mallory-cheat-attempt.json") == {
+        "part-1": (6, 12), "part-2": (6, 19), "part-3": (2, 6), "part-4": (24, 24)}
+    mallory = rows["mallory-cheat-attempt"]
+    assert [mallory[c] for c in ("points", *SECTION_POINTS, "gradebook_points", "flag")] == [
+        "14.83", "5", "3.16", "1.67", "5", "30", "GRADEBOOK-DIFFERS"]
+    # hugo: p46s2 'opinion' dropped, p47s1 'Commentary' read as meant: part-1 11/12
+    hugo = rows["hugo-unknown-labels-and-ids"]
+    assert [hugo[c] for c in ("points", "part-1", "flag")] == ["29.17", "9.17", ""]
+    assert hugo["reason"] == ("1 answer(s) with an unknown label ignored (p46s2); "
+                              "1 answer(s) for unknown unit ids ignored (p99s9)")
+    # pia: right answers, a gradebook that holds 0 for part-2
+    assert rows["pia-kernel-timeout"]["points"] == "30"
+    assert rows["pia-kernel-timeout"]["gradebook_points"] == "20"
+    assert rows["carol-accepted-alternatives"]["points"] == "30"
     for student, status in [("dan-missing-file", "missing"), ("erin-corrupt", "corrupt"),
                             ("frank-other-assignment", "foreign"),
                             ("gina-not-an-answers-file", "foreign"),
-                            ("ivy-huge-file", "too-large"), ("quinn-absent", "not-submitted"),
-                            ("nina-not-autograded", "ok; not-autograded")]:
-        assert f",{status}," in rows[student]
-        if status not in ("ok; not-autograded",):
-            assert rows[student].startswith(f"{student},0,30,0,0,0,0,0,")
+                            ("ivy-huge-file", "too-large"), ("quinn-absent", "not-submitted")]:
+        row = rows[student]
+        assert (row["status"], row["points"], row["flag"]) == (status, "0", ""), student
+        assert row["reason"], student
+    for student in ("nina-not-autograded", "rita-autograde-crashed"):
+        assert rows[student]["status"] == "ok; not-autograded"
+        assert rows[student]["gradebook_points"] == "" and rows[student]["points"] == "30"
+    # every other readable file: the gradebook holds what readkit computed
+    students = golden_cases["students"]
+    assert set(rows) == set(students)
+    flagged = {s for s, row in rows.items() if row["flag"]}
+    assert flagged == {"mallory-cheat-attempt", "pia-kernel-timeout"}
 
 
-def test_cli_grade_uses_the_notebooks_scoring(golden_course, monkeypatch):
-    """For every readable golden submission, each section's points equal what the notebook's
-    hidden test (readkit.autograde.score_section) returns for the same answers.json."""
-    grades = gradebook.grade_assignment(golden_course, ASSIGNMENT)
-    monkeypatch.setenv("READKIT_COURSE", str(golden_course))
+def test_grade_equals_what_autograde_records(golden_course):
+    """`readkit grade` and nbgrader's autograde step (TrustedScores, which writes the grade
+    cells' results that SaveAutoGrades records) give every golden submission the same points."""
+    import nbformat
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from readkit.instructor.nbgrader_plugins import TrustedScores
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(golden_course)).load_config()
+    notebook = (REPO / "solutions" / ASSIGNMENT / "sort-the-sources.ipynb").read_text(
+        encoding="utf-8")
+    graded = grade.grade_assignment(Course.open(golden_course), ASSIGNMENT)
     checked = 0
-    for grade in grades.students:
-        folder = golden_course / "grading" / "submitted" / grade.student / ASSIGNMENT
-        if not folder.is_dir():
+    for student in graded.students:
+        if student.status == grade.NOT_SUBMITTED:
             continue
-        monkeypatch.chdir(folder)
-        for section, points in grade.section_points.items():
-            with contextlib.redirect_stdout(io.StringIO()):
-                assert autograde.score_section(ASSIGNMENT, section) == points, grade.student
-            checked += 1
-    assert checked == 4 * 14
+        nb = nbformat.reads(notebook, as_version=4)
+        resources = {"nbgrader": {"student": student.student, "assignment": ASSIGNMENT}}
+        nb, _ = TrustedScores(config=config).preprocess(nb, resources)
+        recorded = {}
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            if grade_id in CELLS:
+                (result,) = [o for o in cell.outputs if o.output_type == "execute_result"]
+                recorded[grade_id[:-len("-grade")]] = float(result.data["text/plain"])
+        assert recorded == student.section_points, student.student
+        checked += 1
+    assert checked == 14
 
 
 def test_sqlite_reader_equals_nbgrader_api(golden_course):
-    location = gradebook.gradebook_location(golden_course)
-    sections = list(SECTION_POINTS)
-    fast = gradebook.read_gradebook(location, ASSIGNMENT, sections)
-    api = gradebook.read_gradebook(location, ASSIGNMENT, sections, use_api=True)
-    assert fast.state == api.state == "ok"
+    layout = Course.open(golden_course).layout
+    fast = gradebook.read_gradebook(layout.db_url, layout.course_id, ASSIGNMENT, CELLS)
+    api = gradebook.read_gradebook(layout.db_url, layout.course_id, ASSIGNMENT, CELLS,
+                                   use_api=True)
+    assert fast.state == api.state == "ok", (fast.detail, api.detail)
+    assert fast.detail == api.detail == ""
     assert fast.scores == api.scores
-    assert fast.cells == api.cells == {s: (NOTEBOOK, f"{s}-grade") for s in sections}
     assert fast.names == api.names
-    assert fast.scores["mallory-cheat-attempt"] == {"part-1": 10.0, "part-2": 10.0,
-                                                    "part-3": 5.0, "part-4": 5.0}
-    assert fast.scores["rita-autograde-crashed"] == dict.fromkeys(sections)
+    assert fast.scores["mallory-cheat-attempt"] == dict(zip(CELLS, SECTION_POINTS.values(), strict=True))
+    assert fast.scores["bob-partial"] == dict(zip(CELLS, [7.5, 8.42, 3.33, 4.79], strict=True))
+    assert fast.scores["rita-autograde-crashed"] == dict.fromkeys(CELLS)
     assert "nina-not-autograded" not in fast.scores
+    assert fast.names["quinn-absent"] == ("Quinn", "Absent")
+
+
+def test_gradebook_missing_cells_and_assignment(golden_course):
+    layout = Course.open(golden_course).layout
+    partial = gradebook.read_gradebook(layout.db_url, "readkit", ASSIGNMENT,
+                                       ["part-1-grade", "part-9-grade"])
+    assert partial.state == "ok" and partial.detail == "no grade cell part-9-grade in the gradebook"
+    assert set(partial.scores["alice-perfect"]) == {"part-1-grade"}
+    none = gradebook.read_gradebook(layout.db_url, "readkit", ASSIGNMENT, ["part-9-grade"])
+    assert none.state == gradebook.NO_GRADE_CELLS
+    other = gradebook.read_gradebook(layout.db_url, "readkit", "02-trace-the-numbers", CELLS)
+    assert other.state == gradebook.NO_GRADEBOOK and "not in the gradebook" in other.detail
+
+
+def test_a_cell_without_score_is_flagged(course_root):
+    """One part scored, another with no score at all (autograde stopped in the middle)."""
+    hand_in(course_root, "alice", "alice-perfect.json")
+    build_gradebook(course_root, {"alice": {"part-1": 10, "part-2": None, "part-3": 5,
+                                            "part-4": 5}})
+    (alice,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
+    assert alice.flag == grade.DIFFERS
+    assert alice.recorded == {"part-1-grade": 10.0, "part-2-grade": None, "part-3-grade": 5.0,
+                              "part-4-grade": 5.0}
+    assert alice.recorded_points is None
+    assert "(part-2 no score vs 10)" in alice.flag_reason
 
 
 def test_units_csv(golden_course):
-    grades = gradebook.grade_assignment(golden_course, ASSIGNMENT)
-    _, units_csv = gradebook.write_grades(grades)
+    grades = grade.grade_assignment(Course.open(golden_course), ASSIGNMENT)
+    _, units_csv = grade.write_grades(grades)
     lines = units_csv.read_text().splitlines()
     assert lines[0] == "student,section,unit_id,chosen,correct"
     assert len(lines) - 1 == 61 * 14  # every submission (not quinn, who handed nothing in)
@@ -247,51 +234,210 @@ def test_units_csv(golden_course):
     assert "bob-partial,part-1,p46s2,claim,0" in lines
     assert "bob-partial,part-1,p50s1,,0" in lines  # not labelled
     assert "hugo-unknown-labels-and-ids,part-1,p46s2,,0" in lines  # unknown label dropped
+    assert "hugo-unknown-labels-and-ids,part-1,p47s1,commentary,1" in lines  # 'Commentary'
     assert "dan-missing-file,part-4,p80s1,,0" in lines
 
 
-def test_no_gradebook_is_reported_and_not_created(tmp_path, capsys):
-    root = make_course(tmp_path)
-    hand_in(root, "alice", "alice-perfect.json")
-    hand_in(root, "erin", "erin-corrupt.json")
-    assert gradebook.run(parse([ASSIGNMENT, "--course", str(root)])) == 0
+def test_no_gradebook_is_reported_and_not_created(course_root, capsys):
+    hand_in(course_root, "alice", "alice-perfect.json")
+    hand_in(course_root, "erin", "erin-corrupt.json")
+    assert grade.run(parse([ASSIGNMENT, "--course", str(course_root)])) == 0
     out = capsys.readouterr().out
-    assert "Cross-check with nbgrader skipped: no nbgrader gradebook at" in out
-    assert not (root / "grading" / "gradebook.db").exists()
-    rows = (root / "grading" / "reports" / ASSIGNMENT / "grades.csv").read_text().splitlines()
-    assert rows[1].startswith("alice,30,30,100,10,10,5,5,ok; no-gradebook,")
+    assert "Gradebook check skipped: no nbgrader gradebook at" in out
+    assert not (course_root / "grading" / "gradebook.db").exists()
+    rows = grades_csv(course_root).read_text().splitlines()
+    assert rows[1] == "alice,30,30,100,10,10,5,5,ok; no-gradebook,,,"
     assert rows[2].startswith("erin,0,30,0,0,0,0,0,corrupt; no-gradebook,")
 
 
-def test_clear_errors(tmp_path, capsys):
-    root = make_course(tmp_path)
-    assert gradebook.run(parse(["02-trace-the-numbers", "--course", str(root)])) == 2
-    assert "data/sections.csv has no sections for '02-trace-the-numbers'" in capsys.readouterr().err
-    assert gradebook.run(parse([ASSIGNMENT, "--course", str(tmp_path / "nowhere")])) == 2
+def test_clear_errors(course_root, tmp_path, capsys):
+    assert grade.run(parse(["02-trace-the-numbers", "--course", str(course_root)])) == 2
+    assert ("data/sections.csv has no sections for '02-trace-the-numbers'"
+            in capsys.readouterr().err)
+    assert grade.run(parse([ASSIGNMENT, "--course", str(tmp_path / "nowhere")])) == 2
     assert "is not a course folder" in capsys.readouterr().err
     # no submissions at all: graded nothing, said so, no crash
-    assert gradebook.run(parse([ASSIGNMENT, "--course", str(root)])) == 0
+    assert grade.run(parse([ASSIGNMENT, "--course", str(course_root)])) == 0
     assert "No submissions found" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("cell, source, expected", [
-    ("part-1-grade", grade_cell_source("part-3"), "part-3"),  # the source wins over the name
-    ("anything", 'g.score_section(ASSIGNMENT, "part-2")', "part-2"),
-    ("grade-part-4", None, "part-4"),
-    ("part-10-grade", None, None),
-    ("rewrite-choice-grade", 'grading.score_rewrite_choice("a", "part-1")', None),
-])
-def test_match_section(cell, source, expected):
-    assert gradebook.match_section(cell, source, list(SECTION_POINTS)) == expected
-
-
-def test_write_answers_roundtrip_is_graded(tmp_path):
+def test_write_answers_roundtrip_is_graded(course_root):
     """A file written by the Sorter's own writer is graded (and ids outside the sections are
     ignored without a note)."""
-    root = make_course(tmp_path)
-    folder = root / "grading" / "submitted" / "zoe" / ASSIGNMENT
+    folder = submission_dir(course_root, "zoe")
     folder.mkdir(parents=True)
     write_answers(folder / "answers.json", ASSIGNMENT, {"p01s1": "meta", "p70s1": "meta"})
-    grades = gradebook.grade_assignment(root, ASSIGNMENT)
-    (zoe,) = grades.students
-    assert zoe.status == "ok" and zoe.reason == "" and zoe.section_points["part-4"] == 0.21
+    (zoe,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
+    assert zoe.status == "ok" and zoe.reason == ""
+    assert zoe.section_points == {"part-1": 0.0, "part-2": 0.0, "part-3": 0.0, "part-4": 0.21}
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("=1+1", "'=1+1"), ("+cmd", "'+cmd"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "\\tx"), ("-1.5", "-1.5"), ("a=b", "a=b"),
+    ("\x1b[2Jx", "\\x1b[2Jx"), ("a\nFLAGGED b", "a\\nFLAGGED b"), ("\ud800", "\\ud800"),
+    ("right\u202eto left", "right\\u202eto left"),
+])
+def test_csv_cell_and_printable(text, shown):
+    assert csv_cell(text) == shown
+    assert printable(text) == shown.removeprefix("'")
+    printable(text).encode("utf-8")  # always encodable
+
+
+# --- tests/golden/hostile: every hostile file, through the real command line ---------------
+
+HOSTILE_CASES = read_cases(HOSTILE)
+DEEP = 100_000
+LARGE = 30 * 1024 * 1024
+# Raw control characters (C0 except newline, DEL, C1 as UTF-8) in what a terminal shows.
+RAW_CONTROL = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]")
+FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def folder_name(student: str, case: dict) -> str | bytes:
+    return student.encode("latin-1") if case.get("name_latin1") else student
+
+
+def make_hostile_course(base: Path) -> Path:
+    root = make_course(base)
+    submitted = root / "grading" / "submitted"
+    submitted.mkdir()
+    for student, case in HOSTILE_CASES["students"].items():
+        name = folder_name(student, case)
+        top = os.path.join(os.fsencode(submitted), os.fsencode(name))
+        make = case.get("make")
+        if make == "student-link":
+            os.symlink(case["target"], top)
+            continue
+        if make == "dangling-student-link":
+            os.symlink("nobody-here", top)
+            continue
+        os.mkdir(top)
+        folder = Path(os.fsdecode(top)) / ASSIGNMENT
+        if make == "assignment-link":
+            os.symlink(Path("..") / case["target"] / ASSIGNMENT, folder)
+            continue
+        folder.mkdir()
+        target = folder / "answers.json"
+        if "file" in case:
+            target.write_bytes((HOSTILE / "submissions" / case["file"]).read_bytes())
+        elif make == "directory":
+            target.mkdir()
+        elif make == "fifo":
+            os.mkfifo(target)
+        elif make == "link":
+            os.symlink(case["target"], target)
+        elif make == "deep":
+            target.write_text("[" * DEEP + "]" * DEEP)
+        elif make == "large":
+            with target.open("wb") as handle:
+                handle.write(b'{"version": 1, "assignment": "%s", "answers": {"p46s1": "'
+                             % ASSIGNMENT.encode())
+                handle.truncate(LARGE)
+        elif make != "missing":
+            raise AssertionError(f"unknown case {make!r}")
+    return root
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    """`readkit grade` run once, as the instructor runs it, on the hostile course."""
+    root = make_hostile_course(tmp_path_factory.mktemp("hostile"))
+    env = {k: v for k, v in os.environ.items() if k != "READKIT_COURSE"}
+    command = [str(Path(sys.executable).with_name("readkit")), "grade", ASSIGNMENT,
+               "--course", str(root)]
+    done = subprocess.run(command, capture_output=True, timeout=60, env=env, cwd=root)
+    return root, done
+
+
+def test_hostile_golden_folder(hostile_run):
+    root, done = hostile_run
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output.decode("utf-8", "replace")
+    assert b"Traceback" not in output and b"Error:" not in output
+    output.decode("utf-8")  # the terminal gets valid UTF-8 ...
+    assert not RAW_CONTROL.findall(output), output  # ... and no control character but newline
+    produced = grades_csv(root).read_bytes()
+    produced.decode("utf-8")
+    assert not RAW_CONTROL.findall(produced.replace(b"\n", b""))
+    compare_golden(produced.decode("utf-8"), HOSTILE_EXPECTED)
+
+
+def test_hostile_every_case_has_a_row_and_a_reason(hostile_run):
+    root, done = hostile_run
+    rows = csv_rows(grades_csv(root))
+    expected_names = {csv_cell(os.fsdecode(folder_name(s, c)))
+                      for s, c in HOSTILE_CASES["students"].items()}
+    assert set(rows) == expected_names
+    for student, row in rows.items():
+        if not row["status"].startswith("ok"):
+            assert row["points"] == "0" and row["reason"], student
+    statuses = {s: rows[csv_cell(s)]["status"].split(";")[0]
+                for s in HOSTILE_CASES["students"] if s.isascii() and s.isprintable()}
+    assert statuses["directory"] == statuses["fifo"] == "not-a-file"
+    for link in ("link-etc-passwd", "link-dev-zero", "link-other-student",
+                 "copycat-student-link", "copycat-assignment-link", "dangling-student-link"):
+        assert statuses[link] == "not-a-file", link
+        assert "link" in rows[link]["reason"], link
+    assert statuses["thirty-mb"] == "too-large"
+    assert statuses["deep-nesting"] == "corrupt" and "nests" in rows["deep-nesting"]["reason"]
+    for name in ("trailing-junk", "empty-file", "whitespace-only", "binary-file", "huge-number"):
+        assert statuses[name] == "corrupt", name
+    for name in ("json-list", "json-null", "wrong-type-version", "answers-is-a-list",
+                 "version-2"):
+        assert statuses[name] == "foreign", name
+    assert "newer readkit" in rows["version-2"]["reason"]
+    assert statuses["no-answers-file"] == "missing"
+
+
+def test_hostile_honest_files_graded_as_meant(hostile_run):
+    """The BOM (and CRLF) file and the upper-case labels are the perfect file, as meant."""
+    root, _ = hostile_run
+    rows = csv_rows(grades_csv(root))
+    points = ["30", "10", "10", "5", "5"]
+    for student in ("a-perfect", "bom-windows-editor", "upper-case-labels"):
+        row = rows[student]
+        assert [row[c] for c in ("points", *SECTION_POINTS)] == points, student
+        assert (row["status"], row["reason"]) == ("ok; no-gradebook", ""), student
+    assert rows["b-partial"]["points"] == "24.04"
+    # the learner-named rows: graded, with the name made harmless
+    assert rows["\\x1b[2J\\x1b[31mescape-sequence"]["points"] == "30"
+    assert rows["'=HYPERLINK(\"https:evil.example\",\"formula\")"]["points"] == "24.04"
+    assert rows["'+formula-plus"]["points"] == "30"
+    assert rows["'@formula-at"]["points"] == "24.04"
+    assert rows["latin1-name-\\udcff"]["points"] == "30"
+    # wrong types: the two string labels count, the rest is named as ignored
+    wrong = rows["wrong-types"]
+    assert wrong["status"] == "ok; no-gradebook"
+    assert wrong["reason"].startswith("5 answer(s) with an unknown label ignored")
+
+
+def test_hostile_no_cell_is_a_formula(hostile_run):
+    root, _ = hostile_run
+    for name in ("grades.csv", "units.csv"):
+        text = (grades_csv(root).parent / name).read_text(encoding="utf-8")
+        for row in csv.reader(io.StringIO(text)):
+            for cell in row:
+                assert not cell.startswith(FORMULA) or _number(cell), (name, cell)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_hostile_files_are_read_in_the_same_way_by_autograde(hostile_run):
+    """The trusted step that nbgrader's autograde uses gives the same points for the same
+    folder (it reads answers.json through the same hostile-safe reader)."""
+    root, _ = hostile_run
+    course = Course.open(root)
+    plan = trusted.SorterAssignment.from_course(course, ASSIGNMENT)
+    found = grade.submissions(course, ASSIGNMENT)
+    rows = csv_rows(grades_csv(root))
+    assert len(found) == len(rows)
+    for student, answers in found.items():
+        points = trusted.grade_answers(answers, plan).points
+        assert grade.format_points(points) == rows[csv_cell(student)]["points"], student

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from test_gradebook import make_course
+from tests.support.grading import make_course
 
 from benchmarks.grading import gradebook_scores
 from readkit import demo, gradebook, parallel
