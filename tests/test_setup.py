@@ -48,6 +48,18 @@ def test_environment_yml_matches_pyproject():
     assert _conda_requirements() == _pyproject_requirements()
 
 
+def test_build_backend_is_in_the_test_extra():
+    """The tests build the learner wheel without build isolation (offline): the venv has the
+    backend because the test extra asks for it, with the same range as [build-system]."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    backend = {Requirement(s).name.lower(): str(Requirement(s).specifier)
+               for s in pyproject["build-system"]["requires"]}
+    test_extra = {Requirement(s).name.lower(): str(Requirement(s).specifier)
+                  for s in pyproject["project"]["optional-dependencies"]["test"]}
+    assert backend == {"hatchling": ">=1.24"}
+    assert backend.items() <= test_extra.items()
+
+
 def test_environment_yml_installs_readkit_itself():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_entries = next(e["pip"] for e in env["dependencies"] if isinstance(e, dict))
