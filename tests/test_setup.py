@@ -25,9 +25,27 @@ BIN = Path(sys.executable).parent
 
 
 def _pyproject_requirements() -> dict[str, str]:
+    """Runtime and test dependencies, with the extras that `test` includes (readkit[hub])."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    specs = project["dependencies"] + project["optional-dependencies"]["test"]
-    return {Requirement(s).name.lower(): str(Requirement(s).specifier) for s in specs}
+    extras = project["optional-dependencies"]
+    specs, found = list(project["dependencies"]), {}
+    pending = ["test"]
+    while pending:
+        for spec in extras[pending.pop()]:
+            requirement = Requirement(spec)
+            if requirement.name == project["name"]:
+                pending.extend(requirement.extras)
+            else:
+                specs.append(spec)
+    for spec in specs:
+        found[Requirement(spec).name.lower()] = str(Requirement(spec).specifier)
+    return found
+
+
+def test_test_extra_includes_hub():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert "readkit[hub]" in extras["test"]
+    assert {Requirement(s).name for s in extras["hub"]} == {"jupyterhub", "psycopg"}
 
 
 def _conda_requirements() -> dict[str, str]:
