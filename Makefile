@@ -7,7 +7,7 @@ DEPS := pyproject.toml constraints.txt
 # nbgrader calls alembic and jupyter by name: they must come from the venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab test release demo bench lock browser sandbox clean help
+.PHONY: lab test release demo bench bench-hub lock browser sandbox hub hub-deps clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make demo     simulate a class end to end and build the grading report"
 	@echo "make bench    measure widget and grading speed"
+	@echo "make hub      a class on JupyterHub on 127.0.0.1: real users, PostgreSQL (root; LEARNERS=5)"
 	@echo "make lock     rewrite constraints.txt from the current .venv"
 
 $(BIN)/python:
@@ -40,7 +41,15 @@ browser: $(VENV)/.installed-test
 sandbox:
 	@$(PYTHON) tools/ensure_bubblewrap.py
 
-test: $(VENV)/.installed-test browser sandbox
+# The hub (docs/hub.md): PostgreSQL, bubblewrap and python3-venv from Debian (apt-get as root),
+# configurable-http-proxy from npm into .venv/chp.
+hub-deps:
+	@$(PYTHON) tools/ensure_hub.py
+
+hub: $(VENV)/.installed-lab hub-deps
+	$(BIN)/readkit hub $(if $(LEARNERS),--learners $(LEARNERS)) $(if $(HUB_PORT),--port $(HUB_PORT))
+
+test: $(VENV)/.installed-test browser sandbox hub-deps
 	$(BIN)/ruff check src tests tools lessons benchmarks
 	$(BIN)/pytest
 
@@ -53,6 +62,9 @@ demo: $(VENV)/.installed-lab sandbox
 bench: $(VENV)/.installed-test browser sandbox
 	$(BIN)/python -m benchmarks.widget
 	$(BIN)/python -m benchmarks.grading
+
+bench-hub: $(VENV)/.installed-test hub-deps sandbox
+	$(BIN)/python -m benchmarks.hub
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'

@@ -86,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("autograde", "autograde", "nbgrader autograde every submission, sandboxed, N at once"),
         ("report", "report", "class report (HTML) and Canvas lms.csv"),
         ("demo", "demo", "simulate a class end to end and build its report"),
+        ("hub", "hub", "a class on JupyterHub here: real users, exchange, PostgreSQL (root)"),
     ):
         module = import_module(f"readkit.instructor.{module_name}")
         tool = commands.add_parser(name, help=help_text, description=help_text)

@@ -1,0 +1,723 @@
+"""`readkit hub` (`make hub`): a whole class on JupyterHub, on this machine, on 127.0.0.1.
+
+    sudo readkit hub --learners 5          # until Ctrl-C; then everything is removed again
+
+What it brings up (the shape of a class on The Littlest JupyterHub or Zero to JupyterHub):
+
+- a hub environment: a virtual environment made from Debian's /usr/bin/python3 in a
+  world-readable folder (default /opt/readkit-hub/env) with JupyterHub 5, JupyterLab, nbgrader
+  and readkit's learner wheel (no assessment key), pinned by constraints.txt; its sys-prefix
+  Jupyter config (hub_nbgrader_config.py, hub_jupyter_server_config.py) gives every user the
+  exchange, private submissions and a formgrader-friendly Content-Security-Policy, and hides the
+  instructor panels (formgrader, Create Assignment, course list) from everyone but the instructor;
+- one instructor and N learners as real system users (useradd; removed again on stop);
+- the course (nbgrader_config.py, readkit.toml, data/, solutions/) in the instructor's home,
+  released into a PostgreSQL gradebook;
+- PostgreSQL from Debian's packages: a throwaway cluster in the state folder, reachable only
+  through its unix socket, with peer authentication (the instructor's system user is the only
+  role that can open the gradebook: no password, no TCP port, learners are refused);
+- nbgrader's exchange in a 1777 folder, where submissions are readable only by their learner
+  and the instructor (readkit.instructor.hub_exchange);
+- JupyterHub with configurable-http-proxy (npm), a shared password (printed once) and the
+  LocalProcessSpawner (hub_jupyterhub_config.py documents every setting).
+
+`Hub` is also what tests/test_hub.py and benchmarks/hub.py drive (`with Hub(settings) as hub:`).
+Everything it made is recorded in the state folder as it is made, and `stop()` removes it in
+reverse order, also after a failure half-way through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import grp
+import hashlib
+import json
+import os
+import pwd
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEBIAN_PYTHON = "/usr/bin/python3"
+DEFAULT_ENV = Path("/opt/readkit-hub/env")
+DEFAULT_STATE = Path("/srv/readkit-hub")
+COURSE_ID = "readkit"
+COURSE_FOLDER = "readkit-course"  # in the instructor's home
+DATABASE = "readkit_gradebook"
+PG_PORT = 5432  # names the socket file only: the cluster listens on no TCP address
+COURSE_FILES = ("nbgrader_config.py", "readkit.toml", "data", "solutions", "exercises")
+ENV_STAMP = ".readkit-hub-env"
+NBGRADER_LAB = "@jupyter/nbgrader"
+# Panels only the instructor gets (JupyterLab plugin ids of nbgrader's lab extension).
+INSTRUCTOR_PANELS = ("formgrader", "create-assignment", "course-list")
+FORMGRADER_SERVER_EXTENSION = "nbgrader.server_extensions.formgrader"
+USER_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
+
+
+class HubError(RuntimeError):
+    """Something that stops the hub from coming up; the message says what to do."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def proxy_command(course_root: Path) -> str | None:
+    """configurable-http-proxy: $READKIT_CHP, the one `make hub` installs, or one on PATH."""
+    configured = os.environ.get("READKIT_CHP")
+    local = course_root / ".venv" / "chp" / "node_modules" / ".bin" / "configurable-http-proxy"
+    for candidate in (configured, str(local), shutil.which("configurable-http-proxy")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def postgres_bin() -> Path | None:
+    """The newest /usr/lib/postgresql/<version>/bin with initdb (Debian's layout)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                   key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0)
+    return found[-1].parent if found else None
+
+
+def missing_requirements(course_root: Path) -> list[str]:
+    """What this machine lacks for `readkit hub` (empty: ready). `make hub` installs it all."""
+    problems = []
+    if os.geteuid() != 0:
+        problems.append("readkit hub makes system users and runs JupyterHub's "
+                        "LocalProcessSpawner: run it as root (sudo make hub)")
+    if not os.access(DEBIAN_PYTHON, os.X_OK):
+        problems.append(f"{DEBIAN_PYTHON} is missing: apt-get install python3 python3-venv")
+    if proxy_command(course_root) is None:
+        problems.append("configurable-http-proxy is missing: make hub installs it "
+                        "(npm install --prefix .venv/chp configurable-http-proxy)")
+    if postgres_bin() is None:
+        problems.append("PostgreSQL is missing: apt-get install postgresql")
+    for tool in ("useradd", "userdel", "runuser"):
+        if shutil.which(tool) is None:
+            problems.append(f"{tool} is missing (Debian: passwd / util-linux)")
+    return problems
+
+
+def sh(argv: list[str], *, user: str | None = None, check: bool = True, timeout: float = 600,
+        cwd: str | Path | None = None, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess:
+    """A command (as `user` through runuser when given), its output captured."""
+    command = ["runuser", "-u", user, "--", *argv] if user else list(argv)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd,
+                          env=env)
+    if check and done.returncode != 0:
+        raise HubError(f"{' '.join(map(str, command))} failed ({done.returncode}):\n"
+                       f"{(done.stdout + done.stderr)[-3000:]}")
+    return done
+
+
+# --- the hub environment ------------------------------------------------------------------------
+
+
+def _digest(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for top in paths:
+        files = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
+        for path in files:
+            if "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            digest.update(str(path.relative_to(top.parent)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_environment(course_root: Path, env: Path, say: Callable[[str], None] = print) -> Path:
+    """The world-readable hub environment at `env`, (re)built when pyproject.toml or
+    constraints.txt changed, readkit's learner wheel reinstalled when src/ or data/ changed."""
+    stamp_file = env / ENV_STAMP
+    deps = _digest([course_root / "pyproject.toml", course_root / "constraints.txt"])
+    package = _digest([course_root / "src", course_root / "data", course_root / "tools"])
+    stamp = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}
+    pip = [str(env / "bin" / "python"), "-m", "pip", "install", "--quiet",
+           "--disable-pip-version-check", "-c", str(course_root / "constraints.txt")]
+    if stamp.get("deps") != deps or not (env / "bin" / "jupyterhub").exists():
+        say(f"Building the hub environment in {env} from {DEBIAN_PYTHON} (once; a few minutes)")
+        shutil.rmtree(env, ignore_errors=True)
+        env.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(env.parent, 0o755)
+        sh([DEBIAN_PYTHON, "-m", "venv", str(env)])
+        # The learner wheel, not an editable install: it carries no assessment key, and an
+        # editable install would point every user's Python into the course checkout.
+        sh([*pip, f"{course_root}[hub]"], timeout=1800)
+        stamp = {"deps": deps, "package": package}
+    elif stamp.get("package") != package:
+        say("Reinstalling readkit's learner wheel in the hub environment")
+        sh([*pip, "--no-deps", "--force-reinstall", str(course_root)], timeout=600)
+        stamp["package"] = package
+    _configure_environment(env)
+    sh(["chmod", "-R", "a+rX", str(env)])
+    stamp_file.write_text(json.dumps(stamp))
+    return env
+
+
+def _configure_environment(env: Path) -> None:
+    """Sys-prefix Jupyter config of the hub environment: read by every user's server."""
+    etc = env / "etc" / "jupyter"
+    etc.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(HERE / "hub_nbgrader_config.py", etc / "nbgrader_config.py")
+    shutil.copyfile(HERE / "hub_jupyter_server_config.py", etc / "jupyter_server_config.py")
+    # The instructor panels off for everyone at this level; the instructor's own ~/.jupyter
+    # turns them on again (user settings load last). Same as `jupyter labextension disable
+    # --level=sys_prefix ...` and `jupyter server extension disable --sys-prefix ...`.
+    labconfig = etc / "labconfig"
+    labconfig.mkdir(exist_ok=True)
+    _merge_json(labconfig / "page_config.json", {"disabledExtensions": {
+        f"{NBGRADER_LAB}:{panel}": True for panel in INSTRUCTOR_PANELS}})
+    _merge_json(etc / "jupyter_server_config.json", {"ServerApp": {"jpserver_extensions": {
+        FORMGRADER_SERVER_EXTENSION: False}}})
+
+
+def _merge_json(path: Path, update: dict) -> None:
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    for key, value in update.items():
+        if isinstance(value, dict):
+            data.setdefault(key, {}).update(value)
+        else:
+            data[key] = value
+    path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+# --- settings and state ---------------------------------------------------------------------------
+
+
+@dataclass
+class HubSettings:
+    course: Path  # the course repository: copied to the instructor, built into the wheel
+    learners: int = 5
+    prefix: str = "rk"  # user names: <prefix>-instructor, <prefix>-learner01, ...
+    port: int = 8000
+    state: Path = DEFAULT_STATE
+    env: Path = DEFAULT_ENV
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.learners <= 500:
+            raise HubError(f"--learners must be between 1 and 500, not {self.learners}")
+        if not re.fullmatch(r"[a-z][a-z0-9]{0,9}", self.prefix):
+            raise HubError(f"--prefix must be 1-10 lower-case letters or digits, starting with "
+                           f"a letter, not {self.prefix!r}")
+
+    @property
+    def instructor(self) -> str:
+        return f"{self.prefix}-instructor"
+
+    @property
+    def learner_names(self) -> list[str]:
+        width = max(2, len(str(self.learners)))
+        return [f"{self.prefix}-learner{i:0{width}d}" for i in range(1, self.learners + 1)]
+
+
+@dataclass
+class Account:
+    name: str
+    uid: int
+    home: Path
+
+
+class Hub:
+    """A running class hub. `start()` brings everything up, `stop()` removes all it made."""
+
+    def __init__(self, settings: HubSettings, say: Callable[[str], None] = print) -> None:
+        self.settings = settings
+        self.say = say
+        self.state = settings.state
+        self.record = self.state / "made.json"
+        self.made: dict[str, list] = {"users": [], "processes": []}
+        self.accounts: dict[str, Account] = {}
+        self.process: subprocess.Popen | None = None
+        self.api_token = secrets.token_hex(32)
+        self.url = f"http://127.0.0.1:{settings.port}"
+        self.db_url = ""
+
+    # -- paths -------------------------------------------------------------------------------
+
+    @property
+    def exchange(self) -> Path:
+        return self.state / "exchange"
+
+    @property
+    def hub_state(self) -> Path:
+        return self.state / "hub"
+
+    @property
+    def pg_data(self) -> Path:
+        return self.state / "postgres" / "data"
+
+    @property
+    def pg_socket(self) -> Path:
+        return self.state / "postgres" / "run"
+
+    @property
+    def course_dir(self) -> Path:
+        return self.accounts[self.settings.instructor].home / COURSE_FOLDER
+
+    @property
+    def env_bin(self) -> Path:
+        return self.settings.env / "bin"
+
+    # -- bring up ----------------------------------------------------------------------------
+
+    def __enter__(self) -> Hub:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        problems = missing_requirements(self.settings.course)
+        if problems:
+            raise HubError("readkit hub cannot start here:\n  " + "\n  ".join(problems))
+        self._make_state()
+        ensure_environment(self.settings.course, self.settings.env, self.say)
+        self._make_users()
+        self._start_postgres()
+        self._install_course()
+        self._start_hub()
+
+    def _save(self) -> None:
+        self.record.write_text(json.dumps(self.made))
+
+    def _make_state(self) -> None:
+        if self.record.is_file():
+            raise HubError(f"{self.state} holds a hub that was not stopped: run "
+                           f"`readkit hub --clean --state {self.state}` first.")
+        self.state.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.state, 0o755)  # users traverse it to reach the exchange and the socket
+        self._save()
+        self.hub_state.mkdir(mode=0o700, exist_ok=True)
+        self.exchange.mkdir(exist_ok=True)
+        os.chmod(self.exchange, 0o1777)  # like /tmp: everyone may create, only owners delete
+
+    def _make_users(self) -> None:
+        names = [self.settings.instructor, *self.settings.learner_names]
+        taken = [name for name in names if _user_exists(name)]
+        if taken:
+            raise HubError(f"system user(s) {', '.join(taken[:5])} exist already: pick another "
+                           "--prefix (readkit hub never touches accounts it did not make).")
+        for name in names:
+            self.made["users"].append(name)
+            self._save()
+            sh(["useradd", "--create-home", "--user-group", "--shell", "/bin/bash",
+                 "--comment", "readkit hub", name])
+            entry = pwd.getpwnam(name)
+            os.chmod(entry.pw_dir, 0o700)  # no user reads another's home (the course is there)
+            self.accounts[name] = Account(name, entry.pw_uid, Path(entry.pw_dir))
+
+    def _start_postgres(self) -> None:
+        bin_dir = postgres_bin()
+        postgres = pwd.getpwnam("postgres")
+        top = self.pg_data.parent
+        top.mkdir(mode=0o755, exist_ok=True)
+        for folder, mode in ((self.pg_data, 0o700), (self.pg_socket, 0o755)):
+            folder.mkdir(mode=mode, exist_ok=True)
+            os.chown(folder, postgres.pw_uid, postgres.pw_gid)
+        self.made["postgres"] = str(self.pg_data)
+        self._save()
+        # initdb and pg_ctl refuse to run as root: as the postgres system user.
+        sh([str(bin_dir / "initdb"), "-D", str(self.pg_data), "--auth-local=peer",
+             "--auth-host=reject", "-U", "postgres", "--no-sync", "-E", "UTF8"], user="postgres")
+        options = (f"-c listen_addresses='' -c port={PG_PORT} "
+                   f"-c unix_socket_directories='{self.pg_socket}' -c max_connections=200")
+        sh([str(bin_dir / "pg_ctl"), "-D", str(self.pg_data), "-l",
+             str(self.pg_socket / "postgres.log"), "-w", "-t", "60", "-o", options, "start"],
+           user="postgres")
+        instructor = self.settings.instructor
+        self.psql(f'CREATE ROLE "{instructor}" LOGIN')
+        self.psql(f'CREATE DATABASE {DATABASE} OWNER "{instructor}"')
+        self.psql(f"REVOKE ALL ON DATABASE {DATABASE} FROM PUBLIC")
+        self.db_url = (f"postgresql+psycopg://{urllib.parse.quote(instructor)}@/{DATABASE}"
+                       f"?host={self.pg_socket}&port={PG_PORT}")
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        """Run SQL as the database superuser (the postgres system user, peer auth)."""
+        done = sh(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h",
+                    str(self.pg_socket), "-p", str(PG_PORT), "-U", "postgres", "-d", database,
+                    "-c", sql], user="postgres")
+        return done.stdout
+
+    def as_instructor(self, argv: list[str], check: bool = True, timeout: float = 900
+                      ) -> subprocess.CompletedProcess:
+        """A command as the instructor, in the course folder, with the hub environment (what
+        they run in a terminal of their hub server)."""
+        return self.as_user(self.settings.instructor, argv, cwd=self.course_dir, check=check,
+                            timeout=timeout)
+
+    def as_user(self, name: str, argv: list[str], cwd: Path | None = None, check: bool = True,
+                timeout: float = 900) -> subprocess.CompletedProcess:
+        account = self.accounts[name]
+        env = {"HOME": str(account.home), "USER": name, "LOGNAME": name, "LANG": "C.UTF-8",
+               "PATH": os.pathsep.join([str(self.env_bin), "/usr/local/bin", "/usr/bin",
+                                        "/bin"]),
+               "READKIT_EXCHANGE": str(self.exchange)}
+        return sh(["env", *[f"{k}={v}" for k, v in env.items()], *argv], user=name,
+                   cwd=cwd or account.home, check=check, timeout=timeout)
+
+    def _install_course(self) -> None:
+        """The course in the instructor's home, its gradebook on PostgreSQL, assignments
+        generated (nbgrader generate_assignment records the grade cells in the gradebook)."""
+        instructor = self.accounts[self.settings.instructor]
+        course = self.course_dir
+        course.mkdir()
+        for name in COURSE_FILES:
+            source = self.settings.course / name
+            if source.is_dir():
+                shutil.copytree(source, course / name, ignore=shutil.ignore_patterns(
+                    ".ipynb_checkpoints", "__pycache__", "answers.json"))
+            elif source.is_file():
+                shutil.copy2(source, course / name)
+        with (course / "nbgrader_config.py").open("a", encoding="utf-8") as handle:
+            handle.write(
+                "\n# --- added by readkit hub: this copy of the course runs on a JupyterHub ---\n"
+                "# Several graders at once: PostgreSQL, not SQLite (no 'database is locked').\n"
+                "# Unix socket + peer authentication: only this system user gets in.\n"
+                f"c.CourseDirectory.db_url = {self.db_url!r}\n"
+                "# The hub's shared exchange (1777; submissions private, see hub_exchange.py).\n"
+                f"c.Exchange.root = {str(self.exchange)!r}\n")
+        jupyter = instructor.home / ".jupyter"
+        (jupyter / "labconfig").mkdir(parents=True)
+        # The instructor panels on again for the instructor only (user level beats the hub
+        # environment's sys-prefix level), as `jupyter labextension enable --level=user ...`
+        # and `jupyter server extension enable --user nbgrader.server_extensions.formgrader`.
+        _merge_json(jupyter / "labconfig" / "page_config.json", {"disabledExtensions": {
+            f"{NBGRADER_LAB}:{panel}": False for panel in INSTRUCTOR_PANELS}})
+        _merge_json(jupyter / "jupyter_server_config.json", {"ServerApp": {
+            "jpserver_extensions": {FORMGRADER_SERVER_EXTENSION: True}}})
+        # The formgrader finds the course from the server's root (the home folder).
+        (jupyter / "nbgrader_config.py").write_text(
+            "c = get_config()  # noqa: F821\n"
+            f"c.CourseDirectory.root = {str(course)!r}\n", encoding="utf-8")
+        sh(["chown", "-R", f"{instructor.name}:{instructor.name}", str(instructor.home)])
+        self.say("Generating the assignments into the PostgreSQL gradebook")
+        self.as_instructor([str(self.env_bin / "readkit"), "release", "--course", str(course)])
+
+    def _start_hub(self) -> None:
+        proxy = proxy_command(self.settings.course)
+        settings = {
+            "port": self.settings.port, "hub_port": free_port(), "proxy_api_port": free_port(),
+            "proxy": proxy, "proxy_token": secrets.token_hex(32), "env": str(self.settings.env),
+            "hub_state": str(self.hub_state), "instructor": self.settings.instructor,
+            "learners": self.settings.learner_names, "password": self.settings.password,
+            "api_token": self.api_token, "exchange": str(self.exchange), "course_id": COURSE_ID,
+        }
+        path = self.hub_state / "settings.json"
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(settings, indent=1))
+        env = {"PATH": os.pathsep.join([str(self.env_bin), "/usr/bin", "/bin"]),
+               "LANG": "C.UTF-8", "HOME": str(self.hub_state),
+               "READKIT_HUB_SETTINGS": str(path)}
+        log = (self.hub_state / "jupyterhub.log").open("ab")
+        with log:
+            self.process = subprocess.Popen(
+                [str(self.env_bin / "jupyterhub"), "-f", str(HERE / "hub_jupyterhub_config.py")],
+                cwd=self.hub_state, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        self.made["processes"].append(self.process.pid)
+        self._save()
+        deadline = time.monotonic() + 90
+        while True:
+            if self.process.poll() is not None:
+                raise HubError(f"JupyterHub exited ({self.process.returncode}):\n{self.log_tail()}")
+            with contextlib.suppress(OSError, HubError):
+                if self.api("GET", "/hub/api/")[0] == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise HubError(f"JupyterHub did not answer within 90 s:\n{self.log_tail()}")
+            time.sleep(0.3)
+
+    def log_tail(self, lines: int = 40) -> str:
+        path = self.hub_state / "jupyterhub.log"
+        if not path.is_file():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    # -- talking to the hub and the servers ------------------------------------------------
+
+    def request(self, method: str, path: str, body: object = None, token: str | None = None,
+                timeout: float = 120, form: dict | None = None) -> tuple[int, object]:
+        """(status, parsed JSON or text) of an HTTP request to the hub's public URL."""
+        headers = {"Authorization": f"token {token or self.api_token}"}
+        data = None
+        if form is not None:
+            data = urllib.parse.urlencode(form).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status, text, kind = (response.status, response.read().decode(),
+                                      response.headers.get("Content-Type", ""))
+        except urllib.error.HTTPError as error:
+            status, text, kind = (error.code, error.read().decode(errors="replace"),
+                                  error.headers.get("Content-Type", ""))
+        # nbgrader's endpoints send JSON as text/html: parse whatever looks like JSON.
+        if text and ("json" in kind or text.lstrip()[:1] in ("{", "[")):
+            with contextlib.suppress(ValueError):
+                return status, json.loads(text)
+        return status, text
+
+    api = request
+
+    def start_server(self, name: str, timeout: float = 240) -> None:
+        """Start `name`'s single-user server through the hub's REST API; wait until ready."""
+        status, body = self.api("POST", f"/hub/api/users/{name}/server")
+        if status not in (201, 202, 400):  # 400: already running
+            raise HubError(f"starting {name}'s server: {status} {body}")
+        deadline = time.monotonic() + timeout
+        while True:
+            status, user = self.api("GET", f"/hub/api/users/{name}")
+            server = user.get("servers", {}).get("", {}) if isinstance(user, dict) else {}
+            if server.get("ready"):
+                return
+            if status == 200 and not server and time.monotonic() > deadline - timeout + 5:
+                raise HubError(f"{name}'s server stopped while starting:\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                raise HubError(f"{name}'s server was not ready after {timeout:.0f} s")
+            time.sleep(0.5)
+
+    def stop_server(self, name: str, timeout: float = 60) -> None:
+        status, body = self.api("DELETE", f"/hub/api/users/{name}/server")
+        if status not in (202, 204, 400):
+            raise HubError(f"stopping {name}'s server: {status} {body}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            _, user = self.api("GET", f"/hub/api/users/{name}")
+            if isinstance(user, dict) and not user.get("servers"):
+                return
+            time.sleep(0.3)
+
+    def server(self, name: str, method: str, path: str, body: object = None,
+               form: dict | None = None, timeout: float = 300) -> tuple[int, object]:
+        """A request to `name`'s own server (/user/<name>/<path>) through the proxy."""
+        return self.request(method, f"/user/{name}/{path.lstrip('/')}", body, form=form,
+                            timeout=timeout)
+
+    def hand_in(self, name: str, assignment: str, answers: str | None,
+                stop_after: bool = True) -> dict[str, float]:
+        """One learner's round trip through their own server, as the Assignments panel and the
+        Sorter do it: start the server, fetch `assignment` (nbgrader's assignment_list
+        endpoint), write answers.json (the Contents API; None: hand in without one), submit,
+        stop the server. Returns the seconds each step took."""
+        steps, start = {}, time.perf_counter()
+
+        def step(label: str) -> None:
+            nonlocal start
+            now = time.perf_counter()
+            steps[label] = now - start
+            start = now
+
+        self.start_server(name)
+        step("start")
+        form = {"course_id": COURSE_ID, "assignment_id": assignment}
+        status, body = self.server(name, "POST", "assignments/fetch", form=form)
+        if status != 200 or not isinstance(body, dict) or not body.get("success"):
+            raise HubError(f"{name} could not fetch {assignment}: {status} {str(body)[:500]}")
+        step("fetch")
+        if answers is not None:
+            status, body = self.server(
+                name, "PUT", f"api/contents/{assignment}/answers.json",
+                {"type": "file", "format": "text", "content": answers})
+            if status not in (200, 201):
+                raise HubError(f"{name} could not save answers.json: {status} {body}")
+        step("save")
+        status, body = self.server(name, "POST", "assignments/submit", form=form)
+        if status != 200 or not isinstance(body, dict) or not body.get("success"):
+            raise HubError(f"{name} could not submit {assignment}: {status} {str(body)[:500]}")
+        step("submit")
+        if stop_after:
+            self.stop_server(name)
+            step("stop")
+        return steps
+
+    # -- tear down -----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop the hub (and with it every server and the proxy), PostgreSQL, and remove the
+        users and the state folder. Goes on past every failure; safe to call twice."""
+        errors = []
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        for pid in self.made.get("processes", []):
+            _kill_group(pid)
+        if self.record.is_file():
+            with contextlib.suppress(ValueError):
+                self.made = json.loads(self.record.read_text())
+        if self.made.get("postgres"):
+            bin_dir = postgres_bin()
+            if bin_dir and (Path(self.made["postgres"]) / "postmaster.pid").is_file():
+                with contextlib.suppress(HubError, subprocess.TimeoutExpired):
+                    sh([str(bin_dir / "pg_ctl"), "-D", self.made["postgres"], "-m", "fast",
+                         "-w", "stop"], user="postgres", timeout=60)
+        for name in reversed(self.made.get("users", [])):
+            try:
+                remove_user(name)
+            except HubError as error:
+                errors.append(str(error))
+        if self.state.is_dir() and self.record.is_file():
+            shutil.rmtree(self.state, ignore_errors=True)
+        self.made = {"users": [], "processes": []}
+        self.process = None
+        if errors:
+            self.say("readkit hub: could not remove everything:\n  " + "\n  ".join(errors))
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def processes_of(uid: int) -> list[int]:
+    """The pids of `uid`'s processes (from /proc)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if entry.stat().st_uid == uid:
+                    pids.append(int(entry.name))
+    return pids
+
+
+def remove_user(name: str) -> None:
+    """Remove a user readkit hub made: its left-over processes (by pid), its home, its group."""
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return
+    for _ in range(20):
+        pids = processes_of(entry.pw_uid)
+        if not pids:
+            break
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+    done = sh(["userdel", "--remove", name], check=False)
+    if _user_exists(name):
+        raise HubError(f"userdel {name} failed: {done.stderr.strip()}")
+    with contextlib.suppress(KeyError):
+        grp.getgrnam(name)
+        sh(["groupdel", name], check=False)
+
+
+def clean(state: Path, say: Callable[[str], None] = print) -> None:
+    """Remove what a hub that was not stopped left (its state folder's record)."""
+    record = state / "made.json"
+    if not record.is_file():
+        say(f"Nothing to clean in {state}.")
+        return
+    hub = Hub(HubSettings(course=Path("."), state=state), say)
+    hub.stop()
+    say(f"Removed the hub recorded in {state}.")
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Start a class on JupyterHub on this machine (127.0.0.1 only): one instructor and N "
+        "learners as real system users, nbgrader's exchange with private submissions, the "
+        "course in the instructor's home with a PostgreSQL gradebook, the formgrader for the "
+        "instructor only. Runs until Ctrl-C, then removes everything it made. Needs root; "
+        "`make hub` installs what is missing. Deployments: docs/hub.md.")
+    parser.add_argument("--learners", type=int, default=5, metavar="N",
+                        help="learner accounts (default: 5)")
+    parser.add_argument("--port", type=int, default=8000, help="hub port (default: 8000)")
+    parser.add_argument("--prefix", default="rk",
+                        help="user names: PREFIX-instructor, PREFIX-learner01... (default: rk)")
+    parser.add_argument("--state", type=Path, default=DEFAULT_STATE,
+                        help=f"folder for the exchange, PostgreSQL and the hub's files "
+                             f"(default: {DEFAULT_STATE}; removed on stop)")
+    parser.add_argument("--env", type=Path, default=DEFAULT_ENV,
+                        help=f"world-readable hub environment (default: {DEFAULT_ENV}; kept)")
+    parser.add_argument("--clean", action="store_true",
+                        help="only remove what a hub that did not stop left in --state")
+    parser.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
+                        help="the course repository (default: the working directory)")
+
+
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.clean:
+        clean(args.state.resolve())
+        return 0
+    course = args.course.resolve()
+    if not (course / "pyproject.toml").is_file() or not (course / "nbgrader_config.py").is_file():
+        print(f"readkit hub: {course} is not the course repository (it needs pyproject.toml "
+              "and nbgrader_config.py): run it there or pass --course.", file=sys.stderr)
+        return 2
+    try:
+        settings = HubSettings(course=course, learners=args.learners, prefix=args.prefix,
+                               port=args.port, state=args.state.resolve(),
+                               env=args.env.resolve())
+    except HubError as error:
+        print(f"readkit hub: {error}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` cleans up like Ctrl-C
+    try:
+        with Hub(settings, lambda line: print(line, flush=True)) as hub:
+            print(f"\nreadkit hub is up: {hub.url}/hub/login\n"
+                  f"  instructor: {settings.instructor} (formgrader, Create Assignment)\n"
+                  f"  learners:   {', '.join(settings.learner_names)}\n"
+                  f"  password (every account; shown once): {settings.password}\n"
+                  f"  course:     {hub.course_dir}\n"
+                  f"  gradebook:  PostgreSQL {DATABASE} (socket {hub.pg_socket})\n"
+                  f"  exchange:   {hub.exchange}\n"
+                  "Ctrl-C stops the hub and removes the accounts, the course copy and the "
+                  "gradebook.", flush=True)
+            while hub.process and hub.process.poll() is None:
+                time.sleep(1)
+            print(f"JupyterHub exited:\n{hub.log_tail()}", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:
+        print("Stopped; everything readkit hub made is removed.")
+        return 0
+    except HubError as error:
+        print(f"readkit hub: {error}", file=sys.stderr)
+        return 1
+
+
