@@ -79,6 +79,14 @@ def _read_bytes(path: Path) -> AnswersFile | bytes:
             return AnswersFile(path, NOT_A_FILE, problems=[
                 f"{name} is a link, not a file, and was not followed. Hand in the answers file "
                 "itself (the Sorter saves it beside the notebook)."])
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):  # a socket cannot even be opened
+            return AnswersFile(path, NOT_A_FILE, problems=[
+                f"{name} is {_kind(mode)}, not a file. Hand in the answers file the Sorter "
+                "saved beside the notebook."])
         return AnswersFile(path, NOT_A_FILE, problems=[
             f"{name} could not be opened ({error.strerror or error}). Hand in the answers file "
             "the Sorter saved."])
