@@ -23,7 +23,7 @@ $(BIN)/python:
 
 # Install exactly the versions the tests pass with (constraints.txt), readkit itself editable.
 $(VENV)/.installed-lab: $(DEPS) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[instructor]'
 	touch $@
 
 $(VENV)/.installed-test: $(DEPS) | $(BIN)/python
