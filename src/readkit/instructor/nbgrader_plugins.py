@@ -27,6 +27,7 @@ from readkit.course.course import COURSE_VARIABLE, Course, CourseError
 from readkit.grading import trusted
 from readkit.instructor import sandbox as sandboxing
 from readkit.instructor.learner_data import write_learner_data
+from readkit.instructor.submission_files import refusal
 
 TRUST_VARIABLE = "READKIT_TRUST_LEARNER_CODE"
 
@@ -114,6 +115,22 @@ class SandboxedExecute(Execute):
         if self.trusted and env:
             kwargs["env"] = {**os.environ, **env, **kwargs.get("env", {})}
         return await super().async_start_new_kernel(**kwargs)
+
+
+class SafeSubmission(NbGraderPreprocessor):
+    """First step of nbgrader's sanitize pass: a submission that holds a link, a named pipe or a
+    device is refused before any learner code runs (readkit autograde refuses it even before
+    nbgrader copies it: see readkit.instructor.submission_files)."""
+
+    def preprocess(self, nb, resources):
+        problem = refusal(_submission_dir(self.config, resources))
+        if problem:
+            raise SubmissionRefused(problem)
+        return nb, resources
+
+
+class SubmissionRefused(RuntimeError):
+    pass
 
 
 class TrustedScores(NbGraderPreprocessor):
