@@ -282,11 +282,6 @@ def test_trusted_scores_leave_other_assignments_alone(course):
                       trusted.CHOICE_GRADE_CELL: 1.0, "other-grade": 3.0}  # the kernel's own
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "nbgrader_plugins.TrustedScores skips on every CourseError: with an unreadable key (or "
-    "sections) the grade cells keep the kernel's output, and check_answers prints no number, "
-    "so nbgrader gives full marks. It should skip only on trusted.NotASorterAssignment and "
-    "fail the submission otherwise (nbgrader_plugins.py is not this change's file)."))
 def test_broken_course_data_never_gives_full_marks(course):
     folder = course.root / "submitted" / "ann" / ASSIGNMENT
     folder.mkdir(parents=True)

@@ -23,7 +23,7 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
 
 from readkit.course.answers import ANSWERS_FILE, read_answers
-from readkit.course.course import COURSE_VARIABLE, Course, CourseError
+from readkit.course.course import COURSE_VARIABLE, Course
 from readkit.grading import trusted
 from readkit.instructor import sandbox as sandboxing
 from readkit.instructor.learner_data import write_learner_data
@@ -140,8 +140,11 @@ class TrustedScores(NbGraderPreprocessor):
         assignment = resources["nbgrader"]["assignment"]
         try:
             plan = trusted.SorterAssignment.from_course(_course(self.config), assignment)
-        except CourseError:
-            return nb, resources  # not a Sorter assignment (no sections): nothing to do
+        except trusted.NotASorterAssignment:
+            return nb, resources  # no Sorter parts (02-trace-the-numbers): nothing to do
+        # Any other CourseError (an unreadable key or sections.csv) stops this submission's
+        # autograde: the grade cells must never keep the kernel's output, which nbgrader would
+        # count as full marks.
         found = read_answers(_submission_dir(self.config, resources) / ANSWERS_FILE, assignment)
         grade = trusted.grade_answers(found, plan)
         by_cell = plan.cell_sections()
