@@ -8,6 +8,7 @@ course/grading/autograded/me/01/ (the sandbox's only writable folder and its cwd
 import json
 import os
 import socket
+import subprocess
 import sys
 import textwrap
 import time
@@ -323,7 +324,7 @@ def test_sockets_live_in_a_short_scratch_folder_removed_at_shutdown(course):
     _, work = course
     nb, km = run(work, "1 + 1", shutdown=False)
     scratch = Path(km.scratch_dir)
-    assert scratch.parent == Path("/tmp") and scratch.name.startswith("rk-")
+    assert scratch.parent == Path("/tmp") and scratch.name.startswith("rk-sandbox-")
     assert Path(km.connection_file).parent == scratch
     assert len(str(scratch / "k-5")) < 107
     assert {"kernel.json", "k-1", "k-5", "passwd", "group"} <= set(os.listdir(scratch))
@@ -331,3 +332,37 @@ def test_sockets_live_in_a_short_scratch_folder_removed_at_shutdown(course):
     shut_down(km)
     assert not scratch.exists()
     assert os.listdir(work) == []  # no profile, cache or history left in the graded folder
+
+
+GRADER_THAT_DIES = """
+import sys
+import nbformat
+from nbclient import NotebookClient
+from readkit.instructor.sandbox import SandboxSpec, make_kernel_manager
+work, code = sys.argv[1], sys.argv[2]
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+km = make_kernel_manager(SandboxSpec(), work)
+NotebookClient(nb, km=km, resources={"metadata": {"path": work}}).execute()
+print(km.scratch_dir, flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def test_the_sandbox_dies_with_a_grading_process_that_is_killed(course):
+    """No shutdown at all: SIGKILL the process that started the kernel (wall time is 600 s)."""
+    _, work = course
+    grader = subprocess.Popen(
+        [sys.executable, "-c", GRADER_THAT_DIES, str(work), textwrap.dedent(HEARTBEATS)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        scratch = Path(grader.stdout.readline().strip())
+        assert scratch.name.startswith("rk-sandbox-") and scratch.is_dir()
+        assert heartbeats_changing(work) == {"hb-popen": True, "hb-daemon": True}
+    finally:
+        grader.kill()
+        grader.wait()
+    assert heartbeats_changing(work) == {"hb-popen": False, "hb-daemon": False}
+    assert not scratch.exists()  # the watchdog cleaned up after the grader

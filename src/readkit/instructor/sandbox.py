@@ -9,7 +9,13 @@ sandbox's init exits, the kernel kills everything left in the namespace).
 
 The kernel is started as
 
-    timeout --signal=KILL WALL  prlimit --as=BYTES  bwrap ...  python -m ipykernel_launcher -f CF
+    python -I -S -c WATCHDOG WALL BYTES FD -- bwrap ... -- python -m ipykernel_launcher -f CF
+
+The watchdog (outside the sandbox, so learner code cannot see or kill it) sets the memory limit,
+then kills bwrap, and with it the sandbox (`--die-with-parent`), when the wall time is up or
+when the kernel manager's end of the pipe FD closes: the grading process shut the kernel down,
+or died without doing so (`timeout` alone left such kernels running until their wall time); it
+then also removes the scratch folder.
 
 Traps this module deals with (measured with bubblewrap 0.8, jupyter_client 8, ipykernel 7):
 - jupyter_client 8's LocalProvisioner builds argv from `format_kernel_cmd`; `kernel_cmd` is ignored.
@@ -30,6 +36,7 @@ without import cycles.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -46,8 +53,33 @@ from traitlets import Instance, Unicode
 GiB = 1024**3
 MiB = 1024**2
 
-# Debian installs one of each with coreutils / util-linux; bwrap comes from `bubblewrap`.
-TOOLS = {"bwrap": "bubblewrap", "timeout": "coreutils", "prlimit": "util-linux"}
+# Runs outside the sandbox, single-threaded (so setting the rlimit in preexec_fn is safe), with
+# only the standard library: argv is WALL BYTES FD SCRATCH -- COMMAND...
+WATCHDOG = """
+import os, resource, select, shutil, signal, subprocess, sys, time
+wall, limit, lifeline = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+scratch, command = sys.argv[4], sys.argv[6:]
+deadline = time.monotonic() + wall
+def limit_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+child = subprocess.Popen(command, preexec_fn=limit_memory)
+signal.signal(signal.SIGTERM, lambda *_: child.kill())
+exited = os.pidfd_open(child.pid)
+while child.poll() is None:
+    left = deadline - time.monotonic()
+    ready = select.select([lifeline, exited], [], [], max(left, 0))[0] if left > 0 else []
+    if exited in ready:
+        break
+    if not ready:
+        child.kill()  # out of time
+        break
+    if not os.read(lifeline, 1):
+        child.kill()  # the kernel manager is done with it, or gone
+        shutil.rmtree(scratch, ignore_errors=True)  # sockets and key of a kernel nobody can use
+        break
+code = child.wait()
+sys.exit(code if code >= 0 else 128 - code)
+"""
 
 # Top-level folders that merged-/usr systems make symlinks into /usr (bound when they are real).
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
@@ -103,12 +135,13 @@ class SandboxSpec:
 
 
 def _missing_tool() -> str | None:
-    for tool, package in TOOLS.items():
-        if shutil.which(tool) is None:
-            hint = "apt-get install " + package
-            if tool == "bwrap":
-                return f"bubblewrap is not installed: {hint} (or python tools/ensure_bubblewrap.py)"
-            return f"{tool} is not installed: {hint}"
+    if shutil.which("bwrap") is None:
+        return (
+            "bubblewrap is not installed: apt-get install bubblewrap "
+            "(or python tools/ensure_bubblewrap.py)"
+        )
+    if not hasattr(os, "pidfd_open"):
+        return "the sandbox needs Linux >= 5.3 (os.pidfd_open)"
     return None
 
 
@@ -238,15 +271,16 @@ def sandbox_prefix(
     spec: SandboxSpec,
     work_dir: str,
     scratch: str,
+    lifeline: int,
     kernel_env: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The argv that goes before the kernel's own argv."""
+    """The argv that goes before the kernel's own argv; `lifeline` is the watchdog's pipe fd."""
     reason, hardening = _probe()
     if reason:
         raise RuntimeError(reason)
     work_dir = os.path.abspath(work_dir)
-    args = ["timeout", "--signal=KILL", f"{spec.wall_seconds:g}"]
-    args += ["prlimit", f"--as={spec.memory_bytes}", "--"]
+    args = [sys.executable, "-I", "-S", "-c", WATCHDOG]
+    args += [f"{spec.wall_seconds:g}", str(spec.memory_bytes), str(lifeline), scratch, "--"]
     args += ["bwrap", *ISOLATION, *hardening, *_system_mounts()]
     # The private /tmp first: the scratch folder (and a work folder under /tmp) is bound into it.
     args += ["--size", str(spec.tmp_bytes), "--tmpfs", "/tmp"]
@@ -295,7 +329,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _make_scratch(self) -> None:
         if self.scratch_dir and os.path.isdir(self.scratch_dir):
             return  # a restart keeps its connection file and sockets folder
-        self.scratch_dir = os.path.realpath(tempfile.mkdtemp(prefix="rk-", dir="/tmp"))
+        self.scratch_dir = os.path.realpath(tempfile.mkdtemp(prefix="rk-sandbox-", dir="/tmp"))
         self.connection_file = os.path.join(self.scratch_dir, "kernel.json")
         self.ip = os.path.join(self.scratch_dir, "k")  # sockets are k-1 ... k-5
 
@@ -317,21 +351,46 @@ class SandboxedKernelManager(AsyncKernelManager):
             self._remove_scratch()
             raise
 
+    # The watchdog's pipe: it reads the end `_lifeline[0]`; this process holds `_lifeline[1]`,
+    # which the OS closes when this process dies, however it dies.
+    _lifeline: tuple[int, int] | None = None
+
+    def _open_lifeline(self) -> int:
+        self._close_lifeline()
+        self._lifeline = os.pipe()  # not inheritable: only this kernel's watchdog gets it
+        return self._lifeline[0]
+
+    def _close_lifeline(self) -> None:
+        if self._lifeline:
+            for fd in self._lifeline:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._lifeline = None
+
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        # Learner code can write to fd 1/2 directly: never onto the instructor's terminal.
-        if "stdout" not in kw and "stderr" not in kw:
-            log = open(self.kernel_log or os.devnull, "ab")  # Popen dups it
-            with log:
-                return await super()._async_launch_kernel(kernel_cmd, stdout=log, stderr=log, **kw)
-        return await super()._async_launch_kernel(kernel_cmd, **kw)
+        assert self._lifeline is not None, "format_kernel_cmd opens the lifeline"
+        kw["pass_fds"] = (*kw.get("pass_fds", ()), self._lifeline[0])
+        try:
+            # Learner code can write to fd 1/2 directly: never onto the instructor's terminal.
+            if "stdout" in kw or "stderr" in kw:
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            else:
+                with open(self.kernel_log or os.devnull, "ab") as log:  # Popen dups it
+                    await super()._async_launch_kernel(kernel_cmd, stdout=log, stderr=log, **kw)
+        finally:
+            os.close(self._lifeline[0])  # the watchdog has its copy
+            self._lifeline = (-1, self._lifeline[1])
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         argv = super().format_kernel_cmd(extra_arguments)
         kernel_env = self.kernel_spec.env if self.kernel_spec else {}
-        return sandbox_prefix(self.sandbox_spec, self.work_dir, self.scratch_dir, kernel_env) + argv
+        lifeline = self._open_lifeline()
+        spec, work, scratch = self.sandbox_spec, self.work_dir, self.scratch_dir
+        return sandbox_prefix(spec, work, scratch, lifeline, kernel_env) + argv
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
+        self._close_lifeline()  # the kernel is stopped by now; this makes sure of it
         if not restart:
             self._remove_scratch()
 
