@@ -235,16 +235,20 @@ def test_no_network(course):
 
 def test_a_huge_allocation_fails_and_the_kernel_goes_on(course):
     _, work = course
-    nb, _ = run(work, "block = bytearray(4 * 1024**3)", "print('still alive')")
-    errors = [out for out in nb.cells[0].outputs if out.output_type == "error"]
+    limit = "import resource\nprint(resource.getrlimit(resource.RLIMIT_AS))"
+    nb, _ = run(work, limit, "block = bytearray(4 * 1024**3)", "print('still alive')")
+    assert lines_of(nb.cells[0]) == [f"({2 * 1024**3}, {2 * 1024**3})"]  # 2 GiB, not unlimited
+    errors = [out for out in nb.cells[1].outputs if out.output_type == "error"]
     assert [e.ename for e in errors] == ["MemoryError"]
-    assert lines_of(nb.cells[1]) == ["still alive"]
+    assert lines_of(nb.cells[2]) == ["still alive"]
 
 
 def test_an_infinite_loop_is_interrupted_by_the_cell_timeout(course):
     _, work = course
     start = time.monotonic()
-    nb, _ = run(work, "while True: pass", "print('next cell')", timeout=5, interrupt_on_timeout=True)
+    nb, _ = run(
+        work, "while True: pass", "print('next cell')", timeout=5, interrupt_on_timeout=True
+    )
     elapsed = time.monotonic() - start
     errors = [out.ename for out in nb.cells[0].outputs if out.output_type == "error"]
     assert errors == ["KeyboardInterrupt"]
