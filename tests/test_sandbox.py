@@ -162,9 +162,17 @@ def test_walking_up_from_the_work_folder_finds_only_the_way_down(course):
 
 
 def test_writes_only_inside_the_work_folder(course):
+    """Read-only binds stay read-only, even for root in the sandbox trying to remount them.
+
+    The read-only target is a learner-data folder of the fake course (not the repository's own
+    src/, which a broken sandbox would let this test overwrite).
+    """
     root, work = course
+    public = root / "public"
+    public.mkdir()
+    (public / "article.txt").write_text("the article")
     write = """
-    import subprocess, sys
+    import subprocess
     def write(path):
         try:
             with open(path, "w") as f:
@@ -173,15 +181,17 @@ def test_writes_only_inside_the_work_folder(course):
         except OSError as e:
             print(type(e).__name__, e.errno, path)
     """
-    targets = [root / "data" / "key.csv", SRC / "readkit" / "key.py", Path(sys.prefix) / "x"]
+    targets = [root / "data" / "key.csv", public / "article.txt", public / "new.txt"]
+    remount = ["mount", "-o", "remount,rw,bind", str(public)]
     nb, _ = run(
         work,
         write,
         "\n".join(f"write({str(t)!r})" for t in targets),
         "write('answers.json')",
-        # root in the sandbox, but without capabilities: a read-only bind stays read-only
-        f"print(subprocess.run(['mount', '-o', 'remount,rw,bind', {str(SRC)!r}], capture_output=True).returncode)\n"
-        f"write({str(SRC / 'readkit' / 'key.py')!r})",
+        "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])",
+        f"print(subprocess.run({remount!r}, capture_output=True).returncode)\n"
+        f"write({str(public / 'article.txt')!r})",
+        spec=SandboxSpec(read_only=(str(public),)),
     )
     assert lines_of(nb.cells[1]) == [
         f"FileNotFoundError 2 {targets[0]}",  # not even there: data/ is not bound
@@ -190,9 +200,11 @@ def test_writes_only_inside_the_work_folder(course):
     ]
     assert lines_of(nb.cells[2]) == ["WROTE answers.json"]
     assert (work / "answers.json").read_text() == "learner was here"
-    assert lines_of(nb.cells[3]) == ["32", f"OSError 30 {targets[1]}"]  # mount: permission denied
+    assert lines_of(nb.cells[3]) == ["0000000000000000"]  # root without any capability
+    assert lines_of(nb.cells[4]) == ["32", f"OSError 30 {targets[1]}"]  # mount: permission denied
     assert (root / "data" / "key.csv").read_text() == f"unit,label\n1,{KEY_SECRET}\n"
-    assert "learner was here" not in (SRC / "readkit" / "key.py").read_text()
+    assert (public / "article.txt").read_text() == "the article"
+    assert sorted(os.listdir(public)) == ["article.txt"]
 
 
 def test_readkit_imports_from_the_bound_src_but_the_repo_data_is_invisible(course):
