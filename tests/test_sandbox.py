@@ -207,6 +207,35 @@ def test_writes_only_inside_the_work_folder(course):
     assert sorted(os.listdir(public)) == ["article.txt"]
 
 
+def test_the_sandbox_root_is_read_only_and_its_ram_folders_are_bounded(course):
+    """tmpfs is RAM that RLIMIT_AS does not count: / and /dev are read-only, /tmp and /dev/shm sized."""
+    _, work = course
+    probe = """
+    import os
+    for path in ["/x", "/etc/x", "/root/x", "/dev/x", "/dev/null", "/tmp/x", "/dev/shm/x"]:
+        try:
+            with open(path, "w") as f:
+                f.write("1")
+            print("WROTE", path)
+        except OSError as e:
+            print(type(e).__name__, e.errno, path)
+    for path in ["/tmp", "/dev/shm"]:
+        print(path, os.statvfs(path).f_blocks * os.statvfs(path).f_frsize // 2**20, "MiB")
+    """
+    nb, _ = run(work, probe, spec=SandboxSpec(tmp_bytes=64 * 2**20))
+    assert lines_of(nb.cells[0]) == [
+        "OSError 30 /x",
+        "OSError 30 /etc/x",
+        "OSError 30 /root/x",
+        "OSError 30 /dev/x",
+        "WROTE /dev/null",
+        "WROTE /tmp/x",
+        "WROTE /dev/shm/x",
+        "/tmp 64 MiB",
+        "/dev/shm 64 MiB",
+    ]
+
+
 def test_readkit_imports_from_the_bound_src_but_the_repo_data_is_invisible(course):
     _, work = course
     assert (REPO / "data").is_dir()  # on the host it is there

@@ -283,10 +283,13 @@ def sandbox_prefix(
     args += [f"{spec.wall_seconds:g}", str(spec.memory_bytes), str(lifeline), scratch, "--"]
     args += ["bwrap", *ISOLATION, *hardening, *_system_mounts()]
     # The private /tmp first: the scratch folder (and a work folder under /tmp) is bound into it.
+    # tmpfs is RAM outside RLIMIT_AS: /tmp and /dev/shm get a size, / and /dev become read-only.
     args += ["--size", str(spec.tmp_bytes), "--tmpfs", "/tmp"]
+    args += ["--size", str(spec.tmp_bytes), "--tmpfs", "/dev/shm"]
     for option, source, destination in _bind_pairs(spec, work_dir, scratch):
         args += [option, source, destination]
     args += _identity_files(scratch)
+    args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     args += ["--clearenv"]
     for name, value in kernel_environment(spec, work_dir, kernel_env).items():
         args += ["--setenv", name, value]
