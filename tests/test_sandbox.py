@@ -355,7 +355,8 @@ def test_environment_is_rebuilt_not_inherited(course, monkeypatch):
     monkeypatch.setenv("INSTRUCTOR_TOKEN", "token-of-the-instructor")
     spec = SandboxSpec(read_only=(str(SRC),), env={"READKIT_COURSE": str(root / "public")})
     show = "import os\nfor n in ['INSTRUCTOR_TOKEN', 'JPY_PARENT_PID', 'READKIT_COURSE', 'HOME', 'OPENBLAS_NUM_THREADS']: print(n, os.environ.get(n))"
-    nb, _ = run(work, show, spec=spec)
+    who = "import getpass, pwd\nprint(getpass.getuser(), [p.pw_name for p in pwd.getpwall()])"
+    nb, _ = run(work, show, who, spec=spec)
     assert lines_of(nb.cells[0]) == [
         "INSTRUCTOR_TOKEN None",
         "JPY_PARENT_PID None",
@@ -363,17 +364,21 @@ def test_environment_is_rebuilt_not_inherited(course, monkeypatch):
         f"HOME {work}",
         "OPENBLAS_NUM_THREADS 1",
     ]
+    assert lines_of(nb.cells[1]) == ["learner ['root']"]  # no host user names
 
 
 def test_sockets_live_in_a_short_scratch_folder_removed_at_shutdown(course):
     _, work = course
-    nb, km = run(work, "1 + 1", shutdown=False)
+    inside = "import os\nprint([sorted(os.listdir('/tmp/' + d)) for d in os.listdir('/tmp') if d.startswith('rk-sandbox-')])"
+    nb, km = run(work, "1 + 1", inside, shutdown=False)
     scratch = Path(km.scratch_dir)
     assert scratch.parent == Path("/tmp") and scratch.name.startswith("rk-sandbox-")
-    assert Path(km.connection_file).parent == scratch
-    assert len(str(scratch / "k-5")) < 107
-    assert {"kernel.json", "k-1", "k-5", "passwd", "group"} <= set(os.listdir(scratch))
+    assert Path(km.connection_file) == scratch / "run" / "kernel.json"
+    assert len(str(scratch / "run" / "k-5")) < 107
+    assert {"kernel.json", "k-1", "k-5"} <= set(os.listdir(scratch / "run"))
+    assert sorted(os.listdir(scratch / "etc")) == ["group", "passwd"]
     assert text_of(nb.cells[0]) == "2"
+    assert lines_of(nb.cells[1]) == ["[['run']]"]  # etc/, a bind source, is not reachable inside
     shut_down(km)
     assert not scratch.exists()
     assert os.listdir(work) == []  # no profile, cache or history left in the graded folder

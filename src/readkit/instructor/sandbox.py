@@ -214,7 +214,7 @@ def _bind_pairs(spec: SandboxSpec, work_dir: str, scratch: str) -> list[tuple[st
     """
     binds: dict[str, tuple[str, str]] = {}
     wanted = [(p, "--ro-bind") for p in (*spec.python_paths, *spec.read_only)]
-    wanted += [(work_dir, "--bind"), (scratch, "--bind")]
+    wanted += [(work_dir, "--bind"), (os.path.join(scratch, "run"), "--bind")]
     for path, option in wanted:
         real = os.path.realpath(path)
         for destination in dict.fromkeys([real, os.path.abspath(path)]):
@@ -223,18 +223,30 @@ def _bind_pairs(spec: SandboxSpec, work_dir: str, scratch: str) -> list[tuple[st
     return [(binds[dest][0], binds[dest][1], dest) for dest in ordered]
 
 
-def _identity_files(scratch: str) -> list[str]:
-    """A one-line /etc/passwd and /etc/group: getpass and friends work, no host user is named."""
-    args = []
-    lines = {
-        "passwd": "root:x:0:0:learner:/nonexistent:/usr/sbin/nologin\n",
-        "group": "root:x:0:\n",
-    }
-    for name, line in lines.items():
-        path = os.path.join(scratch, name)
-        with open(path, "w") as file:
+IDENTITY = {
+    "passwd": "root:x:0:0:learner:/nonexistent:/usr/sbin/nologin\n",
+    "group": "root:x:0:\n",
+}
+
+
+def make_scratch() -> str:
+    """A short private folder under /tmp: `run/` (sockets, connection file; bound read-write)
+    and `etc/` (a one-line passwd and group, so getpass and friends work and no host user is
+    named). `etc/` is written here, before any learner code runs, and only its files are bound,
+    read-only: nothing the kernel can change is ever a bind source for a later (re)start."""
+    scratch = os.path.realpath(tempfile.mkdtemp(prefix="rk-sandbox-", dir="/tmp"))
+    os.mkdir(os.path.join(scratch, "run"))
+    os.mkdir(os.path.join(scratch, "etc"))
+    for name, line in IDENTITY.items():
+        with open(os.path.join(scratch, "etc", name), "x") as file:
             file.write(line)
-        args += ["--ro-bind", path, f"/etc/{name}"]
+    return scratch
+
+
+def _identity_binds(scratch: str) -> list[str]:
+    args = []
+    for name in IDENTITY:
+        args += ["--ro-bind", os.path.join(scratch, "etc", name), f"/etc/{name}"]
     return args
 
 
@@ -288,7 +300,7 @@ def sandbox_prefix(
     args += ["--size", str(spec.tmp_bytes), "--tmpfs", "/dev/shm"]
     for option, source, destination in _bind_pairs(spec, work_dir, scratch):
         args += [option, source, destination]
-    args += _identity_files(scratch)
+    args += _identity_binds(scratch)
     args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     args += ["--clearenv"]
     for name, value in kernel_environment(spec, work_dir, kernel_env).items():
@@ -332,9 +344,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _make_scratch(self) -> None:
         if self.scratch_dir and os.path.isdir(self.scratch_dir):
             return  # a restart keeps its connection file and sockets folder
-        self.scratch_dir = os.path.realpath(tempfile.mkdtemp(prefix="rk-sandbox-", dir="/tmp"))
-        self.connection_file = os.path.join(self.scratch_dir, "kernel.json")
-        self.ip = os.path.join(self.scratch_dir, "k")  # sockets are k-1 ... k-5
+        self.scratch_dir = make_scratch()
+        self.connection_file = os.path.join(self.scratch_dir, "run", "kernel.json")
+        self.ip = os.path.join(self.scratch_dir, "run", "k")  # sockets are k-1 ... k-5
 
     def _remove_scratch(self) -> None:
         if self.scratch_dir:
