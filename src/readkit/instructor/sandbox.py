@@ -21,7 +21,7 @@ Traps this module deals with (measured with bubblewrap 0.8, jupyter_client 8, ip
 - jupyter_client 8's LocalProvisioner builds argv from `format_kernel_cmd`; `kernel_cmd` is ignored.
 - TCP cannot cross the network namespace: transport "ipc", with the sockets and the connection
   file in a short scratch folder under /tmp (a unix socket path has at most 107 bytes), bound at
-  the same path after the sandbox's own `--tmpfs /tmp`.
+  the same path after the sandbox's own `--tmpfs /tmp` (a bind made before it is hidden by it).
 - ipykernel watches JPY_PARENT_PID and exits when that pid is not visible (it never is in a PID
   namespace): the environment is cleared and rebuilt from an allow list.
 - `--new-session` puts the kernel in its own process group, out of reach of jupyter_client's
@@ -112,7 +112,8 @@ class SandboxSpec:
     (`env={"READKIT_COURSE": that folder}` tells readkit where it is). Never bind the course root:
     it holds the key. `memory_bytes` limits each process's address space (RLIMIT_AS, so 2 GiB of
     virtual memory, not resident memory); `wall_seconds` is the whole kernel's lifetime, after which
-    it and everything it started is killed; `tmp_bytes` caps the sandbox's private /tmp (RAM).
+    it and everything it started is killed; `tmp_bytes` caps each of the sandbox's private /tmp
+    and /dev/shm (tmpfs, so RAM).
     """
 
     read_only: tuple[str, ...] = ()
