@@ -22,7 +22,12 @@ from nbclient.exceptions import DeadKernelError
 
 import readkit
 from readkit.instructor import sandbox
-from readkit.instructor.sandbox import SandboxSpec, make_kernel_manager, sandbox_available
+from readkit.instructor.sandbox import (
+    SandboxedKernelManager,
+    SandboxSpec,
+    make_kernel_manager,
+    sandbox_available,
+)
 
 pytestmark = pytest.mark.sandbox
 
@@ -416,3 +421,18 @@ def test_the_sandbox_dies_with_a_grading_process_that_is_killed(course):
         grader.wait()
     assert heartbeats_changing(work) == {"hb-popen": False, "hb-daemon": False}
     assert not scratch.exists()  # the watchdog cleaned up after the grader
+
+
+def test_as_kernel_manager_class_the_work_folder_is_the_notebooks_folder(course):
+    """nbclient (and so nbgrader's Execute) can create the manager itself from the class."""
+    root, work = course
+    key_folder = str(root / "data")
+    nb = notebook(f"import os\nprint(os.getcwd(), os.path.exists({key_folder!r}))")
+    client = NotebookClient(
+        nb,
+        kernel_manager_class=SandboxedKernelManager,
+        resources={"metadata": {"path": str(work)}},
+        timeout=60,
+    )
+    client.execute()
+    assert lines_of(nb.cells[0]) == [f"{work} False"]

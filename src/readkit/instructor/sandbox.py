@@ -355,6 +355,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.scratch_dir = ""
 
     async def _async_pre_start_kernel(self, **kw):
+        if not self.work_dir and kw.get("cwd"):
+            # nbclient passes the notebook's folder as cwd: enough for kernel_manager_class use
+            self.work_dir = os.path.abspath(kw["cwd"])
         if not self.work_dir or not os.path.isdir(self.work_dir):
             raise ValueError(f"the sandbox's work folder does not exist: {self.work_dir!r}")
         self._make_scratch()
