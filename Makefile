@@ -37,8 +37,8 @@ browser: $(VENV)/.installed-test
 	@$(BIN)/python -m tools.ensure_chromium
 
 # Autograde runs every learner kernel in a bubblewrap sandbox (docs/grading.md).
-sandbox:
-	@$(PYTHON) tools/ensure_bubblewrap.py
+sandbox: $(VENV)/.installed-lab
+	@$(BIN)/python tools/ensure_bubblewrap.py
 
 test: $(VENV)/.installed-test browser sandbox
 	$(BIN)/ruff check src tests tools lessons benchmarks
