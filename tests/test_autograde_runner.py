@@ -1,34 +1,56 @@
-"""readkit.instructor.autograde (parallel autograde) and readkit.instructor.demo end to end.
+"""readkit.instructor.autograde (`readkit autograde`: nbgrader's autograde per student in worker
+processes, every learner kernel sandboxed) and readkit.instructor.demo end to end.
 
 The nbgrader-marked tests share one demo course of 4 learners (`readkit demo --students 4
---jobs 2`: release, synthetic submissions, parallel autograde, grade, report). Its gradebook is
-compared with a sequential `nbgrader autograde --force` of a copy of the same course.
+--jobs 2`: release, synthetic submissions, parallel sandboxed autograde, grade, report). Its
+gradebook is compared with a sequential `nbgrader autograde --force` of a copy of the same
+course. The hostile submissions are in test_hostile_e2e.py.
 """
 
 import argparse
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from tests.support.grading import make_course
 
 from benchmarks.grading import gradebook_scores
-from readkit import demo, gradebook, parallel
+from readkit.course.course import Course
+from readkit.instructor import autograde, demo
+from readkit.instructor.grade import GradingError
+from tests.support.grading import REPO, make_course
 
 ASSIGNMENT = demo.ASSIGNMENT
+DB = Path("grading") / "gradebook.db"
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    autograde.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def readkit_cli(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`readkit ARGS` in its own process at the course root, as an instructor runs it."""
+    return subprocess.run([sys.executable, "-m", "readkit.cli", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
 def demo_course(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "course"
     lines = []
-    index = demo.run_demo(students=4, out=out, jobs=2, say=lines.append)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("READKIT_COURSE", raising=False)
+        index = demo.run_demo(students=4, out=out, jobs=2, source=REPO, say=lines.append)
     return out, index, lines
 
 
-def cheat_of(root: Path) -> str:
-    return next(p.student for p in demo.learners(4) if p.kind == demo.CHEAT)
+def of_kind(kind: str) -> str:
+    return next(p.student for p in demo.learners(4) if p.kind == kind)
 
 
 @pytest.mark.nbgrader
@@ -39,15 +61,16 @@ def test_demo_end_to_end(demo_course):
     assert index.is_file() and (index.parent.parent / "lms.csv").is_file()
     progress = [line for line in lines if line.startswith("[")]
     assert [line[:5] for line in progress] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
-    assert all(" autograded " in line and line.endswith(" s)") for line in progress)
-    assert "Autograded" not in text or "FAILED" not in text
-    cheat = cheat_of(root)
-    assert f"FLAGGED {cheat}: nbgrader differs" in text
+    assert all(" autograded " in line and line.endswith(" s)") for line in progress), progress
+    assert "Autograded 4 of 4 submission(s)" in text
+    assert "WITHOUT a sandbox" not in text
+    assert "Gradebook check: 4 of 4 autograded hold these points." in text
+    assert "FLAGGED" not in text  # one score: the cheat's notebook changed nothing
     rows = (root / "grading" / "reports" / ASSIGNMENT / "grades.csv").read_text().splitlines()
-    flagged = [row.split(",")[0] for row in rows[1:] if row.endswith(",MISMATCH")]
-    assert flagged == [cheat]
     assert any(",corrupt," in row for row in rows)
     assert f"Report: {index}" in text
+    mode = json.loads((autograde.log_dir(Course.open(root), ASSIGNMENT) / "mode.json").read_text())
+    assert mode == {"sandboxed": True, "unsandboxed_students": []}
 
 
 @pytest.mark.nbgrader
@@ -56,26 +79,34 @@ def test_parallel_gives_the_same_gradebook_as_sequential(demo_course, tmp_path):
     copy = tmp_path / "sequential"
     shutil.copytree(root, copy)
     demo.nbgrader(copy, "autograde", ASSIGNMENT, "--force")
-    db = Path("grading") / "gradebook.db"
-    in_parallel = gradebook_scores(root / db, ASSIGNMENT)
-    in_sequence = gradebook_scores(copy / db, ASSIGNMENT)
+    in_parallel = gradebook_scores(root / DB, ASSIGNMENT)
+    in_sequence = gradebook_scores(copy / DB, ASSIGNMENT)
     assert len(in_parallel) == 4 * 6  # 4 learners x (4 sections, the rewrite choice and text)
     assert in_parallel == in_sequence
-    cheat = cheat_of(root)
-    assert in_parallel[(cheat, "sort-the-sources", "part-1-grade")] == 10.0  # fooled, as expected
+    # the cheat's extra cell gave full marks in the kernel: the gradebook holds its file's points
+    from readkit.course.answers import read_answers
+    from readkit.grading import trusted
+
+    cheat = of_kind(demo.CHEAT)
+    plan = trusted.SorterAssignment.from_course(Course.open(root), ASSIGNMENT)
+    found = read_answers(root / "grading" / "submitted" / cheat / ASSIGNMENT / "answers.json",
+                         ASSIGNMENT)
+    expected = trusted.grade_answers(found, plan).section_points
+    assert {s: in_parallel[(cheat, "sort-the-sources", f"{s}-grade")] for s in expected} == \
+        expected
+    assert expected["part-1"] < 10.0
 
 
 @pytest.mark.nbgrader
-def test_parallel_goes_on_past_a_failure_and_interrupts_a_loop(demo_course, tmp_path, capsys):
+def test_goes_on_past_a_failure_and_interrupts_a_loop(demo_course, tmp_path, capsys):
     """A broken notebook fails alone; a learner cell that never ends is interrupted at the
-    course's Execute.timeout (through the forked kernel's signals) and the submission is graded
-    as stock nbgrader grades it."""
+    course's SandboxedExecute.timeout and the submission is graded as nbgrader grades it."""
     root = tmp_path / "course"
     shutil.copytree(demo_course[0], root)
     with (root / "nbgrader_config.py").open("a", encoding="utf-8") as config:
-        config.write("\nc.Execute.timeout = 3  # test: interrupt the looping cell soon\n")
+        config.write("\nc.SandboxedExecute.timeout = 3  # test: interrupt the looping cell soon\n")
     submitted = root / "grading" / "submitted"
-    honest = next(p.student for p in demo.learners(4) if p.kind == demo.HONEST)
+    honest = of_kind(demo.HONEST)
     broken = submitted / "zed-broken" / ASSIGNMENT
     broken.mkdir(parents=True)
     (broken / "sort-the-sources.ipynb").write_text("{ this is not a notebook", encoding="utf-8")
@@ -88,29 +119,112 @@ def test_parallel_goes_on_past_a_failure_and_interrupts_a_loop(demo_course, tmp_
     stock = tmp_path / "stock"
     shutil.copytree(root, stock)
 
-    parser = argparse.ArgumentParser()
-    parallel.add_arguments(parser)
-    args = parser.parse_args([ASSIGNMENT, "--course", str(root), "--jobs", "2", "--force",
-                              "--student", "zed-broken", "--student", "zed-loops",
-                              "--student", honest])
-    assert parallel.run(args) == 1
+    args = parse(ASSIGNMENT, "--course", str(root), "--jobs", "2", "--force",
+                 "--student", "zed-broken", "--student", "zed-loops", "--student", honest)
+    assert autograde.run(args) == 1
     out = capsys.readouterr().out
     assert f"autograded {honest} (" in out
     assert "autograded zed-loops (" in out
     assert "FAILED zed-broken (" in out
     assert "Autograded 2 of 3 submission(s)" in out
-    assert (root / "grading" / "logs" / "autograde" / ASSIGNMENT / "zed-broken.log").is_file()
+    assert (autograde.log_dir(Course.open(root), ASSIGNMENT) / "zed-broken.log").is_file()
 
     demo.nbgrader(stock, "autograde", ASSIGNMENT, "--student", "zed-loops", "--force")
-    db = Path("grading") / "gradebook.db"
-    ours = {k: v for k, v in gradebook_scores(root / db, ASSIGNMENT).items() if k[0] == "zed-loops"}
-    theirs = {k: v for k, v in gradebook_scores(stock / db, ASSIGNMENT).items()
+    ours = {k: v for k, v in gradebook_scores(root / DB, ASSIGNMENT).items() if k[0] == "zed-loops"}
+    theirs = {k: v for k, v in gradebook_scores(stock / DB, ASSIGNMENT).items()
               if k[0] == "zed-loops"}
     assert len(ours) == 6 and ours == theirs
     assert ours[("zed-loops", "sort-the-sources", "part-1-grade")] is not None
+    graded = json.loads((root / "grading" / "autograded" / "zed-loops" / ASSIGNMENT
+                         / "sort-the-sources.ipynb").read_text())
+    assert "KeyboardInterrupt" in json.dumps(graded["cells"][1]["outputs"])
+
+
+@pytest.mark.nbgrader
+def test_refuses_without_a_sandbox_unless_learner_code_is_trusted(demo_course, tmp_path):
+    """A `bwrap` that cannot make namespaces (first on PATH): `readkit autograde` refuses and
+    says why and what to install; with --trust-learner-code it grades, its summary says the
+    code ran unsandboxed, mode.json records it and `readkit report` warns. Autograding the
+    same learner again with the sandbox clears the warning."""
+    root = tmp_path / "course"
+    shutil.copytree(demo_course[0], root)
+    fake = tmp_path / "fake-bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new "
+                                "namespace' >&2\nexit 1\n")
+    (fake / "bwrap").chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "READKIT_COURSE"}
+    no_sandbox = {**env, "PATH": os.pathsep.join([str(fake), str(Path(sys.executable).parent),
+                                                  env.get("PATH", "")])}
+    honest = of_kind(demo.HONEST)
+    mode_file = autograde.log_dir(Course.open(root), ASSIGNMENT) / "mode.json"
+
+    refused = readkit_cli(root, "autograde", ASSIGNMENT, "--student", honest, "--force",
+                          env=no_sandbox)
+    assert refused.returncode == 2
+    assert "readkit autograde: Learner code cannot be sandboxed on this machine" in refused.stderr
+    assert "unprivileged user namespaces" in refused.stderr
+    assert "apt-get install bubblewrap" in refused.stderr
+    assert "--trust-learner-code" in refused.stderr
+    assert refused.stdout == ""
+
+    trusted_run = readkit_cli(root, "autograde", ASSIGNMENT, "--student", honest, "--force",
+                              "--trust-learner-code", env=no_sandbox)
+    assert trusted_run.returncode == 0, trusted_run.stderr
+    assert "Autograded 1 of 1 submission(s)" in trusted_run.stdout
+    assert "Learner code ran WITHOUT a sandbox (--trust-learner-code)" in trusted_run.stdout
+    assert json.loads(mode_file.read_text()) == {"sandboxed": False,
+                                                  "unsandboxed_students": [honest]}
+    report = readkit_cli(root, "report", ASSIGNMENT, env=env)
+    assert report.returncode == 0, report.stderr
+    assert "autograded WITHOUT a sandbox" in report.stdout
+    page = (root / "grading" / "reports" / ASSIGNMENT / "report" / "index.html").read_text()
+    assert "Learner code ran without a sandbox" in page
+
+    again = readkit_cli(root, "autograde", ASSIGNMENT, "--student", honest, "--force", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "WITHOUT a sandbox" not in again.stdout
+    assert json.loads(mode_file.read_text())["sandboxed"] is True
+    report = readkit_cli(root, "report", ASSIGNMENT, env=env)
+    assert "WITHOUT a sandbox" not in report.stdout
 
 
 # --- without nbgrader -----------------------------------------------------------------------
+
+
+def test_refusal_names_the_problem_and_the_way_out(tmp_path, monkeypatch):
+    from readkit.instructor import sandbox
+
+    root = make_course(tmp_path)
+    (root / "solutions" / ASSIGNMENT).mkdir(parents=True)
+    monkeypatch.setattr(sandbox, "sandbox_available", lambda: "bubblewrap is not installed")
+    with pytest.raises(GradingError) as refused:
+        autograde.autograde_all(Course.open(root), ASSIGNMENT, jobs=1)
+    message = str(refused.value)
+    assert message.startswith("Learner code cannot be sandboxed on this machine: bubblewrap is "
+                              "not installed.")
+    assert "apt-get install bubblewrap" in message and "--trust-learner-code" in message
+
+
+def test_mode_file_keeps_unsandboxed_learners_until_graded_again(tmp_path):
+    course = Course.open(make_course(tmp_path))
+    autograde.log_dir(course, ASSIGNMENT).mkdir(parents=True)
+    assert autograde.read_mode(course, ASSIGNMENT) is None
+    assert autograde.unsandboxed_warning(course, ASSIGNMENT) is None
+    autograde.record_mode(course, ASSIGNMENT, ["ada", "bo"], sandboxed=True)
+    assert autograde.read_mode(course, ASSIGNMENT) == {"sandboxed": True,
+                                                       "unsandboxed_students": []}
+    autograde.record_mode(course, ASSIGNMENT, ["bo", "cy"], sandboxed=False)
+    autograde.record_mode(course, ASSIGNMENT, ["cy"], sandboxed=True)
+    assert autograde.read_mode(course, ASSIGNMENT) == {"sandboxed": False,
+                                                       "unsandboxed_students": ["bo"]}
+    warning = autograde.unsandboxed_warning(course, ASSIGNMENT)
+    assert warning.startswith(f"WARNING: the code of 1 submission(s) of {ASSIGNMENT} was "
+                              "autograded WITHOUT a sandbox")
+    autograde.record_mode(course, ASSIGNMENT, ["bo"], sandboxed=True)
+    assert autograde.unsandboxed_warning(course, ASSIGNMENT) is None
+    (autograde.log_dir(course, ASSIGNMENT) / "mode.json").write_text("[1, 2")
+    assert autograde.read_mode(course, ASSIGNMENT) is None
 
 
 def test_database_locked_is_retried(monkeypatch):
@@ -122,143 +236,89 @@ def test_database_locked_is_retried(monkeypatch):
             return False, "locked", "sqlite3.OperationalError: database is locked"
         return True, "", "ok"
 
-    monkeypatch.setattr(parallel, "_autograde_one", flaky)
-    monkeypatch.setattr(parallel.time, "sleep", lambda seconds: None)
-    monkeypatch.setattr(parallel, "_LOGS", None)
-    result = parallel._grade("ada")
+    monkeypatch.setattr(autograde, "_autograde_one", flaky)
+    monkeypatch.setattr(autograde.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(autograde, "_LOGS", None)
+    result = autograde._grade("ada")
     assert result.ok and result.tries == 3 and calls == [False, True, True]
-    assert parallel.progress_line(3, 12, result).startswith("[ 3/12] autograded ada (")
-    assert "3 tries" in parallel.progress_line(3, 12, result)
+    assert autograde.progress_line(3, 12, result).startswith("[ 3/12] autograded ada (")
+    assert "3 tries" in autograde.progress_line(3, 12, result)
 
 
 def test_other_failures_are_not_retried(monkeypatch):
-    monkeypatch.setattr(parallel, "_autograde_one",
+    monkeypatch.setattr(autograde, "_autograde_one",
                         lambda student, force_retry=False: (False, "No notebooks found", "log"))
-    monkeypatch.setattr(parallel, "_LOGS", None)
-    result = parallel._grade("bo")
+    monkeypatch.setattr(autograde, "_LOGS", None)
+    result = autograde._grade("bo")
     assert not result.ok and result.tries == 1 and result.error == "No notebooks found"
-    assert parallel.progress_line(1, 1, result).startswith("[1/1] FAILED bo (")
+    assert autograde.progress_line(1, 1, result).startswith("[1/1] FAILED bo (")
 
 
-def test_clear_errors_before_any_work(tmp_path, capsys):
+def test_clear_errors_before_any_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("READKIT_COURSE", raising=False)
     root = make_course(tmp_path)
-    shutil.copytree(Path(__file__).resolve().parents[1] / "solutions", root / "solutions")
-    parser = argparse.ArgumentParser()
-    parallel.add_arguments(parser)
-    assert parallel.run(parser.parse_args([ASSIGNMENT, "--course", str(root)])) == 2
-    assert "run `nbgrader generate_assignment 01-sort-the-sources` first" in \
-        capsys.readouterr().err
-    assert parallel.run(parser.parse_args(["no-such-assignment", "--course", str(root)])) == 2
+    shutil.copytree(REPO / "solutions", root / "solutions")
+    assert autograde.run(parse(ASSIGNMENT, "--course", str(root))) == 2
+    assert "run `readkit release 01-sort-the-sources` first" in capsys.readouterr().err
+    assert autograde.run(parse("no-such-assignment", "--course", str(root))) == 2
     assert "There is no solutions/no-such-assignment" in capsys.readouterr().err
+    (root / "nbgrader_config.py").write_text(  # nbgrader's default pipeline
+        'c = get_config()\nc.CourseDirectory.source_directory = "solutions"\n')
+    assert autograde.run(parse(ASSIGNMENT, "--course", str(root))) == 2
+    err = capsys.readouterr().err
+    assert "does not put readkit.instructor.nbgrader_plugins.SandboxedExecute" in err
+    assert "learner code would run unsandboxed" in err
+    assert autograde.run(parse(ASSIGNMENT, "--course", str(tmp_path / "nowhere"))) == 2
+    assert "is not a course folder" in capsys.readouterr().err
 
 
-def test_default_jobs_at_least_cores():
-    assert parallel.default_jobs() >= 1
-    assert parallel.default_jobs() <= parallel.MAX_DEFAULT_JOBS
+def test_submitted_students_skip_links_and_hidden_folders(tmp_path):
+    root = make_course(tmp_path)
+    submitted = root / "grading" / "submitted"
+    for student in ("ada", ".hidden", "bo"):
+        (submitted / student / ASSIGNMENT).mkdir(parents=True)
+    (submitted / "cy").mkdir()
+    (submitted / "cy" / ASSIGNMENT).symlink_to(submitted / "ada" / ASSIGNMENT)
+    (submitted / "dee").symlink_to(submitted / "bo")
+    (submitted / "eve").mkdir()  # nothing for this assignment
+    assert autograde.submitted_students(Course.open(root), ASSIGNMENT) == ["ada", "bo"]
+
+
+def test_default_jobs_at_least_one():
+    assert 1 <= autograde.default_jobs() <= autograde.MAX_DEFAULT_JOBS
 
 
 def test_summary_lines():
-    summary = parallel.AutogradeSummary(ASSIGNMENT, 4, seconds=10.0, runs=[
-        parallel.StudentRun("a", True, 1.2), parallel.StudentRun("b", False, 0.4, error="boom")])
-    lines = parallel.summary_lines(summary)
+    summary = autograde.AutogradeSummary(ASSIGNMENT, 4, seconds=10.0, runs=[
+        autograde.StudentRun("a", True, 1.2), autograde.StudentRun("b", False, 0.4, error="boom")])
+    lines = autograde.summary_lines(summary)
     assert lines[0] == (f"Autograded 1 of 2 submission(s) of {ASSIGNMENT} in 10.0 s "
                         "(5.00 s per submission, 4 workers).")
     assert lines[-1] == "  b: boom"
+    assert not any("WITHOUT a sandbox" in line for line in lines)
+    summary.trusted = True
+    assert "Learner code ran WITHOUT a sandbox" in autograde.summary_lines(summary)[1]
 
 
-def test_bench_json_keys():
-    from readkit import bench_grading
+def test_bench_verdict_lines():
+    from benchmarks import grading as bench
 
-    result = {"nbgrader_seq_s_per_sub": 1.2, "parallel_s_per_sub": 0.4, "speedup": 3.0,
+    result = {"nbgrader_seq_s_per_sub": 1.2, "sandboxed_s_per_sub": 0.36,
+              "unsandboxed_s_per_sub": 0.33, "speedup": 3.33, "sandbox_cost": 1.09,
               "grade_1000_s": 1.1, "cores": 2, "load_average_1min": 0.5}
-    lines = bench_grading.verdict_lines(result)
-    assert all(line.startswith("met ") for line in lines)
-    assert list(json.loads(json.dumps(result)))[:4] == [
-        "nbgrader_seq_s_per_sub", "parallel_s_per_sub", "speedup", "grade_1000_s"]
+    lines = bench.verdict_lines(result)
+    assert [line.split()[0] for line in lines] == ["met", "met", "met"]
+    result.update(speedup=2.0, sandbox_cost=1.3)
+    assert [line.split()[0] for line in bench.verdict_lines(result)] == ["MISSED", "MISSED",
+                                                                          "met"]
 
 
-def test_gradebook_module_is_light():
-    """The grading path imports neither pandas nor nbgrader nor matplotlib."""
-    import subprocess
-    import sys
-
-    code = ("import sys, readkit.instructor.grade, readkit.instructor.autograde, readkit.instructor.demo, readkit.instructor.report,"
-            " benchmarks.grading;"
+def test_instructor_modules_are_light():
+    """The grading path imports neither pandas nor nbgrader nor matplotlib nor nbformat."""
+    code = ("import sys, readkit.instructor.grade, readkit.instructor.autograde,"
+            " readkit.instructor.demo, readkit.instructor.report, benchmarks.grading;"
             "print(sorted(m for m in ('pandas', 'nbgrader', 'matplotlib', 'nbformat')"
             " if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+                          check=True, cwd=REPO)
     assert done.stdout.strip() == "[]"
-    assert gradebook  # imported here too
-
-
-def test_grading_kernelspecs_skip_only_the_debugger(tmp_path):
-    """The kernelspecs put first on JUPYTER_PATH for the workers: same name, same Python and
-    arguments as the installed ones, forked by the fork server (this Python), and started
-    without importing debugpy when not forked."""
-    import subprocess
-    import sys
-
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    names = parallel.write_grading_kernelspecs(tmp_path)
-    assert "python3" in names
-    original = KernelSpecManager().get_kernel_spec("python3")
-    spec = json.loads((tmp_path / "kernels" / "python3" / "kernel.json").read_text())
-    assert spec["argv"][0] == original.argv[0]
-    assert spec["argv"][1] == "-c" and spec["argv"][3:] == original.argv[3:]
-    assert spec["language"] == original.language
-    assert spec["metadata"]["kernel_provisioner"] == {"provisioner_name": parallel.PROVISIONER}
-    assert "kernel_provisioner" not in json.loads(
-        (parallel.write_grading_kernelspecs(tmp_path / "plain", fork=False) and
-         (tmp_path / "plain" / "kernels" / "python3" / "kernel.json")).read_text())["metadata"]
-    # the start-up code runs ipykernel's launcher with debugpy unavailable
-    code = spec["argv"][2].replace("kernelapp.launch_new_instance()",
-                                   "import ipykernel.debugger as d; print(d._is_debugpy_available)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
-    assert done.stdout.strip() == "False"
-
-
-def test_forked_kernel_is_a_fresh_kernel(tmp_path, monkeypatch):
-    """A kernel forked by the fork server: its own process and namespace, the working folder
-    and environment jupyter_client asked for, interruptible, and gone after shutdown."""
-    import os
-    import time
-
-    from jupyter_client.manager import start_new_kernel
-
-    parallel.write_grading_kernelspecs(tmp_path / "specs")
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "specs"))
-    monkeypatch.setenv("READKIT_TEST_MARK", "forked")
-    parallel.register_provisioner()
-    outputs = []
-    kernels = []
-    for _ in range(2):
-        km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
-        kernels.append(km)
-        assert type(km.provisioner).__name__ == "ForkingProvisioner"
-        reply = kc.execute_interactive(
-            "import os; print(os.getpid(), os.getcwd(), os.environ['READKIT_TEST_MARK'],"
-            " 'x' in globals()); x = 1", timeout=30,
-            output_hook=lambda m: outputs.append(m["content"].get("text", "")))
-        assert reply["content"]["status"] == "ok"
-        msg_id = kc.execute("while True: pass")
-        while True:  # interrupt once the loop runs (an idle ipykernel ignores SIGINT)
-            message = kc.get_iopub_msg(timeout=30)
-            if (message["msg_type"] == "execute_input"
-                    and message["parent_header"].get("msg_id") == msg_id):
-                break
-        time.sleep(0.2)
-        km.interrupt_kernel()
-        reply = kc.get_shell_msg(timeout=30)
-        assert reply["content"]["ename"] == "KeyboardInterrupt"
-        kc.stop_channels()
-        km.shutdown_kernel()
-        assert not km.is_alive()
-    first, second = (line.split() for line in "".join(outputs).strip().splitlines())
-    assert first[0] != second[0]  # two processes
-    assert first[1:] == second[1:] == [str(tmp_path), "forked", "False"]  # fresh namespace
-    for pid in (int(first[0]), int(second[0])):
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)

@@ -7,7 +7,9 @@ nbgrader_config.py exactly as the command line does, then its Autograde converte
 course's config puts readkit's SandboxedExecute and TrustedScores into that pipeline: learner
 code runs where it cannot see the key, other learners or the network, and the Sorter points
 come from the files as submitted. Where no sandbox can be made this command refuses, unless
---trust-learner-code says the code is trusted.
+--trust-learner-code says the code is trusted. Every run notes in
+grading/logs/autograde/ASSIGNMENT/mode.json whose code ran unsandboxed; `readkit report` warns
+while anyone's did.
 
 Workers come from a fork server (multiprocessing's "forkserver": a fresh single-threaded
 process that imported nbgrader once), so each worker starts without paying nbgrader's import
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import logging
 import multiprocessing
 import os
@@ -41,6 +44,7 @@ RETRIES = 3
 MAX_DEFAULT_JOBS = 8
 PIPELINE = ("readkit.instructor.nbgrader_plugins.SandboxedExecute",
             "readkit.instructor.nbgrader_plugins.TrustedScores")
+MODE_FILE = "mode.json"  # in the assignment's log folder: was learner code sandboxed?
 # What the fork server imports once, so that workers start with it loaded.
 PRELOAD = ["nbgrader.apps.autogradeapp", "nbgrader.converters", "nbconvert.exporters",
            "readkit.instructor.nbgrader_plugins"]
@@ -198,6 +202,45 @@ def _grade(student: str) -> StudentRun:
 # --- parent side ----------------------------------------------------------------------------
 
 
+def read_mode(course: Course, assignment: str) -> dict | None:
+    """What the last runs of `readkit autograde` recorded: {"sandboxed": bool,
+    "unsandboxed_students": [...]}, or None when nothing was recorded (or it is unreadable)."""
+    try:
+        mode = json.loads((log_dir(course, assignment) / MODE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(mode, dict) or not isinstance(mode.get("sandboxed"), bool):
+        return None
+    students = mode.get("unsandboxed_students")
+    mode["unsandboxed_students"] = [s for s in students if isinstance(s, str)] \
+        if isinstance(students, list) else []
+    return mode
+
+
+def record_mode(course: Course, assignment: str, students: list[str], sandboxed: bool) -> None:
+    """Note in mode.json whether these students' code ran in the sandbox. Students graded
+    unsandboxed before stay listed until they are autograded again with the sandbox."""
+    before = read_mode(course, assignment) or {}
+    unsandboxed = set(before.get("unsandboxed_students", ())) - set(students)
+    if not sandboxed:
+        unsandboxed |= set(students)
+    mode = {"sandboxed": not unsandboxed, "unsandboxed_students": sorted(unsandboxed)}
+    path = log_dir(course, assignment) / MODE_FILE
+    path.write_text(json.dumps(mode, indent=1) + "\n", encoding="utf-8")
+
+
+def unsandboxed_warning(course: Course, assignment: str) -> str | None:
+    """The warning `readkit report` shows when mode.json says learner code ran unsandboxed."""
+    mode = read_mode(course, assignment)
+    if mode is None or mode["sandboxed"]:
+        return None
+    count = len(mode["unsandboxed_students"])
+    return (f"WARNING: the code of {count} submission(s) of {assignment} was autograded WITHOUT "
+            "a sandbox (readkit autograde --trust-learner-code): it could read the key and other "
+            "learners' work. Autograde them again without that flag where bubblewrap runs.")
+
+
+
 def _check_ready(course: Course, assignment: str, trust: bool) -> None:
     layout = course.layout
     if not (layout.source / assignment).is_dir():
@@ -270,6 +313,7 @@ def autograde_all(
     start = time.perf_counter()
     logs = log_dir(course, assignment)
     logs.mkdir(parents=True, exist_ok=True)
+    record_mode(course, assignment, everyone, sandboxed=not trust_learner_code)
     try:
         total = len(everyone)
         with ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_init_worker,

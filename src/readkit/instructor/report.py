@@ -423,6 +423,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for line in summary_lines(grades):
         print(line)
+    from readkit.instructor.autograde import unsandboxed_warning
+
+    warning = unsandboxed_warning(course, args.assignment)
+    if warning:
+        print(warning)
     print(f"Report: {page}")
     print(f"LMS import file: {lms}")
     return 0
