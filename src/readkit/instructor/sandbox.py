@@ -367,6 +367,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         try:
             await super()._async_start_kernel(**kw)
         except BaseException:
+            self._close_lifeline()
             self._remove_scratch()
             raise
 
