@@ -1,6 +1,6 @@
 """Kernel start (until ready) and shutdown times: sandboxed vs a plain AsyncKernelManager.
 
-    .venv/bin/python tools/bench_sandbox.py [STARTS]
+    .venv/bin/python -m benchmarks.sandbox [STARTS]
 
 Prints the median and range of STARTS (default 5) starts of each, alternating so that load from
 elsewhere on the machine falls on both.
