@@ -117,6 +117,11 @@ def from_html(raw: str) -> Extracted:
                                     include_images=False, deduplicate=False, favor_recall=True)
     body = [_clean(line) for line in (body_text or "").splitlines()]
     body = [line for line in body if line and not IMAGE_LINE.match(line)]
+    # on a short page trafilatura may fall back to the whole page: drop what only the
+    # navigation, header, footer or asides hold
+    chrome = {_clean(element.text_content()) for element in tree.xpath(
+        "//nav | //nav//* | //footer | //footer//* | //aside | //aside//*")}
+    body = [line for line in body if line not in chrome]
     if not body:
         body = _body_by_walk(tree)
     furniture = _furniture(tree, metadata)
