@@ -253,6 +253,7 @@ def test_extract_falls_back_to_the_pages_paragraphs():
      ['It was "safe ... but [the bearings] should go."', "So they went."]),
     ("It's six weeks... we'll manage. Fine.", ["It's six weeks... we'll manage.", "Fine."]),
     ("They left. (Ibid)", ["They left. (Ibid)"]),
+    ("See Fig. 3. it shows the bridge.", ["See Fig. 3. it shows the bridge."]),
     ('They were told "to go. Now." (see the report, 4 March).',
      ['They were told "to go.', 'Now." (see the report, 4 March).']),
     ("We did not do so... (emphasis added)", ["We did not do so... (emphasis added)"]),
