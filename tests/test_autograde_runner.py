@@ -300,6 +300,24 @@ def test_summary_lines():
     assert "Learner code ran WITHOUT a sandbox" in autograde.summary_lines(summary)[1]
 
 
+def test_bench_stock_nbgrader_runs_the_default_pipeline(tmp_path):
+    """The benchmark's (a): its command line replaces the course's pipeline with nbgrader's
+    default one (plain Execute, no TrustedScores), as nbgrader merges command line over file."""
+    from traitlets.config.loader import KVArgParseConfigLoader, PyFileConfigLoader
+
+    from benchmarks import grading as bench
+
+    root = make_course(tmp_path)
+    options = [a for a in bench.stock_nbgrader_command(ASSIGNMENT) if a.startswith("--")]
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    assert "SandboxedExecute" in str(config.Autograde.autograde_preprocessors)
+    config.merge(KVArgParseConfigLoader(options).load_config())
+    steps = config.Autograde.autograde_preprocessors
+    assert steps == bench.default_pipeline()
+    assert steps[0] == "nbgrader.preprocessors.execute.Execute"
+    assert not any("readkit" in step for step in steps)
+
+
 def test_bench_verdict_lines():
     from benchmarks import grading as bench
 
