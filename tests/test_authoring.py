@@ -409,3 +409,13 @@ def test_write_article_raises_for_an_existing_folder(tmp_path):
     write_article("harbour-bridge", TEXT.read_text(encoding="utf-8"), tmp_path / "a")
     with pytest.raises(NewArticleError, match="--force"):
         write_article("harbour-bridge", TEXT.read_text(encoding="utf-8"), tmp_path / "a")
+
+
+def test_hard_wrapped_text_gets_a_warning(tmp_path, capsys):
+    wrapped = tmp_path / "wrapped.txt"
+    wrapped.write_text("The bridge will close on Friday while\nengineers replace its bearings, the\n"
+                       "council said.\n\nIt reopens in April.\n", encoding="utf-8")
+    assert main(["new-article", "wrapped", str(wrapped), "--out", str(tmp_path / "w")]) == 0
+    assert "Warning: 2 lines run on into the next line" in capsys.readouterr().out
+    assert main(["new-article", "flat", str(TEXT), "--out", str(tmp_path / "f")]) == 0
+    assert "run on" not in capsys.readouterr().out

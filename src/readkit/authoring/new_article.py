@@ -46,6 +46,7 @@ class NewArticle:
     folder: Path
     kind: str
     units: list[Unit]
+    run_on_lines: int = 0  # lines that run on into the next one (hard-wrapped text?)
 
     @property
     def paragraphs(self) -> int:
@@ -82,6 +83,18 @@ def read_input(file: str, stdin=None) -> str:
         return data.decode("cp1252", errors="replace")
 
 
+_SENTENCE_END = re.compile(r"[.!?:;…\"”')\]]$")
+
+
+def run_on_lines(text: str) -> int:
+    """Lines that end mid-sentence and are followed at once by another non-blank line: the mark
+    of a hard-wrapped text, where every line would become a paragraph."""
+    lines = text.split("\n")
+    return sum(1 for line, after in zip(lines, lines[1:], strict=False)
+               if line.strip() and after.strip() and not _SENTENCE_END.search(line.rstrip())
+               and after.lstrip()[:1].islower())
+
+
 def write_article(slug: str, raw: str, folder: Path, *, force: bool = False,
                   kind: str = "auto") -> NewArticle:
     check_slug(slug)
@@ -108,7 +121,7 @@ def write_article(slug: str, raw: str, folder: Path, *, force: bool = False,
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
         (folder / name).write_text(content, encoding="utf-8", newline="")
-    return NewArticle(folder, extracted.kind, units)
+    return NewArticle(folder, extracted.kind, units, run_on_lines(extracted.text))
 
 
 def next_steps(slug: str, result: NewArticle) -> str:
@@ -118,6 +131,11 @@ def next_steps(slug: str, result: NewArticle) -> str:
         f"{'HTML page' if result.kind == 'html' else 'text'} to {result.folder}/ "
         f"({', '.join(FILES)}).",
     ]
+    if result.run_on_lines:
+        lines.append(
+            f"Warning: {result.run_on_lines} lines run on into the next line mid-sentence. "
+            "Each non-blank line is a paragraph: if the text is hard-wrapped, put each paragraph "
+            "on one line (a blank line between paragraphs) and run again with --force.")
     if quoted:
         lines.append(f"{len(quoted)} units continue a quotation opened in an earlier unit "
                      "(label them with the speaker's unit in mind): "
