@@ -210,7 +210,14 @@ def _autograde_one(student: str, force_retry: bool = False) -> tuple[bool, str, 
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
 
+    from readkit.instructor.submission_files import refusal
+
     app = _APP
+    # Checked before nbgrader copies anything: its copy follows links and reads devices.
+    problem = refusal(Path(app.coursedir.format_path(
+        app.coursedir.submitted_directory, student, app.coursedir.assignment_id)))
+    if problem:
+        return False, problem, problem
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
@@ -401,6 +408,13 @@ def autograde_all(
 
 
 def progress_line(done: int, total: int, result: StudentRun) -> str:
+    """One line per finished student; learner-chosen names and errors made printable."""
+    from readkit.instructor.safe_text import printable
+
+    return printable(_progress_line(done, total, result))
+
+
+def _progress_line(done: int, total: int, result: StudentRun) -> str:
     width = len(str(total))
     head = f"[{done:>{width}}/{total}]"
     retried = f", {result.tries} tries" if result.tries > 1 else ""
