@@ -46,6 +46,8 @@ def test_missing(tmp_path):
     (b'{"version": 1, "assignment": "01-sort", "answers": {}} {}', "has extra text after the answers"),
     (b"[" * (store.MAX_DEPTH + 1) + b"]" * (store.MAX_DEPTH + 1), f"nests brackets more than {store.MAX_DEPTH} levels deep"),
     (b"[" * 100_000, f"nests brackets more than {store.MAX_DEPTH} levels deep"),
+    (b'{"version": 1, "assignment": "01-sort", "answers": {}, "n": ' + b"9" * 5000 + b"}",
+     "holds a number too long to be read"),
 ])
 def test_corrupt(tmp_path, content, what):
     path = tmp_path / "answers.json"
@@ -76,9 +78,11 @@ def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path):
      "answers.json is not a readkit answers file"),
     ({"version": 1, "assignment": "01-sort", "answers": ["p01s1", "meta"]},
      "answers.json is not a readkit answers file"),
-    (["version", 1], "answers.json holds list, not a readkit answers object"),
-    ("answers", "answers.json holds str, not a readkit answers object"),
+    (["version", 1], "answers.json holds a list, not a readkit answers object"),
+    ("answers", "answers.json holds a string, not a readkit answers object"),
     (None, "answers.json holds null, not a readkit answers object"),
+    (True, "answers.json holds true or false, not a readkit answers object"),
+    (3.5, "answers.json holds a number, not a readkit answers object"),
 ])
 def test_foreign_format(tmp_path, payload, what):
     path = tmp_path / "answers.json"

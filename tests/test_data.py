@@ -305,3 +305,19 @@ def test_cli_exit_code_and_output_on_broken_copy(tmp_path):
     assert result.returncode == 1
     assert "data/key.csv row 5: rationale is empty; say which words decide the label" in result.stdout
     assert result.stdout.rstrip().endswith(f"1 problem(s) found in {tmp_path / 'data'}.")
+
+
+def test_package_names_are_lazy_and_follow_the_default_course(tmp_path, monkeypatch):
+    import readkit
+    from readkit.widgets import selfcheck, show, sorter
+
+    assert (readkit.Sorter, readkit.SelfCheck, readkit.show_units) == (
+        sorter.Sorter, selfcheck.SelfCheck, show.show_units)
+    assert readkit.Course is Course
+    shutil.copytree(DATA, tmp_path / "data")
+    _edit_csv(tmp_path / "data" / "units.csv", lambda rows: rows[:3])
+    monkeypatch.setenv("READKIT_COURSE", str(tmp_path))
+    assert list(readkit.load_units()["unit_id"]) == ["p01s1", "p02s1", "p03s1"]
+    for gone in ("load_article", "article", "key", "answers", "all_units"):
+        with pytest.raises(AttributeError, match=f"has no attribute '{gone}'"):
+            getattr(readkit, gone)

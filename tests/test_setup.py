@@ -25,27 +25,27 @@ BIN = Path(sys.executable).parent
 
 
 def _pyproject_requirements() -> dict[str, str]:
-    """Runtime and test dependencies, with the extras that `test` includes (readkit[hub])."""
+    """Every dependency and every extra's, readkit's own extras (readkit[instructor]) aside."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    extras = project["optional-dependencies"]
-    specs, found = list(project["dependencies"]), {}
-    pending = ["test"]
-    while pending:
-        for spec in extras[pending.pop()]:
-            requirement = Requirement(spec)
-            if requirement.name == project["name"]:
-                pending.extend(requirement.extras)
-            else:
-                specs.append(spec)
-    for spec in specs:
-        found[Requirement(spec).name.lower()] = str(Requirement(spec).specifier)
+    specs = project["dependencies"] + [
+        spec for extra in project["optional-dependencies"].values() for spec in extra]
+    found = {Requirement(s).name.lower(): str(Requirement(s).specifier) for s in specs}
+    found.pop(project["name"], None)
     return found
 
 
-def test_test_extra_includes_hub():
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+def test_test_extra_includes_the_instructor_side():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert "readkit[instructor]" in extras["test"]
+    assert {Requirement(s).name for s in extras["instructor"]} == {"nbgrader", "jinja2"}
+
+
+def test_test_extra_includes_the_hub():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
     assert "readkit[hub]" in extras["test"]
-    assert {Requirement(s).name for s in extras["hub"]} == {"jupyterhub", "psycopg"}
+    assert {Requirement(s).name for s in extras["hub"]} == {"readkit", "jupyterhub", "psycopg"}
 
 
 def _conda_requirements() -> dict[str, str]:

@@ -1,5 +1,5 @@
 """Fixtures for the real-browser tests: headless Chromium through Playwright, servers from
-readkit.browser_harness. Without Chromium (or Playwright, or axe-core) these tests skip with a
+tests/support/browser_harness.py. Without Chromium (or Playwright, or axe-core) these tests skip with a
 message, except under CI (the CI variable set), where they fail: CI must run them."""
 
 import os

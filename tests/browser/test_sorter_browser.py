@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from readkit.course.key import read_key
+from readkit.course.course import Course
 from tests.support.browser_harness import (
     jupyter_server,
     open_notebook,
@@ -217,7 +217,7 @@ class TestJupyterLab:
 
     def test_check_marks_right_and_wrong_then_reveals(self, lab):
         page, answers = lab
-        key = read_key("practice")
+        key = Course.open(ROOT).key("practice")
         wrong = [label for label in ("sourced", "claim", "commentary", "meta")
                  if label not in key["p04s1"].accepted]
         page.click(radio("p04s1", wrong[0]))

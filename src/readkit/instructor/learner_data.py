@@ -2,8 +2,8 @@
 
 It has the article, units, sources, claims and sections, and key.csv with the practice rows
 whole and, for assessment rows, only the unit id and the split (which units a graded part covers
-is not secret; their labels are): assessment labels and rationales stay with the instructor. Used by the wheel's build hook
-(tools/hatch_learner_data.py) and by the sandboxed autograde.
+is not secret; their labels are): assessment labels and rationales stay with the instructor.
+Used by the wheel's build hook (tools/hatch_learner_data.py) and by the sandboxed autograde.
 """
 
 import csv

@@ -6,7 +6,7 @@ to grading/reports/ASSIGNMENT/:
   score distribution, per-unit difficulty (share right) and discrimination (upper minus lower
   27% group by total score), a key label x chosen label confusion heatmap, the ten most-missed
   units with their text and rationale, every unit's statistics and every student's grade;
-- lms.csv: a Canvas gradebook import file (see `write_lms`).
+- lms.csv: a Canvas gradebook import file (readkit.instructor.lms).
 
 The item analysis uses readable submissions with at least one label (a missing, corrupt or empty
 file says nothing about which units are hard). Plain Python and matplotlib's Agg backend only.
@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import csv
-import html
 import io
 import statistics
 import sys
@@ -40,6 +38,8 @@ from readkit.instructor.grade import (
     summary_lines,
     write_grades,
 )
+from readkit.instructor.lms import read_roster, write_lms
+from readkit.instructor.safe_text import printable
 
 UNLABELLED = "unlabelled"
 CHOICES = (*LABELS, UNLABELLED)
@@ -47,10 +47,6 @@ GROUP_SHARE = 0.27  # Kelley's upper and lower groups
 MOST_MISSED = 10
 LOW_DISCRIMINATION = 0.2
 
-# Canvas gradebook import layout (the same columns as Canvas's gradebook export): identity
-# columns, one column per assignment, and a "Points Possible" row right after the header.
-LMS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
-POINTS_POSSIBLE = "Points Possible"
 
 LABEL_COLOURS = {"sourced": "#1b9e77", "claim": "#d95f02", "commentary": "#7570b3",
                  "meta": "#8c8c8c"}
@@ -274,26 +270,10 @@ SECTIONS = (
 )
 
 
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _img(data: str, alt: str) -> str:
-    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
-
-
 def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
-           row_class: list[str] | None = None) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in header)
-    body = []
-    for n, row in enumerate(rows):
-        cls = f' class="{row_class[n]}"' if row_class and row_class[n] else ""
-        cells = "".join(
-            f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
-            for i, c in enumerate(row)
-        )
-        body.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+           row_class: list[str] | None = None) -> dict:
+    """A table for the template (which escapes every cell)."""
+    return {"header": header, "rows": rows, "numeric": set(numeric), "row_class": row_class}
 
 
 def _pct(value: float) -> str:
@@ -305,156 +285,92 @@ def most_missed(analysis: ItemAnalysis, count: int = MOST_MISSED) -> list[UnitSt
         :count]
 
 
-def render_html(grades: ClassGrades, analysis: ItemAnalysis) -> str:
+def render_html(grades: ClassGrades, analysis: ItemAnalysis, unsandboxed: bool = False) -> str:
+    """The report page: report.html.j2 rendered with Jinja2's autoescaping, so that every
+    value (unit texts, rationales, learners' folder names and reasons) is escaped once."""
+    import jinja2
+
     data = grades.data
     sections = grades.section_names()
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{_e(grades.assignment)}: class report</title>",
-        f"<style>{STYLE}</style></head><body>",
-        f"<h1>{_e(grades.assignment)}: class report</h1>",
-        f'<p class="muted">Generated {time.strftime("%Y-%m-%d %H:%M")} by readkit from the '
-        "learners' answers.json files (graded out of the kernel, cross-checked with nbgrader).</p>",
-        '<p class="warning"><strong>Instructors only.</strong> This page shows the answer key '
-        "and its rationales: do not share it with learners.</p>",
-    ]
-    # summary
     handed_in = [s for s in grades.students if s.status != NOT_SUBMITTED]
     readable = [s.points for s in handed_in if s.status == OK]
-    summary_rows = [
+    summary = [
         ["submissions", str(len(handed_in))],
         ["readable answers files", str(len(readable))],
         ["analysed (readable, at least one label)", str(len(analysis.analysed))],
         ["maximum points", format_points(data.max_points)],
     ]
     if readable:
-        summary_rows += [
-            ["mean points", f"{statistics.mean(readable):.1f}"],
-            ["median points", format_points(statistics.median(readable))],
-        ]
+        summary += [["mean points", f"{statistics.mean(readable):.1f}"],
+                    ["median points", format_points(statistics.median(readable))]]
     for name in sections:
         section = next(s for s in data.sections if s.section == name)
         values = [s.section_points[name] for s in handed_in if s.status == OK]
         mean = statistics.mean(values) / section.points if values else 0.0
-        summary_rows.append([f"{name}: {section.title} ({format_points(section.points)} points, "
-                             f"{len(data.section_units[name])} units)", f"mean {_pct(mean)}"])
-    summary_rows.append(["flagged by the nbgrader cross-check", str(len(grades.flagged))])
-    parts += ['<h2 id="summary">Summary</h2>',
-              _table(["", ""], [[_e(a), _e(b)] for a, b in summary_rows])]
-    notes = summary_lines(grades)[1:]
-    if notes:
-        parts.append("<ul>" + "".join(f"<li>{_e(line.strip())}</li>" for line in notes) + "</ul>")
-    # distribution
-    parts += ['<h2 id="distribution">Score distribution</h2>',
-              _img(figure_distribution(grades, analysis), "histogram of points")]
-    # difficulty and discrimination
-    parts += [
-        '<h2 id="difficulty">Difficulty and discrimination</h2>',
-        f'<p class="muted">Difficulty is the share of analysed learners who chose an accepted '
-        f"label. Discrimination is the share right in the upper {GROUP_SHARE:.0%} group (by "
-        f"total points, {analysis.group_size} learners) minus the share right in the lower "
-        f"group; below {LOW_DISCRIMINATION} a unit tells strong and weak readers apart poorly "
-        "(check its key, or its wording in the codebook).</p>",
-        _img(figure_difficulty(analysis), "share right per unit"),
-        _img(figure_discrimination(analysis), "difficulty against discrimination"),
-    ]
-    # confusion
-    parts += [
-        '<h2 id="confusion">Label confusion</h2>',
-        '<p class="muted">Rows: the key\'s label; columns: what learners chose, over all '
-        "analysed answers. An accepted alternative label earns full credit but still shows off "
-        "the diagonal.</p>",
-        _img(figure_confusion(analysis), "confusion heatmap"),
-    ]
-    # most missed
-    rows = []
+        summary.append([f"{name}: {section.title} ({format_points(section.points)} points, "
+                        f"{len(data.section_units[name])} units)", f"mean {_pct(mean)}"])
+    summary.append(["flagged: the gradebook differs", str(len(grades.flagged))])
+    missed = []
     for u in most_missed(analysis):
         entry = data.key[u.unit_id]
         also = [label for label in entry.accepted if label != entry.label]
-        wrong = ", ".join(f"{c} {n}" for c, n in u.wrong_choices()[:3]) or "-"
-        rows.append([
-            _e(u.unit_id), _e(u.section), _e(data.unit_text.get(u.unit_id, "")),
-            _e(entry.label + (f" (also {', '.join(also)})" if also else "")),
-            _pct(u.share_right), f"{u.discrimination:+.2f}", _e(wrong), _e(entry.rationale),
+        missed.append([
+            u.unit_id, u.section, data.unit_text.get(u.unit_id, ""),
+            entry.label + (f" (also {', '.join(also)})" if also else ""),
+            _pct(u.share_right), f"{u.discrimination:+.2f}", _wrong(u), entry.rationale,
         ])
-    parts += ['<h2 id="most-missed">The ten most-missed units</h2>',
-              _table(["unit", "section", "text", "key", "right", "discr.", "chosen instead",
-                      "rationale"], rows, {4, 5})]
-    # every unit
-    rows = []
-    for u in analysis.units:
-        wrong = ", ".join(f"{c} {n}" for c, n in u.wrong_choices()[:3]) or "-"
-        rows.append([_e(u.unit_id), _e(u.section), _e(u.key_label), _pct(u.share_right),
-                     _pct(u.upper), _pct(u.lower), f"{u.discrimination:+.2f}", _e(wrong)])
-    parts += ['<h2 id="units">Every unit</h2>',
-              _table(["unit", "section", "key", "right", "upper", "lower", "discr.",
-                      "chosen instead"], rows, {3, 4, 5, 6})]
-    # every student
-    rows, classes = [], []
-    for s in grades.students:
-        nb = s.recorded_points
-        rows.append([_e(s.student), format_points(s.points), format_points(s.percent),
-                     *(format_points(s.section_points[n]) for n in sections),
-                     _e(s.full_status), format_points(nb), _e(s.flag), _e(s.full_reason)])
-        classes.append("flag" if s.flag else "")
+    units = [[u.unit_id, u.section, u.key_label, _pct(u.share_right), _pct(u.upper),
+              _pct(u.lower), f"{u.discrimination:+.2f}", _wrong(u)] for u in analysis.units]
+    # Folder names and reasons come from learners: printable (a name that is not UTF-8 holds
+    # lone surrogates, which cannot be written to the page at all).
+    students = [[printable(s.student), format_points(s.points), format_points(s.percent),
+                 *(format_points(s.section_points[n]) for n in sections), s.full_status,
+                 format_points(s.recorded_points), s.flag, printable(s.full_reason)]
+                for s in grades.students]
     numeric = set(range(1, 3 + len(sections))) | {4 + len(sections)}
-    parts += ['<h2 id="students">Every student</h2>',
-              _table(["student", "points", "%", *sections, "status", "nbgrader", "flag",
-                      "reason"], rows, numeric, classes)]
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return environment.get_template("report.html.j2").render(
+        assignment=grades.assignment, style=STYLE, sections=SECTIONS, unsandboxed=unsandboxed,
+        generated=time.strftime("%Y-%m-%d %H:%M"),
+        summary=_table(["", ""], summary),
+        notes=[line.strip() for line in summary_lines(grades)[1:]],
+        figures={"distribution": figure_distribution(grades, analysis),
+                 "difficulty": figure_difficulty(analysis),
+                 "discrimination": figure_discrimination(analysis),
+                 "confusion": figure_confusion(analysis)},
+        group_share=f"{GROUP_SHARE:.0%}", group_size=analysis.group_size,
+        low_discrimination=LOW_DISCRIMINATION,
+        most_missed=_table(["unit", "section", "text", "key", "right", "discr.",
+                            "chosen instead", "rationale"], missed, {4, 5}),
+        units=_table(["unit", "section", "key", "right", "upper", "lower", "discr.",
+                      "chosen instead"], units, {3, 4, 5, 6}),
+        students=_table(["student", "points", "%", *sections, "status", "gradebook", "flag",
+                         "reason"], students, numeric, ["flag" if s.flag else ""
+                                                        for s in grades.students]),
+    )
 
 
-# --- LMS ------------------------------------------------------------------------------------
-
-
-def read_roster(path: Path) -> dict[str, dict[str, str]]:
-    """A Canvas gradebook export: SIS Login ID, SIS User ID and ID (whichever match the nbgrader
-    student id) -> the row's identity columns."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    if not rows or "Student" not in rows[0]:
-        raise GradingError(f"{path} is not a Canvas gradebook export (no 'Student' column).")
-    roster = {}
-    for row in rows:
-        if row.get("Student", "").strip() in ("", POINTS_POSSIBLE):
-            continue
-        identity = {column: (row.get(column) or "").strip() for column in LMS_IDENTITY}
-        for column in ("ID", "SIS User ID", "SIS Login ID"):
-            if identity[column]:
-                roster.setdefault(identity[column], identity)
-    return roster
-
-
-def lms_rows(grades: ClassGrades, roster: dict[str, dict[str, str]] | None = None,
-             id_column: str = "SIS Login ID", canvas_id: str | None = None,
-             names: dict[str, tuple[str, str]] | None = None) -> list[list[str]]:
-    """Header, the Points Possible row, one row per student (points from answers.json)."""
-    title = grades.assignment + (f" ({canvas_id})" if canvas_id else "")
-    rows = [[*LMS_IDENTITY, title],
-            [POINTS_POSSIBLE, "", "", "", "", format_points(grades.data.max_points)]]
-    names = names if names is not None else grades.gradebook.names
-    for s in grades.students:
-        if roster is not None and s.student in roster:
-            identity = roster[s.student]
-        else:
-            first, last = names.get(s.student, ("", ""))
-            display = f"{last}, {first}" if first and last else s.student
-            identity = dict.fromkeys(LMS_IDENTITY, "")
-            identity["Student"] = display
-            identity[id_column] = s.student
-        rows.append([*(identity[c] for c in LMS_IDENTITY), format_points(s.points)])
-    return rows
-
-
-def write_lms(grades: ClassGrades, path: Path, **options) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(lms_rows(grades, **options))
-    return path
+def _wrong(u: UnitStats) -> str:
+    return ", ".join(f"{c} {n}" for c, n in u.wrong_choices()[:3]) or "-"
 
 
 # --- all of it ------------------------------------------------------------------------------
+
+
+def _ran_unsandboxed(grades: ClassGrades) -> bool:
+    """Whether the last `readkit autograde` of this assignment ran learner code unsandboxed
+    (it records its mode beside its logs)."""
+    import json
+
+    from readkit.instructor.autograde import log_dir
+
+    try:
+        mode = json.loads((log_dir(grades.course, grades.assignment) / "mode.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(mode, dict) and mode.get("sandboxed") is False
 
 
 def write_report(grades: ClassGrades, out_dir: Path | None = None, **lms_options
@@ -465,7 +381,8 @@ def write_report(grades: ClassGrades, out_dir: Path | None = None, **lms_options
     analysis = item_analysis(grades)
     page = out_dir / "report" / "index.html"
     page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(render_html(grades, analysis), encoding="utf-8")
+    page.write_text(render_html(grades, analysis, unsandboxed=_ran_unsandboxed(grades)),
+                    encoding="utf-8")
     lms = write_lms(grades, out_dir / "lms.csv", **lms_options)
     return page, lms
 
@@ -506,6 +423,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for line in summary_lines(grades):
         print(line)
+    from readkit.instructor.autograde import unsandboxed_warning
+
+    warning = unsandboxed_warning(course, args.assignment)
+    if warning:
+        print(warning)
     print(f"Report: {page}")
     print(f"LMS import file: {lms}")
     return 0
