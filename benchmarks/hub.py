@@ -228,9 +228,11 @@ def run_benchmark(learners: int, window: float, servers: int, jobs: int, seed: i
             with lock:
                 server_times.append(time.perf_counter() - begin)
 
-        order = list(names)
-        # the server learners spread through the window too
-        order.sort(key=lambda n: (names.index(n) % max(1, learners // max(1, servers))))
+        # the learners on servers are spread through the window like everyone else
+        order = list(names[servers:])
+        step = learners // max(1, servers)
+        for index, name in enumerate(on_server):
+            order.insert(index * step, name)
         threads = []
         window_start = time.perf_counter()
         for index, name in enumerate(order):

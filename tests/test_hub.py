@@ -176,6 +176,8 @@ def graded(hub, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("expected")
     expected = {n: expected_points(course, texts[n], folder) for n in names}
+    print(f"hub up in {hub.started_in:.0f} s; " + ", ".join(
+        f"{k} {v:.1f} s" for k, v in timings.items()), file=sys.stderr)
     return {"texts": texts, "expected": expected, "submissions": submissions, "peek": peek,
             "autograde": results, "report": report, "grade": grade, "timings": timings}
 
@@ -409,6 +411,7 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
     assert json.loads((mine[0] / "answers.json").read_text())["answers"] == wanted
 
     # The instructor collects (the formgrader's Collect) and the formgrader lists it.
+    hub.start_server(instructor)
     status, body = hub.server(instructor, "POST", f"formgrader/api/assignment/{A1}/collect")
     assert status == 200 and body["success"], body
     page = login(browser, hub, instructor)
