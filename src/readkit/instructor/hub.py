@@ -248,6 +248,9 @@ class Hub:
         self.api_token = secrets.token_hex(32)
         self.url = f"http://127.0.0.1:{settings.port}"
         self.db_url = ""
+        # stop() removes only what this Hub recorded: never a running hub's users and files
+        # because a second `readkit hub` found its state folder taken.
+        self.owns_state = False
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -309,6 +312,7 @@ class Hub:
         self.state.mkdir(parents=True, exist_ok=True)
         os.chmod(self.state, 0o755)  # users traverse it to reach the exchange and the socket
         self._save()
+        self.owns_state = True
         self.hub_state.mkdir(mode=0o700, exist_ok=True)
         self.exchange.mkdir(exist_ok=True)
         os.chmod(self.exchange, 0o1777)  # like /tmp: everyone may create, only owners delete
@@ -561,6 +565,8 @@ class Hub:
     def stop(self) -> None:
         """Stop the hub (and with it every server and the proxy), PostgreSQL, and remove the
         users and the state folder. Goes on past every failure; safe to call twice."""
+        if not self.owns_state:
+            return
         errors = []
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -590,6 +596,7 @@ class Hub:
             shutil.rmtree(self.state, ignore_errors=True)
         self.made = {"users": [], "processes": []}
         self.process = None
+        self.owns_state = False
         if errors:
             self.say("readkit hub: could not remove everything:\n  " + "\n  ".join(errors))
 
@@ -647,6 +654,7 @@ def clean(state: Path, say: Callable[[str], None] = print) -> None:
         say(f"Nothing to clean in {state}.")
         return
     hub = Hub(HubSettings(course=Path("."), state=state), say)
+    hub.owns_state = True  # asked for: remove what the record lists
     hub.stop()
     say(f"Removed the hub recorded in {state}.")
 
