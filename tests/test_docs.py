@@ -260,3 +260,21 @@ def test_teacher_guide_links_the_instructor_notes_with_the_warning():
     paragraph = next(p for p in guide.split("\n\n") if "(codebook-instructor.md)" in p)
     assert "Instructors only" in paragraph
     assert "before assignment 01 is graded" in paragraph
+
+
+# One spelling across key, codebook, lessons and docs: British, the article's own ("focussed",
+# "Centre"). Quotations keep theirs: proper names ("Global Engagement Center", "Centre for
+# Research on Globalization"), the CCSS wording ("reasoned judgment") and the article's words.
+AMERICAN = re.compile(
+    r"\b(organizations?|criticiz\w+|characteriz\w+|analyz\w+|emphasiz\w+|summariz\w+|"
+    r"(?<!reasoned )judgment)\b"
+)
+
+
+def test_one_spelling_british():
+    texts = {path: path.read_text(encoding="utf-8") for path in [
+        *DOCS.glob("*.md"), *(ROOT / "lessons").glob("*.ipynb"), ROOT / "data" / "key.csv",
+        ROOT / "lessons" / "README.md"]}
+    found = {path.name: sorted(set(AMERICAN.findall(text))) for path, text in texts.items()
+             if AMERICAN.search(text)}
+    assert found == {}
