@@ -233,3 +233,77 @@ def test_cli_exit_code_and_output_on_broken_copy(tmp_path):
     assert result.returncode == 1
     assert "data/key.csv row 5: rationale is empty; say which words decide the label" in result.stdout
     assert result.stdout.rstrip().endswith(f"1 problem(s) found in {tmp_path / 'data'}.")
+
+
+# -- guessing: a grade a learner reaches without reading does not measure reading (issue 13) --
+
+def _guessing(data: Path) -> dict:
+    from readkit.key import KeyEntry, parse_accept
+    from readkit.scoring import parse_sections
+    from readkit.validate import guessing_scores
+
+    with (data / "key.csv").open(encoding="utf-8", newline="") as handle:
+        key = {r["unit_id"]: KeyEntry(r["unit_id"], r["label"], parse_accept(r["accept"]),
+                                      r["source"], r["split"], r["rationale"])
+               for r in csv.DictReader(handle) if r["split"] == "assessment"}
+    with (data / "units.csv").open(encoding="utf-8", newline="") as handle:
+        paragraphs = {r["unit_id"]: int(r["paragraph"]) for r in csv.DictReader(handle)}
+    with (data / "sections.csv").open(encoding="utf-8", newline="") as handle:
+        sections = parse_sections(csv.DictReader(handle))
+    return guessing_scores(key, sections, paragraphs)
+
+
+def test_no_reading_strategy_scores_much_on_assignment_01():
+    """The exact scores of the no-reading strategies, as shares of the 30 Sorter points.
+
+    Part-1 (7.5 points), all "sourced": classes commentary (p51s1, p51s2, p52s1, p52s2; three
+    accept claim) and sourced (p53s1, p54s1, p54s2). Recall (0/4 + 3/3) / 2 = 0.5; chance
+    ((2+1+2+2)/16 + 1/4) / 2 = 0.34375; 7.5 * (0.5 - 0.34375) / (1 - 0.34375) = 1.79.
+    The best label per part: 1.79 (part-1 sourced) + 2.88 (part-2 sourced) + 2.27 (part-3
+    commentary) + 1.24 (part-4 sourced) = 8.18 of 30; "sourced" for everything: 1.79 + 2.88 +
+    1.36 + 1.24 = 7.27 of 30. Random labels: the mean of 20 seeded runs."""
+    scores = _guessing(DATA)
+    assert scores["best label per part"] == pytest.approx(8.18 / 30)
+    assert scores["best labels"] == {"part-1": "sourced", "part-2": "sourced",
+                                     "part-3": "commentary", "part-4": "sourced"}
+    assert scores["one label for everything"] == pytest.approx(7.27 / 30)
+    assert scores["one label"] == "sourced"
+    assert scores["random labels"] == pytest.approx(0.09595, abs=1e-5)
+    # The issue's limits, which `readkit validate` holds.
+    assert scores["best label per part"] <= 0.40
+    assert scores["one label for everything"] <= 0.35
+    assert scores["random labels"] <= 0.30
+
+
+def test_the_key_scores_full_marks_on_assignment_01():
+    from readkit.key import read_key
+    from readkit.scoring import grade_sections, parse_sections
+
+    key = read_key("assessment")
+    sections = parse_sections(csv.DictReader(
+        (DATA / "sections.csv").open(encoding="utf-8", newline="")))
+    paragraphs = {u: int(p) for u, p in load_units()[["unit_id", "paragraph"]].values}
+    graded = grade_sections({u: e.label for u, e in key.items()}, key, sections, paragraphs)
+    assert sum(g.points for g in graded) == sum(s.points for s in sections) == 30
+
+
+def test_a_guessable_cut_of_the_parts_fails_validate_with_a_clear_message(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    # One label per part: the author's comments, Hersh's quotation, the page furniture.
+    (data / "sections.csv").write_text(
+        "assignment,section,title,first_paragraph,last_paragraph,points\n"
+        "01-sort-the-sources,part-1,Comments,51,52,10\n"
+        "01-sort-the-sources,part-2,Hersh,53,54,10\n"
+        "01-sort-the-sources,part-3,The page,70,80,10\n", encoding="utf-8")
+    problems, _ = validate(data)
+    messages = [str(p) for p in problems]
+    assert messages[0] == (
+        "data/sections.csv: assignment 01-sort-the-sources: a learner who never reads scores "
+        "100% of the Sorter points with best label per part (part-1: commentary, part-2: "
+        "sourced, part-3: meta; the limit is 40%); mix labels within each part (re-cut the "
+        "paragraph ranges) so that no label guess earns much")
+    assert len(messages) == 1  # one label for everything: 10 of 30, under its limit
+    result = subprocess.run([READKIT, "validate", "--data", str(data)],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "a learner who never reads scores" in result.stdout

@@ -6,17 +6,24 @@ shows it) and a hint on what to do. Reads with the csv module so rows map exactl
 
 import csv
 import hashlib
+import random
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from readkit.key import SPLITS, parse_accept
+from readkit.key import ASSESSMENT, SPLITS, KeyEntry, parse_accept
 from readkit.labels import LABELS
 
 ARTICLE_SHA256 = "bb9a3dcec7178a9934ebfffe66d8f613c5525ac5ff37fe79fddc91a00e1b166a"
 UNIT_ID = re.compile(r"p(\d{2,3})s(\d+)")
 MIN_PER_LABEL_PER_SPLIT = 5
+# A Sorter assignment must not reward labelling without reading (issue 13): the share of its
+# points that each no-reading strategy may reach at most.
+GUESS_LIMITS = {"best label per part": 0.40, "one label for everything": 0.35,
+                "random labels": 0.30}
+RANDOM_RUNS, RANDOM_SEED = 20, 13
 EVENTS = ("raqqa-2017", "kunduz-2001", "smuggling-fees", "publication")
 NUMBER_WORDS = {
     0.5: ("half",), 2: ("two",), 4: ("four",), 10: ("ten",), 13: ("thirteen",),
@@ -226,6 +233,38 @@ class Validator:
                 self.add("claims.csv", number, "unit and counts_what must say what is counted")
 
 
+    # --- guessing ------------------------------------------------------------------------
+    def check_guessing(self, units: list[tuple[int, dict[str, str]]]) -> None:
+        """Every Sorter assignment of sections.csv: what learners who never read would score."""
+        from readkit.scoring import parse_sections
+
+        path = self.data / "sections.csv"
+        if not path.is_file():
+            return
+        try:
+            sections = parse_sections(row for _, row in _rows(path))
+        except ValueError:
+            return  # check_sections reports it
+        key = {
+            row["unit_id"]: KeyEntry(row["unit_id"], row["label"], parse_accept(row["accept"]),
+                                     row["source"], row["split"], row["rationale"])
+            for _, row in _rows(self.data / "key.csv")
+            if row["split"] == ASSESSMENT and row["label"] in LABELS
+        }
+        paragraphs = {row["unit_id"]: int(row["paragraph"] or 0) for _, row in units}
+        self.guessing = {}
+        for assignment in dict.fromkeys(s.assignment for s in sections):
+            parts = [s for s in sections if s.assignment == assignment]
+            scores = guessing_scores(key, parts, paragraphs)
+            self.guessing[assignment] = scores
+            for strategy, limit in GUESS_LIMITS.items():
+                if scores[strategy] > limit:
+                    self.add("sections.csv", None, f"assignment {assignment}: a learner who never "
+                             f"reads scores {scores[strategy]:.0%} of the Sorter points with "
+                             f"{strategy} ({describe_guessing(strategy, scores)}; the limit is "
+                             f"{limit:.0%}); mix labels within each part (re-cut the paragraph "
+                             "ranges) so that no label guess earns much")
+
     # --- sections -----------------------------------------------------------------------
     def check_sections(self, units: list[tuple[int, dict[str, str]]]) -> None:
         """Graded sections cover only assessment units (a practice unit's label is shown in
@@ -255,6 +294,58 @@ class Validator:
                          "units must be assessment units (move the paragraphs or the split)")
 
 
+def guessing_scores(
+    key: Mapping[str, KeyEntry], sections: Sequence, unit_paragraphs: Mapping[str, int],
+    runs: int = RANDOM_RUNS, seed: int = RANDOM_SEED,
+) -> dict:
+    """The share of an assignment's Sorter points (0 to 1) that answers written without reading
+    earn, graded by `readkit.scoring` as a submission would be:
+
+    - "best label per part": each part all one label, the best one for that part;
+    - "one label for everything": the same label for every unit, the best of the four;
+    - "random labels": each unit a uniformly random label, the mean of `runs` seeded runs.
+
+    Also "best labels" (part -> label) and "one label" (the label) for the messages."""
+    from readkit.scoring import section_points, section_unit_ids, unit_results
+
+    parts = [(s, section_unit_ids(s, unit_paragraphs, key)) for s in sections]
+    total = sum(s.points for s, _ in parts)
+    if not total:
+        return dict.fromkeys(GUESS_LIMITS, 0.0) | {"best labels": {}, "one label": ""}
+
+    def points(answers: Mapping[str, str], section, ids) -> float:
+        return section_points(unit_results(answers, key, ids), section.points)
+
+    constant = {
+        (s.section, label): points(dict.fromkeys(ids, label), s, ids)
+        for s, ids in parts for label in LABELS
+    }
+    best = {s.section: max(LABELS, key=lambda label, s=s: constant[s.section, label])
+            for s, _ in parts}
+    one = {label: sum(constant[s.section, label] for s, _ in parts) for label in LABELS}
+    one_label = max(LABELS, key=one.__getitem__)
+    rng = random.Random(seed)
+    random_total = 0.0
+    for _ in range(runs):
+        for s, ids in parts:
+            random_total += points({u: rng.choice(LABELS) for u in ids}, s, ids)
+    return {
+        "best label per part": sum(constant[s.section, best[s.section]] for s, _ in parts) / total,
+        "one label for everything": one[one_label] / total,
+        "random labels": random_total / runs / total,
+        "best labels": best,
+        "one label": one_label,
+    }
+
+
+def describe_guessing(strategy: str, scores: Mapping) -> str:
+    if strategy == "best label per part":
+        return ", ".join(f"{part}: {label}" for part, label in scores["best labels"].items())
+    if strategy == "one label for everything":
+        return f"every unit {scores['one label']}"
+    return f"mean of {RANDOM_RUNS} seeded runs"
+
+
 def _mentions(text: str, value: float) -> bool:
     lowered = text.lower()
     forms = list(NUMBER_WORDS.get(value, ()))
@@ -277,11 +368,17 @@ def validate(data: Path) -> tuple[list[Problem], str]:
     checker.check_key(units, sources)
     checker.check_claims(units, sources)
     checker.check_sections(units)
+    checker.check_guessing(units)
     per_split = "; ".join(
         f"{split}: " + ", ".join(f"{checker.counts[split, label]} {label}" for label in LABELS)
         for split in SPLITS
     )
-    return checker.problems, f"{len(units)} units ({per_split})"
+    guessing = "".join(
+        f"; {assignment} without reading: " + ", ".join(
+            f"{strategy} {scores[strategy]:.1%}" for strategy in GUESS_LIMITS)
+        for assignment, scores in getattr(checker, "guessing", {}).items()
+    )
+    return checker.problems, f"{len(units)} units ({per_split}){guessing}"
 
 
 def main(data: Path) -> int:
