@@ -11,12 +11,12 @@ from readkit.labels import LABELS
 from readkit.scoring import (
     Section,
     UnitResult,
+    balanced_recall,
     clamp_points,
     feedback_lines,
     grade_sections,
     parse_sections,
     points_for_checks,
-    balanced_recall,
     section_points,
     section_unit_ids,
     unit_results,
