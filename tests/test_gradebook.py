@@ -32,7 +32,7 @@ EXPECTED = GOLDEN / "expected-grades.csv"
 CASES = json.loads((GOLDEN / "cases.json").read_text(encoding="utf-8"))
 ASSIGNMENT = CASES["assignment"]
 NOTEBOOK = "sort-the-sources"
-SECTION_POINTS = {"part-1": 10.0, "part-2": 10.0, "part-3": 5.0, "part-4": 5.0}
+SECTION_POINTS = {"part-1": 7.5, "part-2": 7.5, "part-3": 5.0, "part-4": 10.0}
 
 
 @pytest.fixture(autouse=True)
@@ -185,15 +185,26 @@ def test_golden_grades_csv(golden_course, capsys):
 def test_golden_file_is_hand_checked():
     """The expected file's key numbers, worked out by hand (cases.json and the key)."""
     rows = {line.split(",")[0]: line for line in EXPECTED.read_text().splitlines()[1:]}
-    # bob: part-1 9/12 of 10, part-2 15/19 of 10, part-3 4/6 of 5, part-4 23/24 of 5
-    assert rows["bob-partial"].startswith("bob-partial,23.51,30,78.4,7.5,7.89,3.33,4.79,ok,")
-    # mallory labels everything claim (meta in part-4): 4/12, 6/19, 2/6, 24/24
+    # Points per part: points x (R - C) / (1 - C), R the mean recall over the key's classes, C
+    # its chance value (docs/grading.md). Chance: part-1 (commentary units accepting 2, 1, 2, 2
+    # labels; 3 sourced units accepting 1) ((7/16) + (3/12)) / 2 = 0.34375; part-2 0.4583;
+    # part-3 0.3125; part-4 0.2863.
+    # bob part-1: commentary 4/4, sourced 1/3 (p53s1, p54s1 wrong): R = (1 + 1/3) / 2 = 2/3,
+    # 7.5 x (2/3 - 0.34375) / 0.65625 = 3.69. part-2 all right: 7.5. part-3: sourced 4/4,
+    # commentary 0/1: R = 0.5, 5 x (0.5 - 0.3125) / 0.6875 = 1.36. part-4: sourced 1/1,
+    # commentary 3/3, meta 24/25, claim 0/2: R = 0.74, 10 x (0.74 - 0.2863) / 0.7137 = 6.36.
+    assert rows["bob-partial"].startswith("bob-partial,18.91,30,63,3.69,7.5,1.36,6.36,ok,")
+    # mallory labels everything claim (meta from paragraph 70): part-1 commentary 3/4 (claim
+    # accepted for three), sourced 0/3: R = 0.375, 7.5 x 0.03125 / 0.65625 = 0.36; part-4
+    # meta 24/25 and claim 2/2, the rest 0: R = 0.49, 10 x 0.2037 / 0.7137 = 2.85.
     assert rows["mallory-cheat-attempt"].startswith(
-        "mallory-cheat-attempt,13.16,30,43.9,3.33,3.16,1.67,5,ok,")
+        "mallory-cheat-attempt,3.79,30,12.6,0.36,0.58,0,2.85,ok,")
     assert rows["mallory-cheat-attempt"].endswith(",30,MISMATCH")
     assert rows["carol-accepted-alternatives"].startswith("carol-accepted-alternatives,30,30,100,")
+    # hugo: two unknown labels in part-1 (commentary 2/4, sourced 3/3): R = 0.75,
+    # 7.5 x (0.75 - 0.34375) / 0.65625 = 4.64; the other parts right.
     assert rows["hugo-unknown-labels-and-ids"].startswith(
-        "hugo-unknown-labels-and-ids,28.33,30,94.4,8.33,10,5,5,ok,")
+        "hugo-unknown-labels-and-ids,27.14,30,90.5,4.64,7.5,5,10,ok,")
     for student, status in [("dan-missing-file", "missing"), ("erin-corrupt", "corrupt"),
                             ("frank-other-assignment", "foreign"),
                             ("gina-not-an-answers-file", "foreign"),
@@ -231,8 +242,8 @@ def test_sqlite_reader_equals_nbgrader_api(golden_course):
     assert fast.scores == api.scores
     assert fast.cells == api.cells == {s: (NOTEBOOK, f"{s}-grade") for s in sections}
     assert fast.names == api.names
-    assert fast.scores["mallory-cheat-attempt"] == {"part-1": 10.0, "part-2": 10.0,
-                                                    "part-3": 5.0, "part-4": 5.0}
+    assert fast.scores["mallory-cheat-attempt"] == {"part-1": 7.5, "part-2": 7.5,
+                                                    "part-3": 5.0, "part-4": 10.0}
     assert fast.scores["rita-autograde-crashed"] == dict.fromkeys(sections)
     assert "nina-not-autograded" not in fast.scores
 
@@ -242,11 +253,11 @@ def test_units_csv(golden_course):
     _, units_csv = gradebook.write_grades(grades)
     lines = units_csv.read_text().splitlines()
     assert lines[0] == "student,section,unit_id,chosen,correct"
-    assert len(lines) - 1 == 61 * 14  # every submission (not quinn, who handed nothing in)
-    assert "bob-partial,part-1,p46s1,claim,1" in lines  # an accepted alternative
-    assert "bob-partial,part-1,p46s2,claim,0" in lines
-    assert "bob-partial,part-1,p50s1,,0" in lines  # not labelled
-    assert "hugo-unknown-labels-and-ids,part-1,p46s2,,0" in lines  # unknown label dropped
+    assert len(lines) - 1 == 53 * 14  # every submission (not quinn, who handed nothing in)
+    assert "bob-partial,part-2,p55s1,sourced,1" in lines  # an accepted alternative
+    assert "bob-partial,part-1,p53s1,claim,0" in lines
+    assert "oscar-empty,part-1,p51s1,,0" in lines  # not labelled
+    assert "hugo-unknown-labels-and-ids,part-1,p51s2,,0" in lines  # unknown label dropped
     assert "dan-missing-file,part-4,p80s1,,0" in lines
 
 
@@ -259,7 +270,7 @@ def test_no_gradebook_is_reported_and_not_created(tmp_path, capsys):
     assert "Cross-check with nbgrader skipped: no nbgrader gradebook at" in out
     assert not (root / "grading" / "gradebook.db").exists()
     rows = (root / "grading" / "reports" / ASSIGNMENT / "grades.csv").read_text().splitlines()
-    assert rows[1].startswith("alice,30,30,100,10,10,5,5,ok; no-gradebook,")
+    assert rows[1].startswith("alice,30,30,100,7.5,7.5,5,10,ok; no-gradebook,")
     assert rows[2].startswith("erin,0,30,0,0,0,0,0,corrupt; no-gradebook,")
 
 
@@ -291,7 +302,11 @@ def test_write_answers_roundtrip_is_graded(tmp_path):
     root = make_course(tmp_path)
     folder = root / "grading" / "submitted" / "zoe" / ASSIGNMENT
     folder.mkdir(parents=True)
-    write_answers(folder / "answers.json", ASSIGNMENT, {"p01s1": "meta", "p70s1": "meta"})
+    answers = {"p01s1": "meta", "p64s1": "sourced", "p65s1": "commentary", "p66s1": "meta",
+               "p68s1": "claim"}
+    write_answers(folder / "answers.json", ASSIGNMENT, answers)
     grades = gradebook.grade_assignment(root, ASSIGNMENT)
     (zoe,) = grades.students
-    assert zoe.status == "ok" and zoe.reason == "" and zoe.section_points["part-4"] == 0.21
+    # part-4: sourced 1/1, commentary 1/3, meta 1/25, claim 1/2: R = 0.4683, chance 0.2863,
+    # 10 x (0.4683 - 0.2863) / 0.7137 = 2.55.
+    assert zoe.status == "ok" and zoe.reason == "" and zoe.section_points["part-4"] == 2.55
