@@ -79,11 +79,13 @@ def answers(mapping, assignment=ASSIGNMENT):
 def test_score_section_partial_credit_and_feedback(course, capsys):
     answers({"p02s1": "sourced", "p02s2": "claim", "p03s1": "meta", "p01s1": "meta"})
     points = autograde.score_section(ASSIGNMENT, "part-1")
-    assert points == 4.0 and type(points) is float  # 2 of 3 right (claim accepted), of 6
+    # Three classes, one unit each, 2 right (claim accepted): recall 2/3; chance
+    # (1/4 + 2/4 + 1/4) / 3 = 1/3; 6 x (2/3 - 1/3) / (1 - 1/3) = 3.
+    assert points == 3.0 and type(points) is float
     out, err = capsys.readouterr()
     assert err == ""
     assert out.splitlines() == [
-        "First part (paragraphs 2-3): 4 of 6 points.",
+        "First part (paragraphs 2-3): 3 of 6 points.",
         "2 of 3 units right.",
         "Look again at: p03s1.",
     ]
@@ -93,7 +95,8 @@ def test_score_section_partial_credit_and_feedback(course, capsys):
 def test_score_section_show_key(course, capsys):
     (course / "readkit.toml").write_text("[feedback]\nshow_key = true\n")
     answers({"p02s1": "sourced", "p03s1": "sourced"})
-    assert autograde.score_section(ASSIGNMENT, "part-1") == 2.0
+    # 1 of 3 right: recall 1/3 is what chance gets, so 0 points.
+    assert autograde.score_section(ASSIGNMENT, "part-1") == 0.0
     out, err = capsys.readouterr()
     assert err == ""
     assert "p03s1: you chose sourced; the key says claim." in out
@@ -124,8 +127,8 @@ def test_unusable_answers_give_zero_and_say_what_to_do(course, capsys, content, 
 
 def test_unknown_ids_and_labels_are_ignored(course, capsys):
     Path("answers.json").write_text(json.dumps({"version": 1, "assignment": ASSIGNMENT, "answers": {
-        "p02s1": "sourced", "p99s9": "claim", "p03s1": "opinion"}}))
-    assert autograde.score_section(ASSIGNMENT, "part-1") == 2.0
+        "p02s1": "sourced", "p02s2": "commentary", "p99s9": "claim", "p03s1": "opinion"}}))
+    assert autograde.score_section(ASSIGNMENT, "part-1") == 3.0  # 2 of 3 right, as above
     autograde.check_answers(ASSIGNMENT)
     out, err = capsys.readouterr()
     assert err == ""
