@@ -307,3 +307,30 @@ def test_a_guessable_cut_of_the_parts_fails_validate_with_a_clear_message(tmp_pa
     result = subprocess.run([READKIT, "validate", "--data", str(data)],
                             capture_output=True, text=True)
     assert result.returncode == 1 and "a learner who never reads scores" in result.stdout
+
+
+def test_practice_corrects_both_ways_and_covers_what_the_assessment_grades():
+    """Practice feedback must tell a learner who calls every author-voice sentence commentary
+    (or claim) otherwise, and show each kind of unit the assessment grades (issue 13)."""
+    key, units = load_key(), load_units().set_index("unit_id")
+    practice = key[key["split"] == "practice"]
+
+    def ids(frame):
+        return set(frame["unit_id"])
+
+    strict_claims = ids(practice[(practice["label"] == "claim")
+                                 & ~practice["accept"].str.contains("commentary")])
+    strict_comments = ids(practice[(practice["label"] == "commentary")
+                                   & ~practice["accept"].str.contains("claim")])
+    assert {"p30s2", "p44s3"} <= strict_claims
+    assert len(strict_comments) >= 5
+    comments = practice[practice["label"] == "commentary"]
+    questions = {u for u in comments["unit_id"] if units.loc[u, "text"].rstrip().endswith("?")}
+    assert "p50s1" in questions  # a rhetorical question in the author's voice
+    body_headings = ids(practice[(practice["label"] == "meta")
+                                 & practice["unit_id"].isin(["p48s1", "p49s1"])])
+    assert body_headings == {"p48s1", "p49s1"}
+    citations = [u for u in ids(practice) if "(Ibid)" in units.loc[u, "text"]]
+    assert citations  # citation furniture; "op cit" itself has a practice item in lesson 5
+    lesson = (ROOT / "lessons" / "05-quote-integrity.ipynb").read_text(encoding="utf-8")
+    assert "(Lee, op cit)" in lesson
