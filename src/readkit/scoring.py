@@ -374,6 +374,10 @@ def describe(value: Any) -> str:
 
 
 def _claim_ids(value: Any) -> list[str] | None:
+    """The claim ids a learner's value holds: a DataFrame with a claim_id column or index, or
+    (the no-code path) a plain list of claim ids read off the table."""
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return list(value)
     columns = getattr(value, "columns", None)
     if columns is not None and "claim_id" in columns:
         return [str(v) for v in value["claim_id"]]
