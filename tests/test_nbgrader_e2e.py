@@ -72,7 +72,7 @@ SECTION_SIZES = {"part-1": 7, "part-2": 10, "part-3": 5, "part-4": 31}
 # 02-trace-the-numbers: filter, group, compare, add-up, reporters (2, 2, 2, 3, 2 points).
 EXPECTED_02 = {
     "submitted-perfect": (2.0, 2.0, 2.0, 3.0, 2.0),
-    # raqqa right, kunduz wrong; group right; raqqa_people right, kunduz_evacuated wrong;
+    # raqqa right, kunduz wrong; group right; raqqa_fighters right, kunduz_evacuated wrong;
     # kunduz_total right, not_surrendered wrong, adds_up a string; reporters never set.
     "submitted-partial": (1.0, 2.0, 1.0, 1.0, 0.0),
 }
@@ -334,7 +334,7 @@ class Background(threading.Thread):
 PARTIAL_02 = {
     "filter": 'raqqa = claims[claims["event"] == "raqqa-2017"]\nkunduz = claims',
     "group": 'figures_by_reporter = claims.groupby(["event", "reported_by"]).size()',
-    "compare": "raqqa_people = 250 + 3500\nkunduz_evacuated = 8000",
+    "compare": "raqqa_fighters = 250\nkunduz_evacuated = 8000",
     "add-up": 'kunduz_total = 8000.0\nnot_surrendered = 3300\nadds_up = "yes"',
 }
 
