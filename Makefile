@@ -53,6 +53,7 @@ demo: $(VENV)/.installed-lab sandbox
 bench: $(VENV)/.installed-test browser sandbox
 	$(BIN)/python -m benchmarks.widget
 	$(BIN)/python -m benchmarks.grading
+	$(BIN)/python -m benchmarks.segment
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'

@@ -21,6 +21,7 @@ from benchmarks.grading import gradebook_scores
 from readkit.course.course import Course
 from readkit.instructor import autograde, demo
 from readkit.instructor.grade import GradingError
+from readkit.instructor.release import nbgrader_command, nbgrader_environment
 from tests.support.grading import REPO, make_course
 
 ASSIGNMENT = demo.ASSIGNMENT
@@ -116,17 +117,32 @@ def test_goes_on_past_a_failure_and_interrupts_a_loop(demo_course, tmp_path, cap
     notebook["cells"].insert(1, {"cell_type": "code", "execution_count": None, "id": "loop",
                                  "metadata": {}, "outputs": [], "source": "while True:\n    pass\n"})
     (loops / "sort-the-sources.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    # nbgrader's copy follows links: this one would put the key inside the learner's sandbox
+    links = submitted / "zed-links" / ASSIGNMENT
+    shutil.copytree(submitted / honest / ASSIGNMENT, links)
+    (links / "notes.csv").symlink_to(root / "data" / "key.csv")
     stock = tmp_path / "stock"
-    shutil.copytree(root, stock)
+    shutil.copytree(root, stock, symlinks=True)
 
     args = parse(ASSIGNMENT, "--course", str(root), "--jobs", "2", "--force",
-                 "--student", "zed-broken", "--student", "zed-loops", "--student", honest)
+                 "--student", "zed-broken", "--student", "zed-loops", "--student", honest,
+                 "--student", "zed-links")
     assert autograde.run(args) == 1
     out = capsys.readouterr().out
     assert f"autograded {honest} (" in out
     assert "autograded zed-loops (" in out
     assert "FAILED zed-broken (" in out
-    assert "Autograded 2 of 3 submission(s)" in out
+    assert ("FAILED zed-links (0.0 s): not autograded: the submission holds more than plain "
+            "files (notes.csv is a link).") in out
+    assert "Autograded 2 of 4 submission(s)" in out
+    assert not (root / "grading" / "autograded" / "zed-links").exists()
+    # plain nbgrader through the course config refuses it too, before any learner code runs
+    refused = subprocess.run(nbgrader_command("autograde", ASSIGNMENT, "--student", "zed-links"),
+                             cwd=stock, env=nbgrader_environment(), capture_output=True, text=True)
+    assert "the submission holds more than plain files (notes.csv is a link)" in (
+        refused.stdout + refused.stderr)
+    # (nbgrader removes the failed assignment's folder: the copied key goes with it)
+    assert not (stock / "grading" / "autograded" / "zed-links" / ASSIGNMENT).exists()
     assert (autograde.log_dir(Course.open(root), ASSIGNMENT) / "zed-broken.log").is_file()
 
     demo.nbgrader(stock, "autograde", ASSIGNMENT, "--student", "zed-loops", "--force")
@@ -298,6 +314,24 @@ def test_summary_lines():
     assert not any("WITHOUT a sandbox" in line for line in lines)
     summary.trusted = True
     assert "Learner code ran WITHOUT a sandbox" in autograde.summary_lines(summary)[1]
+
+
+def test_bench_stock_nbgrader_runs_the_default_pipeline(tmp_path):
+    """The benchmark's (a): its command line replaces the course's pipeline with nbgrader's
+    default one (plain Execute, no TrustedScores), as nbgrader merges command line over file."""
+    from traitlets.config.loader import KVArgParseConfigLoader, PyFileConfigLoader
+
+    from benchmarks import grading as bench
+
+    root = make_course(tmp_path)
+    options = [a for a in bench.stock_nbgrader_command(ASSIGNMENT) if a.startswith("--")]
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    assert "SandboxedExecute" in str(config.Autograde.autograde_preprocessors)
+    config.merge(KVArgParseConfigLoader(options).load_config())
+    steps = config.Autograde.autograde_preprocessors
+    assert steps == bench.default_pipeline()
+    assert steps[0] == "nbgrader.preprocessors.execute.Execute"
+    assert not any("readkit" in step for step in steps)
 
 
 def test_bench_verdict_lines():

@@ -52,7 +52,10 @@ class AnswersFile:
         return "; ".join(self.problems)
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file of this st_mode is, in words ("a folder", "a link", ...)."""
+    if stat.S_ISLNK(mode):
+        return "a link"
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -85,7 +88,7 @@ def _read_bytes(path: Path) -> AnswersFile | bytes:
             mode = stat.S_IFREG
         if not stat.S_ISREG(mode):  # a socket cannot even be opened
             return AnswersFile(path, NOT_A_FILE, problems=[
-                f"{name} is {_kind(mode)}, not a file. Hand in the answers file the Sorter "
+                f"{name} is {file_kind(mode)}, not a file. Hand in the answers file the Sorter "
                 "saved beside the notebook."])
         return AnswersFile(path, NOT_A_FILE, problems=[
             f"{name} could not be opened ({error.strerror or error}). Hand in the answers file "
@@ -94,7 +97,7 @@ def _read_bytes(path: Path) -> AnswersFile | bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return AnswersFile(path, NOT_A_FILE, problems=[
-                f"{name} is {_kind(info.st_mode)}, not a file. Hand in the answers file the "
+                f"{name} is {file_kind(info.st_mode)}, not a file. Hand in the answers file the "
                 "Sorter saved beside the notebook."])
         if info.st_size > MAX_BYTES:
             return AnswersFile(path, TOO_LARGE, problems=[

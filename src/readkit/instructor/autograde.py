@@ -105,6 +105,62 @@ def submitted_students(course: Course, assignment: str) -> list[str]:
 _APP = None  # the AutogradeApp of this process
 
 
+class _CheckedSchemas:
+    """nbgrader validates every cell's metadata with `jsonschema.validate(meta, schema)`, which
+    checks the schema itself against its metaschema and builds a validator on every call (most
+    of CheckCellMetadata's time). This stands in for the jsonschema module there: the same
+    checks and errors, with one checked validator per schema."""
+
+    def __init__(self, module) -> None:
+        self._module = module
+        self._validators: dict[int, tuple[object, object]] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+    def validate(self, instance, schema, *args, **kwargs):
+        if args or kwargs:
+            return self._module.validate(instance, schema, *args, **kwargs)
+        known = self._validators.get(id(schema))
+        if known is None or known[0] is not schema:
+            cls = self._module.validators.validator_for(schema)
+            cls.check_schema(schema)
+            known = self._validators[id(schema)] = (schema, cls(schema))
+        error = self._module.exceptions.best_match(known[1].iter_errors(instance))
+        if error is not None:
+            raise error
+        return None
+
+
+def _one_engine_per_database(create_engine):
+    """nbgrader opens a new SQLAlchemy engine for every Gradebook (several per submission), so
+    every query is compiled again each time; a worker keeps one engine per database URL (its
+    compiled-statement cache with it). Gradebook.close() still disposes the engine's
+    connections, so no connection stays open between submissions."""
+    engines: dict[tuple, object] = {}
+
+    def cached(url, *args, **kwargs):
+        key = (str(url), args, tuple(sorted(kwargs.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, *args, **kwargs)
+        return engines[key]
+
+    return cached
+
+
+def _lighten_nbgrader() -> None:
+    """In a worker only: the two CPU costs per submission of nbgrader's own code that change
+    nothing in what it records (measured in benchmarks/grading.py)."""
+    import nbgrader.api
+    import nbgrader.nbgraderformat.common as formats
+
+    if not isinstance(formats.jsonschema, _CheckedSchemas):
+        formats.jsonschema = _CheckedSchemas(formats.jsonschema)
+    if not getattr(nbgrader.api.create_engine, "readkit_cached", False):
+        nbgrader.api.create_engine = _one_engine_per_database(nbgrader.api.create_engine)
+        nbgrader.api.create_engine.readkit_cached = True
+
+
 def _make_app(root: Path, assignment: str, force: bool):
     """An AutogradeApp initialised as `nbgrader autograde ASSIGNMENT [--force]` would be, at the
     course root, with its log going to a buffer instead of the terminal."""
@@ -114,6 +170,7 @@ def _make_app(root: Path, assignment: str, force: bool):
     # nbgrader reads nbgrader_config.py from the working folder: this is a worker process of
     # our own, so changing its folder changes nothing for the caller.
     os.chdir(root)
+    _lighten_nbgrader()
     app = AutogradeApp()
     app.initialize([assignment, *(["--force"] if force else [])])
     app.coursedir.assignment_id = assignment
@@ -153,7 +210,14 @@ def _autograde_one(student: str, force_retry: bool = False) -> tuple[bool, str, 
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
 
+    from readkit.instructor.submission_files import refusal
+
     app = _APP
+    # Checked before nbgrader copies anything: its copy follows links and reads devices.
+    problem = refusal(Path(app.coursedir.format_path(
+        app.coursedir.submitted_directory, student, app.coursedir.assignment_id)))
+    if problem:
+        return False, problem, problem
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
@@ -344,6 +408,13 @@ def autograde_all(
 
 
 def progress_line(done: int, total: int, result: StudentRun) -> str:
+    """One line per finished student; learner-chosen names and errors made printable."""
+    from readkit.instructor.safe_text import printable
+
+    return printable(_progress_line(done, total, result))
+
+
+def _progress_line(done: int, total: int, result: StudentRun) -> str:
     width = len(str(total))
     head = f"[{done:>{width}}/{total}]"
     retried = f", {result.tries} tries" if result.tries > 1 else ""

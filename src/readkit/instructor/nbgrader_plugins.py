@@ -73,6 +73,7 @@ class SandboxedExecute(Execute):
         return self.trust_learner_code or os.environ.get(TRUST_VARIABLE) == "1"
 
     def preprocess(self, nb, resources=None, km=None):
+        self._stuck = None
         self._work_dir = Path(resources["metadata"]["path"]).resolve()
         self._learner_data = Path(tempfile.mkdtemp(prefix="rk-data-"))
         try:
@@ -82,6 +83,25 @@ class SandboxedExecute(Execute):
             import shutil
 
             shutil.rmtree(self._learner_data, ignore_errors=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        """Run one cell; once a cell has made the kernel unresponsive (a loop that ignores the
+        interrupt) or killed it, the rest are not run and say so. The submission is still graded:
+        TrustedScores needs no kernel, and a code check that did not run scores 0."""
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+        if getattr(self, "_stuck", None):
+            if cell.cell_type == "code":
+                cell.outputs = [_not_run(self._stuck)]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except (CellTimeoutError, DeadKernelError, TimeoutError) as error:
+            self._stuck = (f"an earlier cell stopped the kernel ({type(error).__name__}: it never "
+                           "ended, even when interrupted, or the kernel hit its time or memory "
+                           "limit)")
+            cell.outputs.append(_not_run(self._stuck, "this cell never ended"))
+            return cell, resources
 
     def create_kernel_manager(self):
         if not self.kernel_name:  # as nbclient does: the notebook's own kernel
@@ -131,6 +151,11 @@ class SafeSubmission(NbGraderPreprocessor):
 
 class SubmissionRefused(RuntimeError):
     pass
+
+
+def _not_run(why: str, what: str = "not run"):
+    return new_output("error", ename="NotRun", evalue=f"{what}: {why}", traceback=[
+        f"NotRun: {what}: {why}."])
 
 
 class TrustedScores(NbGraderPreprocessor):

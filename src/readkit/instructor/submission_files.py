@@ -13,17 +13,7 @@ import os
 import stat
 from pathlib import Path
 
-
-def _kind(mode: int) -> str:
-    if stat.S_ISLNK(mode):
-        return "a link"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a plain file"
+from readkit.course.answers import file_kind
 
 
 def unsafe_entries(folder: Path) -> list[str]:
@@ -35,7 +25,7 @@ def unsafe_entries(folder: Path) -> list[str]:
     except OSError as error:
         return [f"{folder.name} cannot be read ({error.strerror or error})"]
     if not stat.S_ISDIR(top.st_mode):
-        return [f"{folder.name} is {_kind(top.st_mode)}, not a folder"]
+        return [f"{folder.name} is {file_kind(top.st_mode)}, not a folder"]
     pending = [folder]
     while pending:
         current = pending.pop()
@@ -49,7 +39,7 @@ def unsafe_entries(folder: Path) -> list[str]:
             if stat.S_ISDIR(mode):
                 pending.append(Path(entry.path))
             elif not stat.S_ISREG(mode):
-                found.append(f"{Path(entry.path).relative_to(folder)} is {_kind(mode)}")
+                found.append(f"{Path(entry.path).relative_to(folder)} is {file_kind(mode)}")
     return sorted(found)
 
 
