@@ -159,7 +159,14 @@ def test_part_feedback_for_unusable_files(plan, tmp_path):
     ('chosen_unit = f"{1}"', None),
     ('chosen_unit = "p02s2"\nchosen_unit += "x"', "p02s2"),  # only plain assignments
     ("def f(:\n", None),
-    ('x = chosen_unit = "p02s2"', None),
+    ('x = chosen_unit = "p02s2"', "p02s2"),  # not a plain assignment: the one id written
+    # a learner who does not code: the id typed outside the quotes, on the stub line
+    ('chosen_unit = ""\np02s2', "p02s2"),
+    ('chosen_unit = p02s2', "p02s2"),
+    ('chosen_unit = ""\n"p02s2"', "p02s2"),
+    ('chosen_unit = ""\n# for example "p13s2"', ""),  # comments are not answers
+    ('chosen_unit = ""\np02s1 p02s2', None),  # two ids: no guess
+    ('chosen_unit = "" p02s2', "p02s2"),  # does not parse: the one id written
     ("chosen_unit = " + "[" * 10_000 + "]" * 10_000, None),
     ('chosen_unit = ["p02s2"]', ["p02s2"]),
 ])
