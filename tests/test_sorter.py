@@ -558,7 +558,8 @@ def test_a_choice_from_the_browser_is_merged_saved_and_acknowledged(work, sent):
 
 
 @pytest.mark.parametrize("unit_id, label", [("p99s1", "meta"), ("p03s2", "meta"),
-                                            ("p01s1", "opinion"), ("p01s1", 3), (None, None)])
+                                            ("p01s1", "opinion"), ("p01s1", 3), (None, None),
+                                            (["p01s1"], "meta"), ("p01s1", ["meta"])])
 def test_a_choice_for_an_unknown_unit_or_label_is_refused(work, sent, unit_id, label):
     sorter = Sorter(assignment="a")
     choose(sorter, unit_id, label, seq=3)

@@ -345,10 +345,7 @@ function render({ model, el }) {
   function undoLast() {
     if (disconnected) return;
     const last = undo.pop();
-    if (!last) {
-      say("Nothing to undo.");
-      return;
-    }
+    if (!last) return; // the live region speaks of saved changes and results only
     send(last.i, last.before, true);
     focusUnit(last.i);
   }

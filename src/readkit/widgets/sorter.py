@@ -90,7 +90,8 @@ class Sorter(anywidget.AnyWidget):
     units: None (the practice or assessment split, following `mode`), a list of unit ids, or a
         paragraph range: range(1, 13) or the inclusive tuple (1, 12).
     assignment: the assignment's name, written into the answers file.
-    answers_path: where answers are saved (beside the notebook by default).
+    answers_path: where answers are saved (beside the notebook by default), made absolute once,
+        when the Sorter is made: a later chdir does not move the file.
     mode: "practice" (a Check button with feedback) or "assessment" (no key, no Check).
     course: the Course whose article is shown (default: Course.default()).
 
@@ -286,7 +287,8 @@ class Sorter(anywidget.AnyWidget):
     def _on_choose(self, content: dict) -> None:
         unit_id, label = content.get("unit"), content.get("label")
         reply = {"seq": content.get("seq"), "view": content.get("view")}
-        if unit_id not in self._ids or (label is not None and label not in LABELS):
+        if not isinstance(unit_id, str) or unit_id not in self._ids \
+                or (label is not None and label not in LABELS):
             self.send({"type": "not-saved", "unit": unit_id, **reply,
                        "reason": "unknown unit or label"})
             return
