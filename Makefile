@@ -24,7 +24,7 @@ $(BIN)/python:
 
 # Install exactly the versions the tests pass with (constraints.txt), readkit itself editable.
 $(VENV)/.installed-lab: $(DEPS) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[instructor]'
 	touch $@
 
 $(VENV)/.installed-test: $(DEPS) | $(BIN)/python
@@ -42,8 +42,8 @@ browser: $(VENV)/.installed-test
 	@$(BIN)/python -m tools.ensure_chromium
 
 # Autograde runs every learner kernel in a bubblewrap sandbox (docs/grading.md).
-sandbox:
-	@$(PYTHON) tools/ensure_bubblewrap.py
+sandbox: $(VENV)/.installed-lab
+	@$(BIN)/python tools/ensure_bubblewrap.py
 
 test: $(VENV)/.installed-test browser sandbox
 	$(BIN)/ruff check src tests tools lessons benchmarks
@@ -58,6 +58,7 @@ demo: $(VENV)/.installed-lab sandbox
 bench: $(VENV)/.installed-test browser sandbox
 	$(BIN)/python -m benchmarks.widget
 	$(BIN)/python -m benchmarks.grading
+	$(BIN)/python -m benchmarks.segment
 
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'

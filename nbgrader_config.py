@@ -52,6 +52,17 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+# A submission that holds a link, a named pipe or a device is refused before its code runs
+# (nbgrader's copy would follow a link to the key into the learner's folder).
+c.Autograde.sanitize_preprocessors = [
+    "readkit.instructor.nbgrader_plugins.SafeSubmission",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # A learner who deletes a grade cell still gets it graded: nbgrader puts it back.
 c.OverwriteCells.add_missing_cells = True
 

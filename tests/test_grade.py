@@ -20,6 +20,7 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -325,6 +326,8 @@ def make_hostile_course(base: Path) -> Path:
             target.mkdir()
         elif make == "fifo":
             os.mkfifo(target)
+        elif make == "socket":
+            bind_unix_socket(target)
         elif make == "link":
             os.symlink(case["target"], target)
         elif make == "deep":
@@ -337,6 +340,17 @@ def make_hostile_course(base: Path) -> Path:
         elif make != "missing":
             raise AssertionError(f"unknown case {make!r}")
     return root
+
+
+def bind_unix_socket(path: Path) -> None:
+    """A Unix socket file at `path` (bound from its folder: socket paths are short)."""
+    here = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        with socket.socket(socket.AF_UNIX) as server:
+            server.bind(path.name)
+    finally:
+        os.chdir(here)
 
 
 @pytest.fixture(scope="module")
@@ -374,7 +388,7 @@ def test_hostile_every_case_has_a_row_and_a_reason(hostile_run):
             assert row["points"] == "0" and row["reason"], student
     statuses = {s: rows[csv_cell(s)]["status"].split(";")[0]
                 for s in HOSTILE_CASES["students"] if s.isascii() and s.isprintable()}
-    assert statuses["directory"] == statuses["fifo"] == "not-a-file"
+    assert statuses["directory"] == statuses["fifo"] == statuses["unix-socket"] == "not-a-file"
     for link in ("link-etc-passwd", "link-dev-zero", "link-other-student",
                  "copycat-student-link", "copycat-assignment-link", "dangling-student-link"):
         assert statuses[link] == "not-a-file", link

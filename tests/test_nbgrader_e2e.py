@@ -26,8 +26,8 @@ import pytest
 from nbformat.v4 import new_code_cell
 from nbgrader.utils import get_username
 
-from readkit.course.labels import LABELS
 from readkit.course.course import Course as ReadkitCourse
+from readkit.course.labels import LABELS
 from readkit.instructor.release import release
 
 pytestmark = pytest.mark.nbgrader

@@ -3,37 +3,35 @@ class of readkit.instructor.demo (no nbgrader command runs here)."""
 
 import argparse
 import csv
-import io
+import html
+import os
+import shutil
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from test_gradebook import ASSIGNMENT, CASES, build_gradebook, hand_in, make_course
 
-from readkit import demo, gradebook, report
+from readkit.course.course import Course
+from readkit.grading import trusted
 from readkit.grading.scoring import UnitResult
+from readkit.instructor import demo, grade, gradebook, report
+from tests.support.grading import ASSIGNMENT, GOLDEN, hand_in, make_course
 
 SECTION_IDS = [name for name, _ in report.SECTIONS]
 
+pytestmark = pytest.mark.usefixtures("no_course_variable")
 
-@pytest.fixture(autouse=True)
-def no_course_variable(monkeypatch):
-    monkeypatch.delenv("READKIT_COURSE", raising=False)
+
+def grade_class(root: Path) -> grade.ClassGrades:
+    return grade.grade_assignment(Course.open(root), ASSIGNMENT)
 
 
 @pytest.fixture(scope="module")
-def golden(tmp_path_factory):
-    """The golden submissions with their gradebook, graded and reported once."""
-    root = make_course(tmp_path_factory.mktemp("report"))
-    students = CASES["students"]
-    for student, case in students.items():
-        if not case.get("roster_only"):
-            hand_in(root, student, case["answers"])
-    build_gradebook(root, {s: c["nbgrader"] for s, c in students.items()
-                           if not c.get("roster_only")},
-                    roster_only=[s for s, c in students.items() if c.get("roster_only")])
-    grades = gradebook.grade_assignment(root, ASSIGNMENT)
+def golden(golden_course):
+    """The golden submissions (tests/golden/grade/) with their gradebook, graded and reported
+    once."""
+    grades = grade_class(golden_course)
     page, lms = report.write_report(grades)
     return grades, page, lms
 
@@ -42,8 +40,8 @@ def golden(tmp_path_factory):
 def synthetic(tmp_path_factory):
     """A seeded synthetic class of 60 (answers.json only, no gradebook)."""
     root = make_course(tmp_path_factory.mktemp("synthetic"))
-    people = demo.make_class(root, ASSIGNMENT, 60, seed=11)
-    return root, people, gradebook.grade_assignment(root, ASSIGNMENT)
+    people = demo.make_class(Course.open(root), ASSIGNMENT, 60, seed=11)
+    return root, people, grade_class(root)
 
 
 class Page(HTMLParser):
@@ -95,8 +93,9 @@ def test_report_most_missed_shows_text_and_rationale(golden):
     section = html_text.split('id="most-missed"')[1].split('id="units"')[0]
     assert section.count("<tr>") == 1 + 10
     first = missed[0]
-    assert report._e(grades.data.unit_text[first.unit_id]) in section
-    assert report._e(grades.data.key[first.unit_id].rationale) in section
+    text = html.unescape(section)  # Jinja2 escapes quotes its own way
+    assert grades.data.unit_text[first.unit_id] in text
+    assert grades.data.key[first.unit_id].rationale in text
     # the flagged students are marked in the students' table
     students = html_text.split('id="students"')[1]
     assert students.count('<tr class="flag">') == 2
@@ -118,19 +117,19 @@ def test_difficulty_and_discrimination_by_hand(tmp_path):
     """Five learners, totals 5 > 4 > 3 > 2 > 1 (one point per right unit of part-4 only); upper
     and lower groups of round(0.27 * 5) = 1 learner."""
     root = make_course(tmp_path)
-    data = gradebook.load_course_data(root, ASSIGNMENT)
+    course = Course.open(root)
+    data = trusted.SorterAssignment.from_course(course, ASSIGNMENT)
     units = list(data.section_units["part-4"])[:5]
-    grades = []
+    assert [data.key[u].label for u in units] == ["meta"] * 5
+    students = []
     for n in range(1, 6):  # learner n gets the first n units right and the rest wrong
         answers = {u: ("meta" if i < n else "claim") for i, u in enumerate(units)}
-        grade = gradebook.grade_submission(f"s{n}", None, data)
-        grade.status, grade.results = "ok", [
-            UnitResult(u, answers.get(u), answers.get(u) == data.key[u].label)
-            for u in data.unit_ids]
-        grade.section_points = {"part-4": float(n)}
-        grades.append(grade)
-    fake = gradebook.ClassGrades(ASSIGNMENT, root, data, grades,
-                                 gradebook.GradebookScores("no-gradebook"))
+        results = [UnitResult(u, answers.get(u), answers.get(u) in data.key[u].accepted)
+                   for u in data.unit_ids]
+        students.append(grade.StudentGrade(f"s{n}", "ok", "", {"part-4": float(n)}, results,
+                                           data.max_points))
+    fake = grade.ClassGrades(ASSIGNMENT, course, data, students,
+                             gradebook.GradebookScores("no-gradebook"))
     analysis = report.item_analysis(fake)
     stats = {u.unit_id: u for u in analysis.units}
     assert analysis.group_size == 1
@@ -139,6 +138,8 @@ def test_difficulty_and_discrimination_by_hand(tmp_path):
     assert third.share_right == pytest.approx(3 / 5) and third.discrimination == 1.0
     assert fifth.share_right == pytest.approx(1 / 5) and fifth.discrimination == 1.0
     assert analysis.confusion["meta"]["claim"] == 10 and analysis.confusion["meta"]["meta"] == 15
+    meta = sum(1 for u in data.unit_ids if data.key[u].label == "meta")
+    assert analysis.confusion["meta"]["unlabelled"] == 5 * (meta - 5)
 
 
 def read_lms(path: Path) -> list[list[str]]:
@@ -153,9 +154,9 @@ def test_lms_csv_canvas_layout(golden):
     assert rows[1] == ["Points Possible", "", "", "", "", "30"]
     body = {row[3]: row for row in rows[2:]}
     assert len(body) == len(grades.students) == 15
-    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "23.51"]
-    # the trustworthy grade, not nbgrader's, for the cheat attempt; 0 for unreadable files
-    assert body["mallory-cheat-attempt"][-1] == "13.16"
+    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "24.04"]
+    # the grade of answers.json as submitted, not the gradebook's; 0 for unreadable files
+    assert body["mallory-cheat-attempt"][-1] == "14.83"
     assert body["erin-corrupt"][-1] == "0" and body["quinn-absent"][-1] == "0"
 
 
@@ -181,12 +182,12 @@ def test_cli_report(golden, capsys):
     grades, _, _ = golden
     parser = argparse.ArgumentParser()
     report.add_arguments(parser)
-    code = report.run(parser.parse_args([ASSIGNMENT, "--course", str(grades.course_root)]))
+    code = report.run(parser.parse_args([ASSIGNMENT, "--course", str(grades.course.root)]))
     out = capsys.readouterr().out
     assert code == 0
     assert "Report: " in out and "index.html" in out and "LMS import file: " in out
-    assert "FLAGGED mallory-cheat-attempt" in out
-    assert report.run(parser.parse_args([ASSIGNMENT, "--course", str(grades.course_root),
+    assert "FLAGGED mallory-cheat-attempt: the gradebook holds other points" in out
+    assert report.run(parser.parse_args([ASSIGNMENT, "--course", str(grades.course.root),
                                          "--roster", "/no/such/file.csv"])) == 2
     assert "No such file" in capsys.readouterr().err
 
@@ -213,8 +214,8 @@ def test_synthetic_class_is_realistic(synthetic):
 def test_synthetic_class_is_seeded(tmp_path):
     one = make_course(tmp_path / "one")
     two = make_course(tmp_path / "two")
-    demo.make_class(one, ASSIGNMENT, 12, seed=5)
-    demo.make_class(two, ASSIGNMENT, 12, seed=5)
+    demo.make_class(Course.open(one), ASSIGNMENT, 12, seed=5)
+    demo.make_class(Course.open(two), ASSIGNMENT, 12, seed=5)
     files = sorted(p.relative_to(one) for p in (one / "grading").rglob("answers.json"))
     assert len(files) == 11  # one learner has no answers.json
     for name in files:
@@ -224,19 +225,55 @@ def test_synthetic_class_is_seeded(tmp_path):
 def test_report_of_a_class_with_no_readable_file(tmp_path):
     root = make_course(tmp_path)
     hand_in(root, "erin", "erin-corrupt.json")
-    grades = gradebook.grade_assignment(root, ASSIGNMENT)
-    page, lms = report.write_report(grades)
+    page, lms = report.write_report(grade_class(root))
     assert len(parse_page(page).images) == 4
     assert read_lms(lms)[2] == ["erin", "", "", "erin", "", "0"]
 
 
-def test_html_escapes_unit_text():
-    assert report._e('<b>"x"</b> & y') == "&lt;b&gt;&quot;x&quot;&lt;/b&gt; &amp; y"
+HOSTILE_NAMES = {
+    "<img src=x onerror=alert(1)>": "alice-perfect.json",  # HTML in a student id
+    "=HYPERLINK(\"https:evil.example\",\"x\")": "bob-partial.json",  # a spreadsheet formula
+    "\x1b[31mred": "erin-corrupt.json",  # a terminal escape sequence (listed: file unusable)
+}
 
 
-def test_lms_rows_are_valid_csv_with_commas_in_names(golden):
+def test_report_and_lms_of_hostile_student_names(tmp_path, capsys):
+    """Learner-chosen folder names reach the page escaped and the LMS file as no formula, and
+    `readkit report` does not fail on a folder name that is not UTF-8."""
+    root = make_course(tmp_path)
+    for name, source in HOSTILE_NAMES.items():
+        hand_in(root, name, source)
+    latin1 = os.path.join(os.fsencode(root / "grading" / "submitted"), b"latin1-\xff",
+                          ASSIGNMENT.encode())
+    os.makedirs(latin1)
+    shutil.copy(GOLDEN / "grade" / "submissions" / "bob-partial.json",
+                os.path.join(latin1, b"answers.json"))
+    parser = argparse.ArgumentParser()
+    report.add_arguments(parser)
+    assert report.run(parser.parse_args([ASSIGNMENT, "--course", str(root)])) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b[31mred" in out
+    out_dir = root / "grading" / "reports" / ASSIGNMENT
+    page = (out_dir / "report" / "index.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "\x1b" not in page
+    rows = read_lms(out_dir / "lms.csv")[2:]
+    assert len(rows) == 4
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "@")), row
+            assert "\x1b" not in cell and "\udcff" not in cell, row
+    points = {row[3]: row[-1] for row in rows}
+    assert points == {"<img src=x onerror=alert(1)>": "30",
+                      "'=HYPERLINK(\"https:evil.example\",\"x\")": "24.04",
+                      "\\x1b[31mred": "0", "latin1-\\udcff": "24.04"}
+
+
+def test_lms_file_keeps_commas_and_quotes_in_names(golden, tmp_path):
+    """Display names with a comma (Canvas's "Last, First") survive the file as one cell."""
     grades, _, _ = golden
-    rows = report.lms_rows(grades)
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    assert list(csv.reader(io.StringIO(buffer.getvalue()))) == rows
+    out = report.write_lms(grades, tmp_path / "lms.csv",
+                           names={"bob-partial": ('Bob "B"', "Test, Jr.")})
+    rows = {row[3]: row for row in read_lms(out)[2:]}
+    assert rows["bob-partial"][:2] == ['Test, Jr., Bob "B"', ""]
+    assert rows["alice-perfect"][0] == "alice-perfect"  # no name given: the id

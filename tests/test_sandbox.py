@@ -8,6 +8,7 @@ course/grading/autograded/me/01/ (the sandbox's only writable folder and its cwd
 import json
 import os
 import socket
+import subprocess
 import sys
 import textwrap
 import time
@@ -21,7 +22,12 @@ from nbclient.exceptions import DeadKernelError
 
 import readkit
 from readkit.instructor import sandbox
-from readkit.instructor.sandbox import SandboxSpec, make_kernel_manager, sandbox_available
+from readkit.instructor.sandbox import (
+    SandboxedKernelManager,
+    SandboxSpec,
+    make_kernel_manager,
+    sandbox_available,
+)
 
 pytestmark = pytest.mark.sandbox
 
@@ -161,9 +167,17 @@ def test_walking_up_from_the_work_folder_finds_only_the_way_down(course):
 
 
 def test_writes_only_inside_the_work_folder(course):
+    """Read-only binds stay read-only, even for root in the sandbox trying to remount them.
+
+    The read-only target is a learner-data folder of the fake course (not the repository's own
+    src/, which a broken sandbox would let this test overwrite).
+    """
     root, work = course
+    public = root / "public"
+    public.mkdir()
+    (public / "article.txt").write_text("the article")
     write = """
-    import subprocess, sys
+    import subprocess
     def write(path):
         try:
             with open(path, "w") as f:
@@ -172,15 +186,17 @@ def test_writes_only_inside_the_work_folder(course):
         except OSError as e:
             print(type(e).__name__, e.errno, path)
     """
-    targets = [root / "data" / "key.csv", SRC / "readkit" / "key.py", Path(sys.prefix) / "x"]
+    targets = [root / "data" / "key.csv", public / "article.txt", public / "new.txt"]
+    remount = ["mount", "-o", "remount,rw,bind", str(public)]
     nb, _ = run(
         work,
         write,
         "\n".join(f"write({str(t)!r})" for t in targets),
         "write('answers.json')",
-        # root in the sandbox, but without capabilities: a read-only bind stays read-only
-        f"print(subprocess.run(['mount', '-o', 'remount,rw,bind', {str(SRC)!r}], capture_output=True).returncode)\n"
-        f"write({str(SRC / 'readkit' / 'key.py')!r})",
+        "print(open('/proc/self/status').read().split('CapEff:')[1].split()[0])",
+        f"print(subprocess.run({remount!r}, capture_output=True).returncode)\n"
+        f"write({str(public / 'article.txt')!r})",
+        spec=SandboxSpec(read_only=(str(public),)),
     )
     assert lines_of(nb.cells[1]) == [
         f"FileNotFoundError 2 {targets[0]}",  # not even there: data/ is not bound
@@ -189,9 +205,40 @@ def test_writes_only_inside_the_work_folder(course):
     ]
     assert lines_of(nb.cells[2]) == ["WROTE answers.json"]
     assert (work / "answers.json").read_text() == "learner was here"
-    assert lines_of(nb.cells[3]) == ["32", f"OSError 30 {targets[1]}"]  # mount: permission denied
+    assert lines_of(nb.cells[3]) == ["0000000000000000"]  # root without any capability
+    assert lines_of(nb.cells[4]) == ["32", f"OSError 30 {targets[1]}"]  # mount: permission denied
     assert (root / "data" / "key.csv").read_text() == f"unit,label\n1,{KEY_SECRET}\n"
-    assert "learner was here" not in (SRC / "readkit" / "key.py").read_text()
+    assert (public / "article.txt").read_text() == "the article"
+    assert sorted(os.listdir(public)) == ["article.txt"]
+
+
+def test_the_sandbox_root_is_read_only_and_its_ram_folders_are_bounded(course):
+    """tmpfs is RAM that RLIMIT_AS does not count: / and /dev are read-only, /tmp and /dev/shm sized."""
+    _, work = course
+    probe = """
+    import os
+    for path in ["/x", "/etc/x", "/root/x", "/dev/x", "/dev/null", "/tmp/x", "/dev/shm/x"]:
+        try:
+            with open(path, "w") as f:
+                f.write("1")
+            print("WROTE", path)
+        except OSError as e:
+            print(type(e).__name__, e.errno, path)
+    for path in ["/tmp", "/dev/shm"]:
+        print(path, os.statvfs(path).f_blocks * os.statvfs(path).f_frsize // 2**20, "MiB")
+    """
+    nb, _ = run(work, probe, spec=SandboxSpec(tmp_bytes=64 * 2**20))
+    assert lines_of(nb.cells[0]) == [
+        "OSError 30 /x",
+        "OSError 30 /etc/x",
+        "OSError 30 /root/x",
+        "OSError 30 /dev/x",
+        "WROTE /dev/null",
+        "WROTE /tmp/x",
+        "WROTE /dev/shm/x",
+        "/tmp 64 MiB",
+        "/dev/shm 64 MiB",
+    ]
 
 
 def test_readkit_imports_from_the_bound_src_but_the_repo_data_is_invisible(course):
@@ -234,16 +281,20 @@ def test_no_network(course):
 
 def test_a_huge_allocation_fails_and_the_kernel_goes_on(course):
     _, work = course
-    nb, _ = run(work, "block = bytearray(4 * 1024**3)", "print('still alive')")
-    errors = [out for out in nb.cells[0].outputs if out.output_type == "error"]
+    limit = "import resource\nprint(resource.getrlimit(resource.RLIMIT_AS))"
+    nb, _ = run(work, limit, "block = bytearray(4 * 1024**3)", "print('still alive')")
+    assert lines_of(nb.cells[0]) == [f"({2 * 1024**3}, {2 * 1024**3})"]  # 2 GiB, not unlimited
+    errors = [out for out in nb.cells[1].outputs if out.output_type == "error"]
     assert [e.ename for e in errors] == ["MemoryError"]
-    assert lines_of(nb.cells[1]) == ["still alive"]
+    assert lines_of(nb.cells[2]) == ["still alive"]
 
 
 def test_an_infinite_loop_is_interrupted_by_the_cell_timeout(course):
     _, work = course
     start = time.monotonic()
-    nb, _ = run(work, "while True: pass", "print('next cell')", timeout=5, interrupt_on_timeout=True)
+    nb, _ = run(
+        work, "while True: pass", "print('next cell')", timeout=5, interrupt_on_timeout=True
+    )
     elapsed = time.monotonic() - start
     errors = [out.ename for out in nb.cells[0].outputs if out.output_type == "error"]
     assert errors == ["KeyboardInterrupt"]
@@ -309,7 +360,8 @@ def test_environment_is_rebuilt_not_inherited(course, monkeypatch):
     monkeypatch.setenv("INSTRUCTOR_TOKEN", "token-of-the-instructor")
     spec = SandboxSpec(read_only=(str(SRC),), env={"READKIT_COURSE": str(root / "public")})
     show = "import os\nfor n in ['INSTRUCTOR_TOKEN', 'JPY_PARENT_PID', 'READKIT_COURSE', 'HOME', 'OPENBLAS_NUM_THREADS']: print(n, os.environ.get(n))"
-    nb, _ = run(work, show, spec=spec)
+    who = "import getpass, pwd\nprint(getpass.getuser(), [p.pw_name for p in pwd.getpwall()])"
+    nb, _ = run(work, show, who, spec=spec)
     assert lines_of(nb.cells[0]) == [
         "INSTRUCTOR_TOKEN None",
         "JPY_PARENT_PID None",
@@ -317,17 +369,70 @@ def test_environment_is_rebuilt_not_inherited(course, monkeypatch):
         f"HOME {work}",
         "OPENBLAS_NUM_THREADS 1",
     ]
+    assert lines_of(nb.cells[1]) == ["learner ['root']"]  # no host user names
 
 
 def test_sockets_live_in_a_short_scratch_folder_removed_at_shutdown(course):
     _, work = course
-    nb, km = run(work, "1 + 1", shutdown=False)
+    inside = "import os\nprint([sorted(os.listdir('/tmp/' + d)) for d in os.listdir('/tmp') if d.startswith('rk-sandbox-')])"
+    nb, km = run(work, "1 + 1", inside, shutdown=False)
     scratch = Path(km.scratch_dir)
-    assert scratch.parent == Path("/tmp") and scratch.name.startswith("rk-")
-    assert Path(km.connection_file).parent == scratch
-    assert len(str(scratch / "k-5")) < 107
-    assert {"kernel.json", "k-1", "k-5", "passwd", "group"} <= set(os.listdir(scratch))
+    assert scratch.parent == Path("/tmp") and scratch.name.startswith("rk-sandbox-")
+    assert Path(km.connection_file) == scratch / "run" / "kernel.json"
+    assert len(str(scratch / "run" / "k-5")) < 107
+    assert {"kernel.json", "k-1", "k-5"} <= set(os.listdir(scratch / "run"))
+    assert sorted(os.listdir(scratch / "etc")) == ["group", "passwd"]
     assert text_of(nb.cells[0]) == "2"
+    assert lines_of(nb.cells[1]) == ["[['run']]"]  # etc/, a bind source, is not reachable inside
     shut_down(km)
     assert not scratch.exists()
     assert os.listdir(work) == []  # no profile, cache or history left in the graded folder
+
+
+GRADER_THAT_DIES = """
+import sys
+import nbformat
+from nbclient import NotebookClient
+from readkit.instructor.sandbox import SandboxSpec, make_kernel_manager
+work, code = sys.argv[1], sys.argv[2]
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+km = make_kernel_manager(SandboxSpec(), work)
+NotebookClient(nb, km=km, resources={"metadata": {"path": work}}).execute()
+print(km.scratch_dir, flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def test_the_sandbox_dies_with_a_grading_process_that_is_killed(course):
+    """No shutdown at all: SIGKILL the process that started the kernel (wall time is 600 s)."""
+    _, work = course
+    grader = subprocess.Popen(
+        [sys.executable, "-c", GRADER_THAT_DIES, str(work), textwrap.dedent(HEARTBEATS)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        scratch = Path(grader.stdout.readline().strip())
+        assert scratch.name.startswith("rk-sandbox-") and scratch.is_dir()
+        assert heartbeats_changing(work) == {"hb-popen": True, "hb-daemon": True}
+    finally:
+        grader.kill()
+        grader.wait()
+    assert heartbeats_changing(work) == {"hb-popen": False, "hb-daemon": False}
+    assert not scratch.exists()  # the watchdog cleaned up after the grader
+
+
+def test_as_kernel_manager_class_the_work_folder_is_the_notebooks_folder(course):
+    """nbclient (and so nbgrader's Execute) can create the manager itself from the class."""
+    root, work = course
+    key_folder = str(root / "data")
+    nb = notebook(f"import os\nprint(os.getcwd(), os.path.exists({key_folder!r}))")
+    client = NotebookClient(
+        nb,
+        kernel_manager_class=SandboxedKernelManager,
+        resources={"metadata": {"path": str(work)}},
+        timeout=60,
+    )
+    client.execute()
+    assert lines_of(nb.cells[0]) == [f"{work} False"]

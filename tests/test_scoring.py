@@ -1,4 +1,5 @@
-"""readkit.grading.scoring: pure functions, tested on small hand-made keys (no course data needed)."""
+"""readkit.grading.scoring and readkit.course.sections: pure functions, tested on small
+hand-made keys and sections (no course data needed)."""
 
 import math
 
@@ -8,16 +9,13 @@ from hypothesis import strategies as st
 
 from readkit.course.key import KeyEntry
 from readkit.course.labels import LABELS
+from readkit.course.sections import Section, parse_sections, units_in_paragraphs
 from readkit.grading.scoring import (
-    Section,
     UnitResult,
     clamp_points,
     feedback_lines,
-    grade_sections,
-    parse_sections,
     points_for_checks,
     section_points,
-    section_unit_ids,
     unit_results,
 )
 
@@ -149,10 +147,12 @@ ROWS = [
 def test_parse_sections_and_units_in_range():
     sections = parse_sections(ROWS)
     assert sections[0] == Section("01-x", "part-1", "One", 10, 11, 10.0)
-    paragraphs = {"p09s1": 9, "p10s1": 10, "p10s2": 10, "p11s1": 11, "p12s1": 12}
-    # p09s1 is outside every range; units missing from the key are not graded
-    assert section_unit_ids(sections[0], paragraphs, KEY) == ["p10s1", "p10s2", "p11s1"]
-    assert section_unit_ids(sections[1], paragraphs, {"p10s1": None}) == []
+    paragraphs = {"p09s1": 9, "p10s1": 10, "p10s2": 10, "p11s1": 11, "p12s1": 12, "p13s1": 13}
+    # p09s1 and p13s1 are outside every range; the order is the one of `paragraphs`
+    assert units_in_paragraphs(sections[0], paragraphs) == ["p10s1", "p10s2", "p11s1"]
+    assert units_in_paragraphs(sections[1], paragraphs) == ["p12s1"]
+    assert units_in_paragraphs(sections[1], {"p12s2": 12, "p12s1": 12}) == ["p12s2", "p12s1"]
+    assert units_in_paragraphs(sections[1], {}) == []
 
 
 @pytest.mark.parametrize(
@@ -176,9 +176,11 @@ def test_parse_sections_other_assignment_may_reuse_names_and_ranges():
     assert len(parse_sections([*ROWS, other])) == 3
 
 
-def test_grade_sections_whole_assignment():
-    sections = parse_sections(ROWS)
+def test_a_section_scored_from_its_paragraphs():
+    """parse_sections -> units_in_paragraphs -> unit_results -> section_points, as the
+    trusted grade step chains them."""
     paragraphs = {"p10s1": 10, "p10s2": 10, "p11s1": 11, "p12s1": 12}
-    graded = grade_sections({"p10s1": "sourced", "p12s1": "meta"}, KEY, sections, paragraphs)
-    assert [(g.section.section, g.points) for g in graded] == [("part-1", 3.33), ("part-2", 5.0)]
-    assert [r.unit_id for r in graded[0].results] == ["p10s1", "p10s2", "p11s1"]
+    answers = {"p10s1": "sourced", "p12s1": "meta"}
+    graded = [section_points(unit_results(answers, KEY, units_in_paragraphs(s, paragraphs)),
+                             s.points) for s in parse_sections(ROWS)]
+    assert graded == [3.33, 5.0]

@@ -25,9 +25,20 @@ BIN = Path(sys.executable).parent
 
 
 def _pyproject_requirements() -> dict[str, str]:
+    """Every dependency and every extra's, readkit's own extras (readkit[instructor]) aside."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    specs = project["dependencies"] + project["optional-dependencies"]["test"]
-    return {Requirement(s).name.lower(): str(Requirement(s).specifier) for s in specs}
+    specs = project["dependencies"] + [
+        spec for extra in project["optional-dependencies"].values() for spec in extra]
+    found = {Requirement(s).name.lower(): str(Requirement(s).specifier) for s in specs}
+    found.pop(project["name"], None)
+    return found
+
+
+def test_test_extra_includes_the_instructor_side():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert "readkit[instructor]" in extras["test"]
+    assert {Requirement(s).name for s in extras["instructor"]} == {"nbgrader", "jinja2"}
 
 
 def _conda_requirements() -> dict[str, str]:

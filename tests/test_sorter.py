@@ -166,6 +166,14 @@ def test_section_sorter_shows_the_assessment_units_of_its_paragraphs(work, monke
     assert second.answers_path == work / "two.json"
 
 
+def test_a_section_without_assessment_units_says_what_to_fix(tmp_path, monkeypatch):
+    practice_only = [(uid, label, accept, "practice", why) for uid, label, accept, _s, why in KEY]
+    root = make_course(tmp_path / "practice-only", practice_only)
+    with pytest.raises(CourseError, match=r"section 'part-2' of '01-sort' \(paragraphs 4 to 4\) "
+                                          r"has no assessment units to show"):
+        Sorter.section("01-sort", "part-2", course=Course.open(root))
+
+
 def test_unknown_section_names_the_sections_there_are(work):
     with pytest.raises(CourseError, match=r"no section 'part-9' for '01-sort' \(it has: "
                                           r"part-1, part-2\)"):

@@ -1,6 +1,8 @@
 """Make sure a Chromium for the browser tests is installed (used by `make test` and `make bench`).
 
-Runs with the venv's Python, after the install: it looks for Chromium exactly as the tests do.
+Runs with the venv's Python, after the install, from the repository root as a module
+(`.venv/bin/python -m tools.ensure_chromium`: it imports tests.support.browser_harness), so it
+looks for Chromium exactly as the tests do.
 """
 
 import os

@@ -92,11 +92,25 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(tool)
         tool.set_defaults(run=module.run)
 
+    # Course authors' tools (readkit[authoring]): the same add_arguments/run shape.
+    for name, module_name, help_text in (
+        ("new-article", "new_article", "turn a saved web page or a text file into a new "
+         "article folder: text, sentence units, a blank key"),
+        ("handout", "handout", "printable HTML (and PDF) of an article with label boxes, and a "
+         "separate teacher's answer sheet"),
+    ):
+        module = import_module(f"readkit.authoring.{module_name}")
+        tool = commands.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(tool)
+        tool.set_defaults(run=module.run)
+
     bench = commands.add_parser(
-        "bench", help="measure widget and grading speed (course repository only)")
-    bench.add_argument("bench", choices=("widget", "grading"), metavar="WHAT",
+        "bench", help="measure widget and grading speed, segmentation (course repository only)")
+    bench.add_argument("bench", choices=("widget", "grading", "segment"), metavar="WHAT",
                        help="widget: render and key/click-to-disk in JupyterLab + Chromium; "
-                            "grading: stock nbgrader vs readkit autograde, grade + report of 1,000")
+                            "grading: stock nbgrader vs readkit autograde, grade + report of "
+                            "1,000; segment: sentence segmenters vs the Raqqa article's hand "
+                            "units")
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="options of that benchmark")
     bench.add_argument("--course", type=Path, default=Path("."), help=argparse.SUPPRESS)
     bench.set_defaults(run=_bench)

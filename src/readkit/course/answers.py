@@ -52,7 +52,10 @@ class AnswersFile:
         return "; ".join(self.problems)
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file of this st_mode is, in words ("a folder", "a link", ...)."""
+    if stat.S_ISLNK(mode):
+        return "a link"
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -79,6 +82,14 @@ def _read_bytes(path: Path) -> AnswersFile | bytes:
             return AnswersFile(path, NOT_A_FILE, problems=[
                 f"{name} is a link, not a file, and was not followed. Hand in the answers file "
                 "itself (the Sorter saves it beside the notebook)."])
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError:
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):  # a socket cannot even be opened
+            return AnswersFile(path, NOT_A_FILE, problems=[
+                f"{name} is {file_kind(mode)}, not a file. Hand in the answers file the Sorter "
+                "saved beside the notebook."])
         return AnswersFile(path, NOT_A_FILE, problems=[
             f"{name} could not be opened ({error.strerror or error}). Hand in the answers file "
             "the Sorter saved."])
@@ -86,7 +97,7 @@ def _read_bytes(path: Path) -> AnswersFile | bytes:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return AnswersFile(path, NOT_A_FILE, problems=[
-                f"{name} is {_kind(info.st_mode)}, not a file. Hand in the answers file the "
+                f"{name} is {file_kind(info.st_mode)}, not a file. Hand in the answers file the "
                 "Sorter saved beside the notebook."])
         if info.st_size > MAX_BYTES:
             return AnswersFile(path, TOO_LARGE, problems=[

@@ -29,6 +29,11 @@ CHOICE_POINTS = 1.0
 NOT_SUBMITTED = "not-submitted"
 
 
+class NotASorterAssignment(CourseError):
+    """data/sections.csv has no part of this assignment: there is no Sorter grade to compute
+    (every other CourseError is course data that must be fixed before grading)."""
+
+
 def grade_cell_id(section: str) -> str:
     """The grade_id of the cell that carries a section's points in the notebook."""
     return f"{section}-grade"
@@ -49,18 +54,24 @@ class SorterAssignment:
 
     @classmethod
     def from_course(cls, course: Course, assignment: str) -> SorterAssignment:
-        """Raises CourseError with what to fix."""
+        """Raises NotASorterAssignment when data/sections.csv has no part of `assignment`, and
+        CourseError with what to fix when the course data cannot be read. An unreadable
+        readkit.toml gives the safe feedback (no key), as its default does: grading goes on
+        (readkit validate and release report the file)."""
         try:
             every = course.sections()
             key = course.key(ASSESSMENT)
             units = course.units
-            show_key = course.settings.show_key
         except (OSError, ValueError, KeyError) as error:
             raise CourseError(f"The course data in {course.data} cannot be read: {error}") from None
+        try:
+            show_key = course.settings.show_key
+        except CourseError:
+            show_key = False
         sections = [s for s in every if s.assignment == assignment]
         if not sections:
             known = sorted({s.assignment for s in every})
-            raise CourseError(
+            raise NotASorterAssignment(
                 f"data/sections.csv has no sections for {assignment!r}, so there is nothing to "
                 f"grade from answers.json. Assignments with sections: {', '.join(known) or 'none'}."
             )

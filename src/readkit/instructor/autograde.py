@@ -7,7 +7,9 @@ nbgrader_config.py exactly as the command line does, then its Autograde converte
 course's config puts readkit's SandboxedExecute and TrustedScores into that pipeline: learner
 code runs where it cannot see the key, other learners or the network, and the Sorter points
 come from the files as submitted. Where no sandbox can be made this command refuses, unless
---trust-learner-code says the code is trusted.
+--trust-learner-code says the code is trusted. Every run notes in
+grading/logs/autograde/ASSIGNMENT/mode.json whose code ran unsandboxed; `readkit report` warns
+while anyone's did.
 
 Workers come from a fork server (multiprocessing's "forkserver": a fresh single-threaded
 process that imported nbgrader once), so each worker starts without paying nbgrader's import
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import logging
 import multiprocessing
 import os
@@ -41,6 +44,7 @@ RETRIES = 3
 MAX_DEFAULT_JOBS = 8
 PIPELINE = ("readkit.instructor.nbgrader_plugins.SandboxedExecute",
             "readkit.instructor.nbgrader_plugins.TrustedScores")
+MODE_FILE = "mode.json"  # in the assignment's log folder: was learner code sandboxed?
 # What the fork server imports once, so that workers start with it loaded.
 PRELOAD = ["nbgrader.apps.autogradeapp", "nbgrader.converters", "nbconvert.exporters",
            "readkit.instructor.nbgrader_plugins"]
@@ -101,6 +105,62 @@ def submitted_students(course: Course, assignment: str) -> list[str]:
 _APP = None  # the AutogradeApp of this process
 
 
+class _CheckedSchemas:
+    """nbgrader validates every cell's metadata with `jsonschema.validate(meta, schema)`, which
+    checks the schema itself against its metaschema and builds a validator on every call (most
+    of CheckCellMetadata's time). This stands in for the jsonschema module there: the same
+    checks and errors, with one checked validator per schema."""
+
+    def __init__(self, module) -> None:
+        self._module = module
+        self._validators: dict[int, tuple[object, object]] = {}
+
+    def __getattr__(self, name: str):
+        return getattr(self._module, name)
+
+    def validate(self, instance, schema, *args, **kwargs):
+        if args or kwargs:
+            return self._module.validate(instance, schema, *args, **kwargs)
+        known = self._validators.get(id(schema))
+        if known is None or known[0] is not schema:
+            cls = self._module.validators.validator_for(schema)
+            cls.check_schema(schema)
+            known = self._validators[id(schema)] = (schema, cls(schema))
+        error = self._module.exceptions.best_match(known[1].iter_errors(instance))
+        if error is not None:
+            raise error
+        return None
+
+
+def _one_engine_per_database(create_engine):
+    """nbgrader opens a new SQLAlchemy engine for every Gradebook (several per submission), so
+    every query is compiled again each time; a worker keeps one engine per database URL (its
+    compiled-statement cache with it). Gradebook.close() still disposes the engine's
+    connections, so no connection stays open between submissions."""
+    engines: dict[tuple, object] = {}
+
+    def cached(url, *args, **kwargs):
+        key = (str(url), args, tuple(sorted(kwargs.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, *args, **kwargs)
+        return engines[key]
+
+    return cached
+
+
+def _lighten_nbgrader() -> None:
+    """In a worker only: the two CPU costs per submission of nbgrader's own code that change
+    nothing in what it records (measured in benchmarks/grading.py)."""
+    import nbgrader.api
+    import nbgrader.nbgraderformat.common as formats
+
+    if not isinstance(formats.jsonschema, _CheckedSchemas):
+        formats.jsonschema = _CheckedSchemas(formats.jsonschema)
+    if not getattr(nbgrader.api.create_engine, "readkit_cached", False):
+        nbgrader.api.create_engine = _one_engine_per_database(nbgrader.api.create_engine)
+        nbgrader.api.create_engine.readkit_cached = True
+
+
 def _make_app(root: Path, assignment: str, force: bool):
     """An AutogradeApp initialised as `nbgrader autograde ASSIGNMENT [--force]` would be, at the
     course root, with its log going to a buffer instead of the terminal."""
@@ -110,6 +170,7 @@ def _make_app(root: Path, assignment: str, force: bool):
     # nbgrader reads nbgrader_config.py from the working folder: this is a worker process of
     # our own, so changing its folder changes nothing for the caller.
     os.chdir(root)
+    _lighten_nbgrader()
     app = AutogradeApp()
     app.initialize([assignment, *(["--force"] if force else [])])
     app.coursedir.assignment_id = assignment
@@ -149,7 +210,14 @@ def _autograde_one(student: str, force_retry: bool = False) -> tuple[bool, str, 
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
 
+    from readkit.instructor.submission_files import refusal
+
     app = _APP
+    # Checked before nbgrader copies anything: its copy follows links and reads devices.
+    problem = refusal(Path(app.coursedir.format_path(
+        app.coursedir.submitted_directory, student, app.coursedir.assignment_id)))
+    if problem:
+        return False, problem, problem
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
@@ -196,6 +264,45 @@ def _grade(student: str) -> StudentRun:
 
 
 # --- parent side ----------------------------------------------------------------------------
+
+
+def read_mode(course: Course, assignment: str) -> dict | None:
+    """What the last runs of `readkit autograde` recorded: {"sandboxed": bool,
+    "unsandboxed_students": [...]}, or None when nothing was recorded (or it is unreadable)."""
+    try:
+        mode = json.loads((log_dir(course, assignment) / MODE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(mode, dict) or not isinstance(mode.get("sandboxed"), bool):
+        return None
+    students = mode.get("unsandboxed_students")
+    mode["unsandboxed_students"] = [s for s in students if isinstance(s, str)] \
+        if isinstance(students, list) else []
+    return mode
+
+
+def record_mode(course: Course, assignment: str, students: list[str], sandboxed: bool) -> None:
+    """Note in mode.json whether these students' code ran in the sandbox. Students graded
+    unsandboxed before stay listed until they are autograded again with the sandbox."""
+    before = read_mode(course, assignment) or {}
+    unsandboxed = set(before.get("unsandboxed_students", ())) - set(students)
+    if not sandboxed:
+        unsandboxed |= set(students)
+    mode = {"sandboxed": not unsandboxed, "unsandboxed_students": sorted(unsandboxed)}
+    path = log_dir(course, assignment) / MODE_FILE
+    path.write_text(json.dumps(mode, indent=1) + "\n", encoding="utf-8")
+
+
+def unsandboxed_warning(course: Course, assignment: str) -> str | None:
+    """The warning `readkit report` shows when mode.json says learner code ran unsandboxed."""
+    mode = read_mode(course, assignment)
+    if mode is None or mode["sandboxed"]:
+        return None
+    count = len(mode["unsandboxed_students"])
+    return (f"WARNING: the code of {count} submission(s) of {assignment} was autograded WITHOUT "
+            "a sandbox (readkit autograde --trust-learner-code): it could read the key and other "
+            "learners' work. Autograde them again without that flag where bubblewrap runs.")
+
 
 
 def _check_ready(course: Course, assignment: str, trust: bool) -> None:
@@ -270,6 +377,7 @@ def autograde_all(
     start = time.perf_counter()
     logs = log_dir(course, assignment)
     logs.mkdir(parents=True, exist_ok=True)
+    record_mode(course, assignment, everyone, sandboxed=not trust_learner_code)
     try:
         total = len(everyone)
         with ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_init_worker,
@@ -300,6 +408,13 @@ def autograde_all(
 
 
 def progress_line(done: int, total: int, result: StudentRun) -> str:
+    """One line per finished student; learner-chosen names and errors made printable."""
+    from readkit.instructor.safe_text import printable
+
+    return printable(_progress_line(done, total, result))
+
+
+def _progress_line(done: int, total: int, result: StudentRun) -> str:
     width = len(str(total))
     head = f"[{done:>{width}}/{total}]"
     retried = f", {result.tries} tries" if result.tries > 1 else ""

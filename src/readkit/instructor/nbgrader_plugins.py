@@ -23,10 +23,11 @@ from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
 
 from readkit.course.answers import ANSWERS_FILE, read_answers
-from readkit.course.course import COURSE_VARIABLE, Course, CourseError
+from readkit.course.course import COURSE_VARIABLE, Course
 from readkit.grading import trusted
 from readkit.instructor import sandbox as sandboxing
 from readkit.instructor.learner_data import write_learner_data
+from readkit.instructor.submission_files import refusal
 
 TRUST_VARIABLE = "READKIT_TRUST_LEARNER_CODE"
 
@@ -72,6 +73,7 @@ class SandboxedExecute(Execute):
         return self.trust_learner_code or os.environ.get(TRUST_VARIABLE) == "1"
 
     def preprocess(self, nb, resources=None, km=None):
+        self._stuck = None
         self._work_dir = Path(resources["metadata"]["path"]).resolve()
         self._learner_data = Path(tempfile.mkdtemp(prefix="rk-data-"))
         try:
@@ -81,6 +83,25 @@ class SandboxedExecute(Execute):
             import shutil
 
             shutil.rmtree(self._learner_data, ignore_errors=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        """Run one cell; once a cell has made the kernel unresponsive (a loop that ignores the
+        interrupt) or killed it, the rest are not run and say so. The submission is still graded:
+        TrustedScores needs no kernel, and a code check that did not run scores 0."""
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+        if getattr(self, "_stuck", None):
+            if cell.cell_type == "code":
+                cell.outputs = [_not_run(self._stuck)]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except (CellTimeoutError, DeadKernelError, TimeoutError) as error:
+            self._stuck = (f"an earlier cell stopped the kernel ({type(error).__name__}: it never "
+                           "ended, even when interrupted, or the kernel hit its time or memory "
+                           "limit)")
+            cell.outputs.append(_not_run(self._stuck, "this cell never ended"))
+            return cell, resources
 
     def create_kernel_manager(self):
         if not self.kernel_name:  # as nbclient does: the notebook's own kernel
@@ -116,6 +137,27 @@ class SandboxedExecute(Execute):
         return await super().async_start_new_kernel(**kwargs)
 
 
+class SafeSubmission(NbGraderPreprocessor):
+    """First step of nbgrader's sanitize pass: a submission that holds a link, a named pipe or a
+    device is refused before any learner code runs (readkit autograde refuses it even before
+    nbgrader copies it: see readkit.instructor.submission_files)."""
+
+    def preprocess(self, nb, resources):
+        problem = refusal(_submission_dir(self.config, resources))
+        if problem:
+            raise SubmissionRefused(problem)
+        return nb, resources
+
+
+class SubmissionRefused(RuntimeError):
+    pass
+
+
+def _not_run(why: str, what: str = "not run"):
+    return new_output("error", ename="NotRun", evalue=f"{what}: {why}", traceback=[
+        f"NotRun: {what}: {why}."])
+
+
 class TrustedScores(NbGraderPreprocessor):
     """Sorter parts' grade cells: points and feedback from readkit's trusted grade step."""
 
@@ -123,8 +165,11 @@ class TrustedScores(NbGraderPreprocessor):
         assignment = resources["nbgrader"]["assignment"]
         try:
             plan = trusted.SorterAssignment.from_course(_course(self.config), assignment)
-        except CourseError:
-            return nb, resources  # not a Sorter assignment (no sections): nothing to do
+        except trusted.NotASorterAssignment:
+            return nb, resources  # no Sorter parts (02-trace-the-numbers): nothing to do
+        # Any other CourseError (an unreadable key or sections.csv) stops this submission's
+        # autograde: the grade cells must never keep the kernel's output, which nbgrader would
+        # count as full marks.
         found = read_answers(_submission_dir(self.config, resources) / ANSWERS_FILE, assignment)
         grade = trusted.grade_answers(found, plan)
         by_cell = plan.cell_sections()

@@ -39,6 +39,7 @@ from readkit.instructor.grade import (
     write_grades,
 )
 from readkit.instructor.lms import read_roster, write_lms
+from readkit.instructor.safe_text import printable
 
 UNLABELLED = "unlabelled"
 CHOICES = (*LABELS, UNLABELLED)
@@ -320,9 +321,11 @@ def render_html(grades: ClassGrades, analysis: ItemAnalysis, unsandboxed: bool =
         ])
     units = [[u.unit_id, u.section, u.key_label, _pct(u.share_right), _pct(u.upper),
               _pct(u.lower), f"{u.discrimination:+.2f}", _wrong(u)] for u in analysis.units]
-    students = [[s.student, format_points(s.points), format_points(s.percent),
+    # Folder names and reasons come from learners: printable (a name that is not UTF-8 holds
+    # lone surrogates, which cannot be written to the page at all).
+    students = [[printable(s.student), format_points(s.points), format_points(s.percent),
                  *(format_points(s.section_points[n]) for n in sections), s.full_status,
-                 format_points(s.recorded_points), s.flag, s.full_reason]
+                 format_points(s.recorded_points), s.flag, printable(s.full_reason)]
                 for s in grades.students]
     numeric = set(range(1, 3 + len(sections))) | {4 + len(sections)}
     environment = jinja2.Environment(
@@ -420,6 +423,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for line in summary_lines(grades):
         print(line)
+    from readkit.instructor.autograde import unsandboxed_warning
+
+    warning = unsandboxed_warning(course, args.assignment)
+    if warning:
+        print(warning)
     print(f"Report: {page}")
     print(f"LMS import file: {lms}")
     return 0

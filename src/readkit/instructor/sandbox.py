@@ -9,13 +9,19 @@ sandbox's init exits, the kernel kills everything left in the namespace).
 
 The kernel is started as
 
-    timeout --signal=KILL WALL  prlimit --as=BYTES  bwrap ...  python -m ipykernel_launcher -f CF
+    python -I -S -c WATCHDOG WALL BYTES FD -- bwrap ... -- python -m ipykernel_launcher -f CF
+
+The watchdog (outside the sandbox, so learner code cannot see or kill it) sets the memory limit,
+then kills bwrap, and with it the sandbox (`--die-with-parent`), when the wall time is up or
+when the kernel manager's end of the pipe FD closes: the grading process shut the kernel down,
+or died without doing so (`timeout` alone left such kernels running until their wall time); it
+then also removes the scratch folder.
 
 Traps this module deals with (measured with bubblewrap 0.8, jupyter_client 8, ipykernel 7):
 - jupyter_client 8's LocalProvisioner builds argv from `format_kernel_cmd`; `kernel_cmd` is ignored.
 - TCP cannot cross the network namespace: transport "ipc", with the sockets and the connection
   file in a short scratch folder under /tmp (a unix socket path has at most 107 bytes), bound at
-  the same path after the sandbox's own `--tmpfs /tmp`.
+  the same path after the sandbox's own `--tmpfs /tmp` (a bind made before it is hidden by it).
 - ipykernel watches JPY_PARENT_PID and exits when that pid is not visible (it never is in a PID
   namespace): the environment is cleared and rebuilt from an allow list.
 - `--new-session` puts the kernel in its own process group, out of reach of jupyter_client's
@@ -30,6 +36,7 @@ without import cycles.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -46,8 +53,33 @@ from traitlets import Instance, Unicode
 GiB = 1024**3
 MiB = 1024**2
 
-# Debian installs one of each with coreutils / util-linux; bwrap comes from `bubblewrap`.
-TOOLS = {"bwrap": "bubblewrap", "timeout": "coreutils", "prlimit": "util-linux"}
+# Runs outside the sandbox, single-threaded (so setting the rlimit in preexec_fn is safe), with
+# only the standard library: argv is WALL BYTES FD SCRATCH -- COMMAND...
+WATCHDOG = """
+import os, resource, select, shutil, signal, subprocess, sys, time
+wall, limit, lifeline = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+scratch, command = sys.argv[4], sys.argv[6:]
+deadline = time.monotonic() + wall
+def limit_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+child = subprocess.Popen(command, preexec_fn=limit_memory)
+signal.signal(signal.SIGTERM, lambda *_: child.kill())
+exited = os.pidfd_open(child.pid)
+while child.poll() is None:
+    left = deadline - time.monotonic()
+    ready = select.select([lifeline, exited], [], [], max(left, 0))[0] if left > 0 else []
+    if exited in ready:
+        break
+    if not ready:
+        child.kill()  # out of time
+        break
+    if not os.read(lifeline, 1):
+        child.kill()  # the kernel manager is done with it, or gone
+        shutil.rmtree(scratch, ignore_errors=True)  # sockets and key of a kernel nobody can use
+        break
+code = child.wait()
+sys.exit(code if code >= 0 else 128 - code)
+"""
 
 # Top-level folders that merged-/usr systems make symlinks into /usr (bound when they are real).
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
@@ -80,7 +112,8 @@ class SandboxSpec:
     (`env={"READKIT_COURSE": that folder}` tells readkit where it is). Never bind the course root:
     it holds the key. `memory_bytes` limits each process's address space (RLIMIT_AS, so 2 GiB of
     virtual memory, not resident memory); `wall_seconds` is the whole kernel's lifetime, after which
-    it and everything it started is killed; `tmp_bytes` caps the sandbox's private /tmp (RAM).
+    it and everything it started is killed; `tmp_bytes` caps each of the sandbox's private /tmp
+    and /dev/shm (tmpfs, so RAM).
     """
 
     read_only: tuple[str, ...] = ()
@@ -103,12 +136,13 @@ class SandboxSpec:
 
 
 def _missing_tool() -> str | None:
-    for tool, package in TOOLS.items():
-        if shutil.which(tool) is None:
-            hint = "apt-get install " + package
-            if tool == "bwrap":
-                return f"bubblewrap is not installed: {hint} (or python tools/ensure_bubblewrap.py)"
-            return f"{tool} is not installed: {hint}"
+    if shutil.which("bwrap") is None:
+        return (
+            "bubblewrap is not installed: apt-get install bubblewrap "
+            "(or python tools/ensure_bubblewrap.py)"
+        )
+    if not hasattr(os, "pidfd_open"):
+        return "the sandbox needs Linux >= 5.3 (os.pidfd_open)"
     return None
 
 
@@ -181,7 +215,7 @@ def _bind_pairs(spec: SandboxSpec, work_dir: str, scratch: str) -> list[tuple[st
     """
     binds: dict[str, tuple[str, str]] = {}
     wanted = [(p, "--ro-bind") for p in (*spec.python_paths, *spec.read_only)]
-    wanted += [(work_dir, "--bind"), (scratch, "--bind")]
+    wanted += [(work_dir, "--bind"), (os.path.join(scratch, "run"), "--bind")]
     for path, option in wanted:
         real = os.path.realpath(path)
         for destination in dict.fromkeys([real, os.path.abspath(path)]):
@@ -190,18 +224,30 @@ def _bind_pairs(spec: SandboxSpec, work_dir: str, scratch: str) -> list[tuple[st
     return [(binds[dest][0], binds[dest][1], dest) for dest in ordered]
 
 
-def _identity_files(scratch: str) -> list[str]:
-    """A one-line /etc/passwd and /etc/group: getpass and friends work, no host user is named."""
-    args = []
-    lines = {
-        "passwd": "root:x:0:0:learner:/nonexistent:/usr/sbin/nologin\n",
-        "group": "root:x:0:\n",
-    }
-    for name, line in lines.items():
-        path = os.path.join(scratch, name)
-        with open(path, "w") as file:
+IDENTITY = {
+    "passwd": "root:x:0:0:learner:/nonexistent:/usr/sbin/nologin\n",
+    "group": "root:x:0:\n",
+}
+
+
+def make_scratch() -> str:
+    """A short private folder under /tmp: `run/` (sockets, connection file; bound read-write)
+    and `etc/` (a one-line passwd and group, so getpass and friends work and no host user is
+    named). `etc/` is written here, before any learner code runs, and only its files are bound,
+    read-only: nothing the kernel can change is ever a bind source for a later (re)start."""
+    scratch = os.path.realpath(tempfile.mkdtemp(prefix="rk-sandbox-", dir="/tmp"))
+    os.mkdir(os.path.join(scratch, "run"))
+    os.mkdir(os.path.join(scratch, "etc"))
+    for name, line in IDENTITY.items():
+        with open(os.path.join(scratch, "etc", name), "x") as file:
             file.write(line)
-        args += ["--ro-bind", path, f"/etc/{name}"]
+    return scratch
+
+
+def _identity_binds(scratch: str) -> list[str]:
+    args = []
+    for name in IDENTITY:
+        args += ["--ro-bind", os.path.join(scratch, "etc", name), f"/etc/{name}"]
     return args
 
 
@@ -238,21 +284,25 @@ def sandbox_prefix(
     spec: SandboxSpec,
     work_dir: str,
     scratch: str,
+    lifeline: int,
     kernel_env: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """The argv that goes before the kernel's own argv."""
+    """The argv that goes before the kernel's own argv; `lifeline` is the watchdog's pipe fd."""
     reason, hardening = _probe()
     if reason:
         raise RuntimeError(reason)
     work_dir = os.path.abspath(work_dir)
-    args = ["timeout", "--signal=KILL", f"{spec.wall_seconds:g}"]
-    args += ["prlimit", f"--as={spec.memory_bytes}", "--"]
+    args = [sys.executable, "-I", "-S", "-c", WATCHDOG]
+    args += [f"{spec.wall_seconds:g}", str(spec.memory_bytes), str(lifeline), scratch, "--"]
     args += ["bwrap", *ISOLATION, *hardening, *_system_mounts()]
     # The private /tmp first: the scratch folder (and a work folder under /tmp) is bound into it.
+    # tmpfs is RAM outside RLIMIT_AS: /tmp and /dev/shm get a size, / and /dev become read-only.
     args += ["--size", str(spec.tmp_bytes), "--tmpfs", "/tmp"]
+    args += ["--size", str(spec.tmp_bytes), "--tmpfs", "/dev/shm"]
     for option, source, destination in _bind_pairs(spec, work_dir, scratch):
         args += [option, source, destination]
-    args += _identity_files(scratch)
+    args += _identity_binds(scratch)
+    args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     args += ["--clearenv"]
     for name, value in kernel_environment(spec, work_dir, kernel_env).items():
         args += ["--setenv", name, value]
@@ -295,9 +345,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _make_scratch(self) -> None:
         if self.scratch_dir and os.path.isdir(self.scratch_dir):
             return  # a restart keeps its connection file and sockets folder
-        self.scratch_dir = os.path.realpath(tempfile.mkdtemp(prefix="rk-", dir="/tmp"))
-        self.connection_file = os.path.join(self.scratch_dir, "kernel.json")
-        self.ip = os.path.join(self.scratch_dir, "k")  # sockets are k-1 ... k-5
+        self.scratch_dir = make_scratch()
+        self.connection_file = os.path.join(self.scratch_dir, "run", "kernel.json")
+        self.ip = os.path.join(self.scratch_dir, "run", "k")  # sockets are k-1 ... k-5
 
     def _remove_scratch(self) -> None:
         if self.scratch_dir:
@@ -305,6 +355,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             self.scratch_dir = ""
 
     async def _async_pre_start_kernel(self, **kw):
+        if not self.work_dir and kw.get("cwd"):
+            # nbclient passes the notebook's folder as cwd: enough for kernel_manager_class use
+            self.work_dir = os.path.abspath(kw["cwd"])
         if not self.work_dir or not os.path.isdir(self.work_dir):
             raise ValueError(f"the sandbox's work folder does not exist: {self.work_dir!r}")
         self._make_scratch()
@@ -314,24 +367,50 @@ class SandboxedKernelManager(AsyncKernelManager):
         try:
             await super()._async_start_kernel(**kw)
         except BaseException:
+            self._close_lifeline()
             self._remove_scratch()
             raise
 
+    # The watchdog's pipe: it reads the end `_lifeline[0]`; this process holds `_lifeline[1]`,
+    # which the OS closes when this process dies, however it dies.
+    _lifeline: tuple[int, int] | None = None
+
+    def _open_lifeline(self) -> int:
+        self._close_lifeline()
+        self._lifeline = os.pipe()  # not inheritable: only this kernel's watchdog gets it
+        return self._lifeline[0]
+
+    def _close_lifeline(self) -> None:
+        if self._lifeline:
+            for fd in self._lifeline:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self._lifeline = None
+
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        # Learner code can write to fd 1/2 directly: never onto the instructor's terminal.
-        if "stdout" not in kw and "stderr" not in kw:
-            log = open(self.kernel_log or os.devnull, "ab")  # Popen dups it
-            with log:
-                return await super()._async_launch_kernel(kernel_cmd, stdout=log, stderr=log, **kw)
-        return await super()._async_launch_kernel(kernel_cmd, **kw)
+        assert self._lifeline is not None, "format_kernel_cmd opens the lifeline"
+        kw["pass_fds"] = (*kw.get("pass_fds", ()), self._lifeline[0])
+        try:
+            # Learner code can write to fd 1/2 directly: never onto the instructor's terminal.
+            if "stdout" in kw or "stderr" in kw:
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            else:
+                with open(self.kernel_log or os.devnull, "ab") as log:  # Popen dups it
+                    await super()._async_launch_kernel(kernel_cmd, stdout=log, stderr=log, **kw)
+        finally:
+            os.close(self._lifeline[0])  # the watchdog has its copy
+            self._lifeline = (-1, self._lifeline[1])
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         argv = super().format_kernel_cmd(extra_arguments)
         kernel_env = self.kernel_spec.env if self.kernel_spec else {}
-        return sandbox_prefix(self.sandbox_spec, self.work_dir, self.scratch_dir, kernel_env) + argv
+        lifeline = self._open_lifeline()
+        spec, work, scratch = self.sandbox_spec, self.work_dir, self.scratch_dir
+        return sandbox_prefix(spec, work, scratch, lifeline, kernel_env) + argv
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
+        self._close_lifeline()  # the kernel is stopped by now; this makes sure of it
         if not restart:
             self._remove_scratch()
 

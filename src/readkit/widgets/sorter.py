@@ -26,7 +26,7 @@ import anywidget
 import traitlets as t
 
 from readkit.course import answers as store
-from readkit.course.course import Course
+from readkit.course.course import Course, CourseError
 from readkit.course.key import ASSESSMENT, PRACTICE
 from readkit.course.labels import DESCRIPTIONS, LABELS
 
@@ -169,7 +169,14 @@ class Sorter(anywidget.AnyWidget):
                 answers_path: str | Path = "answers.json") -> "Sorter":
         """The Sorter of one graded part: exactly the units data/sections.csv gives it."""
         course = course or Course.default()
-        units = course.section_units(course.section(assignment, section))
+        found = course.section(assignment, section)
+        units = course.section_units(found)
+        if not units:
+            raise CourseError(
+                f"data/sections.csv section {section!r} of {assignment!r} (paragraphs "
+                f"{found.first_paragraph} to {found.last_paragraph}) has no assessment units "
+                "to show. Fix the section or the key's split (readkit validate checks both)."
+            )
         return cls(units, assignment=assignment, answers_path=answers_path, mode=ASSESSMENT,
                    course=course)
 

@@ -1,0 +1,55 @@
+"""A tiny course for the unit tests of the grading code (test_cells.py, test_trusted.py):
+five units, two sections, a key with an accepted alternative, and claims for the number tasks.
+"""
+
+import csv
+from pathlib import Path
+
+ASSIGNMENT = "01-sort-the-sources"
+UNITS = [  # unit_id, paragraph, label, accept, split
+    ("p01s1", 1, "meta", "", "practice"),
+    ("p02s1", 2, "sourced", "", "assessment"),
+    ("p02s2", 2, "commentary", "claim", "assessment"),
+    ("p03s1", 3, "claim", "", "assessment"),
+    ("p04s1", 4, "meta", "", "assessment"),
+]
+RATIONALE = "Rationale for {} that only graders see."
+SECTIONS = f"""assignment,section,title,first_paragraph,last_paragraph,points
+{ASSIGNMENT},part-1,First part,2,3,6
+{ASSIGNMENT},part-2,Second part,4,4,2
+"""
+CLAIMS = """claim_id,unit_id,value,unit,counts_what,event,reported_by
+c01,p02s1,250,fighters,fighters permitted to leave,raqqa-2017,bbc via cbs
+c02,p02s1,3500,family members,family members,raqqa-2017,bbc via cbs
+c03,p02s2,4,months,months of fighting,raqqa-2017,bbc
+c04,p03s1,8000,men,men trapped in Kunduz,kunduz-2001,hersh
+c05,p03s1,8000,men,"men in Kunduz (""some 8000"")",kunduz-2001,hersh
+c06,p03s1,3300,men,men who surrendered,kunduz-2001,hersh
+c07,p03s1,4000,men,men unaccounted for (low end),kunduz-2001,hersh
+c08,p03s1,5000,men,men unaccounted for (high end),kunduz-2001,hersh
+c09,p03s1,4000,men,men evacuated,kunduz-2001,hersh
+c10,p03s1,2,groups,groups,kunduz-2001,author
+c11,p04s1,13,books,books,publication,author
+"""
+
+
+def write_csv(path: Path, header, rows):
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def make_tiny_course(root: Path) -> Path:
+    """The instructor's tiny course: key with labels and rationales."""
+    data = root / "data"
+    data.mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text("")
+    write_csv(data / "units.csv", ["unit_id", "paragraph", "text"],
+              [(u, p, f"Text of {u}.") for u, p, *_ in UNITS])
+    write_csv(data / "key.csv", ["unit_id", "label", "accept", "source", "split", "rationale"],
+              [(u, label, accept, "", split, RATIONALE.format(u))
+               for u, _, label, accept, split in UNITS])
+    (data / "sections.csv").write_text(SECTIONS)
+    (data / "claims.csv").write_text(CLAIMS)
+    return root
