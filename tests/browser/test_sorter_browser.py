@@ -350,7 +350,7 @@ class TestJupyterLab:
         page, answers, _ = lab
         # A slow disk for a moment: the choice waits for the kernel's answer, and says so.
         run_in_kernel(page, "import time\nslow = sorter._write\n"
-                            "sorter._write = lambda units: (time.sleep(2), slow(units))[1]")
+                            "sorter._write = lambda *args: (time.sleep(2), slow(*args))[1]")
         page.click(radio("p11s1", "commentary"))
         choice = page.locator(radio("p11s1", "commentary"))
         assert choice.get_attribute("aria-checked") == "true"

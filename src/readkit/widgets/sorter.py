@@ -223,11 +223,13 @@ class Sorter(anywidget.AnyWidget):
         finally:
             self._adopting = False
 
-    def _write(self, changed) -> bool:
-        """Merge this Sorter's answers for the `changed` units (and any earlier unsaved ones)
-        into the file as it is now, and write it atomically. Units this Sorter did not change
-        keep what the file holds: another view, or another Sorter on the same file, may have
-        written them. Afterwards the widget shows what the file holds for its units."""
+    def _write(self, changed, answers: dict | None = None) -> bool:
+        """Merge this Sorter's answers (or `answers`, about to become them) for the `changed`
+        units, and any earlier unsaved ones, into the file as it is now, and write it
+        atomically. Units this Sorter did not change keep what the file holds: another view,
+        or another Sorter on the same file, may have written them. Afterwards the widget shows
+        what the file holds for its units."""
+        answers = self.answers if answers is None else answers
         self._dirty.update(changed)
         found = store.read_answers(self.answers_path, self.assignment)
         if found.usable:
@@ -239,7 +241,7 @@ class Sorter(anywidget.AnyWidget):
             # saved is on disk again.
             merged, units = {}, set(self._ids) | self._dirty
         for unit_id in units:
-            label = self.answers.get(unit_id)
+            label = answers.get(unit_id)
             if label is None:
                 merged.pop(unit_id, None)
             else:
@@ -270,25 +272,16 @@ class Sorter(anywidget.AnyWidget):
             raise ValueError(f"This Sorter does not show the unit {unit_id!r}.")
         if label is not None and label not in LABELS:
             raise ValueError(f"Unknown label {label!r}: use one of {', '.join(LABELS)}.")
-        before = self.answers.get(unit_id)
         new = dict(self.answers)
         if label is None:
             new.pop(unit_id, None)
         else:
             new[unit_id] = label
-        with self._adopt():
-            self.answers = new
-        if self._write([unit_id]):
+        # The file first, then the widget: it shows the choice once it is on disk, and an
+        # answer that could not be written is not shown as saved.
+        if self._write([unit_id], new):
             return True
-        # Not on disk: the widget goes back to what is saved (nothing shows as saved that is not).
         self._dirty.discard(unit_id)
-        restored = dict(self.answers)
-        if before is None:
-            restored.pop(unit_id, None)
-        else:
-            restored[unit_id] = before
-        with self._adopt():
-            self.answers = restored
         return False
 
     def _on_choose(self, content: dict) -> None:
