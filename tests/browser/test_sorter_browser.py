@@ -54,7 +54,7 @@ NOTEBOOK_SHAPE = f"""() => [{NOTEBOOK}.widgets.map(
   document.querySelectorAll('.rk-selfcheck, .rk-evidence').length]"""
 SECTION_CELL = """\
 import readkit
-readkit.Sorter((46, 52), assignment="01-sort-the-sources", mode="assessment")"""
+readkit.Sorter((51, 54), assignment="01-sort-the-sources", mode="assessment")"""
 
 
 def unit(unit_id: str) -> str:
@@ -560,7 +560,7 @@ class TestJupyterLab:
 # -- Notebook 7 and Voila -----------------------------------------------------------------------
 
 def render_and_click(page, answers: Path) -> None:
-    wait_for_units(page, unit_count(range(46, 53)))
+    wait_for_units(page, unit_count(range(51, 55)))
     assert page.locator(".rk-check").count() == 0  # assessment mode: no Check
     first = page.get_attribute(".rk-unit", "data-unit")
     page.click(radio(first, "claim"))
