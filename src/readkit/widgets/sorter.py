@@ -223,14 +223,8 @@ class Sorter(anywidget.AnyWidget):
         finally:
             self._adopting = False
 
-    def _write(self, changed, answers: dict | None = None) -> bool:
-        """Merge this Sorter's answers (or `answers`, about to become them) for the `changed`
-        units, and any earlier unsaved ones, into the file as it is now, and write it
-        atomically. Units this Sorter did not change keep what the file holds: another view,
-        or another Sorter on the same file, may have written them. Afterwards the widget shows
-        what the file holds for its units."""
-        answers = self.answers if answers is None else answers
-        self._dirty.update(changed)
+    def _merged_with_file(self, answers: dict) -> dict:
+        """The file's answers as they are now, with this Sorter's changed units set."""
         found = store.read_answers(self.answers_path, self.assignment)
         if found.usable:
             merged, units = dict(found.answers), set(self._dirty)
@@ -246,16 +240,28 @@ class Sorter(anywidget.AnyWidget):
                 merged.pop(unit_id, None)
             else:
                 merged[unit_id] = label
-        try:
-            store.write_answers(self.answers_path, self.assignment, merged)
-        except OSError as error:
-            self.notice = (
-                f"Your answers could not be saved to {self.answers_path.name} "
-                f"({self.answers_path.parent}): {error.strerror or error}. Free some space or fix "
-                "the folder's permissions, then choose again: every unsaved answer is saved "
-                "with the next one."
-            )
-            return False
+        return merged
+
+    def _write(self, changed, answers: dict | None = None) -> bool:
+        """Merge this Sorter's answers (or `answers`, about to become them) for the `changed`
+        units, and any earlier unsaved ones, into the file as it is now, and write it
+        atomically. Units this Sorter did not change keep what the file holds: another view,
+        or another Sorter on the same file, may have written them. Afterwards the widget shows
+        what the file holds for its units."""
+        answers = self.answers if answers is None else answers
+        self._dirty.update(changed)
+        with store.locked(self.answers_path):
+            merged = self._merged_with_file(answers)
+            try:
+                store.write_answers(self.answers_path, self.assignment, merged)
+            except OSError as error:
+                self.notice = (
+                    f"Your answers could not be saved to {self.answers_path.name} "
+                    f"({self.answers_path.parent}): {error.strerror or error}. Free some space or "
+                    "fix the folder's permissions, then choose again: every unsaved answer is "
+                    "saved with the next one."
+                )
+                return False
         self._dirty.clear()
         if self.notice.startswith("Your answers could not be saved"):
             self.notice = ""
