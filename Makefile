@@ -7,11 +7,12 @@ DEPS := pyproject.toml constraints.txt
 # nbgrader calls alembic and jupyter by name: they must come from the venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab test release demo bench bench-hub lock browser sandbox hub hub-deps clean help
+.PHONY: lab lab-instructor test release demo bench bench-hub lock browser sandbox hub hub-deps clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab      set up and open the course in JupyterLab (PORT=8888 NO_BROWSER=1)"
+	@echo "make lab-instructor  the same, with nbgrader's instructor panels"
 	@echo "make test     set up and run the whole test suite, browser tests included"
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make demo     simulate a class end to end and build the grading report"
@@ -33,6 +34,10 @@ $(VENV)/.installed-test: $(DEPS) | $(BIN)/python
 
 lab: $(VENV)/.installed-lab
 	$(BIN)/readkit lab $(if $(PORT),--port $(PORT)) $(if $(NO_BROWSER),--no-browser)
+
+# Learners see nbgrader's learner panels only; this one adds Create Assignment and Formgrader.
+lab-instructor: $(VENV)/.installed-lab
+	$(BIN)/python -m readkit.lab --instructor $(if $(PORT),--port $(PORT)) $(if $(NO_BROWSER),--no-browser)
 
 browser: $(VENV)/.installed-test
 	@$(BIN)/python -m tools.ensure_chromium

@@ -63,6 +63,12 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+# What replaces a solution in the released notebook: a line to type over, not nbgrader's
+# default `raise NotImplementedError()`, so that a learner who does not code only types values
+# (each answer cell's comment shows the form). A cell left as released just sets nothing: its
+# check says the name is not defined yet, and it scores 0.
+c.ClearSolutions.code_stub = {"python": "# YOUR ANSWER HERE: type it on this line (replace this comment)"}
+
 # A learner who deletes a grade cell still gets it graded: nbgrader puts it back.
 c.OverwriteCells.add_missing_cells = True
 

@@ -220,3 +220,36 @@ def test_move_aside_keeps_bytes_and_never_overwrites(tmp_path, monkeypatch):
     ]
     assert [t.read_bytes() for t in targets] == [b"broken 0", b"broken 1", b"broken 2"]
     assert not path.exists()
+
+
+def _add_under_lock(path: str, prefix: str, count: int) -> None:
+    for n in range(count):
+        with store.locked(path):
+            found = store.read_answers(path, "race")
+            answers = dict(found.answers) if found.usable else {}
+            answers[f"{prefix}{n}"] = "meta"
+            store.write_answers(path, "race", answers)
+
+
+def test_locked_read_merge_writes_from_several_processes_lose_nothing(tmp_path):
+    """Two kernels (two views of one notebook, two Sorters on one file) merging into the same
+    answers.json at the same time: with the lock every answer of both survives."""
+    import multiprocessing
+
+    path = tmp_path / "answers.json"
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_add_under_lock, args=(str(path), f"w{w}u", 40))
+               for w in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0]
+    found = store.read_answers(path, "race")
+    assert sorted(found.answers) == sorted(f"w{w}u{n}" for w in range(3) for n in range(40))
+
+
+def test_locked_leaves_no_file_beside_the_answers(tmp_path):
+    with store.locked(tmp_path / "answers.json"):
+        pass
+    assert list(tmp_path.iterdir()) == []

@@ -95,7 +95,7 @@ def test_parallel_gives_the_same_gradebook_as_sequential(demo_course, tmp_path):
     expected = trusted.grade_answers(found, plan).section_points
     assert {s: in_parallel[(cheat, "sort-the-sources", f"{s}-grade")] for s in expected} == \
         expected
-    assert expected["part-1"] < 10.0
+    assert expected["part-1"] < 7.5  # part-1's maximum: what the kernel claimed
 
 
 @pytest.mark.nbgrader

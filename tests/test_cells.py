@@ -194,7 +194,7 @@ def right_namespace(course_data: Path):
         "raqqa": raqqa,
         "kunduz": kunduz,
         "figures_by_reporter": claims.groupby(["event", "reported_by"]).size(),
-        "raqqa_people": raqqa[raqqa["unit"].isin(["fighters", "family members"])]["value"].sum(),
+        "raqqa_fighters": raqqa[raqqa["unit"] == "fighters"]["value"].iloc[0],
         "kunduz_evacuated": men[men["counts_what"].str.contains("evacuated")]["value"].iloc[0],
         "kunduz_total": men[men["counts_what"].str.contains("trapped")]["value"].iloc[0],
         "not_surrendered": 8000 - 3300,
@@ -211,6 +211,32 @@ def test_score_numbers_full_marks_with_pandas_values(learner, capsys):
         assert points == spec.points and type(points) is float, task
     out, err = capsys.readouterr()
     assert err == "" and "not right" not in out
+
+
+def test_score_numbers_full_marks_with_values_typed_from_the_table(learner, capsys):
+    """The no-code path: every task takes plain values read off the claims table (claim ids
+    for the filter, a dict of counts, numbers, True/False, a dict of lists)."""
+    namespace = {
+        "raqqa": ["c01", "c02", "c03"],
+        "kunduz": ["c04", "c05", "c06", "c07", "c08", "c09", "c10"],
+        "figures_by_reporter": {("raqqa-2017", "bbc via cbs"): 2, ("raqqa-2017", "bbc"): 1,
+                                ("kunduz-2001", "hersh"): 6, ("kunduz-2001", "author"): 1,
+                                ("publication", "author"): 1},
+        "raqqa_fighters": 250,
+        "kunduz_evacuated": 4000,
+        "kunduz_total": 8000,
+        "not_surrendered": 8000 - 3300,
+        "adds_up": True,
+        "reporters": {"raqqa-2017": ["bbc via cbs", "bbc"], "kunduz-2001": ["hersh", "author"]},
+    }
+    for task, spec in numbers.NUMBER_TASKS.items():
+        assert cells.score_numbers(task, namespace) == spec.points, task
+    namespace["raqqa"] = ["c01", "c02"]  # a row missing
+    assert cells.score_numbers("filter", namespace) == 1.0
+    namespace["raqqa_fighters"] = 250 + 3500  # fighters and family members: not like with like
+    assert cells.score_numbers("compare", namespace) == 1.0
+    out, err = capsys.readouterr()
+    assert err == ""
 
 
 def test_score_numbers_partial_and_missing(learner, capsys):

@@ -106,7 +106,7 @@ def test_every_section_grades_assessment_units_only():
     assert graded and set(graded) <= assessment
     assert len(graded) == len(set(graded))  # no unit is graded twice
     first = course.section_units(course.section("01-sort-the-sources", "part-1"))
-    assert {course.unit_paragraphs[u] for u in first} <= set(range(46, 53))
+    assert {course.unit_paragraphs[u] for u in first} <= set(range(51, 55))
 
 
 def test_a_folder_that_is_not_a_course_is_refused(tmp_path, monkeypatch):
@@ -321,3 +321,91 @@ def test_package_names_are_lazy_and_follow_the_default_course(tmp_path, monkeypa
     for gone in ("load_article", "article", "key", "answers", "all_units"):
         with pytest.raises(AttributeError, match=f"has no attribute '{gone}'"):
             getattr(readkit, gone)
+
+
+# -- guessing: a grade a learner reaches without reading does not measure reading (issue 13) --
+
+def _guessing(data: Path) -> dict:
+    from readkit.instructor.validate import guessing_scores
+
+    return guessing_scores(Course(data.parent, data), "01-sort-the-sources")
+
+
+def test_no_reading_strategy_scores_much_on_assignment_01():
+    """The exact scores of the no-reading strategies, as shares of the 30 Sorter points.
+
+    Part-1 (7.5 points), all "sourced": classes commentary (p51s1, p51s2, p52s1, p52s2; three
+    accept claim) and sourced (p53s1, p54s1, p54s2). Recall (0/4 + 3/3) / 2 = 0.5; chance
+    ((2+1+2+2)/16 + 1/4) / 2 = 0.34375; 7.5 * (0.5 - 0.34375) / (1 - 0.34375) = 1.79.
+    The best label per part: 1.79 (part-1 sourced) + 2.88 (part-2 sourced) + 2.27 (part-3
+    commentary) + 1.24 (part-4 sourced) = 8.18 of 30; "sourced" for everything: 1.79 + 2.88 +
+    1.36 + 1.24 = 7.27 of 30. Random labels: the mean of 20 seeded runs."""
+    scores = _guessing(DATA)
+    assert scores["best label per part"] == pytest.approx(8.18 / 30)
+    assert scores["best labels"] == {"part-1": "sourced", "part-2": "sourced",
+                                     "part-3": "commentary", "part-4": "sourced"}
+    assert scores["one label for everything"] == pytest.approx(7.27 / 30)
+    assert scores["one label"] == "sourced"
+    assert scores["random labels"] == pytest.approx(0.09595, abs=1e-5)
+    # The issue's limits, which `readkit validate` holds.
+    assert scores["best label per part"] <= 0.40
+    assert scores["one label for everything"] <= 0.35
+    assert scores["random labels"] <= 0.30
+
+
+def test_the_key_scores_full_marks_on_assignment_01():
+    from readkit.course.answers import OK, AnswersFile
+    from readkit.grading import trusted
+
+    plan = trusted.SorterAssignment.from_course(Course.open(ROOT), "01-sort-the-sources")
+    key = AnswersFile(Path("answers.json"), OK, {u: e.label for u, e in plan.key.items()})
+    assert trusted.grade_answers(key, plan).points == plan.max_points == 30
+
+
+def test_a_guessable_cut_of_the_parts_fails_validate_with_a_clear_message(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    # One label per part: the author's comments, Hersh's quotation, the page furniture.
+    (data / "sections.csv").write_text(
+        "assignment,section,title,first_paragraph,last_paragraph,points\n"
+        "01-sort-the-sources,part-1,Comments,51,52,10\n"
+        "01-sort-the-sources,part-2,Hersh,53,54,10\n"
+        "01-sort-the-sources,part-3,The page,70,80,10\n", encoding="utf-8")
+    problems, _ = validate(data)
+    messages = [str(p) for p in problems]
+    assert messages[0] == (
+        "data/sections.csv: assignment 01-sort-the-sources: a learner who never reads scores "
+        "100% of the Sorter points with best label per part (part-1: commentary, part-2: "
+        "sourced, part-3: meta; the limit is 40%); mix labels within each part (re-cut the "
+        "paragraph ranges) so that no label guess earns much")
+    assert len(messages) == 1  # one label for everything: 10 of 30, under its limit
+    result = subprocess.run([READKIT, "validate", "--data", str(data)],
+                            capture_output=True, text=True)
+    assert result.returncode == 1 and "a learner who never reads scores" in result.stdout
+
+
+def test_practice_corrects_both_ways_and_covers_what_the_assessment_grades():
+    """Practice feedback must tell a learner who calls every author-voice sentence commentary
+    (or claim) otherwise, and show each kind of unit the assessment grades (issue 13)."""
+    key, units = load_key(), load_units().set_index("unit_id")
+    practice = key[key["split"] == "practice"]
+
+    def ids(frame):
+        return set(frame["unit_id"])
+
+    strict_claims = ids(practice[(practice["label"] == "claim")
+                                 & ~practice["accept"].str.contains("commentary")])
+    strict_comments = ids(practice[(practice["label"] == "commentary")
+                                   & ~practice["accept"].str.contains("claim")])
+    assert {"p30s2", "p44s3"} <= strict_claims
+    assert len(strict_comments) >= 5
+    comments = practice[practice["label"] == "commentary"]
+    questions = {u for u in comments["unit_id"] if units.loc[u, "text"].rstrip().endswith("?")}
+    assert "p50s1" in questions  # a rhetorical question in the author's voice
+    body_headings = ids(practice[(practice["label"] == "meta")
+                                 & practice["unit_id"].isin(["p48s1", "p49s1"])])
+    assert body_headings == {"p48s1", "p49s1"}
+    citations = [u for u in ids(practice) if "(Ibid)" in units.loc[u, "text"]]
+    assert citations  # citation furniture; "op cit" itself has a practice item in lesson 5
+    lesson = (ROOT / "lessons" / "05-quote-integrity.ipynb").read_text(encoding="utf-8")
+    assert "(Lee, op cit)" in lesson

@@ -45,7 +45,7 @@ STEP_HEADING = re.compile(r"^### \d+\. .*Then `(\w+)`\.")
 LABEL_WITH_ACCEPTED = re.compile(r"^`?(\w+)`?(?:\s*\(([^)]*)\))?$")
 # The hard assessment units the codebook discussed before they moved to the instructors' notes.
 MOVED_TO_INSTRUCTOR_NOTES = (
-    "p46s1 p47s1 p47s2 p47s3 p48s1 p49s1 p50s1 p55s1 p55s2 p56s1 p56s4 p58s1 p59s1 p60s1 "
+    "p52s1 p52s2 p55s1 p55s2 p56s1 p56s4 p57s1 p58s1 p59s1 p60s1 "
     "p61s1 p62s2 p65s1 p66s1 p68s1 p68s2 p69s1"
 ).split()
 
@@ -193,7 +193,7 @@ def test_codebook_gives_away_no_assessment_unit(codebook):
 @pytest.mark.parametrize(
     "addition, expected",
     [
-        ("See p47s3.", "assessment unit id p47s3"),
+        ("See p51s2.", "assessment unit id p51s2"),
         ("They were airlifted to safety.", "text of p56s4"),
         (
             "The foreign and Pakistani Al Qaeda fighters\nwere flown to North Pakistan",
@@ -216,7 +216,7 @@ def test_leak_check_catches_a_broken_codebook(codebook, addition, expected):
 
 def test_assessment_ids_come_from_the_key():
     assessment = set(read_key(ASSESSMENT))
-    assert "p46s1" in assessment and "p45s3" not in assessment
+    assert "p51s1" in assessment and "p50s1" not in assessment
     with (ROOT / "data" / "key.csv").open(encoding="utf-8", newline="") as handle:
         split_column = {row["unit_id"] for row in csv.DictReader(handle)
                         if row["split"] == ASSESSMENT}
@@ -244,7 +244,7 @@ def test_codebook_labels_match_the_key(codebook):
     [
         ("`p30s2` → **claim**", "`p30s2` → **sourced**"),
         ("`p44s2` → **commentary** (also accepted: sourced)", "`p44s2` → **commentary**"),
-        ("| `commentary` | `claim` | p45s3 |", "| `claim` | `commentary` | p45s3 |"),
+        ("| `commentary` | `claim` | p45s3, p46s1, p47s1 |", "| `claim` | `commentary` | p45s3, p46s1, p47s1 |"),
         ("| `p33s1` | author | commentary (sourced) |", "| `p33s1` | author | sourced |"),
         ("(p02s1): a byline", "(p16s2): a byline"),
     ],
@@ -273,3 +273,21 @@ def test_teacher_guide_links_the_instructor_notes_with_the_warning():
     paragraph = next(p for p in guide.split("\n\n") if "(codebook-instructor.md)" in p)
     assert "Instructors only" in paragraph
     assert "before assignment 01 is graded" in paragraph
+
+
+# One spelling across key, codebook, lessons and docs: British, the article's own ("focussed",
+# "Centre"). Quotations keep theirs: proper names ("Global Engagement Center", "Centre for
+# Research on Globalization"), the CCSS wording ("reasoned judgment") and the article's words.
+AMERICAN = re.compile(
+    r"\b(organizations?|criticiz\w+|characteriz\w+|analyz\w+|emphasiz\w+|summariz\w+|"
+    r"(?<!reasoned )judgment)\b"
+)
+
+
+def test_one_spelling_british():
+    texts = {path: path.read_text(encoding="utf-8") for path in [
+        *DOCS.glob("*.md"), *(ROOT / "lessons").glob("*.ipynb"), ROOT / "data" / "key.csv",
+        ROOT / "lessons" / "README.md"]}
+    found = {path.name: sorted(set(AMERICAN.findall(text))) for path, text in texts.items()
+             if AMERICAN.search(text)}
+    assert found == {}

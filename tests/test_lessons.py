@@ -277,3 +277,14 @@ def test_lesson_2_share_of_sourced_text_matches_the_key():
     sourced = sum(len(unit["text"]) for unit in units if key[unit["id"]].label == "sourced")
     share = round(100 * sourced / chars)
     assert f"hold about {share}% of the characters" in markdown_of("02-anatomy")
+
+
+def test_every_self_check_leaves_a_choice_after_two_misses():
+    """Two different wrong tries reveal the answer, so a question has four options (with three,
+    a second miss would leave only the answer to pick)."""
+    for path in PATHS:
+        for cell in read(path).cells:
+            if cell.cell_type == "code" and cell.source.startswith("SelfCheck("):
+                args, kwargs = eval(cell.source, {"SelfCheck": lambda *a, **k: (a, k)})  # noqa: S307
+                options = args[1] if len(args) > 1 else kwargs["options"]
+                assert len(options) >= 4, (path.stem, cell.source[:70])

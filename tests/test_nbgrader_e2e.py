@@ -41,34 +41,41 @@ COURSE_FILES = ("nbgrader_config.py", "readkit.toml", "data", "solutions")
 SECTIONS = ("part-1", "part-2", "part-3", "part-4")
 CHOICE = "rewrite-choice-grade"
 
-# Per student: points of part-1..part-4 (10, 10, 5, 5) and of the rewrite choice (1), as
+# Per student: points of part-1..part-4 (7.5, 7.5, 5, 10) and of the rewrite choice (1), as
 # nbgrader must record them. Worked out by hand from how each submission is built below, with
-# the section sizes of SECTION_SIZES (12, 19, 6 and 24 assessment units):
+# the section sizes of SECTION_SIZES (7, 10, 5 and 31 assessment units) and the scoring rule of
+# docs/grading.md: points x (R - C) / (1 - C), R the mean recall over the key's classes in the
+# part, C its value for uniform random labels.
 EXPECTED_01 = {
-    "submitted-perfect": (10.0, 10.0, 5.0, 5.0, 1.0),
-    # part-1: 9 of 12 right -> 7.5; part-2: 14 of 19 (5 unlabelled, accepted alternatives used
-    # wherever the key has one) -> 7.368 -> 7.37; part-3: 6 of 6 -> 5; part-4: 6 of 24 -> 1.25;
+    "submitted-perfect": (7.5, 7.5, 5.0, 10.0, 1.0),
+    # part-1: p51s1, p51s2, p52s1 wrong, so commentary 1/4 and sourced 3/3: R = 0.625;
+    # C = ((2 + 1 + 2 + 2) / 16 + 1/4) / 2 = 0.34375; 7.5 x 0.28125 / 0.65625 = 3.214 -> 3.21.
+    # part-2: the last 5 unlabelled, accepted alternatives used elsewhere: claim 2/4, sourced
+    # 2/4, commentary 1/2, R = 0.5; C = (9/16 + 5/16 + 4/8) / 3 = 0.4583;
+    # 7.5 x 0.0417 / 0.5417 = 0.577 -> 0.58. part-3: 5 of 5 -> 5.
+    # part-4: the first 6 right: sourced 1/1, commentary 2/3, meta 1/25, claim 2/2, R = 0.6767;
+    # C = (1/4 + 3/12 + 27/100 + 3/8) / 4 = 0.28625; 10 x 0.3904 / 0.7138 = 5.470 -> 5.47.
     # chosen unit labelled claim, not commentary -> 0.
-    "submitted-partial": (7.5, 7.37, 5.0, 1.25, 0.0),
+    "submitted-partial": (3.21, 0.58, 5.0, 5.47, 0.0),
     "submitted-all-wrong": (0.0, 0.0, 0.0, 0.0, 0.0),
     "submitted-no-answers-file": (0.0, 0.0, 0.0, 0.0, 0.0),
     "submitted-malformed-json": (0.0, 0.0, 0.0, 0.0, 0.0),
     # part-1 and part-3 right; part-2 only unknown labels; part-4 empty; unknown ids ignored.
-    "submitted-unknown-ids-and-labels": (10.0, 0.0, 5.0, 0.0, 1.0),
+    "submitted-unknown-ids-and-labels": (7.5, 0.0, 5.0, 0.0, 1.0),
     # the part-2 grade cell was deleted: nbgrader restores it (add_missing_cells) and grades it.
-    "submitted-deleted-grade-cell": (10.0, 10.0, 5.0, 5.0, 1.0),
+    "submitted-deleted-grade-cell": (7.5, 7.5, 5.0, 10.0, 1.0),
     # the answer cell loops: interrupted after 20 s, the rest is graded; the choice is read from
     # the cell's source as written (never from the kernel), so its point counts.
-    "submitted-infinite-loop": (10.0, 10.0, 5.0, 5.0, 1.0),
+    "submitted-infinite-loop": (7.5, 7.5, 5.0, 10.0, 1.0),
     # all answers wrong, and a learner cell monkeypatches readkit, looks for the key and rewrites
     # its answers.json: the sandbox has no key, the points come from the file as submitted.
     "submitted-cheat-attempt": (0.0, 0.0, 0.0, 0.0, 0.0),
 }
-SECTION_SIZES = {"part-1": 12, "part-2": 19, "part-3": 6, "part-4": 24}
+SECTION_SIZES = {"part-1": 7, "part-2": 10, "part-3": 5, "part-4": 31}
 # 02-trace-the-numbers: filter, group, compare, add-up, reporters (2, 2, 2, 3, 2 points).
 EXPECTED_02 = {
     "submitted-perfect": (2.0, 2.0, 2.0, 3.0, 2.0),
-    # raqqa right, kunduz wrong; group right; raqqa_people right, kunduz_evacuated wrong;
+    # raqqa right, kunduz wrong; group right; raqqa_fighters right, kunduz_evacuated wrong;
     # kunduz_total right, not_surrendered wrong, adds_up a string; reporters never set.
     "submitted-partial": (1.0, 2.0, 1.0, 1.0, 0.0),
 }
@@ -116,7 +123,7 @@ def partial_answers():
         answers[unit_id] = KEY[unit_id]["label"]
     for index, unit_id in enumerate(part4):
         answers[unit_id] = KEY[unit_id]["label"] if index < 6 else wrong(unit_id)
-    answers["p47s2"] = "claim"  # the unit chosen for the rewrite: not labelled commentary
+    answers["p55s2"] = "claim"  # the unit chosen for the rewrite: not labelled commentary
     return answers
 
 
@@ -274,7 +281,7 @@ def graded(course):
 
     perfect = answers_file(all_right())
     course.submit("submitted-perfect", A1, NB1, course.solution(A1, NB1), perfect)
-    course.submit("submitted-partial", A1, NB1, with_choice("p47s2"),
+    course.submit("submitted-partial", A1, NB1, with_choice("p55s2"),
                   answers_file(partial_answers()))
     course.submit("submitted-all-wrong", A1, NB1, released,
                   answers_file({u: wrong(u) for u in KEY}))
@@ -298,7 +305,7 @@ def graded(course):
     submit_trace_the_numbers(course)
 
     exchange = Background(exchange_round_trip, exchange_course)
-    show_key = Background(grade_with_show_key, show_key_course, with_choice("p47s2"))
+    show_key = Background(grade_with_show_key, show_key_course, with_choice("p55s2"))
     numbers = course.start("autograde", A2)
     log = course.nbgrader("autograde", A1)  # ONE run for every submission of 01
     course.finish(numbers)
@@ -330,7 +337,7 @@ class Background(threading.Thread):
 PARTIAL_02 = {
     "filter": 'raqqa = claims[claims["event"] == "raqqa-2017"]\nkunduz = claims',
     "group": 'figures_by_reporter = claims.groupby(["event", "reported_by"]).size()',
-    "compare": "raqqa_people = 250 + 3500\nkunduz_evacuated = 8000",
+    "compare": "raqqa_fighters = 250\nkunduz_evacuated = 8000",
     "add-up": 'kunduz_total = 8000.0\nnot_surrendered = 3300\nadds_up = "yes"',
 }
 
@@ -413,7 +420,7 @@ def test_expected_scores_rest_on_these_section_sizes():
     the numbers out again."""
     assert {s: len(units) for s, units in SECTION_UNITS.items()} == SECTION_SIZES
     part2 = SECTION_UNITS["part-2"][:-5]
-    assert sum(1 for u in part2 if len(accepted(u)) > 1) >= 5  # alternatives really are used
+    assert sum(1 for u in part2 if len(accepted(u)) > 1) >= 4  # alternatives really are used
 
 
 def test_loop_was_interrupted_and_others_graded(course, graded):
@@ -456,11 +463,11 @@ def test_feedback_shows_points_and_wrong_units_but_no_key(course, graded):
     course.nbgrader("generate_feedback", A1)
     partial = visible_text(course.feedback("submitted-partial"))
     part1, part2 = SECTION_UNITS["part-1"], SECTION_UNITS["part-2"]
-    assert "From Raqqa to a pattern (paragraphs 46-52): 7.5 of 10 points." in partial
-    assert "9 of 12 units right." in partial
+    assert "Kunduz 2001: the siege (paragraphs 51-54): 3.21 of 7.5 points." in partial
+    assert "4 of 7 units right." in partial
     assert f"Look again at: {', '.join(part1[:3])}." in partial
     assert f"Not labelled: {', '.join(part2[-5:])}." in partial
-    assert "7.37 of 10 points" in partial and "1.25 of 5 points" in partial
+    assert "0.58 of 7.5 points" in partial and "5.47 of 10 points" in partial
     missing = visible_text(course.feedback("submitted-no-answers-file"))
     assert "No answers.json was handed in with this notebook" in missing
     malformed = visible_text(course.feedback("submitted-malformed-json"))

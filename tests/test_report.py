@@ -110,7 +110,7 @@ def test_item_analysis_uses_readable_labelled_files_only(golden):
                         "hugo-unknown-labels-and-ids", "mallory-cheat-attempt",
                         "nina-not-autograded", "pia-kernel-timeout", "rita-autograde-crashed"]
     assert analysis.group_size == 2  # round(0.27 * 8)
-    assert sum(sum(c.values()) for c in analysis.confusion.values()) == 8 * 61
+    assert sum(sum(c.values()) for c in analysis.confusion.values()) == 8 * 53
 
 
 def test_difficulty_and_discrimination_by_hand(tmp_path):
@@ -119,8 +119,7 @@ def test_difficulty_and_discrimination_by_hand(tmp_path):
     root = make_course(tmp_path)
     course = Course.open(root)
     data = trusted.SorterAssignment.from_course(course, ASSIGNMENT)
-    units = list(data.section_units["part-4"])[:5]
-    assert [data.key[u].label for u in units] == ["meta"] * 5
+    units = [u for u in data.section_units["part-4"] if data.key[u].label == "meta"][:5]
     students = []
     for n in range(1, 6):  # learner n gets the first n units right and the rest wrong
         answers = {u: ("meta" if i < n else "claim") for i, u in enumerate(units)}
@@ -154,9 +153,9 @@ def test_lms_csv_canvas_layout(golden):
     assert rows[1] == ["Points Possible", "", "", "", "", "30"]
     body = {row[3]: row for row in rows[2:]}
     assert len(body) == len(grades.students) == 15
-    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "24.04"]
+    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "18.91"]
     # the grade of answers.json as submitted, not the gradebook's; 0 for unreadable files
-    assert body["mallory-cheat-attempt"][-1] == "14.83"
+    assert body["mallory-cheat-attempt"][-1] == "3.79"
     assert body["erin-corrupt"][-1] == "0" and body["quinn-absent"][-1] == "0"
 
 
@@ -264,9 +263,10 @@ def test_report_and_lms_of_hostile_student_names(tmp_path, capsys):
             assert not cell.startswith(("=", "+", "@")), row
             assert "\x1b" not in cell and "\udcff" not in cell, row
     points = {row[3]: row[-1] for row in rows}
+    # bob-partial.json: 18.91 (tests/test_grade.py works it out)
     assert points == {"<img src=x onerror=alert(1)>": "30",
-                      "'=HYPERLINK(\"https:evil.example\",\"x\")": "24.04",
-                      "\\x1b[31mred": "0", "latin1-\\udcff": "24.04"}
+                      "'=HYPERLINK(\"https:evil.example\",\"x\")": "18.91",
+                      "\\x1b[31mred": "0", "latin1-\\udcff": "18.91"}
 
 
 def test_lms_file_keeps_commas_and_quotes_in_names(golden, tmp_path):

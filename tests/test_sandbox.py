@@ -333,6 +333,16 @@ def heartbeats_changing(work: Path) -> dict[str, bool]:
     return {n: after[n] != before[n] for n in before}
 
 
+def heartbeats_stop(work: Path, within: float = 15.0) -> bool:
+    """Whether both heartbeats stop within `within` seconds (a killed sandbox's processes die
+    as soon as its PID namespace does, which on a busy machine takes a moment)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if heartbeats_changing(work) == {"hb-popen": False, "hb-daemon": False}:
+            return True
+    return False
+
+
 def test_shutdown_kills_background_processes_and_daemons(course):
     _, work = course
     nb, km = run(work, HEARTBEATS, CHECK_BEATING, shutdown=False)
@@ -340,7 +350,7 @@ def test_shutdown_kills_background_processes_and_daemons(course):
     assert heartbeats_changing(work) == {"hb-popen": True, "hb-daemon": True}  # seen from here
     shut_down(km)
     assert not km.has_kernel
-    assert heartbeats_changing(work) == {"hb-popen": False, "hb-daemon": False}
+    assert heartbeats_stop(work)
 
 
 def test_wall_time_limit_kills_a_kernel_that_ignores_interrupts(course):
@@ -352,7 +362,7 @@ def test_wall_time_limit_kills_a_kernel_that_ignores_interrupts(course):
         run(work, HEARTBEATS, stubborn, spec=spec, timeout=120)
     elapsed = time.monotonic() - start
     assert 7 < elapsed < 20
-    assert heartbeats_changing(work) == {"hb-popen": False, "hb-daemon": False}
+    assert heartbeats_stop(work)
 
 
 def test_environment_is_rebuilt_not_inherited(course, monkeypatch):
@@ -419,7 +429,7 @@ def test_the_sandbox_dies_with_a_grading_process_that_is_killed(course):
     finally:
         grader.kill()
         grader.wait()
-    assert heartbeats_changing(work) == {"hb-popen": False, "hb-daemon": False}
+    assert heartbeats_stop(work)
     assert not scratch.exists()  # the watchdog cleaned up after the grader
 
 

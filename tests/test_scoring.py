@@ -12,6 +12,7 @@ from readkit.course.labels import LABELS
 from readkit.course.sections import Section, parse_sections, units_in_paragraphs
 from readkit.grading.scoring import (
     UnitResult,
+    balanced_recall,
     clamp_points,
     feedback_lines,
     points_for_checks,
@@ -36,17 +37,18 @@ UNITS = ["p10s1", "p10s2", "p11s1", "p12s1"]
 def test_unit_results_right_wrong_unlabelled_and_accepted():
     answers = {"p10s1": "sourced", "p10s2": "claim", "p11s1": "commentary"}
     assert unit_results(answers, KEY, UNITS) == [
-        UnitResult("p10s1", "sourced", True),
-        UnitResult("p10s2", "claim", True),  # an accepted alternative earns full credit
-        UnitResult("p11s1", "commentary", False),
-        UnitResult("p12s1", None, False),
+        UnitResult("p10s1", "sourced", True, "sourced", ("sourced",)),
+        # an accepted alternative earns full credit
+        UnitResult("p10s2", "claim", True, "commentary", ("commentary", "claim")),
+        UnitResult("p11s1", "commentary", False, "claim", ("claim",)),
+        UnitResult("p12s1", None, False, "meta", ("meta",)),
     ]
 
 
 def test_unit_results_ignores_units_outside_the_section_and_non_string_labels():
     answers = {"p99s9": "claim", "p10s1": ["sourced"], "p11s1": "claim"}
     results = unit_results(answers, KEY, ["p10s1", "p11s1"])
-    assert results == [UnitResult("p10s1", None, False), UnitResult("p11s1", "claim", True)]
+    assert [tuple(r[:3]) for r in results] == [("p10s1", None, False), ("p11s1", "claim", True)]
 
 
 def test_unit_results_unknown_section_unit_is_a_course_data_error():
@@ -54,14 +56,48 @@ def test_unit_results_unknown_section_unit_is_a_course_data_error():
         unit_results({}, KEY, ["p77s7"])
 
 
-def test_section_points_proportional_rounded_plain_float():
-    results = unit_results({"p10s1": "sourced"}, KEY, ["p10s1", "p10s2", "p11s1"])
+def test_section_points_chance_corrected_mean_recall_rounded_plain_float():
+    # Units p10s1 (sourced), p10s2 (commentary, claim accepted), p11s1 (claim): three classes.
+    # sourced 1/1 right, commentary 1/1 (claim is accepted), claim 0/1: recall = 2/3.
+    # Chance (uniform random labels): (1/4 + 2/4 + 1/4) / 3 = 1/3.
+    # Points = 10 * (2/3 - 1/3) / (1 - 1/3) = 10 * 0.5 = 5.0.
+    results = unit_results({"p10s1": "sourced", "p10s2": "claim"}, KEY, ["p10s1", "p10s2", "p11s1"])
+    assert balanced_recall(results) == pytest.approx((2 / 3, 1 / 3))
     points = section_points(results, 10)
-    assert points == 3.33 and type(points) is float
+    assert points == 5.0 and type(points) is float
+    # One unit right of three: recall 1/3 is what chance gets, so 0 points.
+    assert section_points(unit_results({"p10s1": "sourced"}, KEY, ["p10s1", "p10s2", "p11s1"]),
+                          10) == 0.0
     assert section_points(unit_results({}, KEY, UNITS), 10) == 0.0
     perfect = {unit_id: KEY[unit_id].label for unit_id in UNITS}
     assert section_points(unit_results(perfect, KEY, UNITS), 7.5) == 7.5
     assert section_points([], 10) == 0.0
+
+
+def test_a_constant_label_earns_only_what_other_classes_accept():
+    # Four classes, chance = (1/4 + 2/4 + 1/4 + 1/4) / 4 = 0.3125.
+    # All "commentary": recall (0 + 1 + 0 + 0) / 4 = 0.25, below chance: 0 points.
+    everything = dict.fromkeys(UNITS, "commentary")
+    assert section_points(unit_results(everything, KEY, UNITS), 10) == 0.0
+    # All "claim": commentary's unit accepts claim, so recall (0 + 1 + 1 + 0) / 4 = 0.5:
+    # 10 * (0.5 - 0.3125) / 0.6875 = 2.727... -> 2.73.
+    everything = dict.fromkeys(UNITS, "claim")
+    assert section_points(unit_results(everything, KEY, UNITS), 10) == 2.73
+
+
+def test_each_class_counts_the_same_however_many_units_it_has():
+    key = {**KEY, **{f"p20s{i}": entry(f"p20s{i}", "meta") for i in range(1, 10)}}
+    units = ["p10s1", *[f"p20s{i}" for i in range(1, 10)]]
+    # Nine meta units right and the sourced unit wrong: recall (0 + 1) / 2 = 0.5, chance 0.25,
+    # so (0.5 - 0.25) / 0.75 = 1/3 of the points, not 9/10.
+    answers = dict.fromkeys(units, "meta")
+    assert section_points(unit_results(answers, key, units), 3) == 1.0
+
+
+def test_results_without_a_class_are_one_class():
+    results = [UnitResult("a", "claim", True), UnitResult("b", None, False)]
+    # One class, recall 1/2, chance 1/4: (0.5 - 0.25) / 0.75 = 1/3.
+    assert section_points(results, 3) == 1.0
 
 
 @pytest.mark.parametrize("bad", [-1, math.inf, math.nan])
@@ -181,6 +217,9 @@ def test_a_section_scored_from_its_paragraphs():
     trusted grade step chains them."""
     paragraphs = {"p10s1": 10, "p10s2": 10, "p11s1": 11, "p12s1": 12}
     answers = {"p10s1": "sourced", "p12s1": "meta"}
-    graded = [section_points(unit_results(answers, KEY, units_in_paragraphs(s, paragraphs)),
-                             s.points) for s in parse_sections(ROWS)]
-    assert graded == [3.33, 5.0]
+    units = [units_in_paragraphs(s, paragraphs) for s in parse_sections(ROWS)]
+    graded = [section_points(unit_results(answers, KEY, u), s.points)
+              for s, u in zip(parse_sections(ROWS), units, strict=True)]
+    # part-1: recall 1/3 equals chance (see above): 0. part-2: its one meta unit right: 5.
+    assert graded == [0.0, 5.0]
+    assert units[0] == ["p10s1", "p10s2", "p11s1"]

@@ -202,3 +202,22 @@ def test_bad_tables_are_explained():
         EvidenceTable({"p20s1": "the moon"})
     with pytest.raises(ValueError, match="Unknown unit id"):
         EvidenceTable({"p99s9": NAMED})
+
+
+# -- requests carry the state they act on ------------------------------------------------------
+
+def test_check_carries_the_choice_it_acts_on():
+    """A fast choice then Check: the Check message may overtake the held-back state sync."""
+    check = question()
+    check.index = 0  # the state Python has (an older choice)
+    send_from_browser(check, {"type": "check", "index": 1})  # what the learner sees
+    assert check.index == 1 and check.verdict == "right"
+    send_from_browser(check, {"type": "check", "index": 7})  # nonsense is ignored
+    assert check.index == 1
+
+
+def test_reveal_carries_the_choices_it_compares():
+    table = EvidenceTable({"p20s1": NAMED, "p52s1": INTERPRETS})
+    send_from_browser(table, {"type": "reveal", "choices": {"p20s1": NAMED, "p52s1": ASSERTS}})
+    assert [row["same"] for row in table.comparison] == [True, False]
+    assert table.choices == {"p20s1": NAMED, "p52s1": ASSERTS}

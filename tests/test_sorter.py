@@ -16,7 +16,7 @@ from readkit.course import answers as store
 from readkit.course import course as course_module
 from readkit.course.course import Course, CourseError
 from readkit.course.labels import LABELS
-from readkit.widgets.sorter import Sorter, SorterWarning
+from readkit.widgets.sorter import RESERVED_KEYS, Sorter, SorterWarning, key_letters
 
 UNITS = [
     ("p01s1", 1, 'Headline: the "Secret Deal" to Allow <u>Escape</u>'),
@@ -160,7 +160,7 @@ def test_section_sorter_shows_the_assessment_units_of_its_paragraphs(work, monke
     first = Sorter.section("01-sort", "part-1")
     second = Sorter.section("01-sort", "part-2", answers_path=work / "two.json")
     assert (first.mode, first.assignment, first.answers_path) == (
-        "assessment", "01-sort", Path("answers.json"))
+        "assessment", "01-sort", work / "answers.json")  # absolute: resolved once
     assert first.unit_ids == ["p03s2"]  # p01s1, p02s1 and p03s1 are practice units
     assert second.unit_ids == ["p04s1", "p04s2"]
     assert second.answers_path == work / "two.json"
@@ -187,15 +187,34 @@ def test_practice_mode_refuses_assessment_units(work):
         Sorter((3, 4), assignment="a", mode="practice")
 
 
-def test_units_carry_an_accessible_name(work):
+def test_units_carry_their_full_text_for_the_accessible_name(work):
+    """The browser names each radiogroup after the whole sentence (aria-labelledby)."""
     sorter = Sorter((3, 3), assignment="a", mode="assessment")
     assert sorter.get_state()["_units"] == [
-        {"id": "p03s1", "paragraph": 3, "text": UNITS[2][2],
-         "name": 'Sentence 1: The BBC said "ten trucks left the city."'},
-        {"id": "p03s2", "paragraph": 3, "text": UNITS[3][2],
-         "name": "Sentence 2: This was, plainly, a scandal that nobody in Washington…"},
+        {"id": "p03s1", "paragraph": 3, "text": UNITS[2][2]},
+        {"id": "p03s2", "paragraph": 3, "text": UNITS[3][2]},
     ]
     assert [label["name"] for label in sorter.get_state()["_labels"]] == list(LABELS)
+
+
+def test_each_label_has_a_digit_and_a_letter_that_do_not_collide(work):
+    labels = Sorter((3, 3), assignment="a", mode="assessment").get_state()["_labels"]
+    assert [(label["digit"], label["key"]) for label in labels] == [
+        ("1", "s"), ("2", "c"), ("3", "o"), ("4", "m")]
+    assert all(label["key"] in label["name"] for label in labels)
+
+
+@given(st.lists(st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8), min_size=1,
+                max_size=6, unique=True))
+def test_key_letters_are_distinct_and_never_the_undo_key(names):
+    try:
+        letters = key_letters(names)
+    except ValueError as error:
+        assert "No free letter" in str(error)
+        return
+    assert len(set(letters.values())) == len(names)
+    assert not set(letters.values()) & RESERVED_KEYS
+    assert all(letters[name] in name for name in names)
 
 
 # -- the answers file ---------------------------------------------------------------------
@@ -212,17 +231,17 @@ def test_setting_answers_writes_the_file(work, sent):
     assert file_json(work / "answers.json") == {
         "version": 1, "assignment": "01-sort", "answers": {"p01s1": "meta", "p03s1": "claim"}}
     assert sent == [
-        {"type": "saved", "changes": [("p01s1", "meta"), ("p03s1", "sourced")]},
-        {"type": "saved", "changes": [("p03s1", "claim")]},
+        {"type": "saved", "changes": [["p01s1", "meta"], ["p03s1", "sourced"]]},
+        {"type": "saved", "changes": [["p03s1", "claim"]]},
     ]
     assert os.listdir(work) == ["answers.json"]
 
 
-def test_change_from_the_browser_is_saved(work, sent):
+def test_change_from_an_old_front_end_is_saved(work, sent):
     sorter = Sorter(assignment="01-sort", answers_path="lesson.json")
-    sorter.set_state({"answers": {"p02s1": "meta"}})  # what a click in the browser does
+    sorter.set_state({"answers": {"p02s1": "meta"}})  # a front end that syncs the whole dict
     assert file_json(work / "lesson.json")["answers"] == {"p02s1": "meta"}
-    assert sent == [{"type": "saved", "changes": [("p02s1", "meta")]}]
+    assert sent == [{"type": "saved", "changes": [["p02s1", "meta"]]}]
 
 
 def test_new_sorter_restores_saved_answers(work):
@@ -250,7 +269,7 @@ def test_clearing_an_answer_from_python(work, sent):
     sorter.answers = {"p01s1": "meta", "p02s1": "meta"}
     sorter.answers = {"p02s1": "meta"}
     assert file_json(work / "answers.json")["answers"] == {"p02s1": "meta"}
-    assert sent[-1] == {"type": "saved", "changes": [("p01s1", None)]}
+    assert sent[-1] == {"type": "saved", "changes": [["p01s1", None]]}
 
 
 def test_corrupt_file_is_moved_aside(work):
@@ -337,18 +356,33 @@ def test_unknown_ids_and_labels_are_dropped_with_a_warning(work):
     assert file_json(work / "answers.json")["answers"] == {"p01s1": "meta"}
 
 
+def disk_full_while(monkeypatch, full: list) -> None:
+    """write_answers fails with ENOSPC while `full` holds True."""
+    real = store.write_answers
+
+    def write(*args):
+        if full and full[-1]:
+            raise OSError(28, "No space left on device")
+        return real(*args)
+
+    monkeypatch.setattr(store, "write_answers", write)
+
+
 def test_a_failed_save_shows_a_notice(work, sent, monkeypatch):
     sorter = Sorter(assignment="a")
-
-    def disk_full(*_args):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(store, "write_answers", disk_full)
+    full = [True]
+    disk_full_while(monkeypatch, full)
     sorter.answers = {"p01s1": "meta"}
-    assert sorter.notice.startswith("Your answers could not be saved to answers.json: No space "
-                                    "left on device. They are still in this widget")
+    assert sorter.notice == (
+        f"Your answers could not be saved to answers.json ({work}): No space left on device. "
+        "Free some space or fix the folder's permissions, then choose again: every unsaved "
+        "answer is saved with the next one.")
     assert sent == [{"type": "save-failed"}]
-    assert sorter.answers == {"p01s1": "meta"}
+    assert sorter.answers == {"p01s1": "meta"}  # set from Python: kept, and saved next time
+    full.append(False)
+    sorter.answers = {"p01s1": "meta", "p02s1": "claim"}
+    assert file_json(work / "answers.json")["answers"] == {"p01s1": "meta", "p02s1": "claim"}
+    assert sorter.notice == ""
 
 
 @settings(max_examples=60, deadline=None,
@@ -383,7 +417,8 @@ def test_practice_check_right_wrong_and_reveal_after_two_tries(work, sent):
         "p01s1": {"label": "commentary", "verdict": "right", "tries": 0},  # accepted alternative
         "p02s1": {"label": "claim", "verdict": "wrong", "tries": 1},
     }
-    assert sent[-1] == {"type": "checked", "summary": "Checked 2: 1 right, 1 wrong. 1 not labelled yet."}
+    assert sent[-1] == {"type": "checked",
+                        "summary": "Checked 2: 1 right, 1 wrong. 1 not labelled yet."}
 
     sorter.check()  # the same wrong label again is not a new try
     assert sorter.feedback["p02s1"] == {"label": "claim", "verdict": "wrong", "tries": 1}
@@ -508,3 +543,140 @@ def test_while_nbgrader_autogrades_the_sorter_is_a_placeholder(work, monkeypatch
 
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
     assert readkit.Sorter is Sorter
+
+
+# -- per-unit messages from the browser ---------------------------------------------------------
+
+def choose(sorter, unit_id, label, seq=1, view="v1") -> None:
+    """What a key press or a click in the browser sends."""
+    sorter._handle_custom_msg({"type": "choose", "unit": unit_id, "label": label, "seq": seq,
+                               "view": view}, [])
+
+
+def test_a_choice_from_the_browser_is_merged_saved_and_acknowledged(work, sent):
+    sorter = Sorter(assignment="01-sort")
+    choose(sorter, "p02s1", "meta", seq=7)
+    assert file_json(work / "answers.json")["answers"] == {"p02s1": "meta"}
+    assert sorter.answers == {"p02s1": "meta"}
+    assert sent == [{"type": "saved", "changes": [["p02s1", "meta"]], "seq": 7, "view": "v1"}]
+    choose(sorter, "p03s1", "sourced", seq=8)
+    choose(sorter, "p02s1", None, seq=9)  # Backspace
+    assert file_json(work / "answers.json")["answers"] == {"p03s1": "sourced"}
+    assert sent[-1] == {"type": "saved", "changes": [["p02s1", None]], "seq": 9, "view": "v1"}
+
+
+@pytest.mark.parametrize("unit_id, label", [("p99s1", "meta"), ("p03s2", "meta"),
+                                            ("p01s1", "opinion"), ("p01s1", 3), (None, None),
+                                            (["p01s1"], "meta"), ("p01s1", ["meta"])])
+def test_a_choice_for_an_unknown_unit_or_label_is_refused(work, sent, unit_id, label):
+    sorter = Sorter(assignment="a")
+    choose(sorter, unit_id, label, seq=3)
+    assert sent == [{"type": "not-saved", "unit": unit_id, "seq": 3, "view": "v1",
+                     "reason": "unknown unit or label"}]
+    assert sorter.answers == {} and not (work / "answers.json").exists()
+
+
+def test_two_views_clicking_different_sentences_keep_both(work, sent):
+    """Each view sends only its own unit: neither overwrites the other's click."""
+    sorter = Sorter(assignment="a")
+    choose(sorter, "p01s1", "meta", seq=1, view="tab-1")
+    choose(sorter, "p02s1", "claim", seq=1, view="tab-2")
+    assert file_json(work / "answers.json")["answers"] == {"p01s1": "meta", "p02s1": "claim"}
+    assert [m["view"] for m in sent] == ["tab-1", "tab-2"]
+
+
+def test_overlapping_sorters_on_one_file_merge_per_unit(work, sent):
+    first = Sorter(["p01s1", "p02s1", "p03s1"], assignment="a")
+    second = Sorter(["p02s1", "p03s1"], assignment="a")  # shares two units with the first
+    choose(first, "p02s1", "meta")
+    choose(second, "p03s1", "sourced")
+    assert second.answers == {"p02s1": "meta", "p03s1": "sourced"}  # read back from the file
+    choose(first, "p01s1", "commentary")
+    assert file_json(work / "answers.json")["answers"] == {
+        "p01s1": "commentary", "p02s1": "meta", "p03s1": "sourced"}
+    assert first.answers == {"p01s1": "commentary", "p02s1": "meta", "p03s1": "sourced"}
+    second.answers = {**second.answers, "p02s1": "claim"}  # from Python: merged the same way
+    assert file_json(work / "answers.json")["answers"] == {
+        "p01s1": "commentary", "p02s1": "claim", "p03s1": "sourced"}
+
+
+def test_the_answers_path_is_resolved_once(work, tmp_path, monkeypatch):
+    sorter = Sorter(assignment="a", answers_path="answers.json")
+    assert sorter.answers_path == work / "answers.json" and sorter.answers_path.is_absolute()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # a chdir in the notebook
+    choose(sorter, "p01s1", "meta")
+    assert file_json(work / "answers.json")["answers"] == {"p01s1": "meta"}
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_choice_that_cannot_be_saved_is_not_shown_as_saved(work, sent, monkeypatch):
+    sorter = Sorter(assignment="a")
+    choose(sorter, "p01s1", "meta", seq=1)
+    full = [True]
+    disk_full_while(monkeypatch, full)
+    choose(sorter, "p01s1", "claim", seq=2)
+    choose(sorter, "p02s1", "meta", seq=3)
+    assert sorter.answers == {"p01s1": "meta"}  # what is on disk
+    assert file_json(work / "answers.json")["answers"] == {"p01s1": "meta"}
+    assert [(m["type"], m.get("unit"), m["seq"]) for m in sent] == [
+        ("saved", None, 1), ("not-saved", "p01s1", 2), ("not-saved", "p02s1", 3)]
+    assert sent[-1]["reason"] == sorter.notice and "No space left" in sorter.notice
+    full.append(False)
+    choose(sorter, "p02s1", "meta", seq=4)
+    assert file_json(work / "answers.json")["answers"] == {"p01s1": "meta", "p02s1": "meta"}
+    assert sorter.notice == ""
+
+
+def test_a_file_deleted_meanwhile_gets_everything_the_sorter_shows(work, sent):
+    sorter = Sorter(assignment="a")
+    choose(sorter, "p01s1", "meta")
+    (work / "answers.json").unlink()
+    choose(sorter, "p02s1", "claim")
+    assert file_json(work / "answers.json")["answers"] == {"p01s1": "meta", "p02s1": "claim"}
+
+
+def test_a_fast_choice_then_check_gets_the_verdict_for_the_latest_choice(work, sent):
+    """Messages arrive in order; a Check also carries the choices its view had not seen
+    acknowledged, and acts on them."""
+    sorter = Sorter(assignment="lesson")
+    choose(sorter, "p02s1", "claim", seq=1)
+    choose(sorter, "p02s1", "meta", seq=2)
+    sorter._handle_custom_msg({"type": "check", "view": "v1", "pending": {}}, [])
+    assert sorter.feedback["p02s1"] == {"label": "meta", "verdict": "right", "tries": 0}
+    # A choice that had not reached Python before the Check (pending in the view):
+    sorter._handle_custom_msg({"type": "check", "view": "v1",
+                               "pending": {"p02s1": "sourced", "p99s1": "meta"}}, [])
+    assert sorter.feedback["p02s1"]["label"] == "sourced"
+    assert file_json(work / "answers.json")["answers"] == {"p02s1": "sourced"}
+    assert sent[-1] == {"type": "checked", "view": "v1",
+                        "summary": "Checked 1: 0 right, 1 wrong. 2 not labelled yet."}
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from([0, 1, 2]), st.sampled_from(PRACTICE_IDS),
+                          st.sampled_from([*LABELS, None])), min_size=1, max_size=30))
+def test_interleaved_choices_from_overlapping_sorters_leave_each_units_last_choice(course, steps):
+    """Three Sorters on one file (two share every unit, one shows a part): after any
+    sequence of choices, the file holds each unit's last choice, and every Sorter shows the
+    file's answer for the units it has just saved."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "answers.json"
+        sorters = [Sorter(assignment="a", answers_path=path),
+                   Sorter(assignment="a", answers_path=path),
+                   Sorter((1, 2), assignment="a", answers_path=path)]
+        expected: dict[str, str] = {}
+        for n, (which, unit_id, label) in enumerate(steps):
+            sorter = sorters[which]
+            if unit_id not in sorter.unit_ids:
+                continue
+            choose(sorter, unit_id, label, seq=n)
+            if label is None:
+                expected.pop(unit_id, None)
+            else:
+                expected[unit_id] = label
+            assert store.read_answers(path, "a").answers == expected
+            assert sorter.answers == {u: v for u, v in expected.items() if u in sorter.unit_ids}
+        assert sorted(os.listdir(folder)) == (["answers.json"] if path.exists() else [])

@@ -68,10 +68,12 @@ def test_grade_answers_partial_credit(plan, tmp_path):
     found = answers_file(tmp_path, {"p02s1": "sourced", "p02s2": "claim", "p03s1": "meta",
                                     "p01s1": "meta"})
     grade = trusted.grade_answers(found, plan)
-    # part-1: 2 of 3 right (claim is accepted for p02s2) of 6; part-2: not labelled
-    assert grade.section_points == {"part-1": 4.0, "part-2": 0.0}
+    # part-1: three key labels, one unit each, 2 right (claim is accepted for p02s2): recall
+    # R = 2/3; chance C = (1/4 + 2/4 + 1/4) / 3 = 1/3 (p02s2 accepts two labels);
+    # 6 x (2/3 - 1/3) / (1 - 1/3) = 3. part-2: not labelled, 0.
+    assert grade.section_points == {"part-1": 3.0, "part-2": 0.0}
     assert all(type(p) is float for p in grade.section_points.values())
-    assert grade.points == 4.0 and grade.status == "ok" and grade.reason == ""
+    assert grade.points == 3.0 and grade.status == "ok" and grade.reason == ""
     assert [(r.unit_id, r.chosen, r.correct) for r in grade.results] == [
         ("p02s1", "sourced", True), ("p02s2", "claim", True), ("p03s1", "meta", False),
         ("p04s1", None, False)]
@@ -80,9 +82,11 @@ def test_grade_answers_partial_credit(plan, tmp_path):
 def test_grade_answers_notes_what_was_ignored(plan, tmp_path):
     path = tmp_path / "answers.json"
     path.write_text(json.dumps({"version": 1, "assignment": ASSIGNMENT, "answers": {
-        "p02s1": "SOURCED", "p99s9": "claim", "p03s1": "opinion", "p04s1": 4}}))
+        "p02s1": "SOURCED", "p02s2": "commentary", "p99s9": "claim", "p03s1": "opinion",
+        "p04s1": 4}}))
     grade = trusted.grade_answers(read_answers(path, ASSIGNMENT), plan)
-    assert grade.section_points == {"part-1": 2.0, "part-2": 0.0}
+    # 'SOURCED' read as meant: 2 of 3 right in part-1, 3 points as above
+    assert grade.section_points == {"part-1": 3.0, "part-2": 0.0}
     assert grade.reason == ("2 answer(s) with an unknown label ignored (p03s1, p04s1); "
                             "1 answer(s) for unknown unit ids ignored (p99s9)")
     nothing = trusted.grade_answers(answers_file(tmp_path, {"p01s1": "meta"}), plan)
@@ -114,7 +118,7 @@ def test_part_feedback_without_the_key(plan, tmp_path):
     found = answers_file(tmp_path, {"p02s1": "sourced", "p02s2": "claim", "p03s1": "meta"})
     grade = trusted.grade_answers(found, plan)
     lines = trusted.part_feedback(plan, grade, plan.sections[0], found)
-    assert lines == ["First part (paragraphs 2-3): 4 of 6 points.", "2 of 3 units right.",
+    assert lines == ["First part (paragraphs 2-3): 3 of 6 points.", "2 of 3 units right.",
                      "Look again at: p03s1."]
     assert "Rationale" not in "\n".join(lines)
 
@@ -125,7 +129,8 @@ def test_part_feedback_with_the_key(course, tmp_path):
     found = answers_file(tmp_path, {"p02s1": "sourced", "p03s1": "sourced"})
     lines = trusted.part_feedback(plan, trusted.grade_answers(found, plan), plan.sections[0],
                                   found)
-    assert lines[:2] == ["First part (paragraphs 2-3): 2 of 6 points.", "1 of 3 units right."]
+    # 1 of 3 right: R = 1/3 is what chance gets (C = 1/3), so 0 points
+    assert lines[:2] == ["First part (paragraphs 2-3): 0 of 6 points.", "1 of 3 units right."]
     assert "p02s2: not labelled; the key says commentary (also accepted: claim). " \
            + RATIONALE.format("p02s2") in lines
     assert "p03s1: you chose sourced; the key says claim. " + RATIONALE.format("p03s1") in lines
@@ -154,7 +159,14 @@ def test_part_feedback_for_unusable_files(plan, tmp_path):
     ('chosen_unit = f"{1}"', None),
     ('chosen_unit = "p02s2"\nchosen_unit += "x"', "p02s2"),  # only plain assignments
     ("def f(:\n", None),
-    ('x = chosen_unit = "p02s2"', None),
+    ('x = chosen_unit = "p02s2"', "p02s2"),  # not a plain assignment: the one id written
+    # a learner who does not code: the id typed outside the quotes, on the stub line
+    ('chosen_unit = ""\np02s2', "p02s2"),
+    ('chosen_unit = p02s2', "p02s2"),
+    ('chosen_unit = ""\n"p02s2"', "p02s2"),
+    ('chosen_unit = ""\n# for example "p13s2"', ""),  # comments are not answers
+    ('chosen_unit = ""\np02s1 p02s2', None),  # two ids: no guess
+    ('chosen_unit = "" p02s2', "p02s2"),  # does not parse: the one id written
     ("chosen_unit = " + "[" * 10_000 + "]" * 10_000, None),
     ('chosen_unit = ["p02s2"]', ["p02s2"]),
 ])
@@ -240,11 +252,12 @@ def test_trusted_scores_replace_what_the_kernel_printed(course):
                    "p04s1": "claim"})
     scores, nb = run_trusted_scores(course.root, learner_notebook('chosen_unit = "p02s2"'))
     # nbgrader's own reading of the cells (determine_grade): the trusted points, not the forged
-    assert scores == {"part-1-grade": 4.0, "part-2-grade": 0.0,
+    # (part-1: 2 of 3 right, R = 2/3, C = 1/3: 6 x (1/3) / (2/3) = 3)
+    assert scores == {"part-1-grade": 3.0, "part-2-grade": 0.0,
                       trusted.CHOICE_GRADE_CELL: 1.0, "other-grade": 3.0}
     part_1 = nb.cells[0]
     assert [o.output_type for o in part_1.outputs] == ["stream", "execute_result"]
-    assert part_1.outputs[0].text.startswith("First part (paragraphs 2-3): 4 of 6 points.")
+    assert part_1.outputs[0].text.startswith("First part (paragraphs 2-3): 3 of 6 points.")
     assert "All right!" not in json.dumps([c.outputs for c in nb.cells[:4]])
 
 

@@ -1,7 +1,10 @@
-"""The Sorter in a real browser: JupyterLab (click, keyboard, Check, reload and kernel restart,
-axe-core, contrast in light and dark themes, the docs screenshot), Notebook 7 and Voila.
+"""The Sorter in a real browser: JupyterLab (one key per decision, no key reaching JupyterLab's
+command mode, pending until saved, Check, two tabs, kernel restart and a disconnected view,
+axe-core, contrast in light and dark themes, the docs screenshot); the whole of assignment 01
+labelled with one key per sentence in JupyterLab, Notebook 7 and Voila.
 
 One server per front end (class-scoped); the tests of a class share one page and run in order.
+Every server serves a temporary folder: nothing here reads or writes the repo's answers files.
 """
 
 import json
@@ -13,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from readkit.course.course import Course
+from readkit.course.labels import LABELS
 from tests.support.browser_harness import (
+    KERNEL,
     jupyter_server,
     open_notebook,
     restart_kernel,
@@ -31,9 +36,25 @@ LAB_CELL = """\
 import readkit
 sorter = readkit.Sorter((1, 12), assignment="lesson-sorter", mode="practice")
 sorter"""
+SELFCHECK_CELL = """\
+from readkit.widgets.selfcheck import SelfCheck
+SelfCheck("Who wrote it?", ["The BBC", "The author"], answer=1, explanation="The byline.")"""
+EVIDENCE_CELL = """\
+from readkit.widgets.selfcheck import NAMED, INTERPRETS, EvidenceTable
+EvidenceTable({"p20s1": NAMED, "p52s1": INTERPRETS})"""
+ASSIGNMENT = "01-sort-the-sources"
+SECTION_CELLS = [f'from readkit import Sorter\nSorter.section("{ASSIGNMENT}", "part-{n}")'
+                 for n in range(1, 5)]
+NOTEBOOK = "window.jupyterapp.shell.currentWidget.content"
+# After each key: the notebook's cell types (and hidden outputs), and how many radiogroups and
+# self-checks it shows.
+NOTEBOOK_SHAPE = f"""() => [{NOTEBOOK}.widgets.map(
+    cell => cell.model.type + (cell.outputHidden ? " (output hidden)" : "")).join(","),
+  document.querySelectorAll('.rk-sorter [role="radiogroup"]').length,
+  document.querySelectorAll('.rk-selfcheck, .rk-evidence').length]"""
 SECTION_CELL = """\
 import readkit
-readkit.Sorter((46, 52), assignment="01-sort-the-sources", mode="assessment")"""
+readkit.Sorter((51, 54), assignment="01-sort-the-sources", mode="assessment")"""
 
 
 def unit(unit_id: str) -> str:
@@ -60,6 +81,29 @@ def wait_for_answers(path: Path, expected: dict, timeout: float = 15) -> dict:
                 return last
         time.sleep(0.02)
     raise AssertionError(f"{path.name} never held {expected}; last seen: {last}")
+
+
+def run_in_kernel(page, code: str) -> None:
+    """Run code in the notebook's kernel (not in a cell) and wait until it has run."""
+    page.evaluate(f"async code => {{ await {KERNEL}.requestExecute({{code}}).done; }}", code)
+
+
+def practice_key() -> dict:
+    return Course.open(ROOT).key("practice")
+
+
+def on_disk(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))["answers"] if path.exists() else {}
+
+
+def focused_unit(page) -> str | None:
+    return page.evaluate("() => document.activeElement.closest('.rk-unit')?.dataset.unit ?? null")
+
+
+def wait_until_saved(page, timeout: float = 15) -> None:
+    """Until no Sorter of the page shows a choice as pending."""
+    page.wait_for_function("() => [...document.querySelectorAll('.rk-sorter')]"
+                           ".every(s => s.dataset.pending === '0')", timeout=timeout * 1000)
 
 
 def checked(page, unit_id: str) -> list[str]:
@@ -158,73 +202,177 @@ def set_theme(page, theme: str, layout_color0: str) -> None:
     page.wait_for_timeout(300)  # let the new stylesheet settle
 
 
+KEYS_TO_TRY = ["m", "y", "a", "b", "x", "d", "d", "z", "o", "c", "v", "Enter", "Escape"]
+
+
+def assert_no_key_reaches_the_notebook(page, answers: Path, where: str) -> None:
+    """Click (or focus) a control of the widget, as a person would (the notebook is then in
+    command mode), then type the notebook's command keys one at a time: after each, the cells,
+    their types and outputs, and the widgets are as they were."""
+    target = {".rk-sorter": radio("p10s1", "claim"),
+              ".rk-selfcheck": ".rk-selfcheck input[type=radio]",
+              ".rk-evidence": ".rk-evidence select"}[where]
+    if where == ".rk-evidence":
+        page.locator(target).first.focus()  # a click would open the list
+    else:
+        page.locator(target).first.click()
+    assert page.evaluate(f"() => {NOTEBOOK}.mode") == "command"
+    shape = page.evaluate(NOTEBOOK_SHAPE)
+    assert shape == ["code,code,code", unit_count(range(1, 13)), 2]
+    for key in KEYS_TO_TRY:
+        if where == ".rk-sorter":  # a decision moves the focus on: back to the sentence
+            page.locator(radio("p10s1", "claim")).focus()
+        page.keyboard.press(key)
+        page.wait_for_timeout(120)  # a shortcut would act at once
+        assert page.evaluate(NOTEBOOK_SHAPE) == shape, key
+        assert page.evaluate(f"() => {NOTEBOOK}.mode") == "command", key
+        assert page.evaluate(f"() => {NOTEBOOK}.activeCellIndex") == \
+            {".rk-sorter": 0, ".rk-selfcheck": 1, ".rk-evidence": 2}[where], key
+        if where == ".rk-sorter" and key in ("m", "Enter"):
+            # Decisions here: m is meta; Enter chooses the focused choice, claim.
+            wait_until_saved(page)
+            assert on_disk(answers)["p10s1"] == {"m": "meta", "Enter": "claim"}[key]
+
+
 # -- JupyterLab ---------------------------------------------------------------------------------
 
 @pytest.fixture(scope="class")
 def lab(browser, course_env, tmp_path_factory):
     folder = tmp_path_factory.mktemp("lab")
-    write_notebook(folder / "sorter.ipynb", [LAB_CELL])
+    write_notebook(folder / "sorter.ipynb", [LAB_CELL, SELFCHECK_CELL, EVIDENCE_CELL])
     with jupyter_server("lab", folder, env=course_env) as server:
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         open_notebook(page, server, "sorter.ipynb")
         run_all(page)
         wait_for_units(page, unit_count(range(1, 13)))
-        yield page, folder / "answers.json"
+        page.wait_for_selector(".rk-evidence select")
+        yield page, folder / "answers.json", server
         page.close()
 
 
 class TestJupyterLab:
-    def test_click_and_keyboard_save_to_disk(self, lab):
-        page, answers = lab
+    def test_one_key_per_decision_saves_and_moves_on(self, lab):
+        page, answers, _ = lab
         total = unit_count(range(1, 13))
         assert page.inner_text(".rk-progress") == f"0 of {total} labelled"
-        notebook = "window.jupyterapp.shell.currentWidget.content"
-        before = page.evaluate(f"() => [{notebook}.activeCellIndex, {notebook}.mode]")
-
-        page.click(radio("p01s1", "meta"))
+        page.click(radio("p01s1", "meta"))  # the Sorter's cell is the active one now
+        before = page.evaluate(f"() => [{NOTEBOOK}.activeCellIndex, {NOTEBOOK}.mode]")
+        assert before == [0, "command"]
         wait_for_answers(answers, {"p01s1": "meta"})
         assert checked(page, "p01s1") == ["meta"]
+        assert focused_unit(page) == "p01s1"
 
-        # Keyboard: Tab to the next sentence, arrows move and select, Space selects.
-        page.keyboard.press("Tab")
-        assert page.evaluate("() => document.activeElement.closest('.rk-unit').dataset.unit") == "p02s1"
-        for _ in range(3):
-            page.keyboard.press("ArrowRight")  # sourced -> claim -> commentary -> meta
-        page.keyboard.press("Tab")
-        page.keyboard.press("Space")  # p03s1: the first choice, sourced
-        page.keyboard.press("ArrowLeft")  # wraps round to meta
-        wait_for_answers(answers, {"p01s1": "meta", "p02s1": "meta", "p03s1": "meta"})
-        assert checked(page, "p02s1") == ["meta"] and checked(page, "p03s1") == ["meta"]
+        # A digit (in the order shown) or the letter on the choice: saved, focus moves on.
+        page.keyboard.press("2")  # p01s1 -> claim, then p02s1
+        assert focused_unit(page) == "p02s1"
+        page.keyboard.press("m")  # p02s1 meta
+        page.keyboard.press("o")  # p03s1 commentary
+        page.keyboard.press("S")  # p04s1 sourced (either case: Caps Lock is no trap)
+        assert focused_unit(page) == "p05s1"
+        wait_for_answers(answers, {"p01s1": "claim", "p02s1": "meta", "p03s1": "commentary",
+                                   "p04s1": "sourced"})
+        # Undo goes back to the unit and its previous answer; Backspace clears.
+        page.keyboard.press("u")
+        assert focused_unit(page) == "p04s1"
+        wait_for_answers(answers, {"p01s1": "claim", "p02s1": "meta", "p03s1": "commentary"})
+        page.keyboard.press("4")
+        wait_for_answers(answers, {"p01s1": "claim", "p02s1": "meta", "p03s1": "commentary",
+                                   "p04s1": "meta"})
+        page.keyboard.press("Shift+Tab")  # back to p04s1's checked choice
+        assert focused_unit(page) == "p04s1"
+        page.keyboard.press("Backspace")
+        wait_for_answers(answers, {"p01s1": "claim", "p02s1": "meta", "p03s1": "commentary"})
+        page.keyboard.press("Control+z")  # undo, the other way
+        wait_for_answers(answers, {"p01s1": "claim", "p02s1": "meta", "p03s1": "commentary",
+                                   "p04s1": "meta"})
+        wait_until_saved(page)
+        page.wait_for_function("() => document.querySelector('.rk-status').textContent"
+                               " === 'Saved: p04s1 meta'")
+
+        # The next unlabelled sentence, not merely the next one.
+        page.eval_on_selector(radio("p05s1", "sourced"), "el => el.focus()")
+        page.keyboard.press("ArrowRight")  # arrows still choose: p05s1 claim
+        page.keyboard.press("Home")  # p05s1 sourced
+        page.keyboard.press("End")  # p05s1 meta
+        wait_for_answers(answers, {"p01s1": "claim", "p02s1": "meta", "p03s1": "commentary",
+                                   "p04s1": "meta", "p05s1": "meta"})
+        wait_until_saved(page)
+        # ... and are not announced: the live region still speaks of the last decision.
+        assert page.inner_text(".rk-status") == "Saved: p04s1 meta"
+        page.eval_on_selector(radio("p03s1", "sourced"), "el => el.focus()")
+        page.keyboard.press("1")  # p03s1 changes; p04s1 and p05s1 are labelled: on to p06s1
+        assert focused_unit(page) == "p06s1"
+        wait_for_answers(answers, {"p01s1": "claim", "p02s1": "meta", "p03s1": "sourced",
+                                   "p04s1": "meta", "p05s1": "meta"})
+        assert checked(page, "p03s1") == ["sourced"]
         # Roving tabindex: one tabbable choice per sentence, the checked one.
         assert page.eval_on_selector_all(
-            f'{unit("p03s1")} [role="radio"]', "els => els.map(e => e.tabIndex)") == [-1, -1, -1, 0]
-        assert page.evaluate("() => document.activeElement.dataset.label") == "meta"
-        # Announced once saved (clicks made while the kernel was busy are saved together).
-        page.wait_for_function("() => /^Saved: (.+, )?p03s1 meta$/.test("
-                               "document.querySelector('.rk-status').textContent)")
-        assert page.inner_text(".rk-progress") == f"3 of {total} labelled"
+            f'{unit("p05s1")} [role="radio"]', "els => els.map(e => e.tabIndex)") == [-1, -1, -1, 0]
+        # Tab moves between sentences.
+        page.keyboard.press("Tab")
+        assert focused_unit(page) == "p07s1"
+        wait_until_saved(page)
+        assert page.inner_text(".rk-progress") == f"5 of {total} labelled"
         # The keys stayed in the widget: the notebook did not move or enter edit mode.
-        assert page.evaluate(f"() => [{notebook}.activeCellIndex, {notebook}.mode]") == before
+        assert page.evaluate(f"() => [{NOTEBOOK}.activeCellIndex, {NOTEBOOK}.mode]") == before
 
-    def test_radiogroups_are_named_after_their_sentence(self, lab):
-        page, _ = lab
+    def test_key_hints_are_shown_and_in_the_description(self, lab):
+        page, _, _ = lab
+        choices = page.locator(f'{unit("p09s1")} [role="radio"]')
+        assert [choices.nth(k).inner_text().split() for k in range(4)] == [
+            ["1", "sourced"], ["2", "claim"], ["3", "commentary"], ["4", "meta"]]
+        letters = page.eval_on_selector_all(f'{unit("p09s1")} .rk-letter',
+                                            "els => els.map(e => e.textContent)")
+        assert letters == ["s", "c", "o", "m"]
+        assert [choices.nth(k).get_attribute("aria-keyshortcuts") for k in range(4)] == [
+            "1 S", "2 C", "3 O", "4 M"]
+        keys = page.locator(".rk-keys")
+        assert keys.is_visible()
+        assert "Backspace" in keys.inner_text() and "undoes" in keys.inner_text()
+        described = page.get_attribute(f'{unit("p09s1")} [role="radiogroup"]', "aria-describedby")
+        assert keys.get_attribute("id") in described.split()
+
+    def test_radiogroups_are_named_by_their_full_sentence(self, lab):
+        page, _, _ = lab
         group = page.locator(f'{unit("p09s1")} [role="radiogroup"]')
-        name = group.get_attribute("aria-label")
-        assert re.fullmatch(r"Sentence \d+: The US has no intention of going after the terrorists"
-                            r".*", name), name
-        assert page.get_by_role("radiogroup", name=name).count() == 1
+        sentence = page.inner_text(f"#{group.get_attribute('aria-labelledby')}")
+        full = page.inner_text(f"{unit('p09s1')} .rk-text").removeprefix("p09s1").strip()
+        assert sentence == full and len(full) > 60
+        assert page.get_by_role("radiogroup", name=full).count() == 1
         assert group.get_by_role("radio").count() == 4
 
+    @pytest.mark.parametrize("where", [".rk-sorter", ".rk-selfcheck", ".rk-evidence"])
+    def test_no_key_typed_inside_reaches_jupyterlab(self, lab, where):
+        page, answers, _ = lab
+        assert_no_key_reaches_the_notebook(page, answers, where)
+
+    def test_a_choice_is_pending_until_the_kernel_has_saved_it(self, lab):
+        page, answers, _ = lab
+        # A slow disk for a moment: the choice waits for the kernel's answer, and says so.
+        run_in_kernel(page, "import time\nslow = sorter._write\n"
+                            "sorter._write = lambda *args: (time.sleep(2), slow(*args))[1]")
+        page.click(radio("p11s1", "commentary"))
+        choice = page.locator(radio("p11s1", "commentary"))
+        assert choice.get_attribute("aria-checked") == "true"
+        assert "rk-pending" in choice.get_attribute("class")
+        assert page.inner_text(f"{unit('p11s1')} .rk-state") == "Saving\u2026"
+        assert "saving" in page.inner_text(".rk-progress")
+        assert "p11s1" not in on_disk(answers)
+        wait_for_answers(answers, {**on_disk(answers), "p11s1": "commentary"})
+        wait_until_saved(page)
+        run_in_kernel(page, "del sorter._write")
+        assert "rk-pending" not in choice.get_attribute("class")
+        assert page.inner_text(f"{unit('p11s1')} .rk-state") == ""
+
     def test_check_marks_right_and_wrong_then_reveals(self, lab):
-        page, answers = lab
-        key = Course.open(ROOT).key("practice")
+        page, answers, _ = lab
+        key = practice_key()
         wrong = [label for label in ("sourced", "claim", "commentary", "meta")
                  if label not in key["p04s1"].accepted]
         page.click(radio("p04s1", wrong[0]))
         page.click(".rk-check")
         page.wait_for_function("() => document.querySelector('.rk-status').textContent"
-                               ".startsWith('Checked 4:')")
-        assert page.inner_text(f"{unit('p01s1')} .rk-feedback") == "\u2714 Right: meta."
+                               ".startsWith('Checked ')")
         first = page.inner_text(f"{unit('p04s1')} .rk-feedback")
         assert first == f"\u2718 Not {wrong[0]} (1 wrong try). Try another label."
 
@@ -239,12 +387,37 @@ class TestJupyterLab:
                             f"{' or '.join(entry.accepted)}. Why: {entry.rationale}")
         # The feedback describes its radiogroup for screen readers.
         described = page.get_attribute(f'{unit("p04s1")} [role="radiogroup"]', "aria-describedby")
-        assert page.inner_text(f"#{described}") == revealed
-        wait_for_answers(answers, {"p01s1": "meta", "p02s1": "meta", "p03s1": "meta",
-                                   "p04s1": wrong[1]})
+        assert any(page.inner_text(f"#{part}") == revealed for part in described.split())
+        wait_until_saved(page)
+        assert on_disk(answers)["p04s1"] == wrong[1]
+
+    def test_a_fast_choice_then_check_gets_the_verdict_for_the_latest_choice(self, lab):
+        page, _, _ = lab
+        key = practice_key()
+        right = key["p08s1"].accepted[0]
+        wrong = next(label for label in ("sourced", "claim", "commentary", "meta")
+                     if label not in key["p08s1"].accepted)
+        # Within one task: the Check goes out before any acknowledgement can come back.
+        page.evaluate("""([wrong, right]) => {
+            document.querySelector(`[data-unit=p08s1] [data-label=${wrong}]`).click();
+            document.querySelector(`[data-unit=p08s1] [data-label=${right}]`).click();
+            document.querySelector('.rk-check').click();
+        }""", [wrong, right])
+        page.wait_for_function("() => document.querySelector('[data-unit=p08s1] .rk-feedback')"
+                               ".textContent !== ''")
+        assert page.inner_text(f"{unit('p08s1')} .rk-feedback") == f"\u2714 Right: {right}."
+
+    def test_skip_link_goes_past_the_sentences_to_check(self, lab):
+        page, _, _ = lab
+        skip = page.locator(".rk-skip")
+        assert skip.inner_text() == "Skip to Check"
+        skip.focus()
+        page.keyboard.press("Enter")
+        assert page.evaluate("() => document.activeElement.className") == "rk-check"
+        assert page.evaluate(f"() => {NOTEBOOK}.mode") == "command"
 
     def test_markup_is_text_and_quotations_are_marked(self, lab):
-        page, _ = lab
+        page, _, _ = lab
         assert page.inner_text(f"{unit('p05s1')} .rk-text").endswith(
             "Theme: <u>Terrorism</u>, <u>US NATO War Agenda</u>")
         assert page.inner_text(f"{unit('p06s1')} .rk-text").endswith("In-depth Report: **SYRIA**")
@@ -255,8 +428,9 @@ class TestJupyterLab:
         assert style == "italic"
 
     def test_rapid_clicks_last_one_wins(self, lab):
-        page, answers = lab
-        before = json.loads(answers.read_text(encoding="utf-8"))["answers"]
+        page, answers, _ = lab
+        wait_until_saved(page)
+        before = on_disk(answers)
         # A burst within one task (the front end buffers while the kernel is busy) ...
         page.evaluate("""() => ['sourced', 'claim', 'commentary', 'claim', 'meta'].forEach(
             l => document.querySelector(`[data-unit=p05s1] [data-label=${l}]`).click())""")
@@ -264,10 +438,11 @@ class TestJupyterLab:
         for label in ("commentary", "sourced", "claim", "meta", "claim"):
             page.click(radio("p06s1", label))
         wait_for_answers(answers, {**before, "p05s1": "meta", "p06s1": "claim"})
+        wait_until_saved(page)
         assert checked(page, "p05s1") == ["meta"] and checked(page, "p06s1") == ["claim"]
 
     def test_axe_finds_no_serious_violations(self, lab):
-        page, _ = lab
+        page, _, _ = lab
         try:
             from axe_playwright_python.sync_playwright import Axe
         except ImportError:
@@ -282,7 +457,7 @@ class TestJupyterLab:
         assert serious == [], results.generate_report()
 
     def test_screenshot_for_the_docs(self, lab, tmp_path):
-        page, _ = lab
+        page, _, _ = lab
         # The committed picture is rewritten only when missing or asked for, so that a test run
         # leaves the work tree clean.
         update = os.environ.get("READKIT_SCREENSHOTS") == "1" or not SCREENSHOT.exists()
@@ -296,8 +471,10 @@ class TestJupyterLab:
         assert target.stat().st_size > 10_000
 
     def test_focus_and_selection_contrast_light_and_dark(self, lab):
-        page, _ = lab
-        args = (radio("p01s1", "meta"), radio("p01s1", "claim"))
+        page, answers, _ = lab
+        wait_until_saved(page)
+        assert on_disk(answers)["p02s1"] == "meta"
+        args = (radio("p02s1", "meta"), radio("p02s1", "claim"))
         assert_contrast(measure_contrast(page, *args), "light")
         set_theme(page, "JupyterLab Dark", "#111")
         try:
@@ -305,10 +482,68 @@ class TestJupyterLab:
         finally:
             set_theme(page, "JupyterLab Light", "white")
 
+    def test_two_tabs_clicking_different_sentences_both_save(self, lab, browser):
+        page, answers, server = lab
+        wait_until_saved(page)
+        page.evaluate("() => { window.jupyterapp.commands.execute('docmanager:save'); }")
+        page.wait_for_function(f"() => !{NOTEBOOK}.model.dirty")
+        before = on_disk(answers)
+        other = browser.new_page(viewport={"width": 1280, "height": 1000})
+        try:
+            open_notebook(other, server, "sorter.ipynb")  # the same kernel: widgets restored
+            wait_for_units(other, unit_count(range(1, 13)))
+            assert checked(other, "p02s1") == [before["p02s1"]]
+            page.click(radio("p12s1", "claim"))
+            other.click(radio("p07s1", "sourced"))
+            wait_for_answers(answers, {**before, "p12s1": "claim", "p07s1": "sourced"})
+            for tab in (page, other):  # each tab shows the other's click too
+                tab.wait_for_selector(f'{radio("p07s1", "sourced")}[aria-checked="true"]')
+                tab.wait_for_selector(f'{radio("p12s1", "claim")}[aria-checked="true"]')
+                wait_until_saved(tab)
+        finally:
+            other.close()
+
+    def test_after_a_kernel_restart_the_old_view_says_it_is_disconnected(self, lab):
+        page, answers, _ = lab
+        saved = on_disk(answers)
+        restart_kernel(page)
+        offline = page.locator(".rk-offline")
+        offline.wait_for(state="visible")
+        assert offline.get_attribute("role") == "alert"
+        assert offline.inner_text().startswith("\u26a0 Disconnected: ")
+        previous = saved.get("p09s1")
+        page.click(radio("p09s1", "commentary"), force=True)  # aria-disabled: forced, as a hand would
+        page.keyboard.press("1")
+        page.wait_for_timeout(1000)
+        assert on_disk(answers) == saved
+        # Nothing shown as saved that is not on disk.
+        for unit_id in ["p09s1", *saved]:
+            assert checked(page, unit_id) == ([saved[unit_id]] if unit_id in saved else []), unit_id
+        assert checked(page, "p09s1") == ([previous] if previous else [])
+        assert page.locator(".rk-pending").count() == 0
+
+    def test_a_view_whose_kernel_forgot_it_says_it_is_disconnected(self, lab):
+        page, answers, _ = lab
+        run_all(page)  # a fresh Sorter after the restart, restored from the file
+        page.wait_for_selector(".rk-sorter:not(.rk-disconnected) .rk-unit")
+        wait_for_units(page, unit_count(range(1, 13)))
+        saved = on_disk(answers)
+        page.wait_for_selector(".rk-evidence select")
+        # The kernel drops the widget's comm without telling the page (as a kernel that was
+        # replaced behind JupyterLab's back would): the next choice gets no answer.
+        run_in_kernel(page, "from comm import get_comm_manager\n"
+                            "get_comm_manager().unregister_comm(sorter.comm)")
+        page.click(radio("p12s1", "meta"))
+        page.locator(".rk-offline").wait_for(state="visible")
+        assert page.locator(".rk-pending").count() == 0
+        assert checked(page, "p12s1") == ([saved["p12s1"]] if "p12s1" in saved else [])
+        assert on_disk(answers) == saved
+        assert "Not saved" in page.inner_text(f"{unit('p12s1')} .rk-state")
+
     def test_reload_and_kernel_restart_restore_answers(self, lab):
-        page, answers = lab
-        saved = json.loads(answers.read_text(encoding="utf-8"))["answers"]
-        assert len(saved) >= 4
+        page, answers, _ = lab
+        saved = on_disk(answers)
+        assert len(saved) >= 8
         page.reload()
         wait_for_idle_kernel(page)
         restart_kernel(page)
@@ -319,13 +554,13 @@ class TestJupyterLab:
             assert checked(page, unit_id) == [label]
         total = unit_count(range(1, 13))
         assert page.inner_text(".rk-progress") == f"{len(saved)} of {total} labelled"
-        assert json.loads(answers.read_text(encoding="utf-8"))["answers"] == saved
+        assert on_disk(answers) == saved
 
 
 # -- Notebook 7 and Voila -----------------------------------------------------------------------
 
 def render_and_click(page, answers: Path) -> None:
-    wait_for_units(page, unit_count(range(46, 53)))
+    wait_for_units(page, unit_count(range(51, 55)))
     assert page.locator(".rk-check").count() == 0  # assessment mode: no Check
     first = page.get_attribute(".rk-unit", "data-unit")
     page.click(radio(first, "claim"))
@@ -358,3 +593,76 @@ def test_voila_renders_and_saves(browser, course_env, tmp_path):
         open_notebook(page, server, notebook.name)  # Voila runs the notebook itself
         render_and_click(page, tmp_path / "answers.json")
         page.close()
+
+
+# -- the whole of assignment 01, one key per sentence: JupyterLab, Notebook 7, Voila ------------
+
+LETTERS = {"sourced": "s", "claim": "c", "commentary": "o", "meta": "m"}
+
+
+def assignment_units() -> list[str]:
+    course = Course.open(ROOT)
+    return [unit_id for n in range(1, 5)
+            for unit_id in course.section_units(course.section(ASSIGNMENT, f"part-{n}"))]
+
+
+def label_everything_by_keys(page, answers: Path) -> int:
+    """Focus the first sentence, then press one key per sentence (digits and letters in turn,
+    every label used), never moving the focus by hand. Returns the number of key presses."""
+    ids = assignment_units()
+    wait_for_units(page, len(ids))
+    assert page.eval_on_selector_all(".rk-sorter .rk-unit", "els => els.map(e => e.dataset.unit)") \
+        == ids  # the four parts, in reading order
+    page.locator('.rk-sorter [role="radio"]').first.focus()
+    expected, presses = {}, 0
+    for n, unit_id in enumerate(ids):
+        assert focused_unit(page) == unit_id, f"key {presses}: the focus is not on {unit_id}"
+        label = LABELS[(n + n // 4) % len(LABELS)]
+        page.keyboard.press(str(LABELS.index(label) + 1) if n % 2 else LETTERS[label])
+        presses += 1
+        expected[unit_id] = label
+    wait_for_answers(answers, expected)
+    wait_until_saved(page)
+    for unit_id, label in expected.items():
+        assert checked(page, unit_id) == [label], unit_id
+    return presses
+
+
+@pytest.mark.parametrize("kind", ["lab", "notebook", "voila"])
+def test_assignment_01_is_labelled_with_one_key_per_sentence(browser, course_env, tmp_path, kind):
+    notebook = write_notebook(tmp_path / "sort-the-sources.ipynb", SECTION_CELLS)
+    with jupyter_server(kind, tmp_path, notebook=notebook, env=course_env) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        try:
+            open_notebook(page, server, notebook.name)
+            if kind != "voila":
+                run_all(page)
+                # Until every cell has run: the notebook takes the focus when run-all ends.
+                page.wait_for_function(f"() => {NOTEBOOK}.widgets.every("
+                                       "c => c.model.executionCount !== null)", timeout=60000)
+                wait_for_idle_kernel(page)
+                page.wait_for_timeout(300)
+            presses = label_everything_by_keys(page, tmp_path / "answers.json")
+            assert presses == len(assignment_units())  # one key per sentence, no more
+            if kind != "voila":  # and the notebook is as it was
+                assert page.evaluate(f"() => {NOTEBOOK}.widgets.map(c => c.model.type)") == [
+                    "code"] * 4
+        finally:
+            page.close()
+
+
+@pytest.mark.parametrize("where", [".rk-sorter", ".rk-selfcheck", ".rk-evidence"])
+def test_no_key_typed_inside_reaches_notebook7(browser, course_env, tmp_path, where):
+    """Notebook 7 handles shortcuts before the widget sees the key (o hides outputs there)."""
+    write_notebook(tmp_path / "sorter.ipynb", [LAB_CELL, SELFCHECK_CELL, EVIDENCE_CELL])
+    with jupyter_server("notebook", tmp_path, env=course_env) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        try:
+            open_notebook(page, server, "sorter.ipynb")
+            run_all(page)
+            page.wait_for_selector(".rk-evidence select", timeout=60000)
+            wait_for_idle_kernel(page)
+            page.wait_for_timeout(300)
+            assert_no_key_reaches_the_notebook(page, tmp_path / "answers.json", where)
+        finally:
+            page.close()

@@ -11,11 +11,13 @@ the status and `reason` say what was wrong and what to do. A UTF-8 byte-order ma
 typed in upper case are read as the learner meant them.
 """
 
+import contextlib
 import json
 import os
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -217,6 +219,25 @@ def _interpret(path: Path, content: object, assignment: str | None) -> AnswersFi
             problems.append(f"{unit_id}: unknown label {label!r} ignored "
                             f"(use one of {', '.join(LABELS)})")
     return AnswersFile(path, OK, answers, found, problems)
+
+
+@contextlib.contextmanager
+def locked(path: Path | str) -> Iterator[None]:
+    """Hold an exclusive lock on the answers file's folder while a read-merge-write runs, so
+    that two kernels (two views, two Sorters) writing the same file never lose each other's
+    answers. The folder itself is locked: no lock file is left beside the notebook. Where the
+    system has no flock (Windows), writes are still atomic but not serialised."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (not on Linux or macOS)
+        yield
+        return
+    fd = os.open(Path(path).parent, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def write_answers(path: Path | str, assignment: str, answers: dict[str, str]) -> None:

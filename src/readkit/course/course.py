@@ -66,9 +66,6 @@ class Layout:
         """readkit's own outputs (grades.csv, the class report) beside nbgrader's folders."""
         return self.submitted.parent / "reports"
 
-    def submission(self, student: str, assignment: str) -> Path:
-        return self.submitted / student / assignment
-
 
 def _read_layout(root: Path) -> Layout:
     from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader

@@ -7,11 +7,18 @@ Pure functions: no file access, no pandas, no printing. readkit's trusted grade 
 Points are plain Python floats rounded to 2 decimals and clamped to [0, max_points]: nbgrader
 parses a test cell's first text/plain result as points and aborts a submission on a value above
 the cell's maximum.
+
+A Sorter section is scored so that labelling without reading earns little (docs/grading.md,
+"How the widget parts are graded"): the mean over the key's labels present in the section of
+the share of that label's units labelled right, corrected for what uniform random labels would
+get on the same units.
 """
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol
+
+from readkit.course.labels import LABELS
 
 
 class KeyLike(Protocol):
@@ -29,12 +36,16 @@ class KeyLike(Protocol):
 
 class UnitResult(NamedTuple):
     """One unit of a graded section: what the learner chose (None: not labelled) and whether it
-    earns credit (the key's label or one of its accepted alternatives). A NamedTuple: a class
+    earns credit (the key's label or one of its accepted alternatives). `label` and `accepted`
+    are the key's (the unit's class, and how many labels earn credit), which `section_points`
+    needs; they default to "no class given" for results built by hand. A NamedTuple: a class
     report builds one per learner and unit, and a tuple is several times cheaper to create."""
 
     unit_id: str
     chosen: str | None
     correct: bool
+    label: str = ""
+    accepted: tuple[str, ...] = ()
 
     @property
     def labelled(self) -> bool:
@@ -72,18 +83,46 @@ def unit_results(
         chosen = answers.get(unit_id)
         if chosen is not None and not isinstance(chosen, str):
             chosen = None
-        results.append(UnitResult(unit_id, chosen, chosen is not None and chosen in entry.accepted))
+        accepted = entry.accepted
+        results.append(UnitResult(unit_id, chosen, chosen is not None and chosen in accepted,
+                                  entry.label, accepted))
     return results
 
 
+def balanced_recall(results: Sequence[UnitResult]) -> tuple[float, float]:
+    """(recall, chance) of a section.
+
+    A unit belongs to the class of its key label; it counts as right for that class when the
+    learner chose the key's label or an accepted alternative (an unlabelled unit is wrong).
+    recall: the mean, over the classes present, of the share of each class's units that are
+    right. chance: the recall that uniform random labels get on average, the mean over the
+    classes of (labels accepted / 4) averaged over the class's units."""
+    classes: dict[str, list[UnitResult]] = {}
+    for result in results:
+        classes.setdefault(result.label, []).append(result)
+    if not classes:
+        return 0.0, 0.0
+    recall = sum(sum(1 for r in units if r.correct) / len(units) for units in classes.values())
+    chance = sum(
+        sum(len(r.accepted or (r.label,)) for r in units) / (len(units) * len(LABELS))
+        for units in classes.values()
+    )
+    return recall / len(classes), min(chance / len(classes), 1.0)
+
+
 def section_points(results: Sequence[UnitResult], max_points: float) -> float:
-    """Points proportional to the units right: max_points * right / total, 2 decimals.
-    An empty section gives 0.0 (a course-data mistake that `parse_sections` users should catch)."""
+    """Points for a Sorter section: max_points * (recall - chance) / (1 - chance), clamped to
+    [0, max_points] and rounded to 2 decimals (`balanced_recall` defines both terms).
+
+    So the key scores max_points, uniform random labels 0 on average, and one label for every
+    unit only the share of the other classes' units that accept that label. An empty section
+    gives 0.0 (a course-data mistake that `parse_sections` users should catch)."""
     max_points = _check_max(max_points)
     if not results:
         return 0.0
-    right = sum(1 for result in results if result.correct)
-    return clamp_points(max_points * right / len(results), max_points)
+    recall, chance = balanced_recall(results)
+    share = recall if chance >= 1 else (recall - chance) / (1 - chance)
+    return clamp_points(max_points * share, max_points)
 
 
 def points_for_checks(passed: Sequence[bool], max_points: float) -> float:

@@ -11,6 +11,7 @@ same for its class report: there is one score.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -184,11 +185,15 @@ def part_feedback(plan: SorterAssignment, grade: SorterGrade, section: Section,
 
 def chosen_unit(source: str) -> object:
     """The value the answer cell assigns to `chosen_unit`, read from its source as a literal
-    (never executed); None when there is no such assignment of a literal."""
+    (never executed); None when there is no such assignment of a literal.
+
+    A learner who does not code may leave `chosen_unit = ""` and type the id elsewhere in the
+    cell (on the stub line, with or without quotes, or after `=` without quotes): when the
+    literal is empty or missing and exactly one unit id appears in the cell, that id is read."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+        return _only_unit_id(source)
     value = None
     for node in tree.body:
         if (isinstance(node, ast.Assign) and len(node.targets) == 1
@@ -197,7 +202,19 @@ def chosen_unit(source: str) -> object:
                 value = ast.literal_eval(node.value)
             except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
                 value = None
+    if value in (None, ""):
+        return _only_unit_id(source) or value
     return value
+
+
+_UNIT_ID = re.compile(r"(?<![A-Za-z0-9_])p\d{1,3}s\d{1,3}(?![A-Za-z0-9_])")
+
+
+def _only_unit_id(source: str) -> str | None:
+    """The one unit id written in the cell's code (comments aside), if there is exactly one."""
+    code = "\n".join(line.split("#", 1)[0] for line in source.splitlines())
+    found = set(_UNIT_ID.findall(code))
+    return found.pop() if len(found) == 1 else None
 
 
 def choice_points(plan: SorterAssignment, found: AnswersFile, unit_id: object

@@ -75,6 +75,7 @@ while child.poll() is None:
         break
     if not os.read(lifeline, 1):
         child.kill()  # the kernel manager is done with it, or gone
+        child.wait()
         shutil.rmtree(scratch, ignore_errors=True)  # sockets and key of a kernel nobody can use
         break
 code = child.wait()

@@ -6,18 +6,28 @@ shows it) and a hint on what to do. Reads with the csv module so rows map exactl
 
 import csv
 import hashlib
+import random
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from readkit.course.answers import ANSWERS_FILE, OK, AnswersFile
+from readkit.course.course import Course, CourseError
 from readkit.course.key import SPLITS, parse_accept
 from readkit.course.labels import LABELS
 from readkit.course.sections import parse_sections, units_in_paragraphs
+from readkit.grading import trusted
 
 ARTICLE_SHA256 = "bb9a3dcec7178a9934ebfffe66d8f613c5525ac5ff37fe79fddc91a00e1b166a"
 UNIT_ID = re.compile(r"p(\d{2,3})s(\d+)")
 MIN_PER_LABEL_PER_SPLIT = 5
+# A Sorter assignment must not reward labelling without reading (issue 13): the share of its
+# points that each no-reading strategy may reach at most.
+GUESS_LIMITS = {"best label per part": 0.40, "one label for everything": 0.35,
+                "random labels": 0.30}
+RANDOM_RUNS, RANDOM_SEED = 20, 13
 EVENTS = ("raqqa-2017", "kunduz-2001", "smuggling-fees", "publication")
 NUMBER_WORDS = {
     0.5: ("half",), 2: ("two",), 4: ("four",), 10: ("ten",), 13: ("thirteen",),
@@ -64,6 +74,7 @@ class Validator:
     def __init__(self, data: Path):
         self.data = data
         self.problems: list[Problem] = []
+        self.guessing: dict[str, dict] = {}  # assignment -> guessing_scores, by check_guessing
 
     def add(self, file: str, row: int | None, message: str) -> None:
         self.problems.append(Problem(f"data/{file}", row, message))
@@ -227,6 +238,31 @@ class Validator:
                 self.add("claims.csv", number, "unit and counts_what must say what is counted")
 
 
+    # --- guessing ------------------------------------------------------------------------
+    def check_guessing(self) -> None:
+        """Every Sorter assignment of sections.csv: what learners who never read would score,
+        graded by the trusted grade step as their submissions would be."""
+        if not (self.data / "sections.csv").is_file():
+            return  # a course without graded sections
+        course = Course(self.data.parent, self.data)
+        try:
+            assignments = dict.fromkeys(s.assignment for s in course.sections())
+        except (OSError, ValueError, KeyError, CourseError):
+            return  # check_sections reports it
+        for assignment in assignments:
+            try:
+                scores = guessing_scores(course, assignment)
+            except CourseError:
+                continue  # a section without assessment units: check_sections reports it
+            self.guessing[assignment] = scores
+            for strategy, limit in GUESS_LIMITS.items():
+                if scores[strategy] > limit:
+                    self.add("sections.csv", None, f"assignment {assignment}: a learner who never "
+                             f"reads scores {scores[strategy]:.0%} of the Sorter points with "
+                             f"{strategy} ({describe_guessing(strategy, scores)}; the limit is "
+                             f"{limit:.0%}); mix labels within each part (re-cut the paragraph "
+                             "ranges) so that no label guess earns much")
+
     # --- sections -----------------------------------------------------------------------
     def check_sections(self, units: list[tuple[int, dict[str, str]]]) -> None:
         """Graded sections cover only assessment units (a practice unit's label is shown in
@@ -254,6 +290,52 @@ class Validator:
                          "units must be assessment units (move the paragraphs or the split)")
 
 
+def guessing_scores(course: Course, assignment: str, runs: int = RANDOM_RUNS,
+                    seed: int = RANDOM_SEED) -> dict:
+    """The share of a Sorter assignment's points (0 to 1) that answers written without reading
+    earn, each graded by the trusted grade step (`readkit.grading.trusted.grade_answers`)
+    exactly as a submitted answers.json is by `readkit grade` and autograde:
+
+    - "best label per part": each part all one label, the best one for that part;
+    - "one label for everything": the same label for every unit, the best of the four;
+    - "random labels": each unit a uniformly random label, the mean of `runs` seeded runs.
+
+    Also "best labels" (part -> label) and "one label" (the label) for the messages. Raises
+    CourseError (NotASorterAssignment) as `SorterAssignment.from_course` does."""
+    plan = trusted.SorterAssignment.from_course(course, assignment)
+    total = plan.max_points
+
+    def points(answers: dict[str, str]) -> dict[str, float]:
+        found = AnswersFile(Path(ANSWERS_FILE), OK, answers=answers, assignment=assignment)
+        return trusted.grade_answers(found, plan).section_points
+
+    parts = [s.section for s in plan.sections]
+    constant = {label: points(dict.fromkeys(plan.unit_ids, label)) for label in LABELS}
+    best = {part: max(LABELS, key=lambda label, part=part: constant[label][part])
+            for part in parts}
+    one = {label: sum(constant[label].values()) for label in LABELS}
+    one_label = max(LABELS, key=one.__getitem__)
+    rng = random.Random(seed)
+    random_total = 0.0
+    for _ in range(runs):
+        random_total += sum(points({u: rng.choice(LABELS) for u in plan.unit_ids}).values())
+    return {
+        "best label per part": sum(constant[best[part]][part] for part in parts) / total,
+        "one label for everything": one[one_label] / total,
+        "random labels": random_total / runs / total,
+        "best labels": best,
+        "one label": one_label,
+    }
+
+
+def describe_guessing(strategy: str, scores: Mapping) -> str:
+    if strategy == "best label per part":
+        return ", ".join(f"{part}: {label}" for part, label in scores["best labels"].items())
+    if strategy == "one label for everything":
+        return f"every unit {scores['one label']}"
+    return f"mean of {RANDOM_RUNS} seeded runs"
+
+
 def _mentions(text: str, value: float) -> bool:
     lowered = text.lower()
     forms = list(NUMBER_WORDS.get(value, ()))
@@ -276,11 +358,17 @@ def validate(data: Path) -> tuple[list[Problem], str]:
     checker.check_key(units, sources)
     checker.check_claims(units, sources)
     checker.check_sections(units)
+    checker.check_guessing()
     per_split = "; ".join(
         f"{split}: " + ", ".join(f"{checker.counts[split, label]} {label}" for label in LABELS)
         for split in SPLITS
     )
-    return checker.problems, f"{len(units)} units ({per_split})"
+    guessing = "".join(
+        f"; {assignment} without reading: " + ", ".join(
+            f"{strategy} {scores[strategy]:.1%}" for strategy in GUESS_LIMITS)
+        for assignment, scores in checker.guessing.items()
+    )
+    return checker.problems, f"{len(units)} units ({per_split}){guessing}"
 
 
 def main(data: Path) -> int:

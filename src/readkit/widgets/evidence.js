@@ -56,7 +56,8 @@ function render({ model, el }) {
   button.setAttribute("aria-controls", prefix);
   table.id = prefix;
   button.addEventListener("click", () => {
-    model.send({ type: model.get("revealed") ? "hide" : "reveal" });
+    // The choices go with the request: the state sync may still be held back by ipywidgets.
+    model.send({ type: model.get("revealed") ? "hide" : "reveal", choices: model.get("choices") });
   });
   const status = document.createElement("p");
   status.className = "rk-sc-feedback";

@@ -33,7 +33,9 @@ function render({ model, el }) {
   button.type = "button";
   button.className = "rk-sc-button";
   button.textContent = "Check";
-  button.addEventListener("click", () => model.send({ type: "check" }));
+  // The choice goes with the Check: a state update still held back by ipywidgets (an earlier
+  // one unacknowledged) would otherwise reach Python after the Check.
+  button.addEventListener("click", () => model.send({ type: "check", index: model.get("index") }));
   const status = document.createElement("p");
   status.className = "rk-sc-feedback";
   status.id = `${name}-feedback`;

@@ -116,6 +116,11 @@ class SelfCheck(anywidget.AnyWidget):
 
     def _on_message(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and content.get("type") == "check":
+            # The choice the learner saw when pressing Check (it may overtake the state sync).
+            index = content.get("index", self.index)
+            if index is None or (isinstance(index, int) and not isinstance(index, bool)
+                                 and 0 <= index < len(self.options)):
+                self.index = index
             self.check()
 
 
@@ -232,6 +237,9 @@ class EvidenceTable(anywidget.AnyWidget):
         self.comparison, self.summary = [], ""
 
     def _on_message(self, _widget, content, _buffers) -> None:
+        if isinstance(content, dict) and isinstance(content.get("choices"), dict):
+            # The choices the learner saw when asking (they may overtake the state sync).
+            self.choices = content["choices"]
         if isinstance(content, dict) and content.get("type") == "reveal":
             self.show_model()
         elif isinstance(content, dict) and content.get("type") == "hide":

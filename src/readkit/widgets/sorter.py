@@ -4,15 +4,22 @@
     readkit.Sorter((1, 12), assignment="lesson-01", mode="practice")  # paragraphs 1 to 12
     readkit.Sorter(["p07s2", "p09s1"], assignment="lesson-01")        # these units
 
-The browser part is sorter.js + sorter.css (anywidget, no build step). State lives in synced
-traits: `answers` (unit_id -> label) is written to `answers_path` on every change, from the
-browser or from Python, with readkit.answers. In practice mode a Check compares the answers with
-the practice key *here in Python*; only verdicts go to the browser (and, after two different
-wrong tries on a unit, its accepted labels and rationale). Assessment mode never loads the key.
+The browser part is sorter.js + sorter.css (anywidget, no build step). The browser never
+sends the whole `answers` dict: each decision is one message, {"type": "choose", "unit",
+"label", "seq", "view"}, merged here into `answers` and into the file (re-read just before the
+write, so two views or two Sorters sharing the file keep each other's units), then acknowledged
+per unit ({"type": "saved", "changes", "seq", "view"}); until then the view shows the choice as
+pending. `answers` (unit_id -> label) stays a synced trait: the view starts from it, and Python
+code may set it (saved the same way). In practice mode a Check compares the answers with the
+practice key *here in Python*; only verdicts go to the browser (and, after two different wrong
+tries on a unit, its accepted labels and rationale). A Check message carries the view's
+unacknowledged choices, so it acts on what the learner sees. Assessment mode never loads the key.
 """
 
+import os
 import sys
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import anywidget
@@ -44,12 +51,21 @@ def _warn(message: str) -> None:
     warnings.warn(message, SorterWarning, stacklevel=level)
 
 
-def _shorten(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
-    return cut.rstrip(" ,;:") + "…"
+# Keys the view keeps for itself: undo (u, Ctrl+Z). Digits choose by position.
+RESERVED_KEYS = frozenset("uz")
+
+
+def key_letters(labels=LABELS) -> dict[str, str]:
+    """One letter per label, shown on its choice: the first letter of its name that no earlier
+    label took and that is not reserved (sourced s, claim c, commentary o, meta m)."""
+    taken: dict[str, str] = {}
+    for label in labels:
+        letter = next((c for c in label.lower() if c.isalpha() and c not in RESERVED_KEYS
+                       and c not in taken.values()), None)
+        if letter is None:
+            raise ValueError(f"No free letter for the label {label!r}.")
+        taken[label] = letter
+    return taken
 
 
 def _select(course: Course, units, mode: str) -> list[dict]:
@@ -74,7 +90,8 @@ class Sorter(anywidget.AnyWidget):
     units: None (the practice or assessment split, following `mode`), a list of unit ids, or a
         paragraph range: range(1, 13) or the inclusive tuple (1, 12).
     assignment: the assignment's name, written into the answers file.
-    answers_path: where answers are saved (beside the notebook by default).
+    answers_path: where answers are saved (beside the notebook by default), made absolute once,
+        when the Sorter is made: a later chdir does not move the file.
     mode: "practice" (a Check button with feedback) or "assessment" (no key, no Check).
     course: the Course whose article is shown (default: Course.default()).
 
@@ -107,7 +124,9 @@ class Sorter(anywidget.AnyWidget):
             raise ValueError(f"mode must be 'practice' or 'assessment', not {mode!r}.")
         if not isinstance(assignment, str) or not assignment.strip():
             raise ValueError("assignment must be the assignment's name, e.g. '01-sort'.")
-        path = Path(answers_path)
+        # Resolved once, now: a later chdir in the notebook does not move the file. Not
+        # Path.resolve(): a link in place of the file must stay a link (it is moved aside).
+        path = Path(os.path.abspath(Path(answers_path).expanduser()))
         if not path.parent.is_dir():
             raise ValueError(
                 f"Cannot save answers to {path}: the folder {path.parent} does not exist."
@@ -116,6 +135,8 @@ class Sorter(anywidget.AnyWidget):
         ids = [unit["id"] for unit in selection]
 
         self._ready = False  # no saving while the widget is being set up
+        self._adopting = False  # answers taken from the file are not written back
+        self._dirty: set[str] = set()  # units whose answer here is not on disk yet
         self._ids = frozenset(ids)
         self.assignment = assignment
         self.answers_path = path
@@ -133,10 +154,11 @@ class Sorter(anywidget.AnyWidget):
             self._key = {unit_id: practice_key[unit_id] for unit_id in ids}
 
         self.set_trait("mode", mode)  # fixed for the widget's life: the key was loaded for it
+        letters = key_letters()
         super().__init__(
-            _units=[dict(unit, name=f"Sentence {n}: {_shorten(unit['text'])}")
-                    for n, unit in enumerate(selection, 1)],
-            _labels=[{"name": label, "description": DESCRIPTIONS[label]} for label in LABELS],
+            _units=selection,
+            _labels=[{"name": label, "description": DESCRIPTIONS[label], "key": letters[label],
+                      "digit": str(n)} for n, label in enumerate(LABELS, 1)],
         )
         self.on_msg(self._on_message)
         self._restore()
@@ -181,38 +203,106 @@ class Sorter(anywidget.AnyWidget):
 
     @t.observe("answers")
     def _answers_changed(self, change) -> None:
-        if not self._ready:
+        if not self._ready or self._adopting:
             return
         old, new = change["old"], change["new"]
-        changed = [[unit_id, new.get(unit_id)] for unit_id in (*new, *old)
+        changed = [unit_id for unit_id in dict.fromkeys((*new, *old))
                    if old.get(unit_id) != new.get(unit_id)]
-        self._save(list(dict(changed).items()))
-
-    def _others_on_disk(self) -> dict[str, str]:
-        """Answers in the file for units this Sorter does not show (another Sorter may share
-        the file): they are kept on every write."""
-        found = store.read_answers(self.answers_path, self.assignment)
-        if found.status == store.MISSING:
-            return {}
-        if not found.usable:
-            self._set_aside(found)
-            return {}
-        return {unit_id: label for unit_id, label in found.answers.items()
-                if unit_id not in self._ids}
-
-    def _save(self, changes: list) -> None:
-        try:
-            others = self._others_on_disk()
-            store.write_answers(self.answers_path, self.assignment, {**others, **self.answers})
-        except OSError as error:
-            self.notice = (
-                f"Your answers could not be saved to {self.answers_path}: "
-                f"{error.strerror or error}. They are still in this widget: free some space or "
-                "fix the folder's permissions, then change any answer to save them all again."
-            )
+        if self._write(changed):
+            self.send({"type": "saved", "changes": [[unit_id, self.answers.get(unit_id)]
+                                                    for unit_id in changed]})
+        else:
             self.send({"type": "save-failed"})
+
+    @contextmanager
+    def _adopt(self):
+        """Set `answers` without writing it (it came from the file). The browser still gets it."""
+        self._adopting = True
+        try:
+            yield
+        finally:
+            self._adopting = False
+
+    def _merged_with_file(self, answers: dict) -> dict:
+        """The file's answers as they are now, with this Sorter's changed units set."""
+        found = store.read_answers(self.answers_path, self.assignment)
+        if found.usable:
+            merged, units = dict(found.answers), set(self._dirty)
+        else:
+            if found.status != store.MISSING:
+                self._set_aside(found)
+            # Gone or unusable: write everything this Sorter shows, so that what it shows as
+            # saved is on disk again.
+            merged, units = {}, set(self._ids) | self._dirty
+        for unit_id in units:
+            label = answers.get(unit_id)
+            if label is None:
+                merged.pop(unit_id, None)
+            else:
+                merged[unit_id] = label
+        return merged
+
+    def _write(self, changed, answers: dict | None = None) -> bool:
+        """Merge this Sorter's answers (or `answers`, about to become them) for the `changed`
+        units, and any earlier unsaved ones, into the file as it is now, and write it
+        atomically. Units this Sorter did not change keep what the file holds: another view,
+        or another Sorter on the same file, may have written them. Afterwards the widget shows
+        what the file holds for its units."""
+        answers = self.answers if answers is None else answers
+        self._dirty.update(changed)
+        with store.locked(self.answers_path):
+            merged = self._merged_with_file(answers)
+            try:
+                store.write_answers(self.answers_path, self.assignment, merged)
+            except OSError as error:
+                self.notice = (
+                    f"Your answers could not be saved to {self.answers_path.name} "
+                    f"({self.answers_path.parent}): {error.strerror or error}. Free some space or "
+                    "fix the folder's permissions, then choose again: every unsaved answer is "
+                    "saved with the next one."
+                )
+                return False
+        self._dirty.clear()
+        if self.notice.startswith("Your answers could not be saved"):
+            self.notice = ""
+        on_disk = {unit_id: label for unit_id, label in merged.items() if unit_id in self._ids}
+        if on_disk != self.answers:
+            with self._adopt():
+                self.answers = on_disk
+        return True
+
+    def choose(self, unit_id: str, label: str | None) -> bool:
+        """Set (or, with None, clear) one unit's answer and save it, as a key press or a click
+        in the browser does. Returns whether it is on disk."""
+        if unit_id not in self._ids:
+            raise ValueError(f"This Sorter does not show the unit {unit_id!r}.")
+        if label is not None and label not in LABELS:
+            raise ValueError(f"Unknown label {label!r}: use one of {', '.join(LABELS)}.")
+        new = dict(self.answers)
+        if label is None:
+            new.pop(unit_id, None)
+        else:
+            new[unit_id] = label
+        # The file first, then the widget: it shows the choice once it is on disk, and an
+        # answer that could not be written is not shown as saved.
+        if self._write([unit_id], new):
+            return True
+        self._dirty.discard(unit_id)
+        return False
+
+    def _on_choose(self, content: dict) -> None:
+        unit_id, label = content.get("unit"), content.get("label")
+        reply = {"seq": content.get("seq"), "view": content.get("view")}
+        if not isinstance(unit_id, str) or unit_id not in self._ids \
+                or (label is not None and label not in LABELS):
+            self.send({"type": "not-saved", "unit": unit_id, **reply,
+                       "reason": "unknown unit or label"})
             return
-        self.send({"type": "saved", "changes": changes})
+        if self.choose(unit_id, label):
+            self.send({"type": "saved", "changes": [[unit_id, self.answers.get(unit_id)]],
+                       **reply})
+        else:
+            self.send({"type": "not-saved", "unit": unit_id, **reply, "reason": self.notice})
 
     def _restore(self) -> None:
         found = store.read_answers(self.answers_path, self.assignment)
@@ -248,7 +338,7 @@ class Sorter(anywidget.AnyWidget):
 
     # -- practice feedback -------------------------------------------------------------------
 
-    def check(self) -> dict:
+    def check(self, *, view: str | None = None) -> dict:
         """Mark each labelled unit right or wrong (practice mode). Returns the feedback."""
         if self.mode != PRACTICE:
             raise RuntimeError("Check is for practice mode only: assessment answers are graded "
@@ -276,9 +366,21 @@ class Sorter(anywidget.AnyWidget):
         summary = f"Checked {len(feedback)}: {right} right, {len(feedback) - right} wrong."
         if open_units:
             summary += f" {open_units} not labelled yet."
-        self.send({"type": "checked", "summary": summary})
+        self.send({"type": "checked", "summary": summary, **({"view": view} if view else {})})
         return feedback
 
     def _on_message(self, _widget, content, _buffers) -> None:
-        if isinstance(content, dict) and content.get("type") == "check" and self.mode == PRACTICE:
-            self.check()
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "choose":
+            self._on_choose(content)
+        elif kind == "check" and self.mode == PRACTICE:
+            # The choices the view had not seen acknowledged when Check was pressed: messages
+            # arrive in order, so they are normally applied already; if not, they are now.
+            pending = content.get("pending")
+            for unit_id, label in (pending.items() if isinstance(pending, dict) else ()):
+                if unit_id in self._ids and (label is None or label in LABELS) \
+                        and self.answers.get(unit_id) != label:
+                    self.choose(unit_id, label)
+            self.check(view=content.get("view"))
