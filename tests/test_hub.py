@@ -9,7 +9,8 @@ is refused; the instructor collects (formgrader API), two graders autograde at t
 against PostgreSQL, `readkit report` and `readkit grade` run; the gradebook holds exactly the 30
 expected scores, and the same submissions graded with a SQLite gradebook give the same grades.
 Then a real browser: learner 31 logs in, fetches from the Assignments panel, labels sentences
-by keyboard in the Sorter and submits; the instructor's formgrader lists that submission.
+by keyboard (one digit key per sentence) in the Sorter and submits; the instructor's
+formgrader lists that submission and its JupyterLab panel shows the formgrader in a frame.
 
 Everything is started and removed by the fixture (users, processes, the database cluster, the
 state folder), also when a test fails. Wall time on 2 cores: see docs/hub.md.
@@ -34,6 +35,7 @@ import pytest
 
 from readkit.course.answers import read_answers
 from readkit.course.course import Course
+from readkit.course.labels import LABELS
 from readkit.grading.trusted import SorterAssignment, grade_answers
 from readkit.instructor import demo
 from readkit.instructor.hub import (
@@ -389,12 +391,12 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
         first_unit = first.evaluate("e => e.closest('.rk-unit').dataset.unit")
         second_unit = page.locator(".rk-sorter .rk-unit").nth(1).get_attribute("data-unit")
         first.focus()
-        page.keyboard.press("Space")  # the first choice: sourced
-        page.keyboard.press("ArrowRight")  # claim
-        page.keyboard.press("Tab")  # the next sentence
-        page.keyboard.press("Space")  # sourced
-        for _ in range(3):
-            page.keyboard.press("ArrowRight")  # claim, commentary, meta
+        # One key per sentence: the label's digit (1-4, in LABELS order) labels it and the
+        # focus moves on to the next sentence by itself.
+        page.keyboard.press(str(LABELS.index("claim") + 1))
+        page.wait_for_function("u => document.activeElement.closest('.rk-unit')"
+                               ".dataset.unit === u", arg=second_unit)
+        page.keyboard.press(str(LABELS.index("meta") + 1))
         wanted = {first_unit: "claim", second_unit: "meta"}
         answers = wait_for_json(home / A1 / "answers.json", wanted)
         assert answers["assignment"] == A1
