@@ -41,7 +41,7 @@ def read_key(split: str | None = None):
     return Course.open(ROOT).key(split)
 
 
-def all_units() -> list[dict]:
+def all_units() -> list:
     return select_units(course=Course.open(ROOT))
 
 
@@ -115,8 +115,8 @@ def test_code_cells_are_short(path):
 def test_article_text_is_loaded_never_retyped(path):
     markdown = " ".join(" ".join(cell.source.split()) for cell in read(path).cells
                         if cell.cell_type == "markdown")
-    retyped = [unit["id"] for unit in all_units()
-               if len(unit["text"]) >= RETYPED_MIN_CHARS and " ".join(unit["text"].split()) in markdown]
+    retyped = [unit.unit_id for unit in all_units()
+               if len(unit.text) >= RETYPED_MIN_CHARS and " ".join(unit.text.split()) in markdown]
     assert retyped == [], f"show these with show_units instead of typing them: {retyped}"
 
 
@@ -273,8 +273,8 @@ def test_lesson_2_share_of_sourced_text_matches_the_key():
     """Lesson 2 says the units the key labels sourced hold about 38% of the characters."""
     key = read_key()
     units = all_units()
-    chars = sum(len(unit["text"]) for unit in units)
-    sourced = sum(len(unit["text"]) for unit in units if key[unit["id"]].label == "sourced")
+    chars = sum(len(unit.text) for unit in units)
+    sourced = sum(len(unit.text) for unit in units if key[unit.unit_id].label == "sourced")
     share = round(100 * sourced / chars)
     assert f"hold about {share}% of the characters" in markdown_of("02-anatomy")
 

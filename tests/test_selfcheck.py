@@ -157,8 +157,8 @@ MODEL = {"p20s1": NAMED, "p30s2": ASSERTS, "p52s1": INTERPRETS}
 
 def test_rows_show_the_units_verbatim_in_the_given_order():
     table = EvidenceTable(MODEL)
-    assert [row["id"] for row in table.rows] == list(MODEL)
-    assert all(row["text"] == unit_text(row["id"]) for row in table.rows)
+    assert [row["unit_id"] for row in table.rows] == list(MODEL)
+    assert all(row["text"] == unit_text(row["unit_id"]) for row in table.rows)
     assert table.options == list(EVIDENCE_OPTIONS)
 
 
@@ -174,7 +174,7 @@ def test_show_model_compares_with_the_learners_choices():
     table.choices = {"p20s1": NAMED, "p30s2": INTERPRETS}
     comparison = table.show_model()
     assert table.revealed
-    assert [(row["id"], row["same"]) for row in comparison] == [
+    assert [(row["unit_id"], row["same"]) for row in comparison] == [
         ("p20s1", True), ("p30s2", False), ("p52s1", False)]
     assert comparison[2]["yours"] == "" and comparison[2]["model"] == INTERPRETS
     assert table.summary.startswith("Your table agrees with the model answer on 1 of 3 rows "

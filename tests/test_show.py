@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from IPython.display import HTML
 
-from readkit.course.course import Course
+from readkit.course.course import Course, Unit
 from readkit.widgets import show
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ def course(monkeypatch):
 
 
 def ids(units) -> list[str]:
-    return [unit["id"] for unit in units]
+    return [unit.unit_id for unit in units]
 
 
 def text_of(markup: str) -> str:
@@ -39,7 +39,7 @@ def test_select_units_by_paragraph_range_id_and_list():
     everything = show.select_units()
     assert ids(everything) == [unit.unit_id for unit in Course.open(ROOT).units]
     assert len(everything) > 100
-    assert everything[0] == {"id": "p01s1", "paragraph": 1, "text": everything[0]["text"]}
+    assert everything[0] == Unit("p01s1", 1, everything[0].text)
     assert ids(show.select_units((8, 10))) == ["p08s1", "p08s2", "p09s1", "p09s2", "p10s1"]
     assert ids(show.select_units(range(8, 11))) == ids(show.select_units((8, 10)))
     assert ids(show.select_units("p33s1")) == ["p33s1"]
@@ -62,9 +62,8 @@ def test_select_units_of_an_explicit_course(tmp_path):
         "unit_id,paragraph,text\np01s1,1,One\np02s1,2,Two\n", encoding="utf-8")
     other = Course(tmp_path)
     assert show.select_units(course=other) == [
-        {"id": "p01s1", "paragraph": 1, "text": "One"},
-        {"id": "p02s1", "paragraph": 2, "text": "Two"}]
-    assert show.select_units((2, 2), course=other) == [{"id": "p02s1", "paragraph": 2, "text": "Two"}]
+        Unit("p01s1", 1, "One"), Unit("p02s1", 2, "Two")]
+    assert show.select_units((2, 2), course=other) == [Unit("p02s1", 2, "Two")]
     with pytest.raises(ValueError, match="the article has paragraphs 1 to 2"):
         show.select_units((3, 4), course=other)
 
@@ -80,8 +79,8 @@ def test_passage_shows_every_unit_verbatim_with_its_id():
     markup = show.units_html((14, 16))
     seen = text_of(markup)
     for unit in chosen:
-        assert unit["text"] in seen
-        assert f">{unit['id']}</span>" in markup
+        assert unit.text in seen
+        assert f">{unit.unit_id}</span>" in markup
     assert "From the article, paragraphs 14 to 16 (verbatim)" in seen
     assert ">p16s2</span>" not in show.units_html((14, 16), ids=False)
 

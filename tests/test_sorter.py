@@ -191,8 +191,8 @@ def test_units_carry_their_full_text_for_the_accessible_name(work):
     """The browser names each radiogroup after the whole sentence (aria-labelledby)."""
     sorter = Sorter((3, 3), assignment="a", mode="assessment")
     assert sorter.get_state()["_units"] == [
-        {"id": "p03s1", "paragraph": 3, "text": UNITS[2][2]},
-        {"id": "p03s2", "paragraph": 3, "text": UNITS[3][2]},
+        {"unit_id": "p03s1", "paragraph": 3, "text": UNITS[2][2]},
+        {"unit_id": "p03s2", "paragraph": 3, "text": UNITS[3][2]},
     ]
     assert [label["name"] for label in sorter.get_state()["_labels"]] == list(LABELS)
 

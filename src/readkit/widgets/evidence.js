@@ -24,13 +24,13 @@ function render({ model, el }) {
   const modelCells = [];
   rows.forEach((row) => {
     const tr = body.insertRow();
-    tr.dataset.unit = row.id;
+    tr.dataset.unit = row.unit_id;
     const id = tr.insertCell();
     id.className = "rk-ev-id";
-    id.textContent = row.id;
+    id.textContent = row.unit_id;
     tr.insertCell().textContent = row.text;
     const select = document.createElement("select");
-    select.setAttribute("aria-label", `${row.id}: it rests on`);
+    select.setAttribute("aria-label", `${row.unit_id}: it rests on`);
     for (const text of ["(choose)", ...options]) {
       const option = document.createElement("option");
       option.value = text === "(choose)" ? "" : text;
@@ -39,8 +39,8 @@ function render({ model, el }) {
     }
     select.addEventListener("change", () => {
       const choices = { ...model.get("choices") };
-      if (select.value) choices[row.id] = select.value;
-      else delete choices[row.id];
+      if (select.value) choices[row.unit_id] = select.value;
+      else delete choices[row.unit_id];
       model.set("choices", choices);
       model.save_changes();
     });
@@ -67,7 +67,7 @@ function render({ model, el }) {
 
   const paintChoices = () => {
     const choices = model.get("choices");
-    rows.forEach((row, i) => { selects[i].value = choices[row.id] || ""; });
+    rows.forEach((row, i) => { selects[i].value = choices[row.unit_id] || ""; });
   };
   const verdictOf = (c) => {
     if (c.same) return "(\u2714 same as yours)";
@@ -75,12 +75,12 @@ function render({ model, el }) {
   };
   const paintModel = () => {
     const revealed = model.get("revealed");
-    const comparison = new Map(model.get("comparison").map((c) => [c.id, c]));
+    const comparison = new Map(model.get("comparison").map((c) => [c.unit_id, c]));
     modelHead.hidden = !revealed;
     rows.forEach((row, i) => {
       const cell = modelCells[i];
       cell.hidden = !revealed;
-      const c = comparison.get(row.id);
+      const c = comparison.get(row.unit_id);
       cell.textContent = revealed && c ? `${c.model} ${verdictOf(c)}` : "";
     });
     button.textContent = revealed ? "Hide the model answer" : "Show the model answer";

@@ -177,11 +177,11 @@ class EvidenceTable(anywidget.AnyWidget):
     _css = _HERE / "selfcheck.css"
 
     question = t.Unicode().tag(sync=True)
-    rows = t.List(t.Dict()).tag(sync=True)  # [{"id", "text"}]
+    rows = t.List(t.Dict()).tag(sync=True)  # [{"unit_id", "text"}]
     options = t.List(t.Unicode()).tag(sync=True)
     choices = t.Dict().tag(sync=True)  # unit_id -> option, the learner's
     revealed = t.Bool(False).tag(sync=True)
-    # Sent to the browser only once revealed: [{"id", "yours", "model", "same"}].
+    # Sent to the browser only once revealed: [{"unit_id", "yours", "model", "same"}].
     comparison = t.List(t.Dict()).tag(sync=True)
     summary = t.Unicode("").tag(sync=True)
 
@@ -191,11 +191,11 @@ class EvidenceTable(anywidget.AnyWidget):
         bad = {unit_id: answer for unit_id, answer in model.items() if answer not in options}
         if bad:
             raise ValueError(f"Model answers must be one of the options {options}: {bad}.")
-        texts = {unit["id"]: unit["text"] for unit in select_units(list(model))}
+        texts = {unit.unit_id: unit.text for unit in select_units(list(model))}
         self._model = dict(model)
         super().__init__(
             question=question, options=options,
-            rows=[{"id": unit_id, "text": texts[unit_id]} for unit_id in model],
+            rows=[{"unit_id": unit_id, "text": texts[unit_id]} for unit_id in model],
         )
         self.on_msg(self._on_message)
 
@@ -211,7 +211,7 @@ class EvidenceTable(anywidget.AnyWidget):
 
     def _compare(self) -> None:
         self.comparison = [
-            {"id": unit_id, "yours": self.choices.get(unit_id, ""), "model": answer,
+            {"unit_id": unit_id, "yours": self.choices.get(unit_id, ""), "model": answer,
              "same": self.choices.get(unit_id) == answer}
             for unit_id, answer in self._model.items()
         ]

@@ -65,23 +65,18 @@ COLUMN = "flex: 1 1 22em; min-width: 0;"
 
 # -- which units -------------------------------------------------------------------------------
 
-def _front(unit: Unit) -> dict:
-    return {"id": unit.unit_id, "paragraph": unit.paragraph, "text": unit.text}
-
-
-def select_units(units=None, course: Course | None = None) -> list[dict]:
-    """The units to show as {"id", "paragraph", "text"}, in reading order (the shape the
-    widgets' front ends read), from `course` (default: Course.default()).
+def select_units(units=None, course: Course | None = None) -> list[Unit]:
+    """The units asked for, in reading order, from `course` (default: Course.default()).
 
     units: None (the whole article), one unit id ("p16s2"), a list of ids, or a paragraph range:
     the inclusive tuple (8, 10) or range(8, 11).
     """
-    return [_front(unit) for unit in (course or Course.default()).select_units(units)]
+    return (course or Course.default()).select_units(units)
 
 
 def unit_text(unit_id: str) -> str:
     """The verbatim text of one unit."""
-    return select_units(unit_id)[0]["text"]
+    return select_units(unit_id)[0].text
 
 
 # -- highlighting ------------------------------------------------------------------------------
@@ -158,7 +153,7 @@ def units_html(units=None, *, highlight=None, ids: bool = True, caption: bool = 
     where paragraphs are left out. Raises ValueError for a highlight found in none of them."""
     chosen = select_units(units)
     phrases = _phrases(highlight)
-    missing = [p for p in phrases if not any(_spans(u["text"], {p: None}) for u in chosen)]
+    missing = [p for p in phrases if not any(_spans(u.text, {p: None}) for u in chosen)]
     if missing:
         raise ValueError(f"Highlight not found in the units shown: {missing}. Phrases must be "
                          "typed exactly as in the article.")
@@ -170,16 +165,16 @@ def units_html(units=None, *, highlight=None, ids: bool = True, caption: bool = 
             current.clear()
 
     for unit in chosen:
-        if unit["paragraph"] != previous:
+        if unit.paragraph != previous:
             close()
-            if previous is not None and unit["paragraph"] > previous + 1:
+            if previous is not None and unit.paragraph > previous + 1:
                 blocks.append(f'<p style="{GAP}">[…] <span style="font-size: 0.85em">'
                               f"(paragraphs left out)</span></p>")
-            previous = unit["paragraph"]
-        label = f'<span style="{UNIT_ID}">{html.escape(unit["id"])}</span>' if ids else ""
-        current.append(f"{label}{highlight_html(unit['text'], phrases)}")
+            previous = unit.paragraph
+        label = f'<span style="{UNIT_ID}">{html.escape(unit.unit_id)}</span>' if ids else ""
+        current.append(f"{label}{highlight_html(unit.text, phrases)}")
     close()
-    paragraphs = sorted({unit["paragraph"] for unit in chosen})
+    paragraphs = sorted({unit.paragraph for unit in chosen})
     title = (f'<p style="{CAPTION}">From the article, {_describe(paragraphs)} (verbatim)</p>'
              if caption else "")
     return f'<blockquote class="rk-passage" style="{PASSAGE}">{title}{"".join(blocks)}</blockquote>'
@@ -213,13 +208,13 @@ _VERB = re.compile(
 
 def find_reporting_verbs(units=None) -> list[tuple[str, str]]:
     """(unit_id, verb as written) for every reporting verb in the units, in reading order."""
-    return [(unit["id"], match.group(0))
-            for unit in select_units(units) for match in _VERB.finditer(unit["text"])]
+    return [(unit.unit_id, match.group(0))
+            for unit in select_units(units) for match in _VERB.finditer(unit.text)]
 
 
 def reporting_verbs_html(units=None) -> str:
     found = find_reporting_verbs(units)
-    texts = {unit["id"]: unit["text"] for unit in select_units(units)}
+    texts = {unit.unit_id: unit.text for unit in select_units(units)}
     head = "".join(f'<th scope="col" style="{CELL}">{name}</th>'
                    for name in ("Unit", "Reporting verb", "Sentence (verbatim)"))
     rows = "".join(
@@ -249,7 +244,7 @@ def side_by_side_html(left, right, *, titles: Iterable[str] = ("", ""),
     for units, title in zip((left, right), titles, strict=True):
         chosen = select_units(units)
         phrases = {p: r for p, r in _phrases(highlight).items()
-                   if any(_spans(u["text"], {p: None}) for u in chosen)}
+                   if any(_spans(u.text, {p: None}) for u in chosen)}
         heading = f'<h4 style="margin: 0.3em 0;">{html.escape(title)}</h4>' if title else ""
         columns.append(f'<section style="{COLUMN}">{heading}'
                        f'{units_html(units, highlight=phrases or None)}</section>')
@@ -295,16 +290,16 @@ def key_html(units, *, label: str = "Show the key") -> str:
     unit, under the unit's text. Practice units only: assessment labels never reach a lesson."""
     chosen = select_units(units)
     practice = Course.default().key(PRACTICE)
-    outside = [unit["id"] for unit in chosen if unit["id"] not in practice]
+    outside = [unit.unit_id for unit in chosen if unit.unit_id not in practice]
     if outside:
         raise ValueError(f"Lessons show the key for practice units only; not practice: "
                          f"{', '.join(outside)}.")
     items = []
     for unit in chosen:
-        entry = practice[unit["id"]]
+        entry = practice[unit.unit_id]
         also = f" (also accepted: {' or '.join(entry.accept)})" if entry.accept else ""
         items.append(
-            f'<div style="margin: 0.3em 0 0.7em;">{units_html([unit["id"]], caption=False)}'
+            f'<div style="margin: 0.3em 0 0.7em;">{units_html([unit.unit_id], caption=False)}'
             f'<p style="{PARAGRAPH}"><strong>Key: {html.escape(entry.label)}</strong>'
             f"{html.escape(also)}. {html.escape(entry.rationale)}</p></div>"
         )

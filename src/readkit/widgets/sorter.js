@@ -87,8 +87,8 @@ function buildHTML(units, labels, prefix) {
     const marked = markQuotes(unit.text, inside);
     inside = marked.inside;
     parts.push(
-      `<div class="rk-unit" data-unit="${escape(unit.id)}">` +
-        `<p class="rk-text"><span class="rk-id">${escape(unit.id)}</span> ` +
+      `<div class="rk-unit" data-unit="${escape(unit.unit_id)}">` +
+        `<p class="rk-text"><span class="rk-id">${escape(unit.unit_id)}</span> ` +
         `<span class="rk-sentence" id="${prefix}t${i}">${marked.html}</span></p>` +
         `<div class="rk-choices" role="radiogroup" aria-labelledby="${prefix}t${i}"` +
         ` aria-describedby="${prefix}st${i} ${prefix}fb${i} ${prefix}keys" data-i="${i}">` +
@@ -108,7 +108,7 @@ function render({ model, el }) {
   const practice = model.get("mode") === "practice";
   const prefix = `rk${++viewCount}-${Math.random().toString(36).slice(2, 7)}-`;
   const view = prefix.slice(0, -1);
-  const index = new Map(units.map((unit, i) => [unit.id, i]));
+  const index = new Map(units.map((unit, i) => [unit.unit_id, i]));
   const byDigit = new Map(labels.map((label) => [label.digit, label.name]));
   const byLetter = new Map(labels.map((label) => [label.key, label.name]));
   const letters = labels.map((label) => label.key).join(", ");
@@ -177,7 +177,7 @@ function render({ model, el }) {
   }
 
   function paintUnit(i) {
-    const id = units[i].id;
+    const id = units[i].unit_id;
     const chosen = shown(id);
     const waiting = pending.has(id);
     const list = radios[i];
@@ -198,7 +198,7 @@ function render({ model, el }) {
   }
 
   function paintFeedback(i) {
-    const item = feedback[units[i].id];
+    const item = feedback[units[i].unit_id];
     const box = feedbackEls[i];
     const unit = unitEls[i];
     unit.classList.remove("rk-right", "rk-wrong");
@@ -207,7 +207,7 @@ function render({ model, el }) {
       box.hidden = true;
       return;
     }
-    const current = shown(units[i].id);
+    const current = shown(units[i].unit_id);
     const verdict = document.createElement("span");
     verdict.className = "rk-verdict";
     if (item.label !== current) {
@@ -232,7 +232,7 @@ function render({ model, el }) {
   }
 
   function paintProgress() {
-    const done = units.reduce((n, unit) => n + (confirmed[unit.id] ? 1 : 0), 0);
+    const done = units.reduce((n, unit) => n + (confirmed[unit.unit_id] ? 1 : 0), 0);
     let text = `${done} of ${units.length} labelled`;
     if (pending.size) text += `, ${pending.size} saving\u2026`;
     progress.textContent = text;
@@ -305,7 +305,7 @@ function render({ model, el }) {
   }
 
   function send(i, label, loud) {
-    const id = units[i].id;
+    const id = units[i].unit_id;
     const s = ++seq;
     pending.set(id, { label, seq: s });
     failed.delete(id);
@@ -334,7 +334,7 @@ function render({ model, el }) {
       offline.hidden = false; // shown again (and announced again)
       return false;
     }
-    const id = units[i].id;
+    const id = units[i].unit_id;
     const before = shown(id);
     if (before === label || (before === undefined && label === null)) return true;
     undo.push({ i, before: before === undefined ? null : before });

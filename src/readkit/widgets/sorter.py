@@ -70,7 +70,8 @@ def key_letters(labels=LABELS) -> dict[str, str]:
 
 def _select(course: Course, units, mode: str) -> list[dict]:
     """The units to show, in reading order, in the shape the front end reads:
-    {"id", "paragraph", "text"}. None means the split that fits the mode."""
+    {"unit_id", "paragraph", "text"} (a Unit as a dict). None means the split that fits the
+    mode."""
     if units is None:
         units = course.split_unit_ids(mode)
         if not units:
@@ -78,10 +79,7 @@ def _select(course: Course, units, mode: str) -> list[dict]:
                 f"key.csv has no {mode} units. Pass the units to show (a list of ids or a "
                 "paragraph range such as (1, 12))."
             )
-    return [
-        {"id": u.unit_id, "paragraph": u.paragraph, "text": u.text}
-        for u in course.select_units(units)
-    ]
+    return [unit._asdict() for unit in course.select_units(units)]
 
 
 class Sorter(anywidget.AnyWidget):
@@ -101,7 +99,8 @@ class Sorter(anywidget.AnyWidget):
     _esm = _HERE / "sorter.js"
     _css = _HERE / "sorter.css"
 
-    # What the browser shows: [{"id", "paragraph", "text"}] and [{"name", "description"}].
+    # What the browser shows: [{"unit_id", "paragraph", "text", "name"}] and the labels,
+    # [{"name", "description"}].
     _units = t.List(t.Dict()).tag(sync=True)
     _labels = t.List(t.Dict()).tag(sync=True)
     mode = t.Unicode(PRACTICE, read_only=True).tag(sync=True)
@@ -132,7 +131,7 @@ class Sorter(anywidget.AnyWidget):
                 f"Cannot save answers to {path}: the folder {path.parent} does not exist."
             )
         selection = _select(course, units, mode)
-        ids = [unit["id"] for unit in selection]
+        ids = [unit["unit_id"] for unit in selection]
 
         self._ready = False  # no saving while the widget is being set up
         self._adopting = False  # answers taken from the file are not written back
@@ -183,7 +182,7 @@ class Sorter(anywidget.AnyWidget):
     @property
     def unit_ids(self) -> list[str]:
         """The ids of the units shown, in reading order."""
-        return [unit["id"] for unit in self._units]
+        return [unit["unit_id"] for unit in self._units]
 
     # -- answers: validate, save, restore --------------------------------------------------
 
