@@ -1,4 +1,4 @@
-// Shared by the lesson widgets (concatenated before each widget's module in selfcheck.py).
+// Shared by every widget (concatenated before each widget's module: sorter.py, selfcheck.py).
 // No key typed inside reaches JupyterLab's command mode (m would turn the cell into Markdown,
 // d d delete it, Enter put it in edit mode). Lumino skips a shortcut when it meets an element
 // with data-lm-suppress-shortcuts on its way up from the key event's target, but it tests each

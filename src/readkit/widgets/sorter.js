@@ -7,7 +7,7 @@
 // Keyboard-first: 1-4 or the letter shown on a choice picks it, saves it and moves the focus
 // to the next unlabelled sentence (on to the next Sorter of the page when this one is done);
 // Backspace/Delete clears; u or Ctrl+Z undoes. No key typed inside reaches JupyterLab's
-// command mode (m would make the cell Markdown): see data-lm-suppress-shortcuts below.
+// command mode (m would make the cell Markdown): see keepKeys in keys.js.
 //
 // Loss-proof: a decision is one message {type: "choose", unit, label, seq, view}; the choice
 // shows as pending until the kernel acknowledges it ({type: "saved"}, after the file is
@@ -116,11 +116,9 @@ function render({ model, el }) {
 
   const root = document.createElement("div");
   root.className = "rk-sorter";
-  // Lumino skips a shortcut when it meets this attribute on its way up from the key's target,
-  // but tests each element against the shortcut's selector first, and the notebook's selectors
-  // end in ":focus": so the attribute is on the root and on every choice (and on whatever else
-  // gets the focus inside, below).
-  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  // No key reaches JupyterLab (keys.js, concatenated before this module); every choice also
+  // carries the attribute from the start.
+  keepKeys(root);
   root.innerHTML =
     `<div class="rk-head">` +
     `<p class="rk-intro">Label each sentence.</p>` +
@@ -401,10 +399,7 @@ function render({ model, el }) {
   function onKey(event) {
     if (event.isComposing) return;
     const radio = event.target.closest && event.target.closest('[role="radio"]');
-    if (!radio || !root.contains(radio)) {
-      event.stopPropagation(); // the skip link, the Check button: default action only
-      return;
-    }
+    if (!radio || !root.contains(radio)) return; // the skip link, Check: default action only
     const i = Number(radio.parentElement.dataset.i);
     const list = radios[i];
     const k = list.indexOf(radio);
@@ -445,15 +440,12 @@ function render({ model, el }) {
           loud = true;
           break;
         default:
-          // Tab and the rest keep their default; JupyterLab never sees them (the attribute).
-          event.stopPropagation();
-          return;
+          return; // Tab and the rest keep their default (and never reach JupyterLab)
       }
       decide(i, target.dataset.label, loud);
       target.focus();
     }
     event.preventDefault();
-    event.stopPropagation();
   }
 
   function onMessage(message) {
@@ -497,9 +489,6 @@ function render({ model, el }) {
 
   root.addEventListener("click", onClick);
   root.addEventListener("keydown", onKey);
-  root.addEventListener("focusin", (event) => {
-    event.target.setAttribute("data-lm-suppress-shortcuts", "true");
-  });
   model.on("change:answers", onAnswers);
   model.on("change:feedback", onFeedback);
   model.on("change:notice", onNotice);

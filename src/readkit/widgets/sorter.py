@@ -96,7 +96,9 @@ class Sorter(anywidget.AnyWidget):
     A graded part's Sorter comes from data/sections.csv: Sorter.section(assignment, "part-1").
     """
 
-    _esm = _HERE / "sorter.js"
+    # keys.js first: the one place that keeps keys typed inside from JupyterLab's shortcuts.
+    _esm = (_HERE / "keys.js").read_text(encoding="utf-8") + (_HERE / "sorter.js").read_text(
+        encoding="utf-8")
     _css = _HERE / "sorter.css"
 
     # What the browser shows: [{"unit_id", "paragraph", "text", "name"}] and the labels,
