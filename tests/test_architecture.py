@@ -125,6 +125,7 @@ ALLOWED_DATA_NAMES = sorted([
     ("grading/trusted.py", "data/sections.csv"),      # error messages
     ("instructor/demo.py", "data"),                   # copy_course copies the whole folder
     ("instructor/demo.py", "../../../../data/key.csv"),  # the cheat cell the sandbox must refuse
+    ("instructor/hub.py", "data"),                    # copies the course; the learner wheel's digest
     ("instructor/validate.py", "data/"),              # where a problem is: "data/<file> row n"
     ("instructor/validate.py", "data/article.txt"),   # message
     ("instructor/validate.py", "data/claims.csv"),    # problem location
