@@ -44,12 +44,12 @@ browser: $(VENV)/.installed-test
 
 # Autograde runs every learner kernel in a bubblewrap sandbox (docs/grading.md).
 sandbox: $(VENV)/.installed-lab
-	@$(BIN)/python tools/ensure_bubblewrap.py
+	@$(BIN)/python -m tools.ensure_bubblewrap
 
 # The hub (docs/hub.md): PostgreSQL, bubblewrap and python3-venv from Debian (apt-get as root),
 # configurable-http-proxy from npm into .venv/chp.
 hub-deps:
-	@$(PYTHON) tools/ensure_hub.py
+	@$(PYTHON) -m tools.ensure_hub
 
 hub: $(VENV)/.installed-lab hub-deps
 	$(BIN)/readkit hub $(if $(LEARNERS),--learners $(LEARNERS)) $(if $(HUB_PORT),--port $(HUB_PORT))

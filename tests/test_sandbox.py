@@ -107,7 +107,7 @@ def test_missing_bubblewrap_is_explained(monkeypatch):
     try:
         assert sandbox_available() == (
             "bubblewrap is not installed: apt-get install bubblewrap "
-            "(or python tools/ensure_bubblewrap.py)"
+            "(or python -m tools.ensure_bubblewrap from the course folder)"
         )
         with pytest.raises(RuntimeError, match="bubblewrap is not installed"):
             make_kernel_manager(SandboxSpec(), "/tmp")

@@ -5,24 +5,18 @@ Runs with the venv's Python, after the install, from the repository root as a mo
 looks for Chromium exactly as the tests do.
 """
 
-import os
-import shutil
-import subprocess
 import sys
 
 from tests.support.browser_harness import find_chromium
+from tools.debian import apt_install, can_install
 
 
 def main() -> int:
     if find_chromium():
         return 0
-    if os.geteuid() == 0 and shutil.which("apt-get"):
+    if can_install():
         print("Chromium is missing: installing Debian's chromium package (about 30 s)...")
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        quiet = {"check": True, "env": env, "stdout": subprocess.DEVNULL}
-        subprocess.run(["apt-get", "update", "-qq"], **quiet)
-        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]
-        subprocess.run(install, **quiet)
+        apt_install("chromium")
         if find_chromium():
             return 0
     print(

@@ -6,11 +6,11 @@
 - configurable-http-proxy (JupyterHub's proxy) from npm, pinned, into .venv/chp (Node >= 18).
 """
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tools.debian import apt_install, can_install
 
 ROOT = Path(__file__).resolve().parents[1]
 PROXY_VERSION = "5.3.0"
@@ -30,16 +30,12 @@ def missing_packages() -> list[str]:
 
 
 def install_packages(packages: list[str]) -> bool:
-    if os.geteuid() != 0 or not shutil.which("apt-get"):
+    if not can_install():
         print(f"Missing Debian packages: {' '.join(packages)}. Install them (as root: "
               f"apt-get install {' '.join(packages)}) and run again.", file=sys.stderr)
         return False
     print(f"Installing Debian packages: {' '.join(packages)} ...")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    quiet = {"check": True, "env": env, "stdout": subprocess.DEVNULL}
-    subprocess.run(["apt-get", "update", "-qq"], **quiet)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *packages],
-                   **quiet)
+    apt_install(*packages)
     return not missing_packages()
 
 

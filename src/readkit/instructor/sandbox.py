@@ -140,7 +140,7 @@ def _missing_tool() -> str | None:
     if shutil.which("bwrap") is None:
         return (
             "bubblewrap is not installed: apt-get install bubblewrap "
-            "(or python tools/ensure_bubblewrap.py)"
+            "(or python -m tools.ensure_bubblewrap from the course folder)"
         )
     if not hasattr(os, "pidfd_open"):
         return "the sandbox needs Linux >= 5.3 (os.pidfd_open)"
