@@ -1,8 +1,8 @@
 """Make sure learner kernels can be sandboxed here: bubblewrap installed and able to run.
 
-Runs with the venv's Python as `python -m tools.ensure_bubblewrap`, after the install (like tools.ensure_chromium): it tries the
-sandbox exactly as autograde does, installs Debian's bubblewrap when it is missing and we are
-root, and otherwise says what is wrong and what to do.
+Runs with the venv's Python as `python -m tools.ensure_bubblewrap`, after the install (like
+tools.ensure_chromium): it tries the sandbox exactly as autograde does, installs Debian's
+bubblewrap when it is missing and we are root, and otherwise says what is wrong and what to do.
 """
 
 import shutil
