@@ -240,19 +240,25 @@ def locked(path: Path | str) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def write_answers(path: Path | str, assignment: str, answers: dict[str, str]) -> None:
-    """Write atomically: a reader sees the old file or the new one, never a mix."""
+def write_text_atomic(path: Path | str, text: str) -> None:
+    """Write `text` (UTF-8, newlines as given) to a temp file in the same folder, then rename
+    it over `path`: a reader sees the old file or the new one, never a mix, and a failure
+    leaves the old file and no temp file behind."""
     path = Path(path)
-    payload = {"version": FORMAT_VERSION, "assignment": assignment, "answers": dict(answers)}
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as temp:
-            json.dump(payload, temp, indent=1, sort_keys=True)
-            temp.write("\n")
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as temp:
+            temp.write(text)
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def write_answers(path: Path | str, assignment: str, answers: dict[str, str]) -> None:
+    """Write atomically: a reader sees the old file or the new one, never a mix."""
+    payload = {"version": FORMAT_VERSION, "assignment": assignment, "answers": dict(answers)}
+    write_text_atomic(path, json.dumps(payload, indent=1, sort_keys=True) + "\n")
 
 
 def move_aside(path: Path | str) -> Path:
