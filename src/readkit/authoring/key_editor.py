@@ -1,4 +1,4 @@
-"""Author mode's file logic: an article folder's key, units and sources, edited one change at a time.
+"""Author mode's file logic: an article folder's key, units and sources, one change at a time.
 
     editor = KeyEditor.load(folder)           # article.txt, units.csv, key.csv, sources.csv
     editor.set_label("p04s1", "claim")         # key.csv is written at once
@@ -6,7 +6,7 @@
     editor.add_source("council", "Kelmouth Town Council", "official")   # sources.csv
     editor.set_source("p04s1", "council")
     editor.set_rationale("p04s1", "The council is named as the source.")
-    editor.start_assessment_at("p11s1")        # paragraphs before 11: practice; from 11 on: assessment
+    editor.start_assessment_at("p11s1")        # before paragraph 11: practice; from it: assessment
     editor.split_unit("p06s2", 33)             # two units, two new ids (units.csv and key.csv)
     editor.merge_with_next("p06s1")            # one unit, one new id
 
