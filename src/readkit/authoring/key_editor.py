@@ -15,7 +15,7 @@ Pure: no widget, no Course. The Sorter's author mode (readkit.widgets.author) on
 Every change is checked first (a bad label, an unknown unit, a split point outside the text,
 a merge across paragraphs raise KeyEditError, whose message says what to do), then written at
 once: each changed file is written to a temp file in the same folder and renamed over the old
-one (readkit.course.answers.write_text_atomic), under the folder lock the answers store uses. The
+one (readkit.course.answers' helpers), under the folder lock the answers store uses. The
 editor's own state changes only after the write succeeded. Before writing, the files on disk are
 compared with what this editor last read or wrote: a file edited meanwhile (by hand, by git, by
 another notebook) is never overwritten.
@@ -32,11 +32,12 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from readkit.course.answers import locked, write_text_atomic
+from readkit.course.answers import locked, temp_file_beside, write_text_atomic
 from readkit.course.key import ASSESSMENT, KEY_COLUMNS, PRACTICE
 from readkit.course.labels import LABELS
 
@@ -383,19 +384,27 @@ class KeyEditor:
                     "it (edited by hand, by git or in another notebook), so nothing was "
                     "written. Run the Sorter cell again to load the article as it is now, then "
                     "make the change again.")
-            written: list[tuple[str, bytes | None]] = []
+            # Every temp file first (a full disk fails here, before any file changed), then
+            # the renames: units.csv and key.csv change together.
+            temps: dict[str, Path] = {}
             try:
                 for name, text in texts.items():
-                    path = self.folder / name
-                    before = path.read_bytes() if path.exists() else None
-                    write_text_atomic(path, text)
-                    written.append((name, before))
-            except BaseException:
-                # units.csv and key.csv change together: put back what was written already.
-                for name, before in reversed(written):
-                    if before is not None:
-                        write_text_atomic(self.folder / name, before.decode("utf-8"))
-                raise
+                    temps[name] = temp_file_beside(self.folder / name, text)
+                before = {name: (self.folder / name).read_bytes()
+                          for name in temps if (self.folder / name).exists()}
+                done = []
+                try:
+                    for name, temp in temps.items():
+                        os.replace(temp, self.folder / name)
+                        done.append(name)
+                except BaseException:
+                    for name in reversed(done):  # best effort: put back what was renamed
+                        if name in before:
+                            write_text_atomic(self.folder / name, before[name].decode("utf-8"))
+                    raise
+            finally:
+                for temp in temps.values():
+                    temp.unlink(missing_ok=True)
             for name in texts:
                 self._digests[name] = _digest(self.folder / name)
         if units is not None:

@@ -240,18 +240,29 @@ def locked(path: Path | str) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def write_text_atomic(path: Path | str, text: str) -> None:
-    """Write `text` (UTF-8, newlines as given) to a temp file in the same folder, then rename
-    it over `path`: a reader sees the old file or the new one, never a mix, and a failure
-    leaves the old file and no temp file behind."""
+def temp_file_beside(path: Path | str, text: str) -> Path:
+    """`text` (UTF-8, newlines as given) in a new temp file in `path`'s folder, ready to be
+    renamed over `path` (os.replace). A failure leaves no temp file."""
     path = Path(path)
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as temp:
             temp.write(text)
-        os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
+        raise
+    return Path(temp_name)
+
+
+def write_text_atomic(path: Path | str, text: str) -> None:
+    """Write `text` to a temp file in the same folder, then rename it over `path`: a reader
+    sees the old file or the new one, never a mix, and a failure leaves the old file and no
+    temp file behind."""
+    temp = temp_file_beside(path, text)
+    try:
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
         raise
 
 
