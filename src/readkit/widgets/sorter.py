@@ -165,6 +165,15 @@ class Sorter(anywidget.AnyWidget):
         self._restore()
         self._ready = True
 
+    def __new__(cls, *args, mode: str = PRACTICE, **kwargs):
+        """Sorter(article=..., mode="author") is the author mode (readkit.widgets.author), a
+        widget of its own: the learner Sorter's code is not involved."""
+        if mode == "author" and cls is Sorter:
+            from readkit.widgets.author import AuthorSorter
+
+            return AuthorSorter(*args, **kwargs)
+        return super().__new__(cls, *args, mode=mode, **kwargs)
+
     @classmethod
     def section(cls, assignment: str, section: str, *, course: Course | None = None,
                 answers_path: str | Path = "answers.json") -> "Sorter":
