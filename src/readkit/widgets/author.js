@@ -283,7 +283,10 @@ function render({ model, el }) {
       slider.textContent = `Split before \u201c${words}\u2026\u201d: arrow keys move, ` +
         `Enter splits, Escape cancels.`;
     };
+    let closed = false;
     const close = () => {
+      if (closed) return; // removing the focused slider fires its blur: close once
+      closed = true;
       slider.remove();
       sentence.textContent = unit.text;
       el.classList.remove("rk-splitting");
@@ -312,9 +315,9 @@ function render({ model, el }) {
         return;
       }
       event.preventDefault();
-      if (slider.isConnected) paint();
+      if (!closed) paint();
     });
-    slider.addEventListener("blur", () => { if (slider.isConnected) close(); });
+    slider.addEventListener("blur", close);
     el.classList.add("rk-splitting");
     el.insertBefore(slider, el.querySelector(".rk-meta"));
     paint();
