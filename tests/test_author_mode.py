@@ -187,6 +187,48 @@ def test_an_id_given_up_is_never_given_out_again(folder):
         "replace its worn bearings, the town council said on Tuesday.")
 
 
+def test_undo_puts_back_each_change_in_turn(folder):
+    editor = KeyEditor.load(folder)
+    original = {name: read(folder / name) for name in ("units.csv", "key.csv", "sources.csv")}
+    assert editor.undo() is None  # nothing yet
+    editor.set_label("p04s1", "sourced")
+    editor.add_source("council", "Kelmouth Town Council", "official")
+    editor.set_source("p04s1", "council")
+    after_label = read(folder / "key.csv")
+    assert editor.split_unit("p06s2", 10) == ("p06s4", "p06s5")
+    assert editor.undo() == ["p06s2"]  # the original unit is back, with its own id and text
+    assert read(folder / "key.csv") == after_label
+    assert read(folder / "units.csv") == original["units.csv"]
+    assert editor.merge_with_next("p06s1") == "p06s6"  # p06s4 and p06s5 stay given up
+    assert editor.undo() == ["p06s1", "p06s2"]
+    assert editor.undo() == ["p04s1"]  # the source
+    assert editor.undo() == []  # the added source: no unit changes
+    assert editor.undo() == ["p04s1"]  # the label
+    assert {name: read(folder / name) for name in original} == original
+    assert editor.undo() is None
+
+
+def test_loading_and_saving_changes_no_byte_of_the_courses_articles(tmp_path):
+    """A change shows in git as that change only: the course's own key, units and sources
+    come back byte for byte."""
+    folders = [ROOT / "data", *sorted((ROOT / "data" / "articles").glob("*"))]
+    folders = [f for f in folders if (f / "key.csv").is_file() and (f / "units.csv").is_file()]
+    assert folders
+    for source in folders:
+        folder = tmp_path / source.name
+        folder.mkdir()
+        for name in ("article.txt", "units.csv", "key.csv", "sources.csv"):
+            if (source / name).is_file():
+                (folder / name).write_bytes((source / name).read_bytes())
+        editor = KeyEditor.load(folder)
+        editor.set_rationale(editor.unit_ids[0], editor.row(editor.unit_ids[0])["rationale"])
+        editor.start_assessment_at(editor.assessment_start())
+        editor._save(units=editor.units, sources=editor.sources)
+        for name in ("units.csv", "key.csv", "sources.csv"):
+            if (source / name).is_file():
+                assert read(folder / name) == read(source / name), (source, name)
+
+
 # -- bad input -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("change", "message"), [

@@ -204,6 +204,17 @@ class TestAuthorMode:
         assert key_rows(folder) == before
         assert page.evaluate(IN_WIDGET)
 
+    def test_u_undoes_the_last_change(self, lab):
+        page, folder = lab
+        before = key_rows(folder)
+        page.locator(radio("p12s3", "sourced")).focus()
+        press(page, "o")  # p12s3 commentary; the focus moves on
+        assert [r["label"] for r in key_rows(folder) if r["unit_id"] == "p12s3"] == ["commentary"]
+        press(page, "u")
+        wait_for_key(folder, before)
+        page.wait_for_function("() => document.activeElement.closest('.rk-unit')?.dataset.unit"
+                               " === 'p12s3'")
+
     def test_axe_finds_no_serious_violations(self, lab):
         page, _ = lab
         try:

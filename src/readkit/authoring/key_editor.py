@@ -129,6 +129,7 @@ class KeyEditor:
         self._source_columns = source_columns
         self._sources = sources
         self._retired: set[str] = set()
+        self._history: list[tuple[list[Unit], dict, list]] = []  # states before each change
         self._digests = {name: _digest(folder / name) for name in FILES}
 
     @classmethod
@@ -350,6 +351,20 @@ class KeyEditor:
         self._save(units=units, key=key)
         self._retired |= {unit.unit_id for unit in old}
 
+    def undo(self) -> list[str] | None:
+        """Put back the state before this editor's last change (a split or merge too: the
+        original unit comes back with its own id and text; the split's ids are not given out
+        again). Returns the ids of the units whose row or text changed back (none for a source
+        taken out again), or None when there is nothing to undo."""
+        if not self._history:
+            return None
+        units, key, sources = self._history[-1]
+        before = {u.unit_id: (u.text, self._key[u.unit_id]) for u in self.units}
+        self._save(units=units, key=key, sources=sources, remember=False)
+        self._history.pop()
+        self._retired |= set(before) - {u.unit_id for u in units}
+        return [u.unit_id for u in units if before.get(u.unit_id) != (u.text, key[u.unit_id])]
+
     # -- writing -------------------------------------------------------------------------------
 
     def _change_row(self, unit_id: str, **changes: str) -> dict[str, str]:
@@ -363,7 +378,7 @@ class KeyEditor:
 
     def _save(self, *, units: list[Unit] | None = None,
               key: dict[str, dict[str, str]] | None = None,
-              sources: list[dict[str, str]] | None = None) -> None:
+              sources: list[dict[str, str]] | None = None, remember: bool = True) -> None:
         """Write the changed files (temp file + rename each), then adopt the change. Nothing
         changes here when a write fails or a file was edited meanwhile."""
         texts = {}
@@ -407,6 +422,8 @@ class KeyEditor:
                     temp.unlink(missing_ok=True)
             for name in texts:
                 self._digests[name] = _digest(self.folder / name)
+        if remember:
+            self._history.append((self.units, self._key, self._sources))
         if units is not None:
             self.units = units
         if key is not None:

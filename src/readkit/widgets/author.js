@@ -4,7 +4,8 @@
 // on a choice labels and moves on to the next unlabelled unit) plus, per unit: accepted
 // alternatives (Shift+letter), the source (n; Shift+N adds one), a rationale (r), the split
 // (a: assessment starts at this unit's paragraph), splitting a unit (/: arrows choose the
-// point, Enter splits) and merging it with the next unit of its paragraph (j).
+// point, Enter splits) and merging it with the next unit of its paragraph (j); u or Ctrl+Z
+// undoes the last change.
 //
 // Every change is one message {type: "edit", action, unit, ..., seq}; Python writes the files
 // and answers {type: "edited", seq, ok, result | message}. The view shows what Python says is
@@ -52,7 +53,8 @@ function render({ model, el }) {
     `(arrow keys choose), <kbd>Shift</kbd>+<kbd>N</kbd> adds a source; <kbd>r</kbd> ` +
     `rationale (<kbd>Enter</kbd> saves); <kbd>a</kbd> assessment starts at this paragraph; ` +
     `<kbd>/</kbd> split the unit (arrow keys choose the point, <kbd>Enter</kbd> splits); ` +
-    `<kbd>j</kbd> join it with the next unit; <kbd>Tab</kbd> to the next unit.</p>` +
+    `<kbd>j</kbd> join it with the next unit; <kbd>u</kbd> undoes; <kbd>Tab</kbd> to the ` +
+    `next unit.</p>` +
     `<p class="rk-notice" role="alert" hidden></p>` +
     `</div>` +
     `<div class="rk-body"></div>` +
@@ -421,6 +423,19 @@ function render({ model, el }) {
     const keyName = event.key;
     const lower = keyName.length === 1 ? keyName.toLowerCase() : keyName;
     const command = event.ctrlKey || event.metaKey || event.altKey;
+    if ((!command && !event.shiftKey && lower === "u") ||
+        ((event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey && lower === "z")) {
+      event.preventDefault();
+      edit("undo", {}, (changed) => {
+        if (!changed) {
+          say("Nothing to undo");
+          return;
+        }
+        say(changed.length ? `Undone: ${changed.slice(0, 3).join(", ")}` : "Undone");
+        if (changed.length) focusUnit(changed[0]);
+      });
+      return;
+    }
     if (command) return;
     const label = byDigit.get(keyName) || byLetter.get(lower);
     if (label && event.shiftKey && byLetter.has(lower)) {

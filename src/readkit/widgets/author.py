@@ -20,6 +20,7 @@ new key row, or the new ids):
     sorter.start_assessment_at(unit_id)        # practice before its paragraph, assessment from it
     sorter.split_unit(unit_id, offset)         # -> (first_id, second_id); text[:offset] first
     sorter.merge_with_next(unit_id)            # -> the merged unit's new id
+    sorter.undo()                              # the last change put back (u or Ctrl+Z)
     sorter.key_rows()                          # key.csv's rows as they are on disk
 
 Bad input raises KeyEditError with what to do. In the browser the same message shows in the
@@ -169,6 +170,11 @@ class AuthorSorter(anywidget.AnyWidget):
     def merge_with_next(self, unit_id: str) -> str:
         return self._do(self.editor.merge_with_next, unit_id)
 
+    def undo(self) -> list[str] | None:
+        """Undo this widget's last change; returns the units it changed back (None: nothing
+        to undo)."""
+        return self._do(self.editor.undo)
+
     # -- the browser ------------------------------------------------------------------------------
 
     def _on_message(self, _widget, content, _buffers) -> None:
@@ -196,6 +202,8 @@ class AuthorSorter(anywidget.AnyWidget):
                 result = list(self.split_unit(unit, content.get("offset")))
             elif action == "merge":
                 result = self.merge_with_next(unit)
+            elif action == "undo":
+                result = self.undo()
             else:
                 raise KeyEditError(f"Unknown action {action!r}.")
         except KeyEditError as error:
