@@ -92,11 +92,12 @@ function render({ model, el }) {
   const unitEl = (id) => body.querySelector(`.rk-unit[data-unit="${CSS.escape(id)}"]`);
   const indexOf = (id) => units.findIndex((unit) => unit.unit_id === id);
 
-  // -- building --------------------------------------------------------------------------------
+  // -- building -----------------------------------------------------------------------------------
 
   function sourceOptions(chosen) {
     return `<option value="">(no source)</option>` + sources
-      .map((s) => `<option value="${escape(s.source_id)}"${s.source_id === chosen ? " selected" : ""}>` +
+      .map((s) => `<option value="${escape(s.source_id)}"` +
+        `${s.source_id === chosen ? " selected" : ""}>` +
         `${escape(s.source_id)}: ${escape(s.name)}</option>`)
       .join("");
   }
@@ -113,7 +114,8 @@ function render({ model, el }) {
     const alts = labels.map((label) =>
       `<button type="button" class="rk-alt" tabindex="-1" aria-pressed="false"` +
       ` data-lm-suppress-shortcuts="true" data-label="${escape(label.name)}"` +
-      ` aria-keyshortcuts="Shift+${escape(label.key.toUpperCase())}">${escape(label.name)}</button>`)
+      ` aria-keyshortcuts="Shift+${escape(label.key.toUpperCase())}">` +
+      `${escape(label.name)}</button>`)
       .join("");
     return `<div class="rk-unit" data-unit="${id}">` +
       `<p class="rk-text"><span class="rk-id">${id}</span> ` +
@@ -158,7 +160,7 @@ function render({ model, el }) {
     else if (focusedId !== undefined && unitEl(focusedId)) focusUnit(focusedId);
   }
 
-  // -- painting ----------------------------------------------------------------------------------
+  // -- painting -----------------------------------------------------------------------------------
 
   function paintUnit(id) {
     const el = unitEl(id);
@@ -203,7 +205,7 @@ function render({ model, el }) {
     root.dataset.pending = String(waiting.size);
   }
 
-  // -- talking to Python -------------------------------------------------------------------------
+  // -- talking to Python --------------------------------------------------------------------------
 
   function edit(action, fields, then) {
     const s = ++seq;
@@ -224,7 +226,7 @@ function render({ model, el }) {
     if (then) then(message.result);
   }
 
-  // -- focus ---------------------------------------------------------------------------------------
+  // -- focus --------------------------------------------------------------------------------------
 
   // A unit made by a split or merge may arrive after the answer that names it: focus it then.
   let wantFocus = null;
@@ -252,7 +254,7 @@ function render({ model, el }) {
     if (i + 1 < units.length) focusUnit(units[i + 1].unit_id);
   }
 
-  // -- the split point chooser ---------------------------------------------------------------------
+  // -- the split point chooser --------------------------------------------------------------------
 
   function openSplitter(id) {
     const el = unitEl(id);
@@ -262,7 +264,8 @@ function render({ model, el }) {
       say(`${id} is one word: there is nowhere to split it.`);
       return;
     }
-    const sentenceEnd = points.findIndex((p) => /[.!?]["\u201d')\]]?\s+$/.test(unit.text.slice(0, p)));
+    const ends = /[.!?]["\u201d')\]]?\s+$/; // the first cut after a sentence's end, if any
+    const sentenceEnd = points.findIndex((p) => ends.test(unit.text.slice(0, p)));
     let at = sentenceEnd >= 0 ? sentenceEnd : Math.floor((points.length - 1) / 2);
     const sentence = el.querySelector(".rk-sentence");
     const slider = document.createElement("div");
@@ -295,10 +298,11 @@ function render({ model, el }) {
     };
     slider.addEventListener("keydown", (event) => {
       const keyName = event.key;
-      if (keyName === "ArrowRight" || keyName === "ArrowDown") at = Math.min(at + 1, points.length - 1);
+      const last = points.length - 1;
+      if (keyName === "ArrowRight" || keyName === "ArrowDown") at = Math.min(at + 1, last);
       else if (keyName === "ArrowLeft" || keyName === "ArrowUp") at = Math.max(at - 1, 0);
       else if (keyName === "Home") at = 0;
-      else if (keyName === "End") at = points.length - 1;
+      else if (keyName === "End") at = last;
       else if (keyName === "Escape") {
         close();
         focusUnit(id);
@@ -326,7 +330,7 @@ function render({ model, el }) {
     slider.focus();
   }
 
-  // -- the add-source form ---------------------------------------------------------------------------
+  // -- the add-source form ------------------------------------------------------------------------
 
   function openAddSource(id) {
     addForm.dataset.unit = id || "";
@@ -360,7 +364,7 @@ function render({ model, el }) {
     }
   });
 
-  // -- keys and clicks ---------------------------------------------------------------------------------
+  // -- keys and clicks ----------------------------------------------------------------------------
 
   function saveRationale(input) {
     const id = input.closest(".rk-unit").dataset.unit;
