@@ -188,6 +188,7 @@ function render({ model, el }) {
     const state = [row.split || "split not set"];
     if (accept.length) state.push(`also accepted: ${accept.join(", ")}`);
     if (row.source) state.push(`source: ${row.source}`);
+    else if (row.label === "sourced") state.push("needs a source (n)");
     if (!row.rationale) state.push("no rationale yet");
     el.querySelector(".rk-state").textContent = state.join("; ");
   }
