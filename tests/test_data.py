@@ -494,3 +494,23 @@ def test_the_recorded_checksum_pins_the_text(tmp_path, content, expected):
     (data / "articles" / SLUG / "checksum.sha256").write_text(content, encoding="utf-8")
     problems, _ = validate(data)
     assert len(problems) == 1 and str(problems[0]).startswith(expected), problems
+
+
+def test_a_new_articles_blank_key_is_one_problem_each_not_one_per_row(tmp_path):
+    """Straight after `readkit new-article` the key is blank: validate says what is left to do
+    in a few lines."""
+    from readkit.cli import main
+
+    text = ROOT / "tests" / "fixtures" / "articles" / "harbour-bridge.txt"
+    shutil.copytree(DATA, tmp_path / "data")
+    assert main(["new-article", "harbour-bridge", str(text), "--course", str(tmp_path)]) == 0
+    problems, _ = validate(tmp_path / "data", "harbour-bridge")
+    units = len(Course(tmp_path).article("harbour-bridge").units)
+    assert [str(p) for p in problems] == [
+        f"data/articles/harbour-bridge/key.csv: {units} of {units} units have no label yet "
+        "(p01s1, p02s1, p03s1, p04s1, p04s2 ...); label them in the Sorter's author mode: "
+        'Sorter(article="harbour-bridge", mode="author")',
+        f"data/articles/harbour-bridge/key.csv: {units} units have no split yet; in author mode "
+        "mark the unit where the assessment starts (units before it are practice)",
+    ]
+    assert validate(tmp_path / "data", SLUG)[0] == []  # the seed article is untouched

@@ -185,6 +185,13 @@ class Validator:
             self.add("key.csv", None, "rows are not in the reading order of units.csv; sort them")
         counts: Counter[tuple[str, str]] = Counter()
         seen: set[str] = set()
+        unlabelled = [row["unit_id"] for _, row in rows if not row["label"].strip()]
+        if unlabelled:
+            # A new article's key is blank: one problem, not one per row.
+            self.add("key.csv", None, f"{len(unlabelled)} of {len(rows)} units have no label "
+                     f"yet ({', '.join(unlabelled[:5])}{' ...' if len(unlabelled) > 5 else ''}); "
+                     f"label them in the Sorter's author mode: Sorter(article="
+                     f"\"{self.data.name}\", mode=\"author\")")
         for number, row in rows:
             unit_id, label, split = row["unit_id"], row["label"], row["split"]
             if unit_id not in set(unit_ids):
@@ -192,6 +199,8 @@ class Validator:
             if unit_id in seen:
                 self.add("key.csv", number, f"unit_id {unit_id} has two key rows; keep one")
             seen.add(unit_id)
+            if not label.strip():
+                continue  # counted above
             if label not in LABELS:
                 self.add("key.csv", number, f"label {label!r} is not one of {', '.join(LABELS)}")
             for other in parse_accept(row["accept"]):
@@ -208,14 +217,18 @@ class Validator:
                          "there or fix the id")
             if not row["rationale"].strip():
                 self.add("key.csv", number, "rationale is empty; say which words decide the label")
-            if split not in SPLITS:
+            if split.strip() and split not in SPLITS:
                 self.add("key.csv", number, f"split {split!r} is not one of {', '.join(SPLITS)}")
             counts[split, label] += 1
+        unsplit = [row["unit_id"] for _, row in rows if not row["split"].strip()]
+        if unsplit:
+            self.add("key.csv", None, f"{len(unsplit)} units have no split yet; in author mode "
+                     "mark the unit where the assessment starts (units before it are practice)")
         splits = [row["split"] for _, row in rows if row["split"] in SPLITS]
         if splits != sorted(splits, key=SPLITS.index):
             self.add("key.csv", None, "practice units must all come before assessment units "
                      "(the practice split is the start of the article)")
-        for split in SPLITS:
+        for split in SPLITS if not (unlabelled or unsplit) else ():  # once the key is whole
             for label in LABELS:
                 if counts[split, label] < MIN_PER_LABEL_PER_SPLIT:
                     self.add("key.csv", None, f"the {split} split has {counts[split, label]} "
