@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from readkit.authoring.key_editor import KeyEditError, KeyEditor
-from readkit.authoring.new_article import write_article
+from readkit.authoring.new_article import register, write_article
 from readkit.course.course import PACKAGED_DATA, Course, CourseError
 from readkit.widgets.author import AuthorSorter
 from readkit.widgets.sorter import Sorter
@@ -31,6 +31,7 @@ def make_course(root: Path) -> Path:
     (root / "data" / "articles").mkdir(parents=True)
     (root / "nbgrader_config.py").write_text("c = get_config()  # noqa\n", encoding="utf-8")
     write_article(SLUG, TEXT.read_text(encoding="utf-8"), root / "data" / "articles" / SLUG)
+    register(root / "data", SLUG, "Harbour Bridge to close for six weeks of repairs")
     return root
 
 
@@ -211,8 +212,8 @@ def test_undo_puts_back_each_change_in_turn(folder):
 def test_loading_and_saving_changes_no_byte_of_the_courses_articles(tmp_path):
     """A change shows in git as that change only: the course's own key, units and sources
     come back byte for byte."""
-    folders = [ROOT / "data", *sorted((ROOT / "data" / "articles").glob("*"))]
-    folders = [f for f in folders if (f / "key.csv").is_file() and (f / "units.csv").is_file()]
+    course = Course.open(ROOT)
+    folders = [course.article(slug).folder for slug in course.article_slugs]
     assert folders
     for source in folders:
         folder = tmp_path / source.name
@@ -456,8 +457,13 @@ def test_not_while_nbgrader_runs_the_notebook(course, monkeypatch):
         Sorter(article=SLUG, mode="author", course=course)
 
 
-def test_an_unknown_article_says_how_to_make_it(course):
-    with pytest.raises(CourseError, match="No article folder .*readkit new-article ferry FILE"):
+def test_an_unknown_article_says_how_to_make_it(course, folder):
+    with pytest.raises(CourseError, match="No article 'ferry' in this course.*new-article"):
         Sorter(article="ferry", mode="author", course=course)
-    with pytest.raises(ValueError, match="Name the article to edit"):
-        Sorter(mode="author", course=course)
+    register(course.data, "ferry", "Listed, never made")
+    with pytest.raises(CourseError, match="No article folder .*readkit new-article ferry FILE"):
+        Sorter(article="ferry", mode="author", course=Course(course.root))
+
+
+def test_without_an_article_it_edits_the_default_one(course):
+    assert Sorter(mode="author", course=course).article == SLUG

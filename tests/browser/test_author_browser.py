@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from readkit.authoring.new_article import write_article
+from readkit.authoring.new_article import register, write_article
 from tests.support.browser_harness import jupyter_server, open_notebook, run_all, write_notebook
 
 from .conftest import ROOT, require
@@ -79,6 +79,7 @@ def lab(browser, tmp_path_factory):
     folder = root / "data" / "articles" / SLUG
     text = (ROOT / "tests" / "fixtures" / "articles" / f"{SLUG}.txt").read_text(encoding="utf-8")
     write_article(SLUG, text, folder)
+    register(root / "data", SLUG, "Harbour Bridge to close for six weeks of repairs")
     notebooks = root / "notebooks"
     notebooks.mkdir()
     write_notebook(notebooks / "author.ipynb", [CELL])

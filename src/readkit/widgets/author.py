@@ -48,12 +48,7 @@ AUTHOR = "author"
 _HERE = Path(__file__).parent
 
 
-def _article_folder(course: Course, slug: str) -> Path:
-    """The one place that knows where an article's folder is (until Course.article lands)."""
-    return course.data / "articles" / slug
-
-
-def _check_author_course(course: Course, folder: Path) -> None:
+def _check_author_course(course: Course) -> None:
     """Author mode edits the full key: refuse everywhere a learner could be."""
     if os.environ.get("NBGRADER_EXECUTION"):
         raise CourseError("The Sorter's author mode does not run while nbgrader runs a notebook: "
@@ -67,6 +62,9 @@ def _check_author_course(course: Course, folder: Path) -> None:
         raise CourseError(f"{course.root} is not a course checkout (no {CONFIG_FILE}): the "
                           "Sorter's author mode edits the key in the course repository. Open "
                           "the notebook there, or pass course=Course.open(DIR).")
+
+
+def _check_article_folder(folder: Path) -> None:
     if not folder.is_dir():
         raise CourseError(f"No article folder {folder}. Make it with `readkit new-article "
                           f"{folder.name} FILE`, or check the article's name.")
@@ -91,20 +89,18 @@ class AuthorSorter(anywidget.AnyWidget):
     sources = t.List(t.Dict()).tag(sync=True)  # [{"source_id", "name", "kind"}]
     notice = t.Unicode("").tag(sync=True)
 
-    def __init__(self, units=None, *, article: str | None = None, course: Course | None = None,
-                 ) -> None:
+    def __init__(self, units=None, *, article: str | None = None,
+                 course: Course | None = None) -> None:
         if units is not None:
             raise ValueError("Author mode shows the whole article: pass article=... only.")
-        if not article:
-            raise ValueError("Name the article to edit: Sorter(article=\"harbour-bridge\", "
-                             "mode=\"author\").")
         course = course or Course.default()
-        folder = _article_folder(course, article)
-        _check_author_course(course, folder)
-        self.editor = KeyEditor.load(folder)
+        _check_author_course(course)
+        chosen = course.article(article)  # None: the course's default article
+        _check_article_folder(chosen.folder)
+        self.editor = KeyEditor.load(chosen.folder)
         letters = key_letters()
         super().__init__(
-            article=article,
+            article=chosen.slug,
             _labels=[{"name": label, "description": DESCRIPTIONS[label], "key": letters[label],
                       "digit": str(n)} for n, label in enumerate(LABELS, 1)],
         )
