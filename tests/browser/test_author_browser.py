@@ -121,6 +121,10 @@ class TestAuthorMode:
         page.keyboard.type("Kelmouth Town Council")
         page.keyboard.press("Tab")
         page.keyboard.type("official")
+        page.keyboard.press("Tab")
+        page.keyboard.type("2026-03-03")
+        page.keyboard.press("Tab")
+        page.keyboard.type("Kelmouth Town Council, press release, 3 March 2026.")
         press(page, "Enter")
         page.wait_for_function("() => document.activeElement.closest('.rk-unit')?.dataset.unit"
                                " === 'p04s1'")
@@ -179,7 +183,8 @@ class TestAuthorMode:
         wait_for_key(folder, expected)
         sources = (folder / "sources.csv").read_text(encoding="utf-8")
         assert sources == ("source_id,name,kind,date,citation\n"
-                           "council,Kelmouth Town Council,official,,\n")
+                           "council,Kelmouth Town Council,official,2026-03-03,"
+                           "\"Kelmouth Town Council, press release, 3 March 2026.\"\n")
         units = {r["unit_id"]: r["text"] for r in csv.DictReader(
             io.StringIO((folder / "units.csv").read_text(encoding="utf-8")))}
         assert units["p06s4"] == (

@@ -50,7 +50,8 @@ function render({ model, el }) {
     `<p class="rk-keys" id="${prefix}keys">Keys: <kbd>1</kbd>-<kbd>4</kbd> or the underlined ` +
     `letter (${escape(letters)}) labels and moves on; <kbd>Shift</kbd>+letter toggles an ` +
     `accepted alternative; <kbd>Backspace</kbd> clears the label; <kbd>n</kbd> source ` +
-    `(arrow keys choose), <kbd>Shift</kbd>+<kbd>N</kbd> adds a source; <kbd>r</kbd> ` +
+    `(arrow keys choose), <kbd>Shift</kbd>+<kbd>N</kbd> adds a source (<kbd>Tab</kbd> between ` +
+    `its fields, <kbd>Enter</kbd> adds it); <kbd>r</kbd> ` +
     `rationale (<kbd>Enter</kbd> saves); <kbd>a</kbd> assessment starts at this paragraph; ` +
     `<kbd>/</kbd> split the unit (arrow keys choose the point, <kbd>Enter</kbd> splits); ` +
     `<kbd>j</kbd> join it with the next unit; <kbd>u</kbd> undoes; <kbd>Tab</kbd> to the ` +
@@ -63,6 +64,10 @@ function render({ model, el }) {
     `<label>id <input name="source_id" size="12" data-lm-suppress-shortcuts="true"></label> ` +
     `<label>name <input name="name" size="28" data-lm-suppress-shortcuts="true"></label> ` +
     `<label>kind <input name="kind" size="12" data-lm-suppress-shortcuts="true"></label> ` +
+    `<label>date <input name="date" size="10" placeholder="YYYY-MM-DD"` +
+    ` data-lm-suppress-shortcuts="true"></label> ` +
+    `<label>citation <input name="citation" size="36" data-lm-suppress-shortcuts="true">` +
+    `</label> ` +
     `<button type="submit">Add</button> <button type="button" class="rk-cancel">Cancel</button>` +
     `</form>` +
     `<div class="rk-foot"><p class="rk-progress" tabindex="-1"></p>` +
@@ -351,11 +356,12 @@ function render({ model, el }) {
     const id = addForm.dataset.unit;
     const field = (name) => addForm.querySelector(`[name="${name}"]`).value;
     const source = field("source_id");
-    edit("add-source", { unit: id, source_id: source, name: field("name"), kind: field("kind") },
-      () => {
-        say(`Added the source ${source}` + (id ? ` and chose it for ${id}` : ""));
-        closeAddSource();
-      });
+    const fields = { unit: id, source_id: source, name: field("name"), kind: field("kind"),
+      date: field("date"), citation: field("citation") };
+    edit("add-source", fields, () => {
+      say(`Added the source ${source}` + (id ? ` and chose it for ${id}` : ""));
+      closeAddSource();
+    });
   });
   addForm.querySelector(".rk-cancel").addEventListener("click", closeAddSource);
   addForm.addEventListener("keydown", (event) => {

@@ -14,7 +14,7 @@ new key row, or the new ids):
 
     sorter.choose(unit_id, label)              # the label ("sourced", ...), None clears it
     sorter.accept(unit_id, label, True)        # an accepted alternative (False takes it out)
-    sorter.add_source(source_id, name, kind)   # a new row of sources.csv
+    sorter.add_source(source_id, name, kind, date, citation)  # a row of sources.csv
     sorter.set_source(unit_id, source_id)      # None clears it
     sorter.set_rationale(unit_id, text)
     sorter.start_assessment_at(unit_id)        # practice before its paragraph, assessment from it
@@ -187,7 +187,8 @@ class AuthorSorter(anywidget.AnyWidget):
                 result = self.set_source(unit, content.get("source"))
             elif action == "add-source":
                 result = self.add_source(content.get("source_id", ""), content.get("name", ""),
-                                         content.get("kind", ""))
+                                         content.get("kind", ""), content.get("date", ""),
+                                         content.get("citation", ""))
                 if unit:
                     self.set_source(unit, result["source_id"])
             elif action == "rationale":
