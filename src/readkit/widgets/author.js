@@ -523,6 +523,9 @@ function render({ model, el }) {
 
   root.addEventListener("keydown", onKey);
   root.addEventListener("click", onClick);
+  root.addEventListener("focusin", (event) => {
+    if (event.target.classList.contains("rk-rationale")) delete event.target.dataset.sent;
+  });
   root.addEventListener("change", (event) => {
     if (event.target.classList.contains("rk-rationale")) saveRationale(event.target);
     else if (event.target.classList.contains("rk-source")) chooseSource(event.target);
@@ -534,6 +537,7 @@ function render({ model, el }) {
   }
   function onKeyTrait() {
     key = { ...(model.get("key") || {}) };
+    if (!waiting.size) labelledHere.clear(); // the key says it all again (after an undo too)
     paintAll();
   }
   function onSources() {
