@@ -20,11 +20,13 @@ editor's own state changes only after the write succeeded. Before writing, the f
 compared with what this editor last read or wrote: a file edited meanwhile (by hand, by git, by
 another notebook) is never overwritten.
 
-Unit ids follow data/README.md: a unit whose text changes gets a new id, the next sentence
-number in its paragraph that this editor has not seen used (pNNsM); every other unit keeps its
-id and its key row. Split and merged units start with a blank key row (their split follows the
-paragraph). Split or merge only before learners have answered the article: an id retired in an
-earlier session is not remembered, so the editor could give it out again.
+Unit ids follow data/README.md: a unit whose text changes gets a new id, one above the highest
+sentence number its paragraph has (or had, in this editor): pNNsM. Every other unit keeps its
+id and its key row. Since a split or merge always leaves the paragraph's highest id in units.csv,
+no id is given out twice, across sessions too; only the ids an undo took back in an earlier
+session are not remembered. Split and merged units start with a blank key row (their split
+follows the paragraph). Split or merge before learners answer the article: their answers name
+the old ids.
 """
 
 from __future__ import annotations
