@@ -188,6 +188,13 @@ def test_an_id_given_up_is_never_given_out_again(folder):
         "replace its worn bearings, the town council said on Tuesday.")
 
 
+def test_ids_are_not_given_out_twice_across_sessions(folder):
+    assert KeyEditor.load(folder).split_unit("p06s3", 10) == ("p06s4", "p06s5")
+    assert KeyEditor.load(folder).merge_with_next("p06s4") == "p06s6"
+    assert KeyEditor.load(folder).split_unit("p06s6", 10) == ("p06s7", "p06s8")
+    assert unit_ids(folder)[7:11] == ["p06s1", "p06s2", "p06s7", "p06s8"]
+
+
 def test_undo_puts_back_each_change_in_turn(folder):
     editor = KeyEditor.load(folder)
     original = {name: read(folder / name) for name in ("units.csv", "key.csv", "sources.csv")}
