@@ -124,12 +124,10 @@ def new_assignment(course: Course, slug: str, name: str | None = None, *,
         raise GeneratorError(f"The assignment name {name!r} is already used by the article "
                              f"{owners[name]!r}: choose another --name.")
     folder = _source(course) / name
-    if (folder.exists() or name in owners) and not force:
-        where = f"the folder {folder}" if folder.exists() else f"{slug}/sections.csv"
+    if folder.exists() and not force:
         raise GeneratorError(
-            f"The assignment {name!r} exists already ({where}). "
-            "Learners may have answers for it: choose another --name, or pass --force to write "
-            "its notebook again.")
+            f"The assignment {name!r} exists already ({folder}). Learners may have answers "
+            "for it: choose another --name, or pass --force to write its notebook again.")
     notes: list[str] = []
     key = article.data.key(ASSESSMENT)
     units = {u.unit_id: u.text for u in article.data.units}
