@@ -335,3 +335,16 @@ def test_lesson_runs_headless_without_errors(course, capsys, monkeypatch):
 
 def test_default_names_follow_the_numbering(course):
     assert new_assignment_module.default_name(Course.open(course), SLUG) == NAME
+
+
+@pytest.mark.parametrize(("sizes", "total", "shares"), [
+    ([9, 10], 10, [4.5, 5.5]),
+    ([7, 6, 6], 12, [4.5, 4.0, 3.5]),
+    ([19], 10, [10.0]),
+    ([1, 1, 1], 1, [0.33, 0.33, 0.34]),  # too few points for half points: equal cents
+])
+def test_points_are_shared_by_size_in_half_points(sizes, total, shares):
+    from readkit.authoring.cuts import part_points
+
+    assert part_points(sizes, total) == shares
+    assert round(sum(shares), 2) == total

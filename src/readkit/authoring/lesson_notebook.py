@@ -73,12 +73,13 @@ def hard_cases(practice: Mapping[str, KeyEntry], limit: int = MAX_HARD_CASES) ->
 
 
 def worked_examples(practice: Mapping[str, KeyEntry], avoid: Sequence[str]) -> list[str]:
-    """One practice unit of each label (the first in reading order that is not a hard case)."""
+    """One practice unit of each label (the first in reading order that is not a hard case),
+    in reading order."""
     found: dict[str, str] = {}
     for unit_id, entry in practice.items():
         if unit_id not in avoid and entry.label not in found:
             found[entry.label] = unit_id
-    return [found[label] for label in LABELS if label in found]
+    return [u for u in practice if u in found.values()]  # reading order, as show_units shows
 
 
 def _literal(text: str, indent: int = 0) -> str:
@@ -124,8 +125,9 @@ def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEnt
                       "from readkit.widgets.show import reveal_key, show_units"),
         new_markdown_cell(LABELS_TABLE),
         new_markdown_cell(PROCEDURE),
-        new_markdown_cell("### Worked examples\n\nOne sentence for each label. Decide each "
-                          "label with the procedure, then open the key."),
+        new_markdown_cell(f"### Worked examples\n\n{len(examples)} sentences, each with a "
+                          "different label. Decide each label with the procedure, then open "
+                          "the key."),
         new_code_cell(f"show_units({examples!r}, {art})"),
         new_code_cell(f"reveal_key({examples!r}, {art})", metadata=folded),
         new_markdown_cell(
@@ -135,8 +137,8 @@ def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEnt
             "- each labelled sentence is marked right or wrong;\n"
             "- after **two different wrong tries** on a sentence, the Sorter shows the labels "
             "the key accepts and why."),
-        new_code_cell(f'sorter = readkit.Sorter({art}, assignment="lesson-{name}", '
-                      'answers_path="answers.json",\n                        mode="practice")\n'
+        new_code_cell(f'sorter = readkit.Sorter({art}, assignment="lesson-{name}",\n'
+                      '                        answers_path="answers.json", mode="practice")\n'
                       "sorter"),
         new_markdown_cell("**After practising.** Which label did you confuse most often? "
                           "Write down the words that decided two labels you got wrong."),
