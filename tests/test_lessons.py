@@ -38,7 +38,7 @@ CCSS = re.compile(r"\b(CCRA\.R\.\d|RH\.\d+-\d+\.\d+)\b")
 
 
 def read_key(split: str | None = None):
-    return Course.open(ROOT).key(split)
+    return Course.open(ROOT).article().key(split)
 
 
 def all_units() -> list:
@@ -203,10 +203,10 @@ def test_practice_lesson_needs_only_the_practice_key(lesson_copy, tmp_path, monk
     course = tmp_path / "course"
     shutil.copytree(ROOT / "data", course / "data")
     shutil.copy2(ROOT / "nbgrader_config.py", course)
-    with (ROOT / "data" / "key.csv").open(encoding="utf-8", newline="") as handle:
+    with (ROOT / "data" / "articles" / "raqqa-2021" / "key.csv").open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         fields, rows = reader.fieldnames, [row for row in reader if row["split"] == "practice"]
-    with (course / "data" / "key.csv").open("w", encoding="utf-8", newline="") as handle:
+    with (course / "data" / "articles" / "raqqa-2021" / "key.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
@@ -216,7 +216,7 @@ def test_practice_lesson_needs_only_the_practice_key(lesson_copy, tmp_path, monk
     # The kernel really works on the practice-only course (else this test proves nothing).
     notebook.cells.append(nbformat.v4.new_code_cell(
         "from readkit.course.course import Course\n"
-        "print(Course.default().root, len(Course.default().key()))"))
+        "print(Course.default().root, len(Course.default().article().key()))"))
     NotebookClient(notebook, timeout=60, kernel_name="python3",
                    resources={"metadata": {"path": str(lesson_copy)}}).execute()
     assert notebook.cells[-1].outputs[0]["text"].split() == [str(course.resolve()), str(len(rows))]

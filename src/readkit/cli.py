@@ -17,7 +17,7 @@ def _validate(args: argparse.Namespace) -> int:
     from readkit.course.course import Course
     from readkit.instructor.validate import main as validate_main
 
-    return validate_main(args.data or Course(args.course).data)
+    return validate_main(args.data or Course(args.course).data, args.article)
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -65,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
     lab.set_defaults(run=_lab)
 
-    validate = commands.add_parser("validate", help="check data/ against the data contract")
+    validate = commands.add_parser(
+        "validate", help="check every article (or one) against the data contract")
+    validate.add_argument("article", nargs="?", metavar="ARTICLE",
+                          help="an article's slug (default: every article of data/articles.csv)")
     validate.add_argument("--data", type=Path, help="data folder (default: the course's data/)")
     validate.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
                           help="course folder (default: the working directory)")

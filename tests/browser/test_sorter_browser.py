@@ -89,7 +89,7 @@ def run_in_kernel(page, code: str) -> None:
 
 
 def practice_key() -> dict:
-    return Course.open(ROOT).key("practice")
+    return Course.open(ROOT).article().key("practice")
 
 
 def on_disk(path: Path) -> dict:
@@ -122,7 +122,7 @@ def wait_for_units(page, count: int, timeout: float = 60) -> None:
 def unit_count(paragraphs: range) -> int:
     import csv
 
-    with (ROOT / "data" / "units.csv").open(encoding="utf-8", newline="") as handle:
+    with (ROOT / "data" / "articles" / "raqqa-2021" / "units.csv").open(encoding="utf-8", newline="") as handle:
         return sum(int(row["paragraph"]) in paragraphs for row in csv.DictReader(handle))
 
 

@@ -186,12 +186,14 @@ class EvidenceTable(anywidget.AnyWidget):
     summary = t.Unicode("").tag(sync=True)
 
     def __init__(self, model: dict[str, str], *, options=EVIDENCE_OPTIONS,
-                 question: str = "What does each sentence rest on?") -> None:
+                 question: str = "What does each sentence rest on?",
+                 article: str | None = None) -> None:
         options = list(options)
         bad = {unit_id: answer for unit_id, answer in model.items() if answer not in options}
         if bad:
             raise ValueError(f"Model answers must be one of the options {options}: {bad}.")
-        texts = {unit.unit_id: unit.text for unit in select_units(list(model))}
+        texts = {unit.unit_id: unit.text
+                 for unit in select_units(list(model), article=article)}
         self._model = dict(model)
         super().__init__(
             question=question, options=options,
