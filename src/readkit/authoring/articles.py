@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from readkit.course.course import Course, CourseError
+from readkit.course.course import Article, Course, CourseError
 
 SECTIONS = "sections.csv"
 
@@ -23,23 +22,16 @@ class GeneratorError(Exception):
 class OpenArticle:
     slug: str
     folder: Path
-    data: Any  # what reads the article's files: key(split), units, sections(), rows(name), ...
+    data: Article  # key(split), units, sections(), rows(name), ...
 
 
-def _article(course: Course, slug: str | None = None) -> tuple[Any, Path] | list[str]:
-    """THE article-folder lookup. slug None: every article's slug, in course order; else the
-    object that reads that article's files, and its folder.
-
-    TODO(lead, issue 15: Course.article): when `Course.article(slug)` is on main, this becomes
-        return course.article_slugs if slug is None else (course.article(slug),
-                                                          course.article(slug).folder)
-    """
-    articles = course.data / "articles"
+def _article(course: Course, slug: str | None = None) -> tuple[Article, Path] | list[str]:
+    """THE article lookup. slug None: every article's slug, in course order (data/articles.csv);
+    else the course's Article (key(split), units, sections(), rows(name), ...) and its folder."""
     if slug is None:
-        return sorted(p.name for p in articles.iterdir() if (p / "units.csv").is_file()) \
-            if articles.is_dir() else []
-    folder = articles / slug
-    return Course(course.root, folder), folder
+        return list(course.article_slugs)
+    article = course.article(slug)
+    return article, article.folder
 
 
 def article_slugs(course: Course) -> list[str]:
