@@ -6,7 +6,7 @@
     readkit validate harbour-bridge
     readkit new-lesson harbour-bridge          -> lessons/09-harbour-bridge.ipynb, run headless
     readkit new-assignment harbour-bridge      -> sections.csv rows + solutions/03-sort-harbour-bridge/
-    readkit release 03-sort-harbour-bridge     -> exercises/ (real nbgrader generate_assignment)
+    readkit release                            -> exercises/ (real nbgrader generate_assignment)
     readkit autograde 03-sort-harbour-bridge   -> a perfect and an all-wrong submission, sandboxed
     readkit grade / readkit report             -> both learners with their exact scores
 
@@ -134,8 +134,15 @@ def test_a_teachers_own_article_from_text_to_grades(tmp_path, capsys, monkeypatc
     assert {r["section"]: float(r["points"]) for r in read_csv(folder / "sections.csv")
             if r["assignment"] == NAME} == PARTS
 
-    # 6. release with real nbgrader
-    readkit(root, "release", NAME)
+    # 6. release with real nbgrader, every assignment as `make release` does: the seed
+    # assignments' release stays byte for byte the committed one
+    out = readkit(root, "release").stdout
+    assert f"Released 01-sort-the-sources, 02-trace-the-numbers, {NAME} into exercises/" in out
+    for seed in ("01-sort-the-sources", "02-trace-the-numbers"):
+        for committed in (ROOT / "exercises" / seed).rglob("*"):
+            if committed.is_file():
+                made = root / "exercises" / seed / committed.relative_to(ROOT / "exercises" / seed)
+                assert made.read_bytes() == committed.read_bytes(), made
     released = nbformat.read(root / "exercises" / NAME / f"{NAME}.ipynb", as_version=4)
     released_text = (root / "exercises" / NAME / f"{NAME}.ipynb").read_text(encoding="utf-8")
     assert [r["unit_id"] for r in ASSESSMENT.values() if r["rationale"] in released_text] == []
