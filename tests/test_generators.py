@@ -201,6 +201,20 @@ def test_existing_sections_are_used_as_they_are(course, capsys):
     assert sections.read_text(encoding="utf-8").count(NAME) == 1
 
 
+@pytest.mark.parametrize(("rows", "message"), [
+    ("part-1,Most,11,16,2\n{name},part-2,Captions,17,17,8",
+     "can be passed without reading: best label per part scores"),
+    ("part-1,Practice,1,10,5", "part-1 of 03-sort-harbour-bridge covers no assessment units"),
+], ids=["guessable", "practice-units"])
+def test_hand_cut_sections_are_checked(course, capsys, rows, message):
+    sections = article_folder(course) / "sections.csv"
+    sections.write_text("assignment,section,title,first_paragraph,last_paragraph,points\n"
+                        f"{NAME},{rows.format(name=NAME)}\n", encoding="utf-8")
+    code, _, err = run(capsys, "new-assignment", SLUG, "--course", str(course))
+    assert code == 2 and message in err, err
+    assert not (course / "solutions" / NAME).exists()
+
+
 def test_force_writes_the_notebook_again(course, capsys):
     assert run(capsys, "new-assignment", SLUG, "--course", str(course))[0] == 0
     path = course / "solutions" / NAME / f"{NAME}.ipynb"

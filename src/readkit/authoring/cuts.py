@@ -53,6 +53,19 @@ def part_points(sizes: list[int], total: float) -> list[float]:
     return [*share, last]
 
 
+def guessing(sections: tuple[Section, ...], section_units: dict[str, tuple[str, ...]],
+             key: dict[str, KeyEntry], unit_paragraphs: dict[str, int],
+             unit_text: dict[str, str]) -> tuple[dict, list[str]]:
+    """The no-reading scores of these parts, and each strategy that passes its limit."""
+    from readkit.instructor.validate import GUESS_LIMITS, plan_guessing_scores
+
+    plan = SorterAssignment(sections[0].assignment, sections, section_units, key,
+                            unit_paragraphs, unit_text)
+    scores = plan_guessing_scores(plan)
+    return scores, [f"{strategy} scores {scores[strategy]:.0%} (limit {limit:.0%})"
+                    for strategy, limit in GUESS_LIMITS.items() if scores[strategy] > limit]
+
+
 def _groups(paragraphs: list, parts: int):
     """Every way to cut the paragraphs into `parts` runs of consecutive paragraphs."""
     for cuts in combinations(range(1, len(paragraphs)), parts - 1):
@@ -68,8 +81,6 @@ def _describe(sections) -> str:
 def cut_assessment(assignment: str, unit_paragraphs: dict[str, int], unit_text: dict[str, str],
                    key: dict[str, KeyEntry], parts: int, points: float) -> Cut:
     """The graded parts of `assignment`; `key` is the assessment key (unit_id -> entry)."""
-    from readkit.instructor.validate import GUESS_LIMITS, plan_guessing_scores
-
     paragraphs = assessment_paragraphs(unit_paragraphs, key)
     if parts < 1:
         raise CutError("--parts must be at least 1.")
@@ -94,11 +105,7 @@ def cut_assessment(assignment: str, unit_paragraphs: dict[str, int], unit_text: 
             Section(assignment, f"part-{number}", _title(group), group[0][0], group[-1][0], share)
             for number, (group, share) in enumerate(zip(groups, shares, strict=True), start=1))
         section_units = {s.section: part for s, part in zip(sections, units, strict=True)}
-        plan = SorterAssignment(assignment, sections, section_units, key, unit_paragraphs,
-                                unit_text)
-        scores = plan_guessing_scores(plan)
-        failed = [f"{strategy} scores {scores[strategy]:.0%} (limit {limit:.0%})"
-                  for strategy, limit in GUESS_LIMITS.items() if scores[strategy] > limit]
+        scores, failed = guessing(sections, section_units, key, unit_paragraphs, unit_text)
         if not failed:
             note = (f"The most even cut was moved: {first_failure}." if first_failure else "")
             return Cut(sections, section_units, scores, note)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from readkit.authoring.articles import GeneratorError, OpenArticle, assignment_names, open_article
-from readkit.authoring.cuts import CutError, cut_assessment
+from readkit.authoring.cuts import CutError, cut_assessment, guessing
 from readkit.course.course import Course, CourseError
 from readkit.course.key import ASSESSMENT, SPLITS
 from readkit.course.labels import LABELS
@@ -33,7 +33,7 @@ class NewAssignment:
     notebook: Path
     sections: tuple[Section, ...]
     section_units: dict[str, tuple[str, ...]]
-    scores: dict | None  # the guessing scores of a new cut (None: sections.csv already had it)
+    scores: dict  # what learners who never read would score (validate's three strategies)
     notes: list[str] = field(default_factory=list)
 
 
@@ -137,7 +137,17 @@ def new_assignment(course: Course, slug: str, name: str | None = None, *,
         sections = tuple(existing)
         section_units = {s.section: tuple(u for u in article.data.section_units(s) if u in key)
                          for s in sections}
-        scores = None
+        empty = [s.section for s in sections if not section_units[s.section]]
+        if empty:
+            raise GeneratorError(f"{slug}/sections.csv: {', '.join(empty)} of {name} covers no "
+                                 "assessment units; fix its paragraphs (readkit validate).")
+        scores, failed = guessing(sections, section_units, key,
+                                  dict(article.data.unit_paragraphs), units)
+        if failed:
+            raise GeneratorError(
+                f"The parts of {name} in {slug}/sections.csv can be passed without reading: "
+                + "; ".join(failed) + ". Re-cut their paragraphs so that each part mixes "
+                "labels, or delete those rows to let new-assignment cut them.")
         notes.append(f"{slug}/sections.csv already has {len(sections)} part(s) of {name}: used "
                      "as they are (delete those rows to cut the assessment half again).")
     else:
