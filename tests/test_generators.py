@@ -302,7 +302,7 @@ def test_new_lesson_is_built_from_the_practice_key_only(course, capsys):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
-    assert headings[0].startswith("# Lesson: ") and headings[-1] == "## Summary"
+    assert headings[0].startswith("# Lesson 9: Who is speaking?") and headings[-1] == "## Summary"
     assert "## 2. The decision procedure" in headings and "## Self-check" in headings
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.outputs == [] and c.execution_count is None for c in code_cells)
@@ -362,3 +362,15 @@ def test_points_are_shared_by_size_in_half_points(sizes, total, shares):
 
     assert part_points(sizes, total) == shares
     assert round(sum(shares), 2) == total
+
+
+def test_the_lesson_has_the_shape_of_the_course_lessons(course, capsys):
+    """The checks tests/test_lessons.py makes of lessons/, on the generated lesson."""
+    from tests import test_lessons
+
+    assert run(capsys, "new-lesson", SLUG, "--course", str(course))[0] == 0
+    path = course / "lessons" / f"{LESSON}.ipynb"
+    test_lessons.test_opens_with_objectives_standards_and_time(path)
+    test_lessons.test_ends_with_a_self_check_then_a_summary(path)
+    test_lessons.test_committed_without_outputs(path)
+    test_lessons.test_question_cells_are_folded(path)

@@ -9,6 +9,7 @@ or rationale can reach it (the builder is never given them).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from readkit.course.key import KeyEntry
@@ -107,13 +108,15 @@ def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEnt
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     hard = hard_cases(practice)
+    numbered = re.match(r"0*(\d+)-", name)
+    number = numbered.group(1) if numbered else name
     examples = worked_examples(practice, hard)
     art = f"article={slug!r}"
     folded = {"jupyter": {"source_hidden": True}}
     first, last = paragraphs
     cells = [
         new_markdown_cell(
-            f'# Lesson: Who is speaking? Practice on "{title}"\n\n'
+            f'# Lesson {number}: Who is speaking? Practice on "{title}"\n\n'
             "Every sentence of a news text carries someone's words or information. This lesson "
             "practises one skill on this article: telling what the writer reports from a named "
             "source apart from what the writer states or thinks.\n\n"
