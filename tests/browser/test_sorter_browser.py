@@ -601,7 +601,7 @@ LETTERS = {"sourced": "s", "claim": "c", "commentary": "o", "meta": "m"}
 
 
 def assignment_units() -> list[str]:
-    course = Course.open(ROOT)
+    course = Course.open(ROOT).article_for(ASSIGNMENT)
     return [unit_id for n in range(1, 5)
             for unit_id in course.section_units(course.section(ASSIGNMENT, f"part-{n}"))]
 
