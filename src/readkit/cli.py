@@ -102,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
          "article folder: text, sentence units, a blank key"),
         ("handout", "handout", "printable HTML (and PDF) of an article with label boxes, and a "
          "separate teacher's answer sheet"),
+        ("new-lesson", "new_lesson", "a self-study lesson notebook on an article: the codebook's "
+         "procedure, a practice Sorter, self-checks from its hard cases"),
+        ("new-assignment", "new_assignment", "a graded Sorter assignment on an article: parts in "
+         "its sections.csv and an nbgrader notebook in solutions/"),
     ):
         module = import_module(f"readkit.authoring.{module_name}")
         tool = commands.add_parser(name, help=help_text, description=help_text)

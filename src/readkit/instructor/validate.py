@@ -335,8 +335,15 @@ def guessing_scores(course: Course, assignment: str, runs: int = RANDOM_RUNS,
 
     Also "best labels" (part -> label) and "one label" (the label) for the messages. Raises
     CourseError (NotASorterAssignment) as `SorterAssignment.from_course` does."""
-    plan = trusted.SorterAssignment.from_course(course, assignment)
-    total = plan.max_points
+    return plan_guessing_scores(trusted.SorterAssignment.from_course(course, assignment), runs,
+                                seed)
+
+
+def plan_guessing_scores(plan: trusted.SorterAssignment, runs: int = RANDOM_RUNS,
+                         seed: int = RANDOM_SEED) -> dict:
+    """`guessing_scores` for a grading plan that need not be in sections.csv yet (readkit
+    new-assignment checks a cut before it writes it)."""
+    assignment, total = plan.assignment, plan.max_points
 
     def points(answers: dict[str, str]) -> dict[str, float]:
         found = AnswersFile(Path(ANSWERS_FILE), OK, answers=answers, assignment=assignment)
