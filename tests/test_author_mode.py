@@ -474,3 +474,23 @@ def test_an_unknown_article_says_how_to_make_it(course, folder):
 
 def test_without_an_article_it_edits_the_default_one(course):
     assert Sorter(mode="author", course=course).article == SLUG
+
+
+def test_the_python_api_makes_the_fixture_key_byte_for_byte(course, folder):
+    """The teacher's key of the end-to-end test (tests/fixtures/articles/harbour-bridge-key.csv
+    and -sources.csv), made through the author mode's Python API: the same bytes."""
+    fixtures = ROOT / "tests" / "fixtures" / "articles"
+    sorter = Sorter(article=SLUG, mode="author", course=course)
+    for source in rows(fixtures / "harbour-bridge-sources.csv"):
+        sorter.add_source(source["source_id"], source["name"], source["kind"], source["date"],
+                          source["citation"])
+    key = rows(fixtures / "harbour-bridge-key.csv")
+    for entry in key:
+        sorter.choose(entry["unit_id"], entry["label"])
+        for label in filter(None, entry["accept"].split("|")):
+            sorter.accept(entry["unit_id"], label)
+        sorter.set_source(entry["unit_id"], entry["source"] or None)
+        sorter.set_rationale(entry["unit_id"], entry["rationale"])
+    sorter.start_assessment_at(next(e["unit_id"] for e in key if e["split"] == "assessment"))
+    for name in ("key.csv", "sources.csv"):
+        assert (folder / name).read_bytes() == (fixtures / f"harbour-bridge-{name}").read_bytes()
