@@ -222,7 +222,7 @@ def _bad_split(rows):
 
 def _unbalanced(rows):
     for row in rows:
-        if row["split"] == "practice" and row["label"] == "meta":
+        if row["split"] == "assessment" and row["label"] == "meta":
             row["label"] = "claim"
 
 
@@ -267,7 +267,7 @@ BROKEN = [
     ("key.csv", None, _unknown_source, "source 'reuters' is not in sources.csv"),
     ("key.csv", 5, _empty_rationale, f"{WHERE}/key.csv row 5: rationale is empty"),
     ("key.csv", None, _bad_split, "split 'exam' is not one of practice, assessment"),
-    ("key.csv", None, _unbalanced, "the practice split has 0 meta units; it needs at least 2"),
+    ("key.csv", None, _unbalanced, "the assessment split has 0 meta units; it needs at least 2"),
     ("key.csv", None, _practice_after_assessment, "practice units must all come before assessment"),
     ("claims.csv", 2, _claim_wrong_unit, f"{WHERE}/claims.csv row 2: unit p01s1 does not contain the number"),
     ("claims.csv", 2, _claim_not_a_number, "value 'about 250' is not a number"),
@@ -514,3 +514,20 @@ def test_a_new_articles_blank_key_is_one_problem_each_not_one_per_row(tmp_path):
         "mark the unit where the assessment starts (units before it are practice)",
     ]
     assert validate(tmp_path / "data", SLUG)[0] == []  # the seed article is untouched
+
+
+def test_a_practice_split_short_of_a_label_is_a_note_not_a_problem(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+
+    def no_practice_meta(rows):
+        for row in rows:
+            if row["split"] == "practice" and row["label"] == "meta":
+                row["label"], row["accept"] = "claim", ""
+    _edit_csv(data / "articles" / SLUG / "key.csv", no_practice_meta)
+    problems, summaries = validate(data)
+    assert problems == []
+    assert summaries[0].splitlines()[1:] == [
+        f"note: {WHERE}/key.csv: the practice split has 0 meta unit(s), so learners meet meta "
+        "in the assessment with little practice on this article; move the split, or teach it "
+        "with another article first"]

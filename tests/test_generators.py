@@ -244,7 +244,7 @@ def every_unit_assessment(rows):
 
 REFUSALS = [
     ("unknown article", ["new-assignment", "no-such-article"], None,
-     "There is no article 'no-such-article' in this course"),
+     "No article 'no-such-article' in this course. Articles: raqqa-2021, harbour-bridge"),
     ("blank label", ["new-assignment", SLUG], blank("label", "p09s1"),
      "1 unit(s) without a label (p09s1)"),
     ("blank split", ["new-assignment", SLUG], blank("split", "p15s2"),
@@ -258,7 +258,7 @@ REFUSALS = [
     ("existing assignment", ["new-assignment", SLUG, "--name", "01-sort-the-sources"], None,
      "The assignment name '01-sort-the-sources' is already used by the article"),
     ("lesson: unknown article", ["new-lesson", "no-such-article"], None,
-     "There is no article 'no-such-article' in this course"),
+     "No article 'no-such-article' in this course. Articles: raqqa-2021, harbour-bridge"),
     ("lesson: blank label", ["new-lesson", SLUG], blank("label", "p02s1"),
      "1 unit(s) without a label (p02s1)"),
     ("lesson: no practice units", ["new-lesson", SLUG], every_unit_assessment,

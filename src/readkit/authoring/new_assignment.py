@@ -15,9 +15,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from readkit.authoring.articles import GeneratorError, OpenArticle, assignment_names, open_article
+from readkit.authoring.articles import GeneratorError, assignment_names, open_article
 from readkit.authoring.cuts import CutError, cut_assessment, guessing
-from readkit.course.course import Course, CourseError
+from readkit.course.course import Article, Course, CourseError
 from readkit.course.key import ASSESSMENT, SPLITS
 from readkit.course.labels import LABELS
 from readkit.course.sections import SECTION_COLUMNS, Section, parse_sections
@@ -37,10 +37,10 @@ class NewAssignment:
     notes: list[str] = field(default_factory=list)
 
 
-def check_key(article: OpenArticle, *, need_assessment: bool = True) -> None:
+def check_key(article: Article, *, need_assessment: bool = True) -> None:
     """Every unit labelled (one of the four labels) and given a split, and (for an
     assignment) some assessment units."""
-    rows = article.data.rows("key.csv")
+    rows = article.rows("key.csv")
     where = f"{article.slug}/key.csv"
     blank = [r["unit_id"] for r in rows if not (r.get("label") or "").strip()]
     if blank:
@@ -86,16 +86,15 @@ def _source(course: Course) -> Path:
         raise GeneratorError(str(error)) from None
 
 
-def title_of(article: OpenArticle) -> str:
-    title = getattr(article.data, "title", "") or ""
-    if title and title != article.slug:
-        return title
-    return article.data.units[0].text if article.data.units else article.slug
+def title_of(article: Article) -> str:
+    if article.title != article.slug:  # data/articles.csv gives it
+        return article.title
+    return article.units[0].text if article.units else article.slug
 
 
-def _write_sections(article: OpenArticle, sections: tuple[Section, ...]) -> None:
+def _write_sections(article: Article, sections: tuple[Section, ...]) -> None:
     path = article.folder / SECTIONS
-    rows = article.data.rows(SECTIONS) if path.is_file() else []
+    rows = article.rows(SECTIONS) if path.is_file() else []
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(SECTION_COLUMNS)
@@ -129,20 +128,20 @@ def new_assignment(course: Course, slug: str, name: str | None = None, *,
             f"The assignment {name!r} exists already ({folder}). Learners may have answers "
             "for it: choose another --name, or pass --force to write its notebook again.")
     notes: list[str] = []
-    key = article.data.key(ASSESSMENT)
-    units = {u.unit_id: u.text for u in article.data.units}
-    existing = [s for s in parse_sections(article.data.rows(SECTIONS))
+    key = article.key(ASSESSMENT)
+    units = {u.unit_id: u.text for u in article.units}
+    existing = [s for s in parse_sections(article.rows(SECTIONS))
                 if s.assignment == name] if (article.folder / SECTIONS).is_file() else []
     if existing:
         sections = tuple(existing)
-        section_units = {s.section: tuple(u for u in article.data.section_units(s) if u in key)
+        section_units = {s.section: tuple(u for u in article.section_units(s) if u in key)
                          for s in sections}
         empty = [s.section for s in sections if not section_units[s.section]]
         if empty:
             raise GeneratorError(f"{slug}/sections.csv: {', '.join(empty)} of {name} covers no "
                                  "assessment units; fix its paragraphs (readkit validate).")
         scores, failed = guessing(sections, section_units, key,
-                                  dict(article.data.unit_paragraphs), units)
+                                  dict(article.unit_paragraphs), units)
         if failed:
             raise GeneratorError(
                 f"The parts of {name} in {slug}/sections.csv can be passed without reading: "
@@ -152,7 +151,7 @@ def new_assignment(course: Course, slug: str, name: str | None = None, *,
                      "as they are (delete those rows to cut the assessment half again).")
     else:
         try:
-            cut = cut_assessment(name, dict(article.data.unit_paragraphs), units, key, parts,
+            cut = cut_assessment(name, dict(article.unit_paragraphs), units, key, parts,
                                  points)
         except CutError as error:
             raise GeneratorError(str(error)) from None

@@ -46,7 +46,7 @@ def new_lesson(course: Course, slug: str, name: str | None = None, *,
     
     article = open_article(course, slug)
     check_key(article, need_assessment=False)
-    practice = article.data.key(PRACTICE)
+    practice = article.key(PRACTICE)
     if not practice:
         raise GeneratorError(
             f"{slug}/key.csv has no practice units, so a lesson has nothing to practise on (it "
@@ -60,7 +60,7 @@ def new_lesson(course: Course, slug: str, name: str | None = None, *,
     if path.exists() and not force:
         raise GeneratorError(f"{path} exists already: choose another --name, or pass --force "
                              "to write it again (edits made to it are lost).")
-    paragraphs = [article.data.unit_paragraphs[u] for u in practice]
+    paragraphs = [article.unit_paragraphs[u] for u in practice]
     notebook = build_lesson(slug, title_of(article), name, practice,
                             (min(paragraphs), max(paragraphs)))
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from readkit.course.answers import ANSWERS_FILE, OK, AnswersFile
 from readkit.course.course import ARTICLES, ARTICLES_INDEX, DATA, Course, CourseError
-from readkit.course.key import SPLITS, parse_accept
+from readkit.course.key import ASSESSMENT, SPLITS, parse_accept
 from readkit.course.labels import LABELS
 from readkit.course.sections import parse_sections, units_in_paragraphs
 from readkit.grading import trusted
@@ -26,8 +26,8 @@ from readkit.grading import trusted
 UNIT_ID = re.compile(r"p(\d{2,3})s(\d+)")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 CHECKSUM = re.compile(r"([0-9a-f]{64}) [ *]article\.txt\n?")
-# Each label at least twice in each split: practice shows every kind more than once, and the
-# chance-corrected score of a part needs every label it grades to be there.
+# Each label at least twice in the assessment split (a part's chance-corrected score needs every
+# label it grades to be there); fewer in the practice split is a note (a short article).
 MIN_PER_LABEL_PER_SPLIT = 2
 # A Sorter assignment must not reward labelling without reading (issue 13): the share of its
 # points that each no-reading strategy may reach at most.
@@ -85,6 +85,7 @@ class Validator:
         self.where = f"{DATA}/{ARTICLES}/{slug}"
         self.problems: list[Problem] = []
         self.guessing: dict[str, dict] = {}  # assignment -> guessing_scores, by check_guessing
+        self.notes: list[str] = []  # worth knowing, but not wrong
 
     def add(self, file: str, row: int | None, message: str) -> None:
         self.problems.append(Problem(f"{self.where}/{file}", row, message))
@@ -230,9 +231,17 @@ class Validator:
                      "(the practice split is the start of the article)")
         for split in SPLITS if not (unlabelled or unsplit) else ():  # once the key is whole
             for label in LABELS:
-                if counts[split, label] < MIN_PER_LABEL_PER_SPLIT:
+                if counts[split, label] >= MIN_PER_LABEL_PER_SPLIT:
+                    continue
+                if split == ASSESSMENT:
                     self.add("key.csv", None, f"the {split} split has {counts[split, label]} "
                              f"{label} units; it needs at least {MIN_PER_LABEL_PER_SPLIT}")
+                else:  # a short article may not have them: the teacher decides
+                    self.notes.append(
+                        f"{self.where}/key.csv: the practice split has {counts[split, label]} "
+                        f"{label} unit(s), so learners meet {label} in the assessment with "
+                        "little practice on this article; move the split, or teach it with "
+                        "another article first")
         self.counts = counts
 
     # --- claims -------------------------------------------------------------------------
@@ -412,7 +421,8 @@ def validate_article(course: Course, slug: str) -> tuple[list[Problem], str]:
             f"{strategy} {scores[strategy]:.1%}" for strategy in GUESS_LIMITS)
         for assignment, scores in checker.guessing.items()
     )
-    return checker.problems, f"{slug}: {len(units)} units ({per_split}){guessing}"
+    notes = "".join(f"\nnote: {note}" for note in checker.notes)
+    return checker.problems, f"{slug}: {len(units)} units ({per_split}){guessing}{notes}"
 
 
 def check_index(course: Course) -> list[Problem]:
