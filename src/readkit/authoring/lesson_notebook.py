@@ -13,22 +13,12 @@ import re
 from collections.abc import Mapping, Sequence
 
 from readkit.course.key import KeyEntry
-from readkit.course.labels import LABELS
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 MIN_HARD_CASES, MAX_HARD_CASES = 2, 3
 # Words of a rationale that explain a close call (the codebook's hard cases are written so).
 CLOSE_CALL = ("also accepted", "square brackets", "even though", "stays", "only say",
               "does not say", "but ", "only ")
-HINTS = {
-    "meta": "Step 1: is it part of the page around the report (headline, byline, dateline, "
-            "caption, credit, contact line)?",
-    "sourced": "Step 2: does the text give these words or this information to someone it "
-               "names? Look for quotation marks, \"said\", \"according to\", \"the report\".",
-    "claim": "Step 3: is a source named for it? If not, could the statement be checked?",
-    "commentary": "Step 4: does the sentence interpret, judge, guess or describe a mood in the "
-                  "writer's own words?",
-}
 PROCEDURE = """## 2. The decision procedure
 
 Ask the questions **in this order** and stop at the first "yes".
@@ -83,22 +73,10 @@ def worked_examples(practice: Mapping[str, KeyEntry], avoid: Sequence[str]) -> l
     return [u for u in practice if u in found.values()]  # reading order, as show_units shows
 
 
-def _literal(text: str, indent: int = 0) -> str:
-    """A string literal for a cell, cut into adjacent literals of at most about 80 characters."""
-    import textwrap
-
-    pieces = textwrap.wrap(" ".join(text.split()), 72, drop_whitespace=False) or [""]
-    return ("\n" + " " * indent).join(repr(piece) for piece in pieces)
-
-
-def self_check_source(unit_id: str, entry: KeyEntry) -> str:
-    options = ", ".join(repr(label) for label in LABELS)
-    accept = f", accept={list(entry.accept)!r}" if entry.accept else ""
-    hint = ("Two readings can be defended here, but not every label. " if entry.accept else "")
-    return (f"SelfCheck({_literal(f'Which label fits {unit_id} (shown in section 4)?')},\n"
-            f"          [{options}], answer={entry.label!r}{accept},\n"
-            f"          hint={_literal(hint + HINTS[entry.label], 15)},\n"
-            f"          explanation={_literal(entry.rationale, 22)})")
+def self_check_source(unit_id: str, slug: str) -> str:
+    """One short cell: the question, options, hint and explanation come from the practice key
+    when it runs (readkit.widgets.selfcheck.SelfCheck.on_unit)."""
+    return f"SelfCheck.on_unit({unit_id!r}, article={slug!r})"
 
 
 def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEntry],
@@ -153,7 +131,7 @@ def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEnt
                               "self-check asks about each."),
             new_code_cell(f"show_units({hard!r}, {art})"),
             new_markdown_cell("## Self-check"),
-            *[new_code_cell(self_check_source(u, practice[u]), metadata=folded) for u in hard],
+            *[new_code_cell(self_check_source(u, slug)) for u in hard],
         ]
     cells.append(new_markdown_cell(
         "## Summary\n\n"
