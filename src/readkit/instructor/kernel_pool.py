@@ -156,7 +156,9 @@ class KernelPool:
 
     @property
     def alive(self) -> bool:
-        return not self.dead and self.process.poll() is None
+        if not self.dead and self.process.poll() is not None:
+            self._die("the kernel sandbox ended")
+        return not self.dead
 
     # --- messages ----------------------------------------------------------------------------
 

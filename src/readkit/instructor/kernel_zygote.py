@@ -218,6 +218,7 @@ def run_kernel(request: dict) -> None:
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # interrupts are the kernel's
         os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
@@ -261,6 +262,9 @@ def main() -> None:
     sys.dont_write_bytecode = True
     sys.modules["debugpy"] = None  # type: ignore[assignment]
     prctl(PR_SET_DUMPABLE, 0)
+    # Python's own SIGINT handler would let a kernel's kill(1, SIGINT) stop PID 1: no handler,
+    # and the kernel ignores it like every other signal it has none for.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.getpid() != 1:
         prctl(PR_SET_CHILD_SUBREAPER, 1)
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
