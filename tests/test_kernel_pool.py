@@ -274,3 +274,30 @@ def test_trusted_code_runs_in_the_same_zygote_on_the_host_and_its_daemons_die(au
     assert host_processes_with(marker) != []
     run_sync(km.shutdown_kernel)()
     assert host_processes_with(marker) == []
+
+
+def test_a_failed_sandbox_is_that_submissions_failure_row(monkeypatch):
+    """SandboxedExecute turns a kernel lost with its sandbox into an error of the submission
+    (not 'not run' cells that would be graded), and readkit autograde's row says what to do."""
+    from nbgrader.preprocessors import Execute
+
+    from readkit.instructor.autograde import _last_error
+    from readkit.instructor.nbgrader_plugins import SandboxedExecute
+
+    def dies(self, cell, resources, index):
+        raise DeadKernelError("Kernel died")
+
+    monkeypatch.setattr(Execute, "preprocess_cell", dies)
+    step = SandboxedExecute()
+    step._stuck = None
+    step.km = type("KM", (), {"provisioner": type("P", (), {
+        "sandbox_died": "the kernel sandbox ended"})()})()
+    with pytest.raises(kernel_pool.SandboxFailure) as failure:
+        step.preprocess_cell(nbformat.v4.new_code_cell("1"), {}, 0)
+    message = ("the grading sandbox failed while this submission ran (the kernel sandbox "
+               "ended): autograde it again (readkit autograde ASSIGNMENT --student S --force)")
+    assert str(failure.value) == message
+    log = ("[ERROR] There was an error processing assignment: x\n[ERROR] Traceback (most recent "
+           f"call last):\n  File ...\nreadkit.instructor.kernel_pool.SandboxFailure: {message}\n"
+           "[ERROR] There was an error processing assignment 'a' for student 's'\n")
+    assert _last_error(log) == message

@@ -396,7 +396,19 @@ class ZygoteProvisioner(LocalProvisioner):
         self.pid = self.pool.start(cmd[launcher + 1:], km.work_dir, env, km.memory_limit(),
                                    km.wall_limit())
         self.cwd = km.work_dir
+        await self._sockets_bound(km)
         return self.connection_info
+
+    async def _sockets_bound(self, km) -> None:
+        """Until the kernel has bound its ipc sockets (at most READY_SECONDS): a client that
+        connects earlier waits for zmq's reconnect interval (0.1 s) on each channel."""
+        channels = ("shell", "iopub", "stdin", "control", "hb")
+        paths = [f"{km.ip}-{getattr(km, f'{name}_port')}" for name in channels]
+        deadline = time.monotonic() + READY_SECONDS
+        while not all(os.path.exists(path) for path in paths):
+            if time.monotonic() > deadline or self.pool.poll(self.pid) is not None:
+                return  # jupyter_client reports the dead or silent kernel as usual
+            await asyncio.sleep(0.005)
 
     async def poll(self) -> int | None:
         if self.pid is None:

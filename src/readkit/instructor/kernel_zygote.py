@@ -245,14 +245,10 @@ def run_kernel(request: dict) -> None:
     except BaseException:  # noqa: BLE001 (the code is what the host sees)
         code = 1
     finally:
-        try:
-            import atexit
-
-            atexit._run_exitfuncs()  # IPython's history, zmq's context: as a normal exit
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            os._exit(code)
+        # No atexit: the kernel has answered its shutdown request, and ipykernel's own atexit
+        # close can hang for good when an interrupt's flush races it (jupyter_client sends one
+        # before every shutdown). Its sockets and files go with the process.
+        os._exit(code)
 
 
 def main() -> None:

@@ -369,6 +369,10 @@ class SandboxedKernelManager(AsyncKernelManager):
                 kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
         return await super()._async_pre_start_kernel(**kw)
 
+    async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
+        # The zygote reports the exit at once: look every 20 ms, not 100.
+        await super()._async_finish_shutdown(waittime, min(pollinterval, 0.02), restart)
+
     # What ZygoteProvisioner asks
 
     def kernel_pool(self):
