@@ -301,3 +301,36 @@ def test_a_failed_sandbox_is_that_submissions_failure_row(monkeypatch):
            f"call last):\n  File ...\nreadkit.instructor.kernel_pool.SandboxFailure: {message}\n"
            "[ERROR] There was an error processing assignment 'a' for student 's'\n")
     assert _last_error(log) == message
+
+
+SYSV_AND_MQUEUE = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+shm = libc.shmget(0x5ec, 4096, 0o1600)  # IPC_CREAT | 0600
+sem = libc.semget(0x5ed, 1, 0o1600)
+msg = libc.msgget(0x5ee, 0o1600)
+print(shm >= 0, sem >= 0, msg >= 0)
+try:
+    fd = os.open("/dev/mqueue/x", os.O_CREAT)  # not mounted: and mq_open has no room
+except OSError as error:
+    print(type(error).__name__)
+mq = libc.mq_open(b"/a-queue", os.O_CREAT | os.O_RDWR, 0o600, None)
+print(mq, ctypes.get_errno() != 0)
+"""
+
+SYSV_LEFT = """
+print([len(open(f"/proc/sysvipc/{k}").readlines()) - 1 for k in ("shm", "sem", "msg")])
+"""
+
+
+def test_system_v_ipc_is_removed_and_posix_queues_cannot_be_made(autograded):
+    """Kernel objects that outlive a process in the sandbox's IPC namespace: none reaches B."""
+    km = make_kernel_manager(spec(), autograded["a"])
+    nb = execute(km, autograded["a"], SYSV_AND_MQUEUE, SYSV_LEFT)
+    assert out(nb.cells[0]) == ["True True True", "FileNotFoundError", "-1 True"]
+    assert out(nb.cells[1]) == ["[1, 1, 1]"]
+    run_sync(km.shutdown_kernel)()
+    km_b = make_kernel_manager(spec(), autograded["b"])
+    nb_b = execute(km_b, autograded["b"], SYSV_LEFT)
+    assert out(nb_b.cells[0]) == ["[0, 0, 0]"]
+    run_sync(km_b.shutdown_kernel)()

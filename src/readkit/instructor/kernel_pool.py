@@ -105,7 +105,7 @@ class KernelPool:
         self.zygote_pid = 0  # on the host
         self._buffer = b""
         self._lifeline: int | None = None
-        config = {"wipe": [], "keep": []}
+        config = {"inbox": self.inbox, "wipe": [], "keep": []}
         if spec is not None:
             config = sandbox.zygote_config(spec, self.scratch, work_root)
             command, info = self._sandbox_command(sandbox, config)
@@ -224,13 +224,16 @@ class KernelPool:
             _empty_host_folder(self.run_dir)
             _empty_host_folder(self.inbox)
             if self.spec is not None:
-                _copy_folder(folder, self.inbox)
+                os.mkdir(os.path.join(self.inbox, "files"))
+                _copy_folder(folder, os.path.join(self.inbox, "files"))
 
     def start(self, argv: list[str], cwd: str, env: dict, memory: int | None,
               wall: float | None) -> int:
         with self.lock:
-            request = {"op": "start", "argv": argv, "cwd": cwd, "env": env, "memory": memory}
-            answer = self._request(request)
+            kernel = {"argv": argv, "cwd": cwd, "env": env, "memory": memory}
+            with open(os.path.join(self.inbox, "request.json"), "x", encoding="utf-8") as file:
+                json.dump(kernel, file)
+            answer = self._request({"op": "start"})
             if "started" not in answer:
                 raise SandboxFailure(f"the kernel did not start: {answer.get('error')}")
             self.kernel = answer["started"]

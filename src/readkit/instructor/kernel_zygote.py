@@ -11,7 +11,8 @@ PR_SET_DUMPABLE 0: a kernel cannot ptrace it or open /proc/1/mem or /proc/1/fd. 
 gets no signal from inside the namespace that it has no handler for (SIGKILL, SIGTERM, ...).
 
 Protocol: one JSON object a line, requests on stdin, answers on stdout.
-  {"op": "start", "argv", "cwd", "env", "memory"} -> {"started": pid} | {"error"}
+  {"op": "start"} -> {"started": pid} | {"error"}: the kernel's argv, cwd, env and memory limit
+      are in INBOX/request.json, read by the forked child only
   {"op": "reset"} -> {"reset": true}: every other process killed, the RAM folders emptied
   {"op": "signal", "signum"} -> {"signalled": pid}
 and unasked {"exited": pid, "code": c} when the kernel ends (c < 0: killed by signal -c).
@@ -44,8 +45,8 @@ def prctl(option: int, value: int) -> None:
 
 class Zygote:
     def __init__(self, config: dict) -> None:
-        self.inbox = config.get("inbox")  # read-only copy of the next kernel's folder
-        self.work_root = config.get("work_root")  # tmpfs the kernel's folder is made in
+        self.inbox = config["inbox"]  # the next kernel's request.json (and files/: its folder)
+        self.work_root = config.get("work_root")  # the tmpfs its folder is copied into
         self.wipe = config.get("wipe", [])  # [path, mode]: emptied at every reset
         self.keep = set(config.get("keep", []))  # mount points inside them: never removed
         self.kernel: int | None = None
@@ -77,18 +78,16 @@ class Zygote:
 
     # --- requests --------------------------------------------------------------------------
 
-    def start(self, request: dict) -> dict:
+    def start(self) -> dict:
+        """Fork the next kernel. What it is (folder, environment, arguments) is in the inbox,
+        and only the child reads it: nothing of a learner passes through the zygote's memory,
+        which every later kernel inherits."""
         if self.dirty:
             return {"error": "not reset since the last kernel"}
-        cwd = os.path.normpath(request["cwd"])
-        if self.work_root and not cwd.startswith(self.work_root.rstrip("/") + "/"):
-            return {"error": f"{cwd} is not inside {self.work_root}"}
-        if self.inbox:
-            shutil.copytree(self.inbox, cwd, symlinks=True)
         self.dirty = True
         pid = os.fork()
         if pid == 0:
-            run_kernel(request)  # never returns
+            run_kernel(self.inbox, self.work_root)  # never returns
         self.kernel = pid
         return {"started": pid}
 
@@ -97,6 +96,8 @@ class Zygote:
         failed: list[str] = []
         for path, mode in self.wipe:
             empty(path, mode, self.keep, failed)
+        if os.getpid() == 1:  # the sandbox's own IPC namespace (never the host's)
+            remove_sysv_ipc(failed)
         if failed:  # stays dirty: the host replaces this sandbox
             return {"error": f"could not remove {', '.join(failed[:3])}"}
         self.dirty = False
@@ -114,7 +115,7 @@ class Zygote:
     def handle(self, request: dict) -> dict:
         op = request.get("op")
         if op == "start":
-            return self.start(request)
+            return self.start()
         if op == "reset":
             return self.reset()
         if op == "signal":
@@ -185,6 +186,23 @@ def children() -> list[int]:
     return found
 
 
+def remove_sysv_ipc(failed: list[str]) -> None:
+    """System V shared memory, semaphores and message queues outlive their processes."""
+    IPC_RMID = 0
+    removers = {"shm": lambda i: _libc.shmctl(i, IPC_RMID, None),
+                "sem": lambda i: _libc.semctl(i, 0, IPC_RMID),
+                "msg": lambda i: _libc.msgctl(i, IPC_RMID, None)}
+    for kind, remove in removers.items():
+        try:
+            with open(f"/proc/sysvipc/{kind}") as file:
+                ids = [int(line.split()[1]) for line in file.readlines()[1:]]
+        except OSError:
+            continue
+        for ipc_id in ids:
+            if remove(ipc_id) != 0:
+                failed.append(f"System V {kind} {ipc_id}")
+
+
 def empty(path: str, mode: int, keep: set[str], failed: list[str]) -> None:
     """Remove everything below `path` except the mount points in `keep` (and what is in them),
     noting in `failed` what could not be removed.
@@ -212,13 +230,20 @@ def empty(path: str, mode: int, keep: set[str], failed: list[str]) -> None:
             failed.append(entry.path)
 
 
-def run_kernel(request: dict) -> None:
+def run_kernel(inbox: str, work_root: str | None) -> None:
     """In the forked child: become the learner's kernel, then exit with its exit code."""
     code = 1
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)  # interrupts are the kernel's
+        with open(os.path.join(inbox, "request.json"), "rb") as file:
+            request = json.load(file)
+        cwd = os.path.normpath(request["cwd"])
+        if work_root:  # in the sandbox: a copy of the folder, in RAM
+            if not cwd.startswith(work_root.rstrip("/") + "/"):
+                raise ValueError(f"{cwd} is not inside {work_root}")
+            shutil.copytree(os.path.join(inbox, "files"), cwd, symlinks=True)
         os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
@@ -227,10 +252,13 @@ def run_kernel(request: dict) -> None:
         if request.get("memory"):
             limit = int(request["memory"])
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        # POSIX message queues outlive their process and cannot be listed without a mount:
+        # none at all, so none is left for the next learner.
+        resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
         if os.getpid() != 1:
             prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         prctl(PR_SET_DUMPABLE, 1)  # the kernel's own memory only: the zygote's stays closed
-        os.chdir(request["cwd"])
+        os.chdir(cwd)
         os.environ.clear()
         os.environ.update(request["env"])
         sys.path.insert(0, os.getcwd())  # as `python -m ipykernel_launcher` has it
