@@ -12,6 +12,7 @@ time, or dies, takes its sandbox with it and the next kernel gets a new one.
 from __future__ import annotations
 
 import asyncio
+import compileall
 import contextlib
 import json
 import os
@@ -87,11 +88,21 @@ def _child_pid(fd: int) -> int:
     raise SandboxFailure(f"bubblewrap did not start the sandbox: {data[-200:]!r}")
 
 
+def _compile_readkit() -> None:
+    """Bytecode for readkit's modules, as any import on the host writes it: kernels never write
+    it (a read-only bind in the sandbox), so without it each compiles readkit's source again."""
+    package = Path(__file__).resolve().parents[1]
+    with contextlib.suppress(OSError):
+        compileall.compile_dir(package, quiet=2, workers=1)
+
+
 class KernelPool:
     """One zygote and the kernel it serves; `spec` None runs it unsandboxed (trusted code)."""
 
     def __init__(self, spec=None, work_root: str | None = None) -> None:
         from readkit.instructor import sandbox
+
+        _compile_readkit()
 
         self.spec, self.work_root = spec, work_root
         self.scratch = sandbox.make_scratch()

@@ -28,12 +28,14 @@ import signal
 import sys
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
-# What every kernel imports anyway; not readkit (a submission may bring its own, which must be the
-# one its cells import), not debugpy (no debugger at grading time: a quarter of a kernel start).
+# What every grading kernel imports anyway (measured: ipykernel's start, and tomllib for
+# readkit.toml). Not readkit (a submission may bring its own, which must be the one its cells
+# import), not the widget libraries (while nbgrader grades, readkit.Sorter is a placeholder that
+# imports none), not debugpy (no debugger at grading time: a quarter of a kernel's start).
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
            "IPython.core.interactiveshell", "IPython.core.completerlib", "IPython.core.debugger",
            "IPython.extensions.storemagic", "sqlite3", "tornado.platform.asyncio",
-           "tornado.queues", "ipywidgets", "anywidget")
+           "tornado.queues", "tomllib")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
