@@ -30,10 +30,13 @@ c.CourseDirectory.solution_directory = os.path.join("grading", "solution")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(GRADING, "gradebook.db")
 
 # Autograde copies files of the source assignment over the submission. answers.json is the
-# learner's work (written by the Sorter widget): it must never be replaced by the source's copy.
+# learner's work (written by the Sorter widget): it must never be replaced by the source's copy,
+# in any assignment (a generated one too: readkit new-assignment), so every folder of solutions/.
+SOURCE = os.path.join(COURSE_ROOT, "solutions")
 c.Autograde.exclude_overwriting = {
-    "01-sort-the-sources": ["answers.json"],
-    "02-trace-the-numbers": ["answers.json"],
+    name: ["answers.json"]
+    for name in (sorted(os.listdir(SOURCE)) if os.path.isdir(SOURCE) else [])
+    if os.path.isdir(os.path.join(SOURCE, name)) and not name.startswith(".")
 }
 
 # Learner code runs during autograde. readkit's two steps make that safe (docs/grading.md):

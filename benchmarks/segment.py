@@ -37,10 +37,8 @@ GOAL_F1 = 0.95
 
 
 def default_data() -> Path:
-    """The Raqqa article's folder: data/articles/raqqa-2021 once articles have folders, else
-    data/ (today's layout)."""
-    moved = ROOT / "data" / "articles" / "raqqa-2021"
-    return moved if (moved / "units.csv").is_file() else ROOT / "data"
+    """The Raqqa article's folder, whose units.csv is the hand segmentation."""
+    return ROOT / "data" / "articles" / "raqqa-2021"
 
 
 def boundary_scores(reference: set[int], predicted: set[int]) -> dict[str, float | int]:

@@ -41,7 +41,7 @@ def _paragraph_range() -> tuple[int, int, int]:
     """(first paragraph, last paragraph, number of units) of the whole article."""
     from readkit.course.course import Course
 
-    units = [u._asdict() for u in Course.default().units]
+    units = [u._asdict() for u in Course.default().article().units]
     paragraphs = [unit["paragraph"] for unit in units]
     return min(paragraphs), max(paragraphs), len(units)
 
@@ -97,9 +97,9 @@ def _percentile(values: list[float], share: float) -> float:
 def _assignment_units() -> list[str]:
     from readkit.course.course import Course
 
-    course = Course.default()
-    return [unit_id for section in course.sections(ASSIGNMENT)
-            for unit_id in course.section_units(section)]
+    article = Course.default().article_for(ASSIGNMENT)
+    return [unit_id for section in article.sections(ASSIGNMENT)
+            for unit_id in article.section_units(section)]
 
 
 def _keyboard(browser, log) -> dict:

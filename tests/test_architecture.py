@@ -117,21 +117,13 @@ def test_grading_kernels_load_no_instructor_code_widgets_or_ipython():
 
 # A string literal outside readkit/course that is "data" or holds "data/": the module and the
 # path it names. Only these, each for the reason given; anything new opens data/ behind the
-# Course's back (use Course.file / Course.rows) or must be added here with its reason.
+# Course's back (use Article.file / Article.rows) or must be added here with its reason.
 ALLOWED_DATA_NAMES = sorted([
     ("cli.py", "data/"),                              # `readkit validate` help text
-    ("grading/scoring.py", "data/key.csv"),           # error message
-    ("grading/trusted.py", "data/key.csv"),           # error message
-    ("grading/trusted.py", "data/sections.csv"),      # error messages
+    ("cli.py", "data/articles.csv"),                  # `readkit validate` help text
     ("instructor/demo.py", "data"),                   # copy_course copies the whole folder
-    ("instructor/demo.py", "../../../../data/key.csv"),  # the cheat cell the sandbox must refuse
+    ("instructor/demo.py", "../../../../data/articles"),  # the cheat cell the sandbox must refuse
     ("instructor/hub.py", "data"),                    # copies the course; the learner wheel's digest
-    ("instructor/validate.py", "data/"),              # where a problem is: "data/<file> row n"
-    ("instructor/validate.py", "data/article.txt"),   # message
-    ("instructor/validate.py", "data/claims.csv"),    # problem location
-    ("instructor/validate.py", "data/key.csv"),       # problem location
-    ("instructor/validate.py", "data/sources.csv"),   # problem location
-    ("widgets/sorter.py", "data/sections.csv"),       # Sorter.section's error message
 ])
 EXEMPT = ("course/", "instructor/learner_data.py")
 DATA_PATH = re.compile(r"(?<![\w-])(?:\.\./)*data(?:/[\w.-]*)?(?![\w-])")

@@ -212,6 +212,19 @@ def test_default_folder_is_in_the_courses_data(tmp_path):
     (tmp_path / "data").mkdir()
     assert main(["new-article", "harbour-bridge", str(TEXT), "--course", str(tmp_path)]) == 0
     assert units_of(tmp_path / "data" / "articles" / "harbour-bridge") == EXPECTED_UNITS
+    # listed in data/articles.csv (after the articles there: the first stays the default),
+    # once, with the headline as its title
+    (tmp_path / "data" / "articles.csv").write_text("slug,title\nfirst,First\n")
+    assert main(["new-article", "harbour-bridge", str(TEXT), "--course", str(tmp_path),
+                 "--force"]) == 0
+    from readkit.course.course import Course
+
+    course = Course(tmp_path)
+    assert course.article_slugs == ("first", "harbour-bridge")
+    assert course.article("harbour-bridge").title == EXPECTED_UNITS[0][2]
+    assert main(["new-article", "harbour-bridge", str(TEXT), "--course", str(tmp_path),
+                 "--force"]) == 0
+    assert (tmp_path / "data" / "articles.csv").read_text().count("harbour-bridge") == 1
 
 
 @pytest.mark.parametrize(("slug", "file", "message"), [

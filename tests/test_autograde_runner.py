@@ -120,7 +120,7 @@ def test_goes_on_past_a_failure_and_interrupts_a_loop(demo_course, tmp_path, cap
     # nbgrader's copy follows links: this one would put the key inside the learner's sandbox
     links = submitted / "zed-links" / ASSIGNMENT
     shutil.copytree(submitted / honest / ASSIGNMENT, links)
-    (links / "notes.csv").symlink_to(root / "data" / "key.csv")
+    (links / "notes.csv").symlink_to(root / "data" / "articles" / "raqqa-2021" / "key.csv")
     stock = tmp_path / "stock"
     shutil.copytree(root, stock, symlinks=True)
 

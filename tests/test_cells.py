@@ -18,7 +18,7 @@ from readkit.course.answers import write_answers
 from readkit.course.course import Course
 from readkit.grading import cells, numbers
 from readkit.instructor.learner_data import write_learner_data
-from tests.support.tiny_course import ASSIGNMENT, CLAIMS, make_tiny_course
+from tests.support.tiny_course import ASSIGNMENT, CLAIMS, SLUG, make_tiny_course
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def learner(tmp_path, monkeypatch):
     course (no assessment labels), the learner's folder is the working directory."""
     course = make_tiny_course(tmp_path / "course")
     data = write_learner_data(Course(course), tmp_path / "learner-data")
-    key = (data / "data" / "key.csv").read_text()
+    key = (data / "data" / "articles" / SLUG / "key.csv").read_text()
     assert "claim" not in key and "Rationale for p02s1" not in key  # nothing to leak
     work = tmp_path / "work"
     work.mkdir()
@@ -133,7 +133,7 @@ def test_set_aside_file_is_mentioned(learner, capsys):
 def test_course_problems_are_a_message_not_a_traceback(learner, capsys):
     answers({"p02s1": "sourced"})
     cells.check_answers(ASSIGNMENT, "part-9")
-    (learner / "data" / "sections.csv").unlink()
+    (learner / "data" / "articles" / SLUG / "sections.csv").unlink()
     cells.check_answers(ASSIGNMENT, "part-1")
     out, err = capsys.readouterr()
     assert err == ""
@@ -186,7 +186,7 @@ class FakeSeries(dict):
 
 def right_namespace(course_data: Path):
     pd = pytest.importorskip("pandas")
-    claims = pd.read_csv(course_data / "data" / "claims.csv")
+    claims = pd.read_csv(course_data / "data" / "articles" / SLUG / "claims.csv")
     raqqa = claims[claims["event"] == "raqqa-2017"]
     kunduz = claims[claims["event"] == "kunduz-2001"]
     men = kunduz[kunduz["unit"] == "men"]
@@ -258,7 +258,7 @@ def test_score_numbers_partial_and_missing(learner, capsys):
 
 def test_score_numbers_problems_give_zero_with_a_message(learner, capsys):
     assert cells.score_numbers("no-such-task", {}) == 0.0
-    (learner / "data" / "claims.csv").unlink()
+    (learner / "data" / "articles" / SLUG / "claims.csv").unlink()
     assert cells.score_numbers("filter", right_namespace_or_empty()) == 0.0
     out, err = capsys.readouterr()
     assert err == ""
@@ -299,7 +299,7 @@ def test_expected_numbers_flags_data_that_does_not_fit():
 
 def test_real_claims_give_the_expected_numbers(no_course_variable):
     course = Course.open(Path(__file__).resolve().parents[1])
-    expected = numbers.expected_numbers(course.claims())
+    expected = numbers.expected_numbers(course.article(numbers.ARTICLE).claims())
     assert expected.problems == ()
     assert (expected.kunduz_total, expected.not_surrendered, expected.adds_up) == (
         8000, 4700, True)

@@ -2,6 +2,7 @@
 and every check fails with its message on a deliberately broken copy."""
 
 import csv
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -18,16 +19,19 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def load_article() -> str:
-    return Course.open(ROOT).article
+    return Course.open(ROOT).article().text
+
+
 DATA = ROOT / "data"
+SLUG = "raqqa-2021"
+WHERE = f"data/articles/{SLUG}"  # how problems name the seed article's files
 READKIT = Path(sys.executable).with_name("readkit")
 
 
 def test_validate_passes_on_repo_data():
     result = subprocess.run([READKIT, "validate"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
-    assert result.stdout.startswith("data is valid: ")
-    assert f"{len(load_units())} units (practice: " in result.stdout
+    assert result.stdout.startswith(f"valid: {SLUG}: {len(load_units())} units (practice: ")
 
 
 def test_units_join_back_to_the_article_in_order():
@@ -44,7 +48,10 @@ def test_article_is_the_seed_byte_for_byte():
     seed = ROOT.parent / "shared" / "seed" / "raqqa-exodus-article.txt"
     if not seed.exists():
         pytest.skip("the shared seed is not beside this checkout")
-    assert (DATA / "article.txt").read_bytes() == seed.read_bytes()
+    assert (DATA / "articles" / SLUG / "article.txt").read_bytes() == seed.read_bytes()
+    # the recorded checksum is the seed's
+    digest = hashlib.sha256(seed.read_bytes()).hexdigest()
+    assert (DATA / "articles" / SLUG / "checksum.sha256").read_text() == f"{digest}  article.txt\n"
 
 
 def test_every_label_used_in_both_splits():
@@ -79,7 +86,7 @@ def test_load_key_filters_split():
 # --- the Course reads the same data the DataFrame loaders do ---------------------------------
 
 def test_course_key_units_and_splits_agree_with_the_loaders():
-    course = Course.open(ROOT)
+    course = Course.open(ROOT).article(SLUG)
     assert [unit.unit_id for unit in course.units] == list(load_units()["unit_id"])
     assert list(course.unit_paragraphs.values()) == list(load_units()["paragraph"])
     key = course.key()
@@ -98,7 +105,8 @@ def test_course_key_units_and_splits_agree_with_the_loaders():
 
 
 def test_every_section_grades_assessment_units_only():
-    course = Course.open(ROOT)
+    course = Course.open(ROOT).article_for("01-sort-the-sources")
+    assert course.slug == SLUG
     sections = course.sections("01-sort-the-sources")
     assert [s.section for s in sections] == ["part-1", "part-2", "part-3", "part-4"]
     assessment = set(course.split_unit_ids("assessment"))
@@ -115,8 +123,13 @@ def test_a_folder_that_is_not_a_course_is_refused(tmp_path, monkeypatch):
     with pytest.raises(CourseError, match=r"is not a course folder \(it needs nbgrader_config"):
         Course.open(tmp_path)
     (tmp_path / "data").mkdir()
-    with pytest.raises(CourseError, match=r"units.csv is missing from .*git checkout data/"):
-        _ = Course(tmp_path).units
+    with pytest.raises(CourseError, match=r"articles.csv is missing: it lists the course's "):
+        _ = Course(tmp_path).article()
+    (tmp_path / "data" / "articles.csv").write_text("slug,title\nlost,Lost\n")
+    with pytest.raises(CourseError, match=r"units.csv is missing from .*lost.*git checkout data/"):
+        _ = Course(tmp_path).article().units
+    with pytest.raises(CourseError, match=r"No article 'other' in this course. Articles: lost "):
+        Course(tmp_path).article("other")
     monkeypatch.setenv("READKIT_COURSE", str(tmp_path))
     assert Course.default().root == tmp_path.resolve()
     monkeypatch.setenv("READKIT_COURSE", str(tmp_path / "nowhere"))
@@ -209,7 +222,7 @@ def _bad_split(rows):
 
 def _unbalanced(rows):
     for row in rows:
-        if row["split"] == "practice" and row["label"] == "meta":
+        if row["split"] == "assessment" and row["label"] == "meta":
             row["label"] = "claim"
 
 
@@ -230,7 +243,7 @@ def _claim_unknown_reporter(rows):
 
 
 def _claim_bad_event(rows):
-    rows[0]["event"] = "mosul-2017"
+    rows[0]["event"] = "Mosul 2017"
 
 
 def _section_in_practice(rows):
@@ -242,26 +255,26 @@ def _sections_overlap(rows):
 
 
 BROKEN = [
-    ("article", None, _break_article, "data/article.txt: sha256"),
-    ("units.csv", 15, _swap_unit_text, "data/units.csv row 15: text not found after row 14's position; check quotes"),
+    ("article", None, _break_article, f"{WHERE}/article.txt: sha256"),
+    ("units.csv", 15, _swap_unit_text, f"{WHERE}/units.csv row 15: text not found after row 14's position; check quotes"),
     ("units.csv", None, _drop_unit, "is covered by no unit"),
-    ("units.csv", 7, _repeat_id, "data/units.csv row 7: unit_id"),
-    ("units.csv", 32, _wrong_paragraph, "data/units.csv row 32: paragraph is"),
+    ("units.csv", 7, _repeat_id, f"{WHERE}/units.csv row 7: unit_id"),
+    ("units.csv", 32, _wrong_paragraph, f"{WHERE}/units.csv row 32: paragraph is"),
     ("key.csv", 12, _bad_label, "label 'opinion' is not one of sourced, claim, commentary, meta"),
     ("key.csv", 12, _accept_repeats_label, "accept repeats the label"),
     ("key.csv", 12, _bad_accept, "accept label 'rumour' is not one of"),
     ("key.csv", None, _sourced_without_source, "a sourced unit needs a source_id from sources.csv"),
     ("key.csv", None, _unknown_source, "source 'reuters' is not in sources.csv"),
-    ("key.csv", 5, _empty_rationale, "data/key.csv row 5: rationale is empty"),
+    ("key.csv", 5, _empty_rationale, f"{WHERE}/key.csv row 5: rationale is empty"),
     ("key.csv", None, _bad_split, "split 'exam' is not one of practice, assessment"),
-    ("key.csv", None, _unbalanced, "the practice split has 0 meta units; it needs at least 5"),
+    ("key.csv", None, _unbalanced, "the assessment split has 0 meta units; it needs at least 2"),
     ("key.csv", None, _practice_after_assessment, "practice units must all come before assessment"),
-    ("claims.csv", 2, _claim_wrong_unit, "data/claims.csv row 2: unit p01s1 does not contain the number"),
+    ("claims.csv", 2, _claim_wrong_unit, f"{WHERE}/claims.csv row 2: unit p01s1 does not contain the number"),
     ("claims.csv", 2, _claim_not_a_number, "value 'about 250' is not a number"),
     ("claims.csv", 2, _claim_unknown_reporter, "reported_by names 'reuters'"),
-    ("claims.csv", 2, _claim_bad_event, "event 'mosul-2017' is not one of"),
-    ("sections.csv", 2, _section_in_practice, "data/sections.csv row 2: section part-1 covers units that are not in the assessment split: p40s1"),
-    ("sections.csv", None, _sections_overlap, "data/sections.csv: sections.csv line 3: paragraphs overlap section 'part-1'"),
+    ("claims.csv", 2, _claim_bad_event, "event 'Mosul 2017' is not a short name in lower case"),
+    ("sections.csv", 2, _section_in_practice, f"{WHERE}/sections.csv row 2: section part-1 covers units that are not in the assessment split: p40s1"),
+    ("sections.csv", None, _sections_overlap, f"{WHERE}/sections.csv: sections.csv line 3: paragraphs overlap section 'part-1'"),
 ]
 
 
@@ -271,39 +284,40 @@ def test_each_check_catches_its_breakage(tmp_path, file, row, breakage, expected
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     if file == "article":
-        breakage(data)
+        breakage(data / "articles" / SLUG)
     else:
-        _edit_csv(data / file, breakage)
+        _edit_csv(data / "articles" / SLUG / file, breakage)
     problems, _ = validate(data)
     messages = [str(p) for p in problems]
     # The problem names the broken file, and the row when the breakage is in one row.
-    where = f"data/{'article.txt' if file == 'article' else file}" + (f" row {row}: " if row else "")
+    where = f"{WHERE}/{'article.txt' if file == 'article' else file}" + (f" row {row}: " if row else "")
     assert any(m.startswith(where) and expected in m for m in messages), messages
 
 
 def test_clean_copy_has_no_problems(tmp_path):
     shutil.copytree(DATA, tmp_path / "data")
-    problems, summary = validate(tmp_path / "data")
+    problems, summaries = validate(tmp_path / "data")
     assert problems == []
-    assert summary.startswith(f"{len(load_units())} units")
+    assert [s.split(" (")[0] for s in summaries] == [f"{SLUG}: {len(load_units())} units"]
 
 
 def test_missing_file_is_named(tmp_path):
     shutil.copytree(DATA, tmp_path / "data")
-    (tmp_path / "data" / "sources.csv").unlink()
+    (tmp_path / "data" / "articles" / SLUG / "sources.csv").unlink()
     problems, _ = validate(tmp_path / "data")
     assert [str(p) for p in problems] == [
-        "data/sources.csv: file is missing; restore it from the course repository"
+        f"{WHERE}/sources.csv: file is missing; restore it from the course repository "
+        "(`readkit new-article` writes every file)"
     ]
 
 
 def test_cli_exit_code_and_output_on_broken_copy(tmp_path):
     shutil.copytree(DATA, tmp_path / "data")
-    _edit_csv(tmp_path / "data" / "key.csv", _empty_rationale)
+    _edit_csv(tmp_path / "data" / "articles" / SLUG / "key.csv", _empty_rationale)
     result = subprocess.run([READKIT, "validate", "--data", str(tmp_path / "data")],
                             capture_output=True, text=True)
     assert result.returncode == 1
-    assert "data/key.csv row 5: rationale is empty; say which words decide the label" in result.stdout
+    assert f"{WHERE}/key.csv row 5: rationale is empty; say which words decide the label" in result.stdout
     assert result.stdout.rstrip().endswith(f"1 problem(s) found in {tmp_path / 'data'}.")
 
 
@@ -315,7 +329,7 @@ def test_package_names_are_lazy_and_follow_the_default_course(tmp_path, monkeypa
         sorter.Sorter, selfcheck.SelfCheck, show.show_units)
     assert readkit.Course is Course
     shutil.copytree(DATA, tmp_path / "data")
-    _edit_csv(tmp_path / "data" / "units.csv", lambda rows: rows[:3])
+    _edit_csv(tmp_path / "data" / "articles" / SLUG / "units.csv", lambda rows: rows[:3])
     monkeypatch.setenv("READKIT_COURSE", str(tmp_path))
     assert list(readkit.load_units()["unit_id"]) == ["p01s1", "p02s1", "p03s1"]
     for gone in ("load_article", "article", "key", "answers", "all_units"):
@@ -366,7 +380,7 @@ def test_a_guessable_cut_of_the_parts_fails_validate_with_a_clear_message(tmp_pa
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     # One label per part: the author's comments, Hersh's quotation, the page furniture.
-    (data / "sections.csv").write_text(
+    (data / "articles" / SLUG / "sections.csv").write_text(
         "assignment,section,title,first_paragraph,last_paragraph,points\n"
         "01-sort-the-sources,part-1,Comments,51,52,10\n"
         "01-sort-the-sources,part-2,Hersh,53,54,10\n"
@@ -374,7 +388,7 @@ def test_a_guessable_cut_of_the_parts_fails_validate_with_a_clear_message(tmp_pa
     problems, _ = validate(data)
     messages = [str(p) for p in problems]
     assert messages[0] == (
-        "data/sections.csv: assignment 01-sort-the-sources: a learner who never reads scores "
+        f"{WHERE}/sections.csv: assignment 01-sort-the-sources: a learner who never reads scores "
         "100% of the Sorter points with best label per part (part-1: commentary, part-2: "
         "sourced, part-3: meta; the limit is 40%); mix labels within each part (re-cut the "
         "paragraph ranges) so that no label guess earns much")
@@ -409,3 +423,111 @@ def test_practice_corrects_both_ways_and_covers_what_the_assessment_grades():
     assert citations  # citation furniture; "op cit" itself has a practice item in lesson 5
     lesson = (ROOT / "lessons" / "05-quote-integrity.ipynb").read_text(encoding="utf-8")
     assert "(Lee, op cit)" in lesson
+
+
+# -- several articles in one course (issue 15) ---------------------------------------------------
+
+def _second_article(data: Path, slug: str = "raqqa-copy", listed: bool = True) -> Path:
+    """A second article folder: the seed's files under another slug (unit ids may repeat across
+    articles), its assignment renamed so that names stay unique."""
+    folder = data / "articles" / slug
+    shutil.copytree(data / "articles" / SLUG, folder)
+    _edit_csv(folder / "sections.csv",
+              lambda rows: [dict(r, assignment="03-sort-again") for r in rows])
+    if listed:
+        with (data / "articles.csv").open("a", encoding="utf-8") as handle:
+            handle.write(f"{slug},A copy for the tests\n")
+    return folder
+
+
+def test_validate_checks_every_article_or_the_one_named(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    _second_article(data)
+    problems, summaries = validate(data)
+    assert problems == []
+    assert [s.split(":")[0] for s in summaries] == [SLUG, "raqqa-copy"]
+    assert "03-sort-again without reading: best label per part 27.3%" in summaries[1]
+    problems, summaries = validate(data, "raqqa-copy")
+    assert problems == [] and [s.split(":")[0] for s in summaries] == ["raqqa-copy"]
+    course = Course(tmp_path, data)
+    assert course.article_slugs == (SLUG, "raqqa-copy")
+    assert course.article().slug == SLUG  # the first row is the default
+    assert course.article_for("03-sort-again").slug == "raqqa-copy"
+    assert course.article_for("01-sort-the-sources").slug == SLUG
+
+
+def test_the_index_and_the_folders_must_agree(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    _second_article(data, "unlisted", listed=False)
+    with (data / "articles.csv").open("a", encoding="utf-8") as handle:
+        handle.write("gone,An article whose folder is missing\n")
+    problems, _ = validate(data)
+    assert [str(p) for p in problems] == [
+        "data/articles.csv row 3: there is no folder data/articles/gone/; add the article or "
+        "remove the row",
+        "data/articles.csv: data/articles/unlisted/ is not listed; add a row for it (slug,title)",
+    ]
+
+
+def test_an_assignment_name_belongs_to_one_article(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    folder = _second_article(data)
+    shutil.copyfile(data / "articles" / SLUG / "sections.csv", folder / "sections.csv")
+    problems, _ = validate(data)
+    assert [str(p) for p in problems] == [
+        "data/articles/raqqa-copy/sections.csv: assignment 01-sort-the-sources is also in "
+        "raqqa-2021's sections.csv; give it another name"]
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("0" * 64 + "  article.txt\n", "data/articles/raqqa-2021/article.txt: sha256 bb9a3dcec717... "
+     "differs from the published article's (000000000000... in checksum.sha256)"),
+    ("not a checksum\n", "data/articles/raqqa-2021/checksum.sha256: is not one line "
+     "'<sha256>  article.txt'"),
+])
+def test_the_recorded_checksum_pins_the_text(tmp_path, content, expected):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    (data / "articles" / SLUG / "checksum.sha256").write_text(content, encoding="utf-8")
+    problems, _ = validate(data)
+    assert len(problems) == 1 and str(problems[0]).startswith(expected), problems
+
+
+def test_a_new_articles_blank_key_is_one_problem_each_not_one_per_row(tmp_path):
+    """Straight after `readkit new-article` the key is blank: validate says what is left to do
+    in a few lines."""
+    from readkit.cli import main
+
+    text = ROOT / "tests" / "fixtures" / "articles" / "harbour-bridge.txt"
+    shutil.copytree(DATA, tmp_path / "data")
+    assert main(["new-article", "harbour-bridge", str(text), "--course", str(tmp_path)]) == 0
+    problems, _ = validate(tmp_path / "data", "harbour-bridge")
+    units = len(Course(tmp_path).article("harbour-bridge").units)
+    assert [str(p) for p in problems] == [
+        f"data/articles/harbour-bridge/key.csv: {units} of {units} units have no label yet "
+        "(p01s1, p02s1, p03s1, p04s1, p04s2 ...); label them in the Sorter's author mode: "
+        'Sorter(article="harbour-bridge", mode="author")',
+        f"data/articles/harbour-bridge/key.csv: {units} units have no split yet; in author mode "
+        "mark the unit where the assessment starts (units before it are practice)",
+    ]
+    assert validate(tmp_path / "data", SLUG)[0] == []  # the seed article is untouched
+
+
+def test_a_practice_split_short_of_a_label_is_a_note_not_a_problem(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+
+    def no_practice_meta(rows):
+        for row in rows:
+            if row["split"] == "practice" and row["label"] == "meta":
+                row["label"], row["accept"] = "claim", ""
+    _edit_csv(data / "articles" / SLUG / "key.csv", no_practice_meta)
+    problems, summaries = validate(data)
+    assert problems == []
+    assert summaries[0].splitlines()[1:] == [
+        f"note: {WHERE}/key.csv: the practice split has 0 meta unit(s), so learners meet meta "
+        "in the assessment with little practice on this article; move the split, or teach it "
+        "with another article first"]

@@ -17,7 +17,7 @@ from readkit.course.course import Course
 from readkit.course.key import ASSESSMENT, PRACTICE
 
 ROOT = Path(__file__).resolve().parents[1]
-COURSE = Course.open(ROOT)
+COURSE = Course.open(ROOT).article("raqqa-2021")
 DOCS = ROOT / "docs"
 CODEBOOK = DOCS / "codebook.md"
 INSTRUCTOR = DOCS / "codebook-instructor.md"
@@ -217,7 +217,7 @@ def test_leak_check_catches_a_broken_codebook(codebook, addition, expected):
 def test_assessment_ids_come_from_the_key():
     assessment = set(read_key(ASSESSMENT))
     assert "p51s1" in assessment and "p50s1" not in assessment
-    with (ROOT / "data" / "key.csv").open(encoding="utf-8", newline="") as handle:
+    with (COURSE.folder / "key.csv").open(encoding="utf-8", newline="") as handle:
         split_column = {row["unit_id"] for row in csv.DictReader(handle)
                         if row["split"] == ASSESSMENT}
     assert assessment == split_column
@@ -286,7 +286,7 @@ AMERICAN = re.compile(
 
 def test_one_spelling_british():
     texts = {path: path.read_text(encoding="utf-8") for path in [
-        *DOCS.glob("*.md"), *(ROOT / "lessons").glob("*.ipynb"), ROOT / "data" / "key.csv",
+        *DOCS.glob("*.md"), *(ROOT / "lessons").glob("*.ipynb"), *(ROOT / "data" / "articles").glob("*/key.csv"),
         ROOT / "lessons" / "README.md"]}
     found = {path.name: sorted(set(AMERICAN.findall(text))) for path, text in texts.items()
              if AMERICAN.search(text)}

@@ -96,11 +96,11 @@ def independent_count(answers_path: Path) -> dict[str, dict[str, tuple[int, int]
     """section -> key label -> (units right, units) for a readable golden file, counted with
     nothing but the csv module from data/key.csv and data/sections.csv (labels as meant:
     stripped, lower case)."""
-    with (REPO / "data" / "key.csv").open(encoding="utf-8", newline="") as handle:
+    with (REPO / "data" / "articles" / "raqqa-2021" / "key.csv").open(encoding="utf-8", newline="") as handle:
         key = {r["unit_id"]: r for r in csv.DictReader(handle) if r["split"] == "assessment"}
-    with (REPO / "data" / "units.csv").open(encoding="utf-8", newline="") as handle:
+    with (REPO / "data" / "articles" / "raqqa-2021" / "units.csv").open(encoding="utf-8", newline="") as handle:
         paragraph = {r["unit_id"]: int(r["paragraph"]) for r in csv.DictReader(handle)}
-    with (REPO / "data" / "sections.csv").open(encoding="utf-8", newline="") as handle:
+    with (REPO / "data" / "articles" / "raqqa-2021" / "sections.csv").open(encoding="utf-8", newline="") as handle:
         sections = [r for r in csv.DictReader(handle) if r["assignment"] == ASSIGNMENT]
     answers = json.loads(answers_path.read_text(encoding="utf-8"))["answers"]
     counts: dict[str, dict[str, tuple[int, int]]] = {}
@@ -292,7 +292,7 @@ def test_no_gradebook_is_reported_and_not_created(course_root, capsys):
 
 def test_clear_errors(course_root, tmp_path, capsys):
     assert grade.run(parse(["02-trace-the-numbers", "--course", str(course_root)])) == 2
-    assert ("data/sections.csv has no sections for '02-trace-the-numbers'"
+    assert ("No article's sections.csv has sections for '02-trace-the-numbers'"
             in capsys.readouterr().err)
     assert grade.run(parse([ASSIGNMENT, "--course", str(tmp_path / "nowhere")])) == 2
     assert "is not a course folder" in capsys.readouterr().err

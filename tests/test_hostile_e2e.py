@@ -228,12 +228,12 @@ def graded(tmp_path_factory) -> Graded:
             shutil.copytree(FIXTURES / "hostile-brings-own" / "readkit", folder / "readkit")
             config = (FIXTURES / "hostile-brings-own" / "nbgrader_config.py").read_text()
             (folder / "nbgrader_config.py").write_text(config.replace("@LOADED@", str(loaded)))
-            (folder / "data").mkdir()
-            (folder / "data" / "key.csv").write_text(
+            (folder / "data" / "articles" / "raqqa-2021").mkdir(parents=True)
+            (folder / "data" / "articles" / "raqqa-2021" / "key.csv").write_text(
                 "unit_id,label,accept,source,split,rationale\n"
                 + "".join(f"{u},meta,,,assessment,\n" for u in KEY))
 
-    key_before = (root / "data" / "key.csv").read_bytes()
+    key_before = (root / "data" / "articles" / "raqqa-2021" / "key.csv").read_bytes()
     students = sorted(s for s in as_submitted if s != student_of(THROUGH_NBGRADER))
     seconds = {}
     start = time.perf_counter()
@@ -382,8 +382,8 @@ def test_no_key_and_no_other_learners_data_in_notebooks_or_feedback(graded):
 
 def test_the_leak_detector_finds_a_printed_key():
     """The control of the test above: the key file and readkit's key, printed, are found."""
-    assert leaks((REPO / "data" / "key.csv").read_text(encoding="utf-8"))
-    assert leaks(str(Course.open(REPO).key("assessment")))
+    assert leaks((REPO / "data" / "articles" / "raqqa-2021" / "key.csv").read_text(encoding="utf-8"))
+    assert leaks(str(Course.open(REPO).article().key("assessment")))
 
 
 # --- what the learners could change -----------------------------------------------------------
@@ -396,7 +396,7 @@ def test_rewrite_reached_only_its_working_copy(graded):
     assert "'answers.json']" in text  # its working copy took the write: in the sandbox's RAM
     kept = graded.autograded(student) / "answers.json"  # the host's copy is as submitted
     assert kept.read_bytes() == graded.as_submitted[student]
-    assert (graded.root / "data" / "key.csv").read_bytes() == graded.key_before
+    assert (graded.root / "data" / "articles" / "raqqa-2021" / "key.csv").read_bytes() == graded.key_before
     for student, answers in graded.as_submitted.items():
         path = graded.root / "grading" / "submitted" / student / A1 / "answers.json"
         assert path.read_bytes() == answers, student

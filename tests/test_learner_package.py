@@ -8,6 +8,7 @@ test extra) instead of fetching one.
 import csv
 import io
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,7 +20,10 @@ from readkit.course.course import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course.open(ROOT)
+SLUGS = COURSE.article_slugs
 LEARNER_KEY_COLUMNS = ("unit_id", "split")  # all an assessment row keeps in the wheel
+PUBLIC = ("article.txt", "units.csv", "key.csv", "sections.csv", "sources.csv", "claims.csv",
+          "checksum.sha256")
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +45,12 @@ def names(wheel) -> list[str]:
         return archive.namelist()
 
 
-def test_wheel_has_the_package_and_the_learner_data(names):
+def test_wheel_has_the_package_and_the_learner_data_of_every_article(names):
     assert {"readkit/__init__.py", "readkit/course/course.py", "readkit/widgets/sorter.js",
-            "readkit/_data/article.txt", "readkit/_data/units.csv", "readkit/_data/key.csv",
-            "readkit/_data/sections.csv"} <= set(names)
+            "readkit/_data/articles.csv"} <= set(names)
+    data = sorted(name for name in names if name.startswith("readkit/_data/articles/"))
+    assert data == sorted(f"readkit/_data/articles/{slug}/{name}"
+                          for slug in SLUGS for name in PUBLIC)
 
 
 def test_wheel_has_no_tests_benchmarks_or_browser_harness(names):
@@ -61,14 +67,17 @@ def names_version(names: list[str]) -> str:
     return info.removeprefix("readkit-").removesuffix(".dist-info")
 
 
-def test_wheel_key_has_practice_rows_whole_and_assessment_rows_bare(wheel):
+@pytest.mark.parametrize("slug", SLUGS)
+def test_wheel_key_has_practice_rows_whole_and_assessment_rows_bare(wheel, slug):
     with zipfile.ZipFile(wheel) as archive:
-        rows = list(csv.DictReader(io.StringIO(archive.read("readkit/_data/key.csv").decode())))
+        key = archive.read(f"readkit/_data/articles/{slug}/key.csv").decode()
+    rows = list(csv.DictReader(io.StringIO(key)))
+    article = COURSE.article(slug)
     practice = [row for row in rows if row["split"] == "practice"]
     assessment = [row for row in rows if row["split"] == "assessment"]
-    assert len(practice) + len(assessment) == len(rows) == len(COURSE.units)
-    assert [row["unit_id"] for row in practice] == list(COURSE.key("practice"))
-    assert [row["unit_id"] for row in assessment] == list(COURSE.key("assessment"))
+    assert len(practice) + len(assessment) == len(rows) == len(article.units)
+    assert [row["unit_id"] for row in practice] == list(article.key("practice"))
+    assert [row["unit_id"] for row in assessment] == list(article.key("assessment"))
     assert all(row["label"] and row["rationale"] for row in practice)
     # An assessment row says which units a graded part covers, and nothing about their labels.
     assert [{k: v for k, v in row.items() if v} for row in assessment] == [
@@ -78,7 +87,8 @@ def test_wheel_key_has_practice_rows_whole_and_assessment_rows_bare(wheel):
 def leaked_rationales(files: dict[str, bytes]) -> list[str]:
     """The assessment rationales found in any of the files: in the raw text, and in the cells of
     every CSV file (where a rationale's quotation marks are doubled)."""
-    secrets = [entry.rationale for entry in COURSE.key("assessment").values()]
+    secrets = [entry.rationale for slug in SLUGS
+               for entry in COURSE.article(slug).key("assessment").values()]
     assert len(secrets) > 20
     texts = [data.decode("utf-8") for data in files.values()]
     texts += [cell for name, data in files.items() if name.endswith(".csv")
@@ -92,8 +102,10 @@ def test_no_assessment_rationale_anywhere_in_wheel(wheel):
         files = {name: archive.read(name) for name in archive.namelist()}
     assert leaked_rationales(files) == []
     # The check can fail: it finds every rationale in the instructor's key.csv.
-    instructor = {"key.csv": (ROOT / "data" / "key.csv").read_bytes()}
-    assert len(leaked_rationales(instructor)) == len(COURSE.key("assessment"))
+    instructor = {f"{slug}/key.csv": (COURSE.article(slug).folder / "key.csv").read_bytes()
+                  for slug in SLUGS}
+    assert len(leaked_rationales(instructor)) == sum(
+        len(COURSE.article(slug).key("assessment")) for slug in SLUGS)
 
 
 def test_installed_wheel_reads_practice_key_without_a_course(wheel, tmp_path):
@@ -103,14 +115,42 @@ def test_installed_wheel_reads_practice_key_without_a_course(wheel, tmp_path):
     env["PYTHONPATH"] = str(tmp_path / "site")
     code = (
         "import readkit; from readkit.course.course import Course; c = Course.default(); "
-        "print(readkit.__file__, c.data.name, len(c.key('practice')), "
-        "sum(bool(e.label or e.rationale) for e in c.key('assessment').values()), "
-        "len(c.split_unit_ids('assessment')), len(readkit.load_units()))"
+        "a = c.article(); "
+        "print(readkit.__file__, c.data.name, len(a.key('practice')), "
+        "sum(bool(e.label or e.rationale) for e in a.key('assessment').values()), "
+        "len(a.split_unit_ids('assessment')), len(readkit.load_units()))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
                          capture_output=True, text=True, check=True)
     where, data, practice, labelled, assessment, units = out.stdout.split()
     assert Path(where).is_relative_to(tmp_path / "site")  # the wheel, not the checkout
     assert (data, int(practice), int(labelled), int(assessment), int(units)) == (
-        "_data", len(COURSE.key("practice")), 0, len(COURSE.key("assessment")),
-        len(COURSE.units))
+        "_data", len(COURSE.article().key("practice")), 0,
+        len(COURSE.article().key("assessment")), len(COURSE.article().units))
+
+
+def test_learner_files_of_every_article_keep_the_practice_key_only(tmp_path):
+    """What the wheel's build hook and the grading sandbox get, for a course of two articles:
+    every article's public files whole, its key's assessment rows bare."""
+    from readkit.instructor.learner_data import write_learner_files
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(data / "articles" / SLUGS[0], data / "articles" / "second")
+    with (data / "articles.csv").open("a", encoding="utf-8") as handle:
+        handle.write("second,A second article\n")
+    out = tmp_path / "learner"
+    written = write_learner_files(data, out)
+    assert sorted(p.relative_to(out).as_posix() for p in written) == sorted(
+        ["articles.csv", *(f"articles/{slug}/{name}" for slug in (*SLUGS, "second")
+                           for name in PUBLIC)])
+    learner = Course(tmp_path, out)
+    for slug in (*SLUGS, "second"):
+        article = learner.article(slug)
+        assert article.text == COURSE.article(SLUGS[0]).text
+        assert list(article.key("practice")) == list(COURSE.article(SLUGS[0]).key("practice"))
+        assert article.key("assessment") == {}  # no labels: left out
+        assert article.split_unit_ids("assessment") == list(
+            COURSE.article(SLUGS[0]).key("assessment"))
+    files = {p.as_posix(): p.read_bytes() for p in written}
+    assert leaked_rationales(files) == []

@@ -38,7 +38,7 @@ CCSS = re.compile(r"\b(CCRA\.R\.\d|RH\.\d+-\d+\.\d+)\b")
 
 
 def read_key(split: str | None = None):
-    return Course.open(ROOT).key(split)
+    return Course.open(ROOT).article().key(split)
 
 
 def all_units() -> list:
@@ -84,7 +84,8 @@ def test_ends_with_a_self_check_then_a_summary(path):
     assert cells[-1].cell_type == "markdown" and headings[-1] == "## Summary"
     questions = [cell for cell in cells[start + 1:-1] if cell.cell_type == "code"]
     assert 2 <= len(questions) <= 3
-    assert all(cell.source.startswith(("SelfCheck(", "quiz(")) for cell in questions)
+    assert all(cell.source.startswith(("SelfCheck(", "SelfCheck.on_unit(", "quiz("))
+               for cell in questions)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
@@ -122,9 +123,10 @@ def test_article_text_is_loaded_never_retyped(path):
 
 @pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
 def test_question_cells_are_folded(path):
-    """The code of question and answer cells holds the answer: it starts folded."""
+    """The code of question and answer cells holds the answer: it starts folded
+    (SelfCheck.on_unit reads its answer from the practice key: nothing to fold)."""
     for cell in read(path).cells:
-        if cell.cell_type == "code" and re.match(r"(# The (answer|table)|SelfCheck|quiz)",
+        if cell.cell_type == "code" and re.match(r"(# The (answer|table)|SelfCheck\(|quiz)",
                                                  cell.source):
             assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, cell.source
 
@@ -203,10 +205,10 @@ def test_practice_lesson_needs_only_the_practice_key(lesson_copy, tmp_path, monk
     course = tmp_path / "course"
     shutil.copytree(ROOT / "data", course / "data")
     shutil.copy2(ROOT / "nbgrader_config.py", course)
-    with (ROOT / "data" / "key.csv").open(encoding="utf-8", newline="") as handle:
+    with (ROOT / "data" / "articles" / "raqqa-2021" / "key.csv").open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         fields, rows = reader.fieldnames, [row for row in reader if row["split"] == "practice"]
-    with (course / "data" / "key.csv").open("w", encoding="utf-8", newline="") as handle:
+    with (course / "data" / "articles" / "raqqa-2021" / "key.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
@@ -216,7 +218,7 @@ def test_practice_lesson_needs_only_the_practice_key(lesson_copy, tmp_path, monk
     # The kernel really works on the practice-only course (else this test proves nothing).
     notebook.cells.append(nbformat.v4.new_code_cell(
         "from readkit.course.course import Course\n"
-        "print(Course.default().root, len(Course.default().key()))"))
+        "print(Course.default().root, len(Course.default().article().key()))"))
     NotebookClient(notebook, timeout=60, kernel_name="python3",
                    resources={"metadata": {"path": str(lesson_copy)}}).execute()
     assert notebook.cells[-1].outputs[0]["text"].split() == [str(course.resolve()), str(len(rows))]

@@ -86,7 +86,8 @@ TASKS_02 = ("filter", "group", "compare", "add-up", "reporters")
 
 
 def _rows(name):
-    with (ROOT / "data" / name).open(encoding="utf-8", newline="") as handle:
+    with (ROOT / "data" / "articles" / "raqqa-2021" / name).open(encoding="utf-8",
+                                                            newline="") as handle:
         return list(csv.DictReader(handle))
 
 

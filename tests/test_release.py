@@ -126,7 +126,7 @@ def test_not_a_course(tmp_path):
 
 def test_validate_course_flags_sections_outside_the_assessment_split(course_copy):
     assert release_module.validate_course(Course.open(course_copy)) == []
-    sections = course_copy / "data" / "sections.csv"
+    sections = course_copy / "data" / "articles" / "raqqa-2021" / "sections.csv"
     sections.write_text(sections.read_text().replace(",51,54,", ",1,54,"))
     [problem] = release_module.validate_course(Course.open(course_copy))
     assert "01-sort-the-sources part-1 covers units that are not in the assessment split: " \

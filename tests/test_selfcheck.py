@@ -221,3 +221,19 @@ def test_reveal_carries_the_choices_it_compares():
     send_from_browser(table, {"type": "reveal", "choices": {"p20s1": NAMED, "p52s1": ASSERTS}})
     assert [row["same"] for row in table.comparison] == [True, False]
     assert table.choices == {"p20s1": NAMED, "p52s1": ASSERTS}
+
+
+def test_a_self_check_on_a_practice_unit_comes_from_the_practice_key():
+    from readkit.course.course import Course
+
+    entry = Course.default().article().key("practice")["p01s1"]
+    check = SelfCheck.on_unit("p01s1")
+    assert check.get_state()["options"] == ["sourced", "claim", "commentary", "meta"]
+    assert check.answer == entry.label == "meta"
+    check.value = "commentary"  # accepted by the key
+    assert check.check() == "right"
+    assert check.hint.startswith("Two readings can be defended here, but not "
+                                 "every label. Step 1: is it part of the page")
+    with pytest.raises(ValueError, match="'p51s1' is not a practice unit of this article: a "
+                                         "self-check may only ask about practice units"):
+        SelfCheck.on_unit("p51s1")

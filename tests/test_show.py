@@ -32,12 +32,12 @@ def text_of(markup: str) -> str:
 # -- choosing units ----------------------------------------------------------------------------
 
 def read_key(split):
-    return Course.default().key(split)
+    return Course.default().article().key(split)
 
 
 def test_select_units_by_paragraph_range_id_and_list():
     everything = show.select_units()
-    assert ids(everything) == [unit.unit_id for unit in Course.open(ROOT).units]
+    assert ids(everything) == [unit.unit_id for unit in Course.open(ROOT).article().units]
     assert len(everything) > 100
     assert everything[0] == Unit("p01s1", 1, everything[0].text)
     assert ids(show.select_units((8, 10))) == ["p08s1", "p08s2", "p09s1", "p09s2", "p10s1"]
@@ -57,15 +57,19 @@ def test_select_units_explains_bad_input():
 
 
 def test_select_units_of_an_explicit_course(tmp_path):
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "units.csv").write_text(
-        "unit_id,paragraph,text\np01s1,1,One\np02s1,2,Two\n", encoding="utf-8")
+    for slug, text in (("first", "One"), ("second", "Other")):
+        (tmp_path / "data" / "articles" / slug).mkdir(parents=True)
+        (tmp_path / "data" / "articles" / slug / "units.csv").write_text(
+            f"unit_id,paragraph,text\np01s1,1,{text}\np02s1,2,Two\n", encoding="utf-8")
+    (tmp_path / "data" / "articles.csv").write_text("slug,title\nfirst,A\nsecond,B\n")
     other = Course(tmp_path)
     assert show.select_units(course=other) == [
         Unit("p01s1", 1, "One"), Unit("p02s1", 2, "Two")]
     assert show.select_units((2, 2), course=other) == [Unit("p02s1", 2, "Two")]
     with pytest.raises(ValueError, match="the article has paragraphs 1 to 2"):
         show.select_units((3, 4), course=other)
+    assert show.select_units("p01s1", course=other, article="second") == [
+        Unit("p01s1", 1, "Other")]
 
 
 def test_unit_text_is_the_csv_text():

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from traitlets import TraitError
 
 from readkit.course import answers as store
-from readkit.course import course as course_module
-from readkit.course.course import Course, CourseError
+from readkit.course import article as article_module
+from readkit.course.course import Article, Course, CourseError
 from readkit.course.labels import LABELS
 from readkit.widgets.sorter import RESERVED_KEYS, Sorter, SorterWarning, key_letters
 
@@ -45,20 +45,25 @@ SECTIONS = [
 ]
 
 
+SLUG = "test-article"
+
+
 def make_course(folder: Path, key=KEY, units=UNITS) -> Path:
-    """A course folder: nbgrader_config.py and data/ with units.csv, key.csv, sections.csv."""
-    (folder / "data").mkdir(parents=True)
-    with (folder / "data" / "sections.csv").open("w", encoding="utf-8", newline="") as handle:
+    """A course folder: nbgrader_config.py and one article (units.csv, key.csv, sections.csv)."""
+    data = folder / "data" / "articles" / SLUG
+    data.mkdir(parents=True)
+    (folder / "data" / "articles.csv").write_text(f"slug,title\n{SLUG},A test article\n")
+    with (data / "sections.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["assignment", "section", "title", "first_paragraph", "last_paragraph",
                          "points"])
         writer.writerows(SECTIONS)
     (folder / "nbgrader_config.py").write_text("c = get_config()  # noqa\n", encoding="utf-8")
-    with (folder / "data" / "units.csv").open("w", encoding="utf-8", newline="") as handle:
+    with (data / "units.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["unit_id", "paragraph", "text"])
         writer.writerows(units)
-    with (folder / "data" / "key.csv").open("w", encoding="utf-8", newline="") as handle:
+    with (data / "key.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["unit_id", "label", "accept", "source", "split", "rationale"])
         writer.writerows((uid, label, accept, "", split, why) for uid, label, accept, split, why in key)
@@ -178,7 +183,8 @@ def test_unknown_section_names_the_sections_there_are(work):
     with pytest.raises(CourseError, match=r"no section 'part-9' for '01-sort' \(it has: "
                                           r"part-1, part-2\)"):
         Sorter.section("01-sort", "part-9")
-    with pytest.raises(CourseError, match=r"no section 'part-1' for 'other' \(it has: none\)"):
+    with pytest.raises(CourseError, match=r"No article's sections.csv has parts of 'other'. "
+                                          r"Assignments with parts: 01-sort\."):
         Sorter.section("other", "part-1")
 
 
@@ -225,11 +231,12 @@ def test_setting_answers_writes_the_file(work, sent):
     sorter.answers = {"p01s1": "meta", "p03s1": "sourced"}
     assert (work / "answers.json").read_text(encoding="utf-8") == (
         '{\n "answers": {\n  "p01s1": "meta",\n  "p03s1": "sourced"\n },\n'
-        ' "assignment": "01-sort",\n "version": 1\n}\n'
+        ' "article": "test-article",\n "assignment": "01-sort",\n "version": 1\n}\n'
     )
     sorter.answers = {"p01s1": "meta", "p03s1": "claim"}
     assert file_json(work / "answers.json") == {
-        "version": 1, "assignment": "01-sort", "answers": {"p01s1": "meta", "p03s1": "claim"}}
+        "version": 1, "article": SLUG, "assignment": "01-sort",
+        "answers": {"p01s1": "meta", "p03s1": "claim"}}
     assert sent == [
         {"type": "saved", "changes": [["p01s1", "meta"], ["p03s1", "sourced"]]},
         {"type": "saved", "changes": [["p03s1", "claim"]]},
@@ -288,7 +295,7 @@ def test_corrupt_file_is_moved_aside(work):
     assert sorter.get_state()["notice"] == sorter.notice
     assert sorter.answers == {}
     assert file_json(work / "answers.json") == {
-        "version": 1, "assignment": "01-sort", "answers": {}}
+        "version": 1, "article": SLUG, "assignment": "01-sort", "answers": {}}
     sorter.answers = {"p02s1": "meta"}
     assert file_json(work / "answers.json")["answers"] == {"p02s1": "meta"}
 
@@ -299,6 +306,8 @@ def test_corrupt_file_is_moved_aside(work):
     ({"version": 2, "assignment": "01-sort", "answers": {"p01s1": "meta"}},
      "answers.json is not a readkit answers file"),
     ({"p01s1": "meta"}, "answers.json is not a readkit answers file"),
+    ({"version": 1, "article": "another", "assignment": "01-sort", "answers": {"p01s1": "meta"}},
+     "answers.json holds answers for the article 'another', not 'test-article'"),
 ])
 def test_foreign_file_is_moved_aside(work, payload, reason):
     original = json.dumps(payload).encode()
@@ -310,7 +319,7 @@ def test_foreign_file_is_moved_aside(work, payload, reason):
     assert f"it is kept as {aside.name}" in sorter.notice
     assert sorter.answers == {}
     assert file_json(work / "answers.json") == {
-        "version": 1, "assignment": "01-sort", "answers": {}}
+        "version": 1, "article": SLUG, "assignment": "01-sort", "answers": {}}
 
 
 def test_a_folder_or_link_in_place_of_the_file_is_moved_aside(work, tmp_path):
@@ -401,7 +410,8 @@ def test_any_sequence_of_changes_leaves_the_last_state_on_disk(course, states):
                 assert found.answers == state
         final = states[-1]
         if path.exists():
-            assert file_json(path) == {"version": 1, "assignment": "a", "answers": final}
+            assert file_json(path) == {"version": 1, "article": SLUG, "assignment": "a",
+                                       "answers": final}
         else:
             assert all(state == {} for state in states)  # no change ever happened
         assert sorted(os.listdir(folder)) == (["answers.json"] if path.exists() else [])
@@ -461,22 +471,22 @@ def test_practice_feedback_never_carries_the_whole_key(work):
 # -- assessment mode carries no key -----------------------------------------------------------
 
 def forbid_key(monkeypatch):
-    """Every way the Course reads key.csv's labels fails the test: the key, its DataFrame, the
+    """Every way an Article reads key.csv's labels fails the test: the key, its DataFrame, the
     parser and the plain rows of key.csv (split_unit_ids reads the split column on its own)."""
     def spy(*_args, **_kwargs):
         raise AssertionError("assessment mode must not read the key")
 
-    real_rows = Course.rows
+    real_rows = Article.rows
 
     def rows(self, name):
         if name == "key.csv":
             spy()
         return real_rows(self, name)
 
-    monkeypatch.setattr(Course, "key", spy)
-    monkeypatch.setattr(Course, "load_key", spy)
-    monkeypatch.setattr(Course, "rows", rows)
-    monkeypatch.setattr(course_module, "parse_key", spy)
+    monkeypatch.setattr(Article, "key", spy)
+    monkeypatch.setattr(Article, "load_key", spy)
+    monkeypatch.setattr(Article, "rows", rows)
+    monkeypatch.setattr(article_module, "parse_key", spy)
 
 
 def test_forbid_key_catches_a_key_read(work, monkeypatch):
@@ -485,7 +495,7 @@ def test_forbid_key_catches_a_key_read(work, monkeypatch):
     with pytest.raises(AssertionError, match="must not read the key"):
         Sorter(assignment="lesson")
     with pytest.raises(AssertionError, match="must not read the key"):
-        Course.default().rows("key.csv")
+        Course.default().article().rows("key.csv")
 
 
 def test_assessment_mode_reads_no_key_and_shows_none(work, monkeypatch, sent):
@@ -680,3 +690,32 @@ def test_interleaved_choices_from_overlapping_sorters_leave_each_units_last_choi
             assert store.read_answers(path, "a").answers == expected
             assert sorter.answers == {u: v for u, v in expected.items() if u in sorter.unit_ids}
         assert sorted(os.listdir(folder)) == (["answers.json"] if path.exists() else [])
+
+
+def test_a_file_written_before_articles_had_names_is_restored_and_named(work):
+    """answers.json files from before data/articles/ (no "article") keep working."""
+    (work / "answers.json").write_text(json.dumps(
+        {"version": 1, "assignment": "01-sort", "answers": {"p01s1": "meta"}}))
+    sorter = Sorter(assignment="01-sort")
+    assert sorter.answers == {"p01s1": "meta"} and sorter.notice == ""
+    sorter.choose("p02s1", "meta")
+    assert file_json(work / "answers.json") == {
+        "version": 1, "article": SLUG, "assignment": "01-sort",
+        "answers": {"p01s1": "meta", "p02s1": "meta"}}
+
+
+def test_the_article_is_chosen_by_name(work, course):
+    """Sorter(article=...) shows that article's units; an unknown name says which there are."""
+    second = course / "data" / "articles" / "second"
+    second.mkdir()
+    for name in ("units.csv", "key.csv", "sections.csv"):
+        (second / name).write_bytes((course / "data" / "articles" / SLUG / name).read_bytes())
+    with (course / "data" / "articles.csv").open("a") as handle:
+        handle.write("second,Another article\n")
+    sorter = Sorter(assignment="lesson", article="second")
+    assert (sorter.article, sorter.unit_ids) == ("second", PRACTICE_IDS)
+    sorter.choose("p01s1", "meta")
+    assert file_json(work / "answers.json")["article"] == "second"
+    with pytest.raises(CourseError, match=r"No article 'third' in this course. Articles: "
+                                          r"test-article, second "):
+        Sorter(assignment="lesson", article="third")

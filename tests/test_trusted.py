@@ -44,13 +44,13 @@ def test_from_course_reads_the_assignment(plan):
 
 
 def test_from_course_errors_say_what_to_fix(course):
-    with pytest.raises(trusted.NotASorterAssignment, match="no sections for '02-trace"):
+    with pytest.raises(trusted.NotASorterAssignment, match="has sections for '02-trace"):
         trusted.SorterAssignment.from_course(course, "02-trace-the-numbers")
-    sections = course.data / "sections.csv"
+    sections = course.article().folder / "sections.csv"
     sections.write_text(sections.read_text().replace(",2,3,6", ",1,1,6"))  # practice only
     with pytest.raises(CourseError, match="part-1' of 01-sort-the-sources .* no assessment"):
         trusted.SorterAssignment.from_course(Course.open(course.root), ASSIGNMENT)
-    (course.data / "key.csv").unlink()
+    (course.article().folder / "key.csv").unlink()
     with pytest.raises(CourseError, match="key.csv is missing") as raised:
         trusted.SorterAssignment.from_course(Course.open(course.root), ASSIGNMENT)
     assert not isinstance(raised.value, trusted.NotASorterAssignment)
@@ -270,7 +270,7 @@ def test_what_a_submission_brings_changes_nothing(course, tmp_path):
     (folder / "readkit").mkdir()
     (folder / "readkit" / "__init__.py").write_text("raise SystemExit('hijacked')\n")
     wrong = {"p02s1": "meta", "p02s2": "meta", "p03s1": "meta", "p04s1": "claim"}
-    key = folder / "data" / "key.csv"
+    key = folder / "data" / "articles" / course.article().slug / "key.csv"
     key.write_text(key.read_text().replace("sourced,", "meta,").replace("claim,", "meta,")
                    .replace("commentary,", "meta,").replace("p04s1,meta", "p04s1,claim"))
     write_answers(folder / "answers.json", ASSIGNMENT, wrong)
@@ -299,10 +299,31 @@ def test_broken_course_data_never_gives_full_marks(course):
     folder = course.root / "submitted" / "ann" / ASSIGNMENT
     folder.mkdir(parents=True)
     write_answers(folder / "answers.json", ASSIGNMENT, {"p02s1": "meta"})
-    (course.data / "key.csv").unlink()
+    (course.article().folder / "key.csv").unlink()
     try:
         scores, _ = run_trusted_scores(course.root, learner_notebook("chosen_unit = 'p02s2'",
                                                                      forged=False))
     except CourseError:
         return  # refusing is right: the instructor fixes the course and autogrades again
     assert scores["part-1-grade"] == scores["part-2-grade"] == 0.0
+
+
+@pytest.mark.parametrize(("article", "status", "points"), [
+    (None, "ok", 3.0),  # a file from before articles had names: read as the assignment's
+    ("raqqa-2021", "ok", 3.0),
+    ("another-article", "foreign", 0.0),
+])
+def test_the_answers_file_names_its_article(plan, tmp_path, article, status, points):
+    path = tmp_path / "answers.json"
+    payload = {"version": 1, "assignment": ASSIGNMENT,
+               "answers": {"p02s1": "sourced", "p02s2": "claim", "p03s1": "meta"}}
+    if article:
+        payload["article"] = article
+    path.write_text(json.dumps(payload))
+    assert plan.article == "raqqa-2021"
+    grade = trusted.grade_answers(read_answers(path, ASSIGNMENT, plan.article), plan)
+    assert (grade.status, grade.points) == (status, points)
+    if status == "foreign":
+        assert grade.reason == ("answers.json holds answers for the article 'another-article', "
+                                "not 'raqqa-2021' (this assignment's). Use the answers file "
+                                "from this assignment's folder.")

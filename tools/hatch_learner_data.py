@@ -1,7 +1,8 @@
 """Build hook: put the learner-safe data into the wheel as readkit/_data.
 
-Learners in a class get the wheel. It carries the article, units, sources, claims and sections,
-and only the practice rows of key.csv (readkit.instructor.learner_data decides which). Editable
+Learners in a class get the wheel. It carries data/articles.csv and, for every article, its
+text, units, sources, claims and sections, and only the practice rows of its key.csv
+(readkit.instructor.learner_data decides which). Editable
 installs read the course's data/ directly and need nothing here.
 """
 
@@ -32,7 +33,8 @@ class LearnerDataHook(BuildHookInterface):
             return
         self._staging = Path(tempfile.mkdtemp(prefix="readkit-wheel-data-"))
         for path in _learner_data_module(root).write_learner_files(data, self._staging):
-            build_data["force_include"][str(path)] = f"readkit/_data/{path.name}"
+            inside = path.relative_to(self._staging).as_posix()
+            build_data["force_include"][str(path)] = f"readkit/_data/{inside}"
 
     def finalize(self, version: str, build_data: dict, artifact_path: str) -> None:
         if getattr(self, "_staging", None):

@@ -25,7 +25,8 @@ _LAZY = {
     "reveal": "readkit.widgets.show",
     "reveal_key": "readkit.widgets.show",
 }
-# The data loaders of the default course (Course.default()), for short lesson cells.
+# The data loaders of the default course (Course.default()), for short lesson cells:
+# readkit.load_units() (the default article) or readkit.load_units(article="harbour-bridge").
 _LOADERS = ("load_units", "load_sources", "load_claims", "load_key")
 
 __all__ = ["__version__", *_LAZY, *_LOADERS]
@@ -39,7 +40,17 @@ def __getattr__(name: str):
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     if name in _LOADERS:
-        from readkit.course.course import Course
-
-        return getattr(Course.default(), name)
+        return _loader(name)
     raise AttributeError(f"module 'readkit' has no attribute {name!r}")
+
+
+def _loader(name: str):
+    from readkit.course.article import Article
+    from readkit.course.course import Course
+
+    def load(*args, article: str | None = None, **kwargs):
+        return getattr(Course.default().article(article), name)(*args, **kwargs)
+
+    load.__name__ = load.__qualname__ = name
+    load.__doc__ = getattr(Article, name).__doc__
+    return load

@@ -17,7 +17,7 @@ def _validate(args: argparse.Namespace) -> int:
     from readkit.course.course import Course
     from readkit.instructor.validate import main as validate_main
 
-    return validate_main(args.data or Course(args.course).data)
+    return validate_main(args.data or Course(args.course).data, args.article)
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -65,7 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--no-browser", action="store_true", help="print the URL, open no browser")
     lab.set_defaults(run=_lab)
 
-    validate = commands.add_parser("validate", help="check data/ against the data contract")
+    validate = commands.add_parser(
+        "validate", help="check every article (or one) against the data contract")
+    validate.add_argument("article", nargs="?", metavar="ARTICLE",
+                          help="an article's slug (default: every article of data/articles.csv)")
     validate.add_argument("--data", type=Path, help="data folder (default: the course's data/)")
     validate.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
                           help="course folder (default: the working directory)")
@@ -99,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
          "article folder: text, sentence units, a blank key"),
         ("handout", "handout", "printable HTML (and PDF) of an article with label boxes, and a "
          "separate teacher's answer sheet"),
+        ("new-lesson", "new_lesson", "a self-study lesson notebook on an article: the codebook's "
+         "procedure, a practice Sorter, self-checks from its hard cases"),
+        ("new-assignment", "new_assignment", "a graded Sorter assignment on an article: parts in "
+         "its sections.csv and an nbgrader notebook in solutions/"),
     ):
         module = import_module(f"readkit.authoring.{module_name}")
         tool = commands.add_parser(name, help=help_text, description=help_text)

@@ -36,6 +36,6 @@ def browser():
 @pytest.fixture(scope="session")
 def course_env() -> dict[str, str]:
     """The servers' kernels read the real course data of this checkout."""
-    require((ROOT / "data" / "units.csv").is_file() and (ROOT / "data" / "key.csv").is_file(),
+    require((ROOT / "data" / "articles" / "raqqa-2021" / "units.csv").is_file() and (ROOT / "data" / "articles" / "raqqa-2021" / "key.csv").is_file(),
             "data/units.csv and data/key.csv are needed for the browser tests")
     return {"READKIT_COURSE": str(ROOT)}

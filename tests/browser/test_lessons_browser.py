@@ -122,7 +122,7 @@ def lesson4(browser, lessons_server):
 class TestLesson4:
     def test_two_wrong_tries_then_the_rationale_from_the_key(self, lesson4):
         page, folder = lesson4
-        entry = Course.open(ROOT).key("practice")[PRACTICE_UNIT]
+        entry = Course.open(ROOT).article().key("practice")[PRACTICE_UNIT]
         wrong = [label for label in LABELS if label not in entry.accepted]
         feedback = f"{unit(PRACTICE_UNIT)} .rk-feedback"
 

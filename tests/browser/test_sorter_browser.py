@@ -89,7 +89,7 @@ def run_in_kernel(page, code: str) -> None:
 
 
 def practice_key() -> dict:
-    return Course.open(ROOT).key("practice")
+    return Course.open(ROOT).article().key("practice")
 
 
 def on_disk(path: Path) -> dict:
@@ -122,7 +122,7 @@ def wait_for_units(page, count: int, timeout: float = 60) -> None:
 def unit_count(paragraphs: range) -> int:
     import csv
 
-    with (ROOT / "data" / "units.csv").open(encoding="utf-8", newline="") as handle:
+    with (ROOT / "data" / "articles" / "raqqa-2021" / "units.csv").open(encoding="utf-8", newline="") as handle:
         return sum(int(row["paragraph"]) in paragraphs for row in csv.DictReader(handle))
 
 
@@ -601,7 +601,7 @@ LETTERS = {"sourced": "s", "claim": "c", "commentary": "o", "meta": "m"}
 
 
 def assignment_units() -> list[str]:
-    course = Course.open(ROOT)
+    course = Course.open(ROOT).article_for(ASSIGNMENT)
     return [unit_id for n in range(1, 5)
             for unit_id in course.section_units(course.section(ASSIGNMENT, f"part-{n}"))]
 

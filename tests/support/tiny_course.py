@@ -40,9 +40,14 @@ def write_csv(path: Path, header, rows):
         writer.writerows(rows)
 
 
+SLUG = "raqqa-2021"  # the number tasks of 02 are on this article's claims
+
+
 def make_tiny_course(root: Path) -> Path:
-    """The instructor's tiny course: key with labels and rationales."""
-    data = root / "data"
+    """The instructor's tiny course: one article, key with labels and rationales."""
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "articles.csv").write_text(f"slug,title\n{SLUG},A tiny article\n")
+    data = root / "data" / "articles" / SLUG
     data.mkdir(parents=True)
     (root / "nbgrader_config.py").write_text("")
     write_csv(data / "units.csv", ["unit_id", "paragraph", "text"],

@@ -1,4 +1,5 @@
-"""`readkit handout ARTICLE_FOLDER --out DIR`: paper copies of an article.
+"""`readkit handout ARTICLE [--out DIR]`: paper copies of an article (ARTICLE: a slug of the
+course, or an article folder; DIR defaults to handouts/SLUG).
 
     DIR/SLUG-handout.html               for learners: every unit with its id and four label
                                         boxes, print CSS; made from the text and units only
@@ -48,13 +49,13 @@ def _environment():
 
 
 def _read(folder: Path):
-    from readkit.course.course import Course, CourseError
+    from readkit.course.course import Article, CourseError
 
-    course = Course(folder.parent, data=folder)
+    article = Article(folder, folder.name)
     try:
-        units = course.rows("units.csv")
-        key = {row["unit_id"]: row for row in course.rows("key.csv")}
-        sources = course.rows("sources.csv") if (folder / "sources.csv").is_file() else []
+        units = article.rows("units.csv")
+        key = {row["unit_id"]: row for row in article.rows("key.csv")}
+        sources = article.rows("sources.csv") if (folder / "sources.csv").is_file() else []
     except (CourseError, KeyError) as error:
         raise HandoutError(f"{folder} is not an article folder ({error}). Give the folder that "
                            "readkit new-article wrote (article.txt, units.csv, key.csv).") from None
@@ -123,18 +124,35 @@ def write_handout(folder: Path, out: Path, *, pdf: bool = True,
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("folder", type=Path, metavar="ARTICLE_FOLDER",
-                        help="the article's folder (article.txt, units.csv, key.csv, ...)")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR",
-                        help="where to write the handout (the answer sheet goes to DIR/teacher/)")
+    parser.add_argument("article", metavar="ARTICLE",
+                        help="the article's slug in the course, or its folder (article.txt, "
+                             "units.csv, key.csv, ...)")
+    parser.add_argument("--out", type=Path, metavar="DIR",
+                        help="where to write the handout (default: handouts/SLUG; the answer "
+                             "sheet goes to DIR/teacher/)")
+    parser.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
+                        help="course folder (default: the working directory)")
     parser.add_argument("--no-pdf", dest="pdf", action="store_false",
                         help="write the HTML only, even when Chromium is installed")
 
 
+def article_folder(article: str, course_root: Path) -> Path:
+    """ARTICLE as given on the command line: an article folder, or a slug of the course."""
+    from readkit.course.course import Course
+
+    if Path(article).is_dir():
+        return Path(article)
+    return Course(course_root).article(article).folder
+
+
 def run(args: argparse.Namespace) -> int:
+    from readkit.course.course import CourseError
+
     try:
-        result = write_handout(args.folder, args.out, pdf=args.pdf)
-    except HandoutError as error:
+        folder = article_folder(args.article, args.course)
+        out = args.out or Path("handouts") / folder.name
+        result = write_handout(folder, out, pdf=args.pdf)
+    except (CourseError, HandoutError) as error:
         print(f"readkit handout: {error}", file=sys.stderr)
         return 2
     print(f"Learners' handout: {result.learner}")

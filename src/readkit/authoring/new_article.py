@@ -25,8 +25,11 @@ from pathlib import Path
 
 from readkit.authoring.extract import ExtractError, extract
 from readkit.authoring.segment import Unit, segment
+from readkit.course.course import ARTICLES
+from readkit.course.course import ARTICLES_INDEX as INDEX
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+INDEX_HEADER = ("slug", "title")
 UNITS_HEADER = ("unit_id", "paragraph", "text")
 KEY_HEADER = ("unit_id", "label", "accept", "source", "split", "rationale")
 SOURCES_HEADER = ("source_id", "name", "kind", "date", "citation")
@@ -124,6 +127,22 @@ def write_article(slug: str, raw: str, folder: Path, *, force: bool = False,
     return NewArticle(folder, extracted.kind, units, run_on_lines(extracted.text))
 
 
+def register(data: Path, slug: str, title: str) -> None:
+    """List the article in data/articles.csv (slug,title), after the articles already there
+    (the first stays the course's default). An article listed already keeps its row."""
+    index = data / INDEX
+    rows = []
+    if index.is_file():
+        with index.open(encoding="utf-8", newline="") as handle:
+            rows = [(row["slug"], row["title"]) for row in csv.DictReader(handle)]
+    if slug in {listed for listed, _ in rows}:
+        return
+    text = _csv(INDEX_HEADER, [*rows, (slug, title)])
+    temp = index.with_name(f".{INDEX}.tmp")
+    temp.write_text(text, encoding="utf-8", newline="")
+    temp.replace(index)
+
+
 def next_steps(slug: str, result: NewArticle) -> str:
     quoted = [u for u in result.units if u.quote_from]
     lines = [
@@ -162,7 +181,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a saved web page (.html), a plain-text file, or - for stdin")
     parser.add_argument("--out", type=Path, metavar="DIR",
                         help="folder to write (default: articles/SLUG in the course's data "
-                             "folder)")
+                             "folder, listed in its articles.csv)")
     parser.add_argument("--as", dest="kind", choices=("auto", "html", "text"), default="auto",
                         help="how to read FILE (default: HTML when it starts with HTML tags)")
     parser.add_argument("--force", action="store_true",
@@ -174,7 +193,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from readkit.course.course import Course
 
-    folder = args.out or Course(args.course).data / "articles" / args.slug
+    data = Course(args.course).data
+    folder = args.out or data / ARTICLES / args.slug
     try:
         check_slug(args.slug)
         result = write_article(args.slug, read_input(args.file), folder, force=args.force,
@@ -182,5 +202,7 @@ def run(args: argparse.Namespace) -> int:
     except NewArticleError as error:
         print(f"readkit new-article: {error}", file=sys.stderr)
         return 2
+    if args.out is None:
+        register(data, args.slug, result.units[0].text if result.units else args.slug)
     print(next_steps(args.slug, result))
     return 0

@@ -1,6 +1,9 @@
 """The answer store: answers.json beside the notebook that wrote it.
 
-Format: {"version": 1, "assignment": "<name>", "answers": {"<unit_id>": "<label>", ...}}.
+Format: {"version": 1, "article": "<slug>", "assignment": "<name>",
+         "answers": {"<unit_id>": "<label>", ...}}.
+"article" names the article the unit ids belong to (unit ids are unique within an article only);
+files written before articles had slugs have no "article" and are read as the assignment's.
 Written atomically (temp file + rename) so a crash or a rapid series of clicks never leaves a
 half-written file.
 
@@ -44,6 +47,7 @@ class AnswersFile:
     answers: dict[str, str] = field(default_factory=dict)
     assignment: str | None = None
     problems: list[str] = field(default_factory=list)
+    article: str | None = None
 
     @property
     def usable(self) -> bool:
@@ -148,9 +152,12 @@ def _corrupt(path: Path, what: str) -> AnswersFile:
         "starts a fresh one."])
 
 
-def read_answers(path: Path | str, assignment: str | None = None) -> AnswersFile:
+def read_answers(path: Path | str, assignment: str | None = None,
+                 article: str | None = None) -> AnswersFile:
     """Read an answers file. Never raises for bad content: the status and `problems` say what
-    was wrong and what to do. Entries with an unknown label are dropped with a problem noted."""
+    was wrong and what to do. Entries with an unknown label are dropped with a problem noted.
+    With `assignment` / `article`, a file written for another one is FOREIGN (a file that names
+    no article is taken to be for this one)."""
     path = Path(path)
     data = _read_bytes(path)
     if isinstance(data, AnswersFile):
@@ -173,7 +180,7 @@ def read_answers(path: Path | str, assignment: str | None = None) -> AnswersFile
         return _corrupt(path, "nests too deeply to be an answers file")
     except ValueError:  # a number of more than 4,300 digits (int() refuses to convert it)
         return _corrupt(path, "holds a number too long to be read")
-    return _interpret(path, content, assignment)
+    return _interpret(path, content, assignment, article)
 
 
 def _json_kind(value: object) -> str:
@@ -186,7 +193,8 @@ def _json_kind(value: object) -> str:
     return {list: "a list", str: "a string"}.get(type(value), type(value).__name__)
 
 
-def _interpret(path: Path, content: object, assignment: str | None) -> AnswersFile:
+def _interpret(path: Path, content: object, assignment: str | None,
+               article: str | None) -> AnswersFile:
     name = path.name
     if not isinstance(content, dict):
         return AnswersFile(path, FOREIGN, problems=[
@@ -210,6 +218,15 @@ def _interpret(path: Path, content: object, assignment: str | None) -> AnswersFi
         return AnswersFile(path, FOREIGN, assignment=found, problems=[
             f"{name} belongs to assignment {found!r}, not {assignment!r}. Use the answers "
             "file from this assignment's folder."])
+    written_for = content.get("article")
+    if "article" in content and not isinstance(written_for, str):
+        return AnswersFile(path, FOREIGN, assignment=found, problems=[
+            f"{name} names no article (its 'article' is {_json_kind(written_for)}). Run the "
+            "Sorter cell again to start a fresh one."])
+    if article is not None and written_for is not None and written_for != article:
+        return AnswersFile(path, FOREIGN, assignment=found, article=written_for, problems=[
+            f"{name} holds answers for the article {written_for!r}, not {article!r} (this "
+            "assignment's). Use the answers file from this assignment's folder."])
     answers, problems = {}, []
     for unit_id, label in content["answers"].items():
         meant = label.strip().lower() if isinstance(label, str) else label
@@ -218,7 +235,7 @@ def _interpret(path: Path, content: object, assignment: str | None) -> AnswersFi
         else:
             problems.append(f"{unit_id}: unknown label {label!r} ignored "
                             f"(use one of {', '.join(LABELS)})")
-    return AnswersFile(path, OK, answers, found, problems)
+    return AnswersFile(path, OK, answers, found, problems, written_for)
 
 
 @contextlib.contextmanager
@@ -240,10 +257,13 @@ def locked(path: Path | str) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def write_answers(path: Path | str, assignment: str, answers: dict[str, str]) -> None:
+def write_answers(path: Path | str, assignment: str, answers: dict[str, str],
+                  article: str | None = None) -> None:
     """Write atomically: a reader sees the old file or the new one, never a mix."""
     path = Path(path)
     payload = {"version": FORMAT_VERSION, "assignment": assignment, "answers": dict(answers)}
+    if article is not None:
+        payload["article"] = article
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as temp:

@@ -1,4 +1,5 @@
-"""The Course: made once from a course folder, it is the only code that opens a file under data/.
+"""The Course: made once from a course folder; it and its Articles (course/article.py) are the only
+code that opens a file under data/.
 
     course = Course.open("path/to/course")   # instructor side: nbgrader_config.py and data/
     course = Course.default()                # learner side (a notebook): see `default`
@@ -17,33 +18,25 @@ import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
 
-from readkit.course.key import ASSESSMENT, KEY_COLUMNS, KeyEntry, check_split, parse_key
-from readkit.course.sections import Section, parse_sections, units_in_paragraphs
+from readkit.course.article import Article, Unit
+from readkit.course.errors import CourseError
+from readkit.course.sections import Section
 from readkit.course.settings import Settings, parse_settings
+
+__all__ = ["Article", "Course", "CourseError", "Layout", "Unit"]
 
 CONFIG_FILE = "nbgrader_config.py"
 SETTINGS_FILE = "readkit.toml"
 DATA = "data"
+ARTICLES = "articles"  # data/articles/<slug>/: one folder per article
+ARTICLES_INDEX = "articles.csv"  # data/articles.csv: slug,title; the first is the default
 # Set by a hub image or the grading sandbox: the course (or learner-data) folder for notebooks.
 COURSE_VARIABLE = "READKIT_COURSE"
 # The learner wheel carries the learner-safe data here (no assessment key).
 PACKAGED_DATA = Path(__file__).resolve().parents[1] / "_data"
 # This package's own source checkout (an editable install inside the course repository).
 CHECKOUT = Path(__file__).resolve().parents[3]
-
-
-class CourseError(RuntimeError):
-    """The course or one of its files is missing or unreadable; the message says what to do."""
-
-
-class Unit(NamedTuple):
-    """One unit of the article: a sentence, quotation, caption or headline (units.csv)."""
-
-    unit_id: str
-    paragraph: int
-    text: str
 
 
 @dataclass(frozen=True)
@@ -144,22 +137,6 @@ class Course:
             f"package (it ships the article), or set {COURSE_VARIABLE} to the course folder."
         )
 
-    # -- files -------------------------------------------------------------------------------
-
-    def file(self, name: str) -> Path:
-        path = self.data / name
-        if not path.is_file():
-            raise CourseError(
-                f"{name} is missing from {self.data}. Restore it from the course repository "
-                "(git checkout data/)."
-            )
-        return path
-
-    def rows(self, name: str) -> list[dict[str, str]]:
-        """A CSV file of data/ as plain rows of strings, in file order."""
-        with self.file(name).open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
-
     @cached_property
     def layout(self) -> Layout:
         return _read_layout(self.root)
@@ -176,162 +153,62 @@ class Course:
         except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as error:
             raise CourseError(f"{path} is not valid ({error}); fix it.") from None
 
-    # -- the article -----------------------------------------------------------------------
+    # -- articles --------------------------------------------------------------------------
 
     @cached_property
-    def article(self) -> str:
-        """The article exactly as published (typos and markup included)."""
-        return self.file("article.txt").read_text(encoding="utf-8")
+    def _articles(self) -> dict[str, Article]:
+        rows = self._index_rows()
+        articles: dict[str, Article] = {}
+        for number, row in enumerate(rows, start=2):
+            slug = (row.get("slug") or "").strip()
+            if not slug or slug in articles:
+                raise CourseError(f"{self.data / ARTICLES_INDEX} line {number}: the slug is "
+                                  "empty or repeats; give each article its own slug.")
+            articles[slug] = Article(self.data / ARTICLES / slug, slug,
+                                     (row.get("title") or "").strip())
+        if not articles:
+            raise CourseError(f"{self.data / ARTICLES_INDEX} lists no article. Add one with "
+                              "`readkit new-article SLUG FILE`.")
+        return articles
 
-    @cached_property
-    def units(self) -> tuple[Unit, ...]:
-        """units.csv in reading order."""
-        return tuple(Unit(row["unit_id"], int(row["paragraph"]), row["text"])
-                     for row in self.rows("units.csv"))
-
-    @cached_property
-    def unit_paragraphs(self) -> dict[str, int]:
-        """unit_id -> paragraph, in reading order."""
-        return {unit.unit_id: unit.paragraph for unit in self.units}
-
-    def select_units(self, units=None) -> list[Unit]:
-        """The units asked for, always in reading order.
-
-        units: None (the whole article), one unit id ("p16s2"), a list of ids, or a paragraph
-        range: the inclusive tuple (8, 10) or range(8, 11). Bad input raises with a message
-        saying what to pass instead.
-        """
-        article = self.units
-        if units is None:
-            return list(article)
-        if isinstance(units, range) or (
-            isinstance(units, tuple) and len(units) == 2 and all(type(n) is int for n in units)
-        ):
-            return self._paragraph_range(units)
-        if isinstance(units, str):
-            units = [units]
-        try:
-            wanted = [str(unit_id) for unit_id in units]
-        except TypeError:
-            raise TypeError(
-                "units must be None, a list of unit ids such as ['p07s2', 'p09s1'], or a "
-                f"paragraph range such as (1, 12) or range(1, 13); got {type(units).__name__}."
-            ) from None
-        if not wanted:
-            raise ValueError("No units given (units is empty): pass at least one unit id or a "
-                             "paragraph range such as (1, 12).")
-        unknown = [u for u in dict.fromkeys(wanted) if u not in self.unit_paragraphs]
-        if unknown:
-            raise ValueError(
-                f"Unknown unit id{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-                "Unit ids look like 'p07s2' (paragraph 7, sentence 2); see data/units.csv or "
-                "readkit.load_units() for the list."
+    def _index_rows(self) -> list[dict[str, str]]:
+        path = self.data / ARTICLES_INDEX
+        if not path.is_file():
+            raise CourseError(
+                f"{path} is missing: it lists the course's articles (slug,title; the first is "
+                "the default). Restore it from the course repository (git checkout data/)."
             )
-        chosen = set(wanted)
-        return [unit for unit in article if unit.unit_id in chosen]
-
-    def _paragraph_range(self, units: tuple[int, int] | range) -> list[Unit]:
-        paragraphs = units if isinstance(units, range) else range(units[0], units[1] + 1)
-        chosen = [unit for unit in self.units if unit.paragraph in paragraphs]
-        if not chosen:
-            last = max((unit.paragraph for unit in self.units), default=0)
-            shown = (f"{paragraphs.start} to {paragraphs[-1]}"
-                     if paragraphs.step == 1 and len(paragraphs) else str(list(paragraphs)))
-            raise ValueError(
-                f"No units in paragraphs {shown}: the article has paragraphs 1 to {last}. "
-                "Pass (first, last) with numbers in that range."
-            )
-        return chosen
-
-    # -- the key -----------------------------------------------------------------------------
-
-    @cached_property
-    def _key(self) -> dict[str, KeyEntry]:
-        return parse_key(self.rows("key.csv"))
-
-    def key(self, split: str | None = None) -> dict[str, KeyEntry]:
-        """unit_id -> KeyEntry in reading order, optionally for one split only. A learner's
-        package has labels for the practice rows only: its assessment rows have none and are
-        left out."""
-        check_split(split)
-        return {u: e for u, e in self._key.items()
-                if e.label and (split is None or e.split == split)}
-
-    def split_unit_ids(self, split: str) -> list[str]:
-        """The unit ids of one split, from key.csv's unit_id and split columns only: labels and
-        rationales are never read (the assessment-mode Sorter uses this)."""
-        check_split(split)
-        path = self.file("key.csv")
         with path.open(encoding="utf-8", newline="") as handle:
-            rows = csv.reader(handle)
-            header = next(rows, [])
-            try:
-                id_column, split_column = header.index("unit_id"), header.index("split")
-            except ValueError:
-                raise CourseError(
-                    f"{path} needs the columns unit_id and split (found: {', '.join(header)})."
-                ) from None
-            return [row[id_column] for row in rows
-                    if len(row) > split_column and row[split_column] == split]
+            return list(csv.DictReader(handle))
 
-    # -- sections ----------------------------------------------------------------------------
+    @property
+    def article_slugs(self) -> tuple[str, ...]:
+        """The course's articles in data/articles.csv's order (the first is the default)."""
+        return tuple(self._articles)
 
-    @cached_property
-    def _sections(self) -> tuple[Section, ...]:
-        return tuple(parse_sections(self.rows("sections.csv")))
+    def article(self, slug: str | None = None) -> Article:
+        """One article (None: the default, the first of data/articles.csv)."""
+        if slug is None:
+            return next(iter(self._articles.values()))
+        try:
+            return self._articles[slug]
+        except (KeyError, TypeError):
+            raise CourseError(
+                f"No article {slug!r} in this course. Articles: {', '.join(self._articles)} "
+                "(data/articles.csv); add one with `readkit new-article SLUG FILE`."
+            ) from None
 
-    def sections(self, assignment: str | None = None) -> list[Section]:
-        """The graded sections of data/sections.csv (all, or one assignment's), checked."""
-        return [s for s in self._sections if assignment is None or s.assignment == assignment]
-
-    def section(self, assignment: str, name: str) -> Section:
-        sections = self.sections(assignment)
-        for found in sections:
-            if found.section == name:
-                return found
-        names = ", ".join(s.section for s in sections) or "none"
+    def article_for(self, assignment: str) -> Article:
+        """The article whose sections.csv has the graded parts of `assignment`."""
+        for article in self._articles.values():
+            if article.sections(assignment):
+                return article
         raise CourseError(
-            f"data/sections.csv has no section {name!r} for {assignment!r} (it has: {names})."
+            f"No article's sections.csv has parts of {assignment!r}. Assignments with parts: "
+            f"{', '.join(sorted({s.assignment for s in self.sections()})) or 'none'}."
         )
 
-    def section_units(self, section: Section) -> list[str]:
-        """The units a section grades: the assessment units in its paragraph range, in reading
-        order. Read from key.csv's split column only (learner side has no assessment labels)."""
-        assessment = set(self.split_unit_ids(ASSESSMENT))
-        return [u for u in units_in_paragraphs(section, self.unit_paragraphs) if u in assessment]
-
-    # -- sources and claims ------------------------------------------------------------------
-
-    def claims(self) -> list[dict[str, str]]:
-        """claims.csv as plain rows (strings), in file order."""
-        return self.rows("claims.csv")
-
-    # -- DataFrames for lessons and reports ----------------------------------------------------
-
-    def _frame(self, name: str, dtypes: dict[str, str]):
-        import pandas as pd
-
-        # keep_default_na=False: an empty cell is an empty string, never NaN.
-        return pd.read_csv(self.file(name), dtype=dtypes, keep_default_na=False)
-
-    def load_units(self):
-        """unit_id, paragraph, text in reading order."""
-        return self._frame("units.csv",
-                           {"unit_id": "string", "paragraph": "int64", "text": "string"})
-
-    def load_sources(self):
-        """source_id, name, kind, date, citation for every source the article draws on."""
-        columns = ("source_id", "name", "kind", "date", "citation")
-        return self._frame("sources.csv", dict.fromkeys(columns, "string"))
-
-    def load_claims(self):
-        """Every number in the article: what it counts, for which event, reported by whom."""
-        strings = ("claim_id", "unit_id", "unit", "counts_what", "event", "reported_by")
-        return self._frame("claims.csv",
-                           {**dict.fromkeys(strings, "string"), "value": "float64"})
-
-    def load_key(self, split: str | None = None):
-        """The key as a DataFrame (all columns as strings), optionally for one split only."""
-        check_split(split)
-        key = self._frame("key.csv", dict.fromkeys(KEY_COLUMNS, "string"))
-        return key if split is None else key[key["split"] == split].reset_index(drop=True)
+    def sections(self, assignment: str | None = None) -> list[Section]:
+        """The graded sections of every article (all, or one assignment's), in articles.csv
+        order."""
+        return [s for article in self._articles.values() for s in article.sections(assignment)]

@@ -1,4 +1,4 @@
-"""Graded sections (data/sections.csv): which paragraphs each part of a Sorter assignment
+"""Graded sections (an article's sections.csv): which paragraphs each part of a Sorter assignment
 covers and how many points it is worth. A paragraph range is written only there."""
 
 import math
@@ -23,7 +23,7 @@ SECTION_COLUMNS = ("assignment", "section", "title", "first_paragraph", "last_pa
 
 
 def parse_sections(rows: Iterable[Mapping[str, str]]) -> list[Section]:
-    """Sections from the rows of data/sections.csv, checked: every column present, paragraph
+    """Sections from the rows of a sections.csv, checked: every column present, paragraph
     ranges in order and not overlapping within an assignment, points > 0, names unique."""
     sections: list[Section] = []
     for number, row in enumerate(rows, start=2):  # line 1 is the header

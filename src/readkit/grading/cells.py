@@ -78,12 +78,13 @@ def check_answers(
 
 
 def _check_answers(course: Course, assignment: str, section: str | None, path: Path) -> None:
-    found = read_answers(path, assignment)
+    article = course.article_for(assignment)
+    found = read_answers(path, assignment, article.slug)
     if not found.usable:
         print("Not ready: " + " ".join(found.problems))
         return
-    sections = [course.section(assignment, section)] if section else course.sections(assignment)
-    units = [u for s in sections for u in course.section_units(s)]
+    sections = [article.section(assignment, section)] if section else article.sections(assignment)
+    units = [u for s in sections for u in article.section_units(s)]
     missing = [u for u in units if u not in found.answers]
     where = f"{sections[0].title} ({sections[0].section})" if section else assignment
     print(f"{path.name} found and readable. {where}: {len(units) - len(missing)} of {len(units)} "
@@ -92,7 +93,7 @@ def _check_answers(course: Course, assignment: str, section: str | None, path: P
         print(f"Still unlabelled ({len(missing)}): {', '.join(missing)}.")
     else:
         print("Every sentence has a label.")
-    outside = [u for u in found.answers if u not in course.unit_paragraphs]
+    outside = [u for u in found.answers if u not in article.unit_paragraphs]
     if outside:
         print(f"{len(outside)} answer(s) for unknown sentence ids are ignored: "
               f"{', '.join(sorted(outside)[:10])}.")
@@ -122,11 +123,13 @@ def check_names(task: str, namespace: Mapping[str, Any]) -> None:
 
 def score_numbers(task: str, namespace: Mapping[str, Any], course: Course | None = None) -> float:
     """Points for one pandas task of 02-trace-the-numbers: the learner's values (looked up by
-    name in `namespace`, pass `globals()`) against values computed from data/claims.csv now."""
+    name in `namespace`, pass `globals()`) against values computed from its article's
+    claims.csv now."""
 
     def compute() -> float:
         spec = numbers.NUMBER_TASKS[task]
-        expected = numbers.expected_numbers((course or Course.default()).claims())
+        article = (course or Course.default()).article(numbers.ARTICLE)
+        expected = numbers.expected_numbers(article.claims())
         checks = numbers.check_numbers(task, namespace, expected)
         points = scoring.points_for_checks([ok for _, ok in checks], spec.points)
         print(f"{spec.title}: {points:g} of {spec.points:g} points.")

@@ -79,7 +79,7 @@ def unit_results(
         try:
             entry = key[unit_id]
         except KeyError:
-            raise KeyError(f"unit {unit_id!r} is not in the answer key (data/key.csv)") from None
+            raise KeyError(f"unit {unit_id!r} is not in the answer key (its key.csv)") from None
         chosen = answers.get(unit_id)
         if chosen is not None and not isinstance(chosen, str):
             chosen = None

@@ -31,8 +31,8 @@ NOT_SUBMITTED = "not-submitted"
 
 
 class NotASorterAssignment(CourseError):
-    """data/sections.csv has no part of this assignment: there is no Sorter grade to compute
-    (every other CourseError is course data that must be fixed before grading)."""
+    """No article's sections.csv has a part of this assignment: there is no Sorter grade to
+    compute (every other CourseError is course data that must be fixed before grading)."""
 
 
 def grade_cell_id(section: str) -> str:
@@ -52,44 +52,47 @@ class SorterAssignment:
     unit_paragraphs: dict[str, int]
     unit_text: dict[str, str]
     show_key: bool = False
+    article: str = ""  # the slug of the article the assignment is on
 
     @classmethod
     def from_course(cls, course: Course, assignment: str) -> SorterAssignment:
-        """Raises NotASorterAssignment when data/sections.csv has no part of `assignment`, and
-        CourseError with what to fix when the course data cannot be read. An unreadable
-        readkit.toml gives the safe feedback (no key), as its default does: grading goes on
-        (readkit validate and release report the file)."""
+        """Raises NotASorterAssignment when no article's sections.csv has a part of
+        `assignment`, and CourseError with what to fix when the course data cannot be read.
+        An unreadable readkit.toml gives the safe feedback (no key), as its default does:
+        grading goes on (readkit validate and release report the file)."""
         try:
             every = course.sections()
-            key = course.key(ASSESSMENT)
-            units = course.units
+            sections = [s for s in every if s.assignment == assignment]
+            if not sections:
+                known = sorted({s.assignment for s in every})
+                raise NotASorterAssignment(
+                    f"No article's sections.csv has sections for {assignment!r}, so there is "
+                    "nothing to grade from answers.json. Assignments with sections: "
+                    f"{', '.join(known) or 'none'}."
+                )
+            article = course.article_for(assignment)
+            key = article.key(ASSESSMENT)
+            units = article.units
         except (OSError, ValueError, KeyError) as error:
             raise CourseError(f"The course data in {course.data} cannot be read: {error}") from None
         try:
             show_key = course.settings.show_key
         except CourseError:
             show_key = False
-        sections = [s for s in every if s.assignment == assignment]
-        if not sections:
-            known = sorted({s.assignment for s in every})
-            raise NotASorterAssignment(
-                f"data/sections.csv has no sections for {assignment!r}, so there is nothing to "
-                f"grade from answers.json. Assignments with sections: {', '.join(known) or 'none'}."
-            )
         section_units = {}
         for section in sections:
-            graded = tuple(u for u in course.section_units(section) if u in key)
+            graded = tuple(u for u in article.section_units(section) if u in key)
             if not graded:
                 raise CourseError(
                     f"Section {section.section!r} of {assignment} (paragraphs "
                     f"{section.first_paragraph}-{section.last_paragraph}) has no assessment "
-                    "units in data/key.csv; fix data/sections.csv or the key (readkit validate "
-                    "checks it)."
+                    f"units in {article.slug}/key.csv; fix its sections.csv or the key "
+                    "(readkit validate checks it)."
                 )
             section_units[section.section] = graded
         return cls(assignment, tuple(sections), section_units, key,
                    {u.unit_id: u.paragraph for u in units}, {u.unit_id: u.text for u in units},
-                   show_key)
+                   show_key, article.slug)
 
     @property
     def max_points(self) -> float:

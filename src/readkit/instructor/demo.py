@@ -70,7 +70,7 @@ CHEAT_CELL = (
     "import readkit.grading.scoring\n"
     "readkit.grading.scoring.section_points = lambda results, max_points: float(max_points)\n"
     "try:\n"
-    "    print(open('../../../../data/key.csv').read())\n"
+    "    print(open('../../../../data/articles/raqqa-2021/key.csv').read())\n"
     "except OSError as error:\n"
     "    print('no key:', error)\n"
 )
@@ -171,6 +171,7 @@ def write_submissions(
     """<submitted>/<student>/<assignment>/: the released files (from `release`, e.g.
     exercises/<assignment>; None: answers.json only) and the learner's answers.json."""
     base = course.layout.submitted
+    article = course.article_for(assignment).slug
     released = sorted(p for p in release.iterdir() if p.is_file()) if release else []
     for person in people:
         folder = base / person.student / assignment
@@ -191,9 +192,9 @@ def write_submissions(
             target.write_text('{"version": 1, "assignment": "' + assignment + '", "answers": {"p4',
                               encoding="utf-8")
         elif person.kind == EMPTY:
-            write_answers(target, assignment, {})
+            write_answers(target, assignment, {}, article)
         else:
-            write_answers(target, assignment, answers[person.student])
+            write_answers(target, assignment, answers[person.student], article)
 
 
 def make_class(course: Course, assignment: str, count: int, seed: int = 2021,

@@ -95,10 +95,12 @@ class ClassGrades:
         return [s.section for s in self.data.sections]
 
 
-def submissions(course: Course, assignment: str) -> dict[str, AnswersFile]:
+def submissions(course: Course, assignment: str,
+                article: str | None = None) -> dict[str, AnswersFile]:
     """student -> what their answers.json holds, for every submission folder
-    <submitted>/<student>/<assignment>/. A student folder or assignment folder that is a link
-    is not followed (it could point at another learner's work)."""
+    <submitted>/<student>/<assignment>/ (a file written for another `article` is foreign).
+    A student folder or assignment folder that is a link is not followed (it could point at
+    another learner's work)."""
     base = course.layout.submitted
     if not base.is_dir():
         return {}
@@ -115,7 +117,7 @@ def submissions(course: Course, assignment: str) -> dict[str, AnswersFile]:
                 f"the submission folder {link} is a link, not a folder, and was not followed "
                 "(it could point at another learner's work); collect the submission again"])
         elif folder.is_dir():
-            found[student_dir.name] = read_answers(folder / ANSWERS_FILE, assignment)
+            found[student_dir.name] = read_answers(folder / ANSWERS_FILE, assignment, article)
     return found
 
 
@@ -160,7 +162,7 @@ def grade_assignment(course: Course, assignment: str, db_url: str | None = None,
     cells = {trusted.grade_cell_id(s.section): s.section for s in plan.sections}
     book = gradebook.read_gradebook(db_url or layout.db_url, layout.course_id, assignment,
                                     list(cells), use_api)
-    found = submissions(course, assignment)
+    found = submissions(course, assignment, plan.article)
     students = []
     for student, answers in found.items():
         graded = trusted.grade_answers(answers, plan)

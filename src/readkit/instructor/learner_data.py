@@ -1,6 +1,7 @@
 """The learner-side copy of a course's data: what a learner's package and a grading sandbox get.
 
-It has the article, units, sources, claims and sections, and key.csv with the practice rows
+For every article of data/articles.csv (the index is copied too): the article, units, sources,
+claims, sections and checksum, and key.csv with the practice rows
 whole and, for assessment rows, only the unit id and the split (which units a graded part covers
 is not secret; their labels are): assessment labels and rationales stay with the instructor.
 Used by the wheel's build hook (tools/hatch_learner_data.py) and by the sandboxed autograde.
@@ -10,7 +11,9 @@ import csv
 import shutil
 from pathlib import Path
 
-PUBLIC_FILES = ("article.txt", "units.csv", "sources.csv", "claims.csv", "sections.csv")
+PUBLIC_FILES = ("article.txt", "units.csv", "sources.csv", "claims.csv", "sections.csv",
+                "checksum.sha256")
+ARTICLES, INDEX = "articles", "articles.csv"  # as in readkit.course.course
 KEY_FILE = "key.csv"
 
 
@@ -30,15 +33,28 @@ def write_practice_key(source: Path, target: Path) -> None:
         writer.writerows(rows)
 
 
-def write_learner_files(data: Path, target: Path) -> list[Path]:
-    """Copy the learner-safe files of the data folder `data` into `target` (created)."""
+def write_article_files(folder: Path, target: Path) -> list[Path]:
+    """Copy the learner-safe files of one article folder into `target` (created)."""
     target.mkdir(parents=True, exist_ok=True)
     for name in PUBLIC_FILES:
-        if (data / name).is_file():
-            shutil.copyfile(data / name, target / name)
-    if (data / KEY_FILE).is_file():
-        write_practice_key(data / KEY_FILE, target / KEY_FILE)
+        if (folder / name).is_file():
+            shutil.copyfile(folder / name, target / name)
+    if (folder / KEY_FILE).is_file():
+        write_practice_key(folder / KEY_FILE, target / KEY_FILE)
     return sorted(target.iterdir())
+
+
+def write_learner_files(data: Path, target: Path) -> list[Path]:
+    """The learner-safe copy of the data folder `data` in `target` (created): the index and
+    every article it lists. Returns every file written."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(data / INDEX, target / INDEX)
+    with (data / INDEX).open(encoding="utf-8", newline="") as handle:
+        slugs = [row["slug"] for row in csv.DictReader(handle)]
+    written = [target / INDEX]
+    for slug in slugs:
+        written += write_article_files(data / ARTICLES / slug, target / ARTICLES / slug)
+    return written
 
 
 def write_learner_data(course, folder: Path) -> Path:

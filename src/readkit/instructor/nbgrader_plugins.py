@@ -203,7 +203,8 @@ class TrustedScores(NbGraderPreprocessor):
         # Any other CourseError (an unreadable key or sections.csv) stops this submission's
         # autograde: the grade cells must never keep the kernel's output, which nbgrader would
         # count as full marks.
-        found = read_answers(_submission_dir(self.config, resources) / ANSWERS_FILE, assignment)
+        found = read_answers(_submission_dir(self.config, resources) / ANSWERS_FILE, assignment,
+                             plan.article)
         grade = trusted.grade_answers(found, plan)
         by_cell = plan.cell_sections()
         choice = None

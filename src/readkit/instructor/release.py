@@ -101,20 +101,24 @@ def validate_course(course: Course) -> list[str]:
     """What would make grading wrong: settings, sections and their units, claims. [] when fine."""
     try:
         _ = course.settings  # raises on an unreadable readkit.toml
-        sections = course.sections()
-        key = course.key(ASSESSMENT)
-        expected = numbers.expected_numbers(course.claims())
+        articles = [course.article(slug) for slug in course.article_slugs]
+        expected = numbers.expected_numbers(course.article(numbers.ARTICLE).claims())
+        for article in articles:
+            _ = article.sections(), article.key(ASSESSMENT)  # raise on an unreadable file
     except (CourseError, OSError, ValueError, KeyError) as error:
         return [str(error)]
     problems = []
-    for section in sections:
-        units = units_in_paragraphs(section, course.unit_paragraphs)
+    for article, section in [(a, s) for a in articles for s in a.sections()]:
+        key = article.key(ASSESSMENT)
+        units = units_in_paragraphs(section, article.unit_paragraphs)
         if not units:
-            problems.append(f"sections.csv: {section.section} has no units in its paragraphs")
+            problems.append(f"{article.slug}/sections.csv: {section.section} has no units in "
+                            "its paragraphs")
         outside = [u for u in units if u not in key]
         if outside:
             problems.append(
-                f"sections.csv: {section.assignment} {section.section} covers units that are not "
+                f"{article.slug}/sections.csv: {section.assignment} {section.section} covers "
+                "units that are not "
                 f"in the assessment split: {', '.join(outside)} (graded units must be assessment "
                 "units; move the section's paragraphs or the split)")
     problems.extend(f"claims.csv: {p}" for p in expected.problems)

@@ -1,7 +1,10 @@
-"""`readkit validate`: check the annotated article against the data contract.
+"""`readkit validate [ARTICLE]`: check every article of the course (or one) against the data
+contract: data/articles.csv lists the articles, data/articles/<slug>/ holds each one's files.
 
 Every problem names the file, the row (the file's line number, header = row 1, as a spreadsheet
 shows it) and a hint on what to do. Reads with the csv module so rows map exactly to lines.
+Nothing here knows one article from another: an article's published text is pinned by the
+checksum.sha256 in its folder (data, written by `readkit new-article`), not by code.
 """
 
 import csv
@@ -14,21 +17,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readkit.course.answers import ANSWERS_FILE, OK, AnswersFile
-from readkit.course.course import Course, CourseError
-from readkit.course.key import SPLITS, parse_accept
+from readkit.course.course import ARTICLES, ARTICLES_INDEX, DATA, Course, CourseError
+from readkit.course.key import ASSESSMENT, SPLITS, parse_accept
 from readkit.course.labels import LABELS
 from readkit.course.sections import parse_sections, units_in_paragraphs
 from readkit.grading import trusted
 
-ARTICLE_SHA256 = "bb9a3dcec7178a9934ebfffe66d8f613c5525ac5ff37fe79fddc91a00e1b166a"
 UNIT_ID = re.compile(r"p(\d{2,3})s(\d+)")
-MIN_PER_LABEL_PER_SPLIT = 5
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+CHECKSUM = re.compile(r"([0-9a-f]{64}) [ *]article\.txt\n?")
+# Each label at least twice in the assessment split (a part's chance-corrected score needs every
+# label it grades to be there); fewer in the practice split is a note (a short article).
+MIN_PER_LABEL_PER_SPLIT = 2
 # A Sorter assignment must not reward labelling without reading (issue 13): the share of its
 # points that each no-reading strategy may reach at most.
 GUESS_LIMITS = {"best label per part": 0.40, "one label for everything": 0.35,
                 "random labels": 0.30}
 RANDOM_RUNS, RANDOM_SEED = 20, 13
-EVENTS = ("raqqa-2017", "kunduz-2001", "smuggling-fees", "publication")
 NUMBER_WORDS = {
     0.5: ("half",), 2: ("two",), 4: ("four",), 10: ("ten",), 13: ("thirteen",),
     20: ("twenty",), 50: ("fifty",), 100: ("hundred",), 8000: ("eight thousand",),
@@ -71,21 +76,34 @@ def _missing_columns(name: str, path: Path, expected: tuple[str, ...]) -> list[P
 
 
 class Validator:
-    def __init__(self, data: Path):
-        self.data = data
+    """The checks of one article folder; `course` is the course it is in (for the guessing
+    scores, graded as submissions are)."""
+
+    def __init__(self, course: Course, slug: str):
+        self.course = course
+        self.data = course.data / ARTICLES / slug
+        self.where = f"{DATA}/{ARTICLES}/{slug}"
         self.problems: list[Problem] = []
         self.guessing: dict[str, dict] = {}  # assignment -> guessing_scores, by check_guessing
+        self.notes: list[str] = []  # worth knowing, but not wrong
 
     def add(self, file: str, row: int | None, message: str) -> None:
-        self.problems.append(Problem(f"data/{file}", row, message))
+        self.problems.append(Problem(f"{self.where}/{file}", row, message))
 
     # --- article ------------------------------------------------------------------------
     def check_article(self) -> str:
         raw = (self.data / "article.txt").read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
-        if digest != ARTICLE_SHA256:
+        recorded = (self.data / "checksum.sha256").read_text(encoding="utf-8")
+        match = CHECKSUM.fullmatch(recorded)
+        if not match:
+            self.add("checksum.sha256", None, "is not one line '<sha256>  article.txt'; write "
+                     "it again with `sha256sum article.txt > checksum.sha256` in the folder, "
+                     "only if article.txt is the text as published")
+        elif digest != match.group(1):
             self.add("article.txt", None, f"sha256 {digest[:12]}... differs from the published "
-                     "article; restore it byte for byte from the seed (the article stays verbatim)")
+                     f"article's ({match.group(1)[:12]}... in checksum.sha256); restore it byte "
+                     "for byte from the source (the article stays verbatim)")
         return raw.decode("utf-8")
 
     # --- units --------------------------------------------------------------------------
@@ -112,7 +130,7 @@ class Validator:
             if found < 0:
                 after = f"after row {previous}'s position" if previous else "in the article"
                 self.add("units.csv", number, f"text not found {after}; check quotes, dashes and "
-                         "spacing against data/article.txt, and the order of rows")
+                         "spacing against article.txt, and the order of rows")
                 continue
             gap = article[position:found]
             if gap.strip():
@@ -139,7 +157,7 @@ class Validator:
     def check_sources(self) -> set[str]:
         path = self.data / "sources.csv"
         self.problems += _missing_columns(
-            "data/sources.csv", path, ("source_id", "name", "kind", "date", "citation"))
+            f"{self.where}/sources.csv", path, ("source_id", "name", "kind", "date", "citation"))
         ids: set[str] = set()
         for number, row in _rows(path):
             if row["source_id"] in ids:
@@ -157,7 +175,8 @@ class Validator:
     def check_key(self, units: list[tuple[int, dict[str, str]]], sources: set[str]) -> None:
         path = self.data / "key.csv"
         self.problems += _missing_columns(
-            "data/key.csv", path, ("unit_id", "label", "accept", "source", "split", "rationale"))
+            f"{self.where}/key.csv", path,
+            ("unit_id", "label", "accept", "source", "split", "rationale"))
         rows = _rows(path)
         unit_ids = [row["unit_id"] for _, row in units]
         key_ids = [row["unit_id"] for _, row in rows]
@@ -167,6 +186,13 @@ class Validator:
             self.add("key.csv", None, "rows are not in the reading order of units.csv; sort them")
         counts: Counter[tuple[str, str]] = Counter()
         seen: set[str] = set()
+        unlabelled = [row["unit_id"] for _, row in rows if not row["label"].strip()]
+        if unlabelled:
+            # A new article's key is blank: one problem, not one per row.
+            self.add("key.csv", None, f"{len(unlabelled)} of {len(rows)} units have no label "
+                     f"yet ({', '.join(unlabelled[:5])}{' ...' if len(unlabelled) > 5 else ''}); "
+                     f"label them in the Sorter's author mode: Sorter(article="
+                     f"\"{self.data.name}\", mode=\"author\")")
         for number, row in rows:
             unit_id, label, split = row["unit_id"], row["label"], row["split"]
             if unit_id not in set(unit_ids):
@@ -174,6 +200,8 @@ class Validator:
             if unit_id in seen:
                 self.add("key.csv", number, f"unit_id {unit_id} has two key rows; keep one")
             seen.add(unit_id)
+            if not label.strip():
+                continue  # counted above
             if label not in LABELS:
                 self.add("key.csv", number, f"label {label!r} is not one of {', '.join(LABELS)}")
             for other in parse_accept(row["accept"]):
@@ -190,24 +218,36 @@ class Validator:
                          "there or fix the id")
             if not row["rationale"].strip():
                 self.add("key.csv", number, "rationale is empty; say which words decide the label")
-            if split not in SPLITS:
+            if split.strip() and split not in SPLITS:
                 self.add("key.csv", number, f"split {split!r} is not one of {', '.join(SPLITS)}")
             counts[split, label] += 1
+        unsplit = [row["unit_id"] for _, row in rows if not row["split"].strip()]
+        if unsplit:
+            self.add("key.csv", None, f"{len(unsplit)} units have no split yet; in author mode "
+                     "mark the unit where the assessment starts (units before it are practice)")
         splits = [row["split"] for _, row in rows if row["split"] in SPLITS]
         if splits != sorted(splits, key=SPLITS.index):
             self.add("key.csv", None, "practice units must all come before assessment units "
                      "(the practice split is the start of the article)")
-        for split in SPLITS:
+        for split in SPLITS if not (unlabelled or unsplit) else ():  # once the key is whole
             for label in LABELS:
-                if counts[split, label] < MIN_PER_LABEL_PER_SPLIT:
+                if counts[split, label] >= MIN_PER_LABEL_PER_SPLIT:
+                    continue
+                if split == ASSESSMENT:
                     self.add("key.csv", None, f"the {split} split has {counts[split, label]} "
                              f"{label} units; it needs at least {MIN_PER_LABEL_PER_SPLIT}")
+                else:  # a short article may not have them: the teacher decides
+                    self.notes.append(
+                        f"{self.where}/key.csv: the practice split has {counts[split, label]} "
+                        f"{label} unit(s), so learners meet {label} in the assessment with "
+                        "little practice on this article; move the split, or teach it with "
+                        "another article first")
         self.counts = counts
 
     # --- claims -------------------------------------------------------------------------
     def check_claims(self, units: list[tuple[int, dict[str, str]]], sources: set[str]) -> None:
         path = self.data / "claims.csv"
-        self.problems += _missing_columns("data/claims.csv", path, (
+        self.problems += _missing_columns(f"{self.where}/claims.csv", path, (
             "claim_id", "unit_id", "value", "unit", "counts_what", "event", "reported_by"))
         texts = {row["unit_id"]: row["text"] for _, row in units}
         ids: set[str] = set()
@@ -227,9 +267,10 @@ class Validator:
             elif value is not None and not _mentions(text, value):
                 self.add("claims.csv", number, f"unit {row['unit_id']} does not contain the "
                          f"number {row['value']}; check the unit_id or the value")
-            if row["event"] not in EVENTS:
-                self.add("claims.csv", number, f"event {row['event']!r} is not one of "
-                         f"{', '.join(EVENTS)}")
+            if not SLUG.fullmatch(row["event"]):
+                self.add("claims.csv", number, f"event {row['event']!r} is not a short name in "
+                         "lower case with hyphens (such as raqqa-2017); name the event the "
+                         "number is about")
             for reporter in row["reported_by"].split(" via "):
                 if reporter.strip() != "author" and reporter.strip() not in sources:
                     self.add("claims.csv", number, f"reported_by names {reporter!r}, which is "
@@ -243,10 +284,11 @@ class Validator:
         """Every Sorter assignment of sections.csv: what learners who never read would score,
         graded by the trusted grade step as their submissions would be."""
         if not (self.data / "sections.csv").is_file():
-            return  # a course without graded sections
-        course = Course(self.data.parent, self.data)
+            return  # an article without graded sections
+        course = self.course
         try:
-            assignments = dict.fromkeys(s.assignment for s in course.sections())
+            assignments = dict.fromkeys(s.assignment for s in course.article(
+                self.data.name).sections())
         except (OSError, ValueError, KeyError, CourseError):
             return  # check_sections reports it
         for assignment in assignments:
@@ -302,8 +344,15 @@ def guessing_scores(course: Course, assignment: str, runs: int = RANDOM_RUNS,
 
     Also "best labels" (part -> label) and "one label" (the label) for the messages. Raises
     CourseError (NotASorterAssignment) as `SorterAssignment.from_course` does."""
-    plan = trusted.SorterAssignment.from_course(course, assignment)
-    total = plan.max_points
+    return plan_guessing_scores(trusted.SorterAssignment.from_course(course, assignment), runs,
+                                seed)
+
+
+def plan_guessing_scores(plan: trusted.SorterAssignment, runs: int = RANDOM_RUNS,
+                         seed: int = RANDOM_SEED) -> dict:
+    """`guessing_scores` for a grading plan that need not be in sections.csv yet (readkit
+    new-assignment checks a cut before it writes it)."""
+    assignment, total = plan.assignment, plan.max_points
 
     def points(answers: dict[str, str]) -> dict[str, float]:
         found = AnswersFile(Path(ANSWERS_FILE), OK, answers=answers, assignment=assignment)
@@ -344,14 +393,18 @@ def _mentions(text: str, value: float) -> bool:
     return any(re.search(rf"(?<![\d,]){re.escape(f)}(?![\d,])", lowered) for f in forms)
 
 
-def validate(data: Path) -> tuple[list[Problem], str]:
-    """All problems found in a data folder, and a one-line summary."""
-    checker = Validator(data)
-    required = ("article.txt", "units.csv", "key.csv", "sources.csv", "claims.csv")
-    missing = [name for name in required if not (data / name).is_file()]
+REQUIRED = ("article.txt", "units.csv", "key.csv", "sources.csv", "claims.csv",
+            "sections.csv", "checksum.sha256")
+
+
+def validate_article(course: Course, slug: str) -> tuple[list[Problem], str]:
+    """All problems of one article folder, and a one-line summary."""
+    checker = Validator(course, slug)
+    missing = [name for name in REQUIRED if not (checker.data / name).is_file()]
     if missing:
-        return [Problem(f"data/{name}", None, "file is missing; restore it from the course "
-                        "repository") for name in missing], ""
+        return [Problem(f"{checker.where}/{name}", None, "file is missing; restore it from the "
+                        "course repository (`readkit new-article` writes every file)")
+                for name in missing], ""
     article = checker.check_article()
     units = checker.check_units(article)
     sources = checker.check_sources()
@@ -368,15 +421,80 @@ def validate(data: Path) -> tuple[list[Problem], str]:
             f"{strategy} {scores[strategy]:.1%}" for strategy in GUESS_LIMITS)
         for assignment, scores in checker.guessing.items()
     )
-    return checker.problems, f"{len(units)} units ({per_split}){guessing}"
+    notes = "".join(f"\nnote: {note}" for note in checker.notes)
+    return checker.problems, f"{slug}: {len(units)} units ({per_split}){guessing}{notes}"
 
 
-def main(data: Path) -> int:
-    problems, summary = validate(data)
+def check_index(course: Course) -> list[Problem]:
+    """data/articles.csv against the folders of data/articles/, and assignment names unique
+    across articles (an assignment's article is found by its name)."""
+    where = f"{DATA}/{ARTICLES_INDEX}"
+    if not (course.data / ARTICLES_INDEX).is_file():
+        return [Problem(where, None, "file is missing; it lists the course's articles "
+                        "(slug,title; the first is the default): restore it")]
+    rows = _rows(course.data / ARTICLES_INDEX)
+    problems = _missing_columns(where, course.data / ARTICLES_INDEX, ("slug", "title"))
+    listed = set()
+    for number, row in rows:
+        slug = row.get("slug") or ""
+        if not SLUG.fullmatch(slug) or slug in listed:
+            problems.append(Problem(where, number, f"slug {slug!r} is empty, repeats or is not "
+                                    "lower case letters, digits and hyphens"))
+        elif not (course.data / ARTICLES / slug).is_dir():
+            problems.append(Problem(where, number, f"there is no folder {DATA}/{ARTICLES}/"
+                                    f"{slug}/; add the article or remove the row"))
+        if not (row.get("title") or "").strip():
+            problems.append(Problem(where, number, "title is empty; give the article's headline"))
+        listed.add(slug)
+    folders = sorted(p.name for p in (course.data / ARTICLES).iterdir() if p.is_dir()) \
+        if (course.data / ARTICLES).is_dir() else []
+    for folder in folders:
+        if folder not in listed:
+            problems.append(Problem(where, None, f"{DATA}/{ARTICLES}/{folder}/ is not listed; "
+                                    "add a row for it (slug,title)"))
+    if not problems:
+        owners: dict[str, str] = {}
+        for slug in course.article_slugs:
+            try:
+                sections = course.article(slug).sections()
+            except (CourseError, OSError, ValueError, KeyError):
+                continue  # the article's own check reports it
+            for assignment in dict.fromkeys(s.assignment for s in sections):
+                if assignment in owners:
+                    problems.append(Problem(f"{DATA}/{ARTICLES}/{slug}/sections.csv", None,
+                                            f"assignment {assignment} is also in "
+                                            f"{owners[assignment]}'s sections.csv; give it "
+                                            "another name"))
+                owners.setdefault(assignment, slug)
+    return problems
+
+
+def validate(data: Path, article: str | None = None) -> tuple[list[Problem], list[str]]:
+    """All problems in a course's data folder (every article, or one), and a summary line per
+    article checked."""
+    course = Course(data.parent, data)
+    problems = check_index(course)
+    if problems and article is None:
+        return problems, []
+    try:
+        slugs = [course.article(article).slug] if article else list(course.article_slugs)
+    except CourseError as error:
+        return [*problems, Problem(f"{DATA}/{ARTICLES_INDEX}", None, str(error))], []
+    summaries = []
+    for slug in slugs:
+        found, summary = validate_article(course, slug)
+        problems += found
+        summaries.append(summary)
+    return problems, summaries
+
+
+def main(data: Path, article: str | None = None) -> int:
+    problems, summaries = validate(data, article)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s) found in {data}.")
         return 1
-    print(f"data is valid: {summary}")
+    for summary in summaries:
+        print(f"valid: {summary}")
     return 0

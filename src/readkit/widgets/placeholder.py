@@ -11,7 +11,7 @@ from pathlib import Path
 
 class SorterPlaceholder:
     def __init__(self, units=None, *, assignment, answers_path="answers.json", mode="practice",
-                 course=None):
+                 article=None, course=None):
         self.units, self.assignment, self.mode = units, assignment, mode
         self.answers_path = Path(answers_path)
 

@@ -2,6 +2,7 @@
 
     SelfCheck("Who wrote the article?", ["The BBC", "Michel Chossudovsky"],
               answer="Michel Chossudovsky", explanation="The byline (p02s1) names him.")
+    SelfCheck.on_unit("p04s2", article="harbour-bridge")    # "which label?" from the practice key
     quiz(("Question?", ["a", "b"], "b", "Why b."), ...)     # several in one cell
     EvidenceTable({"p20s1": NAMED, "p52s1": INTERPRETS})      # dropdowns + model answer
 
@@ -22,9 +23,21 @@ import anywidget
 import ipywidgets as widgets
 import traitlets as t
 
+from readkit.course.key import PRACTICE
+from readkit.course.labels import LABELS
 from readkit.widgets.show import select_units
 
 TRIES_BEFORE_REVEAL = 2  # the same rule as the Sorter's practice mode
+# The codebook's decision procedure, one step per label: the hint of a "which label?" question.
+LABEL_HINTS = {
+    "meta": "Step 1: is it part of the page around the report (headline, byline, dateline, "
+            "caption, credit, contact line)?",
+    "sourced": "Step 2: does the text give these words or this information to someone it "
+               "names? Look for quotation marks, \"said\", \"according to\", \"the report\".",
+    "claim": "Step 3: is a source named for it? If not, could the statement be checked?",
+    "commentary": "Step 4: does the sentence interpret, judge, guess or describe a mood in the "
+                  "writer's own words?",
+}
 
 _HERE = Path(__file__).parent
 _KEYS_JS = (_HERE / "keys.js").read_text(encoding="utf-8")
@@ -79,6 +92,23 @@ class SelfCheck(anywidget.AnyWidget):
         self._wrong: set[int] = set()
         super().__init__(question=question, options=options)
         self.on_msg(self._on_message)
+
+    @classmethod
+    def on_unit(cls, unit_id: str, *, article: str | None = None) -> "SelfCheck":
+        """"Which label fits this unit?" for a practice unit, from the practice key: the four
+        labels, the key's label (and accepted ones), its rationale as the explanation, the
+        procedure's step for that label as the hint. An assessment unit is refused."""
+        from readkit.course.course import Course
+
+        practice = Course.default().article(article).key(PRACTICE)
+        if unit_id not in practice:
+            raise ValueError(f"{unit_id!r} is not a practice unit of this article: a self-check "
+                             "may only ask about practice units.")
+        entry = practice[unit_id]
+        two = "Two readings can be defended here, but not every label. " if entry.accept else ""
+        return cls(f"Which label fits {unit_id} (shown above)?", LABELS, answer=entry.label,
+                   accept=entry.accept, hint=two + LABEL_HINTS[entry.label],
+                   explanation=entry.rationale)
 
     @property
     def answer(self) -> str:
@@ -186,12 +216,14 @@ class EvidenceTable(anywidget.AnyWidget):
     summary = t.Unicode("").tag(sync=True)
 
     def __init__(self, model: dict[str, str], *, options=EVIDENCE_OPTIONS,
-                 question: str = "What does each sentence rest on?") -> None:
+                 question: str = "What does each sentence rest on?",
+                 article: str | None = None) -> None:
         options = list(options)
         bad = {unit_id: answer for unit_id, answer in model.items() if answer not in options}
         if bad:
             raise ValueError(f"Model answers must be one of the options {options}: {bad}.")
-        texts = {unit.unit_id: unit.text for unit in select_units(list(model))}
+        texts = {unit.unit_id: unit.text
+                 for unit in select_units(list(model), article=article)}
         self._model = dict(model)
         super().__init__(
             question=question, options=options,

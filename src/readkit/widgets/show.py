@@ -8,7 +8,7 @@ reporting verbs in a table, two passages side by side, and answers that open on 
     reveal("The byline names the author.", units="p02s1")
 
 Each function returns an IPython HTML object, so a lesson cell is one line whose value shows.
-The article's text always comes from data/units.csv and is escaped: markup in the article
+The article's text always comes from the article's units.csv and is escaped: markup in the article
 (<u>, **) shows exactly as typed. Colours are JupyterLab theme variables (light and dark themes
 follow by themselves); highlights keep dark text on a light fill in both themes (12:1).
 """
@@ -65,18 +65,20 @@ COLUMN = "flex: 1 1 22em; min-width: 0;"
 
 # -- which units -------------------------------------------------------------------------------
 
-def select_units(units=None, course: Course | None = None) -> list[Unit]:
-    """The units asked for, in reading order, from `course` (default: Course.default()).
+def select_units(units=None, course: Course | None = None,
+                 article: str | None = None) -> list[Unit]:
+    """The units asked for, in reading order, from one article (default: the course's first)
+    of `course` (default: Course.default()). Every helper below takes the same `article`.
 
     units: None (the whole article), one unit id ("p16s2"), a list of ids, or a paragraph range:
     the inclusive tuple (8, 10) or range(8, 11).
     """
-    return (course or Course.default()).select_units(units)
+    return (course or Course.default()).article(article).select_units(units)
 
 
-def unit_text(unit_id: str) -> str:
+def unit_text(unit_id: str, article: str | None = None) -> str:
     """The verbatim text of one unit."""
-    return select_units(unit_id)[0].text
+    return select_units(unit_id, article=article)[0].text
 
 
 # -- highlighting ------------------------------------------------------------------------------
@@ -148,10 +150,11 @@ def _describe(paragraphs: list[int]) -> str:
     return f"paragraph {first}" if first == last else f"paragraphs {first} to {last}"
 
 
-def units_html(units=None, *, highlight=None, ids: bool = True, caption: bool = True) -> str:
+def units_html(units=None, *, highlight=None, ids: bool = True, caption: bool = True,
+               article: str | None = None) -> str:
     """The units as an HTML passage: one block per paragraph, each unit after its id, "[…]"
     where paragraphs are left out. Raises ValueError for a highlight found in none of them."""
-    chosen = select_units(units)
+    chosen = select_units(units, article=article)
     phrases = _phrases(highlight)
     missing = [p for p in phrases if not any(_spans(u.text, {p: None}) for u in chosen)]
     if missing:
@@ -180,16 +183,18 @@ def units_html(units=None, *, highlight=None, ids: bool = True, caption: bool = 
     return f'<blockquote class="rk-passage" style="{PASSAGE}">{title}{"".join(blocks)}</blockquote>'
 
 
-def show_units(units=None, *, highlight=None, ids: bool = True, caption: bool = True) -> HTML:
+def show_units(units=None, *, highlight=None, ids: bool = True, caption: bool = True,
+               article: str | None = None) -> HTML:
     """Show units verbatim (see `units_html`): units is None, an id, a list of ids or a
     (first, last) paragraph range; highlight is a phrase, a list of phrases or a dict
     phrase -> role ("source", "cue", "content")."""
-    return HTML(units_html(units, highlight=highlight, ids=ids, caption=caption))
+    return HTML(units_html(units, highlight=highlight, ids=ids, caption=caption,
+                           article=article))
 
 
-def show_paragraph(number: int, *, highlight=None) -> HTML:
+def show_paragraph(number: int, *, highlight=None, article: str | None = None) -> HTML:
     """One paragraph of the article, verbatim, with its unit ids."""
-    return show_units((number, number), highlight=highlight)
+    return show_units((number, number), highlight=highlight, article=article)
 
 
 # -- reporting verbs ---------------------------------------------------------------------------
@@ -206,15 +211,15 @@ _VERB = re.compile(
 )
 
 
-def find_reporting_verbs(units=None) -> list[tuple[str, str]]:
+def find_reporting_verbs(units=None, *, article: str | None = None) -> list[tuple[str, str]]:
     """(unit_id, verb as written) for every reporting verb in the units, in reading order."""
-    return [(unit.unit_id, match.group(0))
-            for unit in select_units(units) for match in _VERB.finditer(unit.text)]
+    return [(unit.unit_id, match.group(0)) for unit in select_units(units, article=article)
+            for match in _VERB.finditer(unit.text)]
 
 
-def reporting_verbs_html(units=None) -> str:
-    found = find_reporting_verbs(units)
-    texts = {unit.unit_id: unit.text for unit in select_units(units)}
+def reporting_verbs_html(units=None, *, article: str | None = None) -> str:
+    found = find_reporting_verbs(units, article=article)
+    texts = {unit.unit_id: unit.text for unit in select_units(units, article=article)}
     head = "".join(f'<th scope="col" style="{CELL}">{name}</th>'
                    for name in ("Unit", "Reporting verb", "Sentence (verbatim)"))
     rows = "".join(
@@ -229,32 +234,35 @@ def reporting_verbs_html(units=None) -> str:
            f"<tbody>{rows}</tbody></table>"
 
 
-def show_reporting_verbs(units=None) -> HTML:
+def show_reporting_verbs(units=None, *, article: str | None = None) -> HTML:
     """A table of the reporting verbs ("says", "according to", "casually claimed"...) in the
     units, each with its sentence, verb highlighted."""
-    return HTML(reporting_verbs_html(units))
+    return HTML(reporting_verbs_html(units, article=article))
 
 
 # -- side by side and reveal -------------------------------------------------------------------
 
 def side_by_side_html(left, right, *, titles: Iterable[str] = ("", ""),
-                      highlight=None) -> str:
+                      highlight=None, article: str | None = None) -> str:
     """Two passages in columns (stacked on a narrow screen), each under its title."""
     columns = []
     for units, title in zip((left, right), titles, strict=True):
-        chosen = select_units(units)
+        chosen = select_units(units, article=article)
         phrases = {p: r for p, r in _phrases(highlight).items()
                    if any(_spans(u.text, {p: None}) for u in chosen)}
         heading = f'<h4 style="margin: 0.3em 0;">{html.escape(title)}</h4>' if title else ""
         columns.append(f'<section style="{COLUMN}">{heading}'
-                       f'{units_html(units, highlight=phrases or None)}</section>')
+                       f'{units_html(units, highlight=phrases or None, article=article)}'
+                       "</section>")
     return f'<div class="rk-columns" style="{COLUMNS}">{"".join(columns)}</div>'
 
 
-def side_by_side(left, right, *, titles: Iterable[str] = ("", ""), highlight=None) -> HTML:
+def side_by_side(left, right, *, titles: Iterable[str] = ("", ""), highlight=None,
+                 article: str | None = None) -> HTML:
     """Show two sets of units next to each other, e.g. what a source says and what the article
     makes of it. A highlight is marked wherever it occurs (it needs to occur on one side only)."""
-    return HTML(side_by_side_html(left, right, titles=titles, highlight=highlight))
+    return HTML(side_by_side_html(left, right, titles=titles, highlight=highlight,
+                                  article=article))
 
 
 def _paragraphs(text: str) -> str:
@@ -263,14 +271,14 @@ def _paragraphs(text: str) -> str:
 
 
 def reveal_html(answer: str = "", *, units=None, highlight=None,
-                label: str = "Show the answer") -> str:
+                label: str = "Show the answer", article: str | None = None) -> str:
     """A closed <details>: `label` shows; the answer (plain text, escaped; blank lines start a
     new paragraph) and any units (verbatim) show once it is opened."""
     if not answer.strip() and units is None:
         raise ValueError("reveal needs an answer text, units to show, or both.")
     body = _paragraphs(answer)
     if units is not None:
-        body += units_html(units, highlight=highlight)
+        body += units_html(units, highlight=highlight, article=article)
     # data-lm-suppress-shortcuts: Enter and Space on the summary open it instead of reaching
     # JupyterLab's notebook shortcuts (Enter would put the cell in edit mode).
     return (f'<details class="rk-reveal" data-lm-suppress-shortcuts="true" style="{DETAILS}">'
@@ -278,18 +286,20 @@ def reveal_html(answer: str = "", *, units=None, highlight=None,
             f'<div style="padding: 0.2em 0 0 1em;">{body}</div></details>')
 
 
-def reveal(answer: str = "", *, units=None, highlight=None, label: str = "Show the answer") -> HTML:
+def reveal(answer: str = "", *, units=None, highlight=None, label: str = "Show the answer",
+           article: str | None = None) -> HTML:
     """An answer that stays folded until the learner opens it (predict, then reveal)."""
-    return HTML(reveal_html(answer, units=units, highlight=highlight, label=label))
+    return HTML(reveal_html(answer, units=units, highlight=highlight, label=label,
+                            article=article))
 
 
 # -- the practice key --------------------------------------------------------------------------
 
-def key_html(units, *, label: str = "Show the key") -> str:
+def key_html(units, *, label: str = "Show the key", article: str | None = None) -> str:
     """A closed <details> with the key's label, accepted alternatives and rationale for each
     unit, under the unit's text. Practice units only: assessment labels never reach a lesson."""
-    chosen = select_units(units)
-    practice = Course.default().key(PRACTICE)
+    chosen = select_units(units, article=article)
+    practice = Course.default().article(article).key(PRACTICE)
     outside = [unit.unit_id for unit in chosen if unit.unit_id not in practice]
     if outside:
         raise ValueError(f"Lessons show the key for practice units only; not practice: "
@@ -299,7 +309,8 @@ def key_html(units, *, label: str = "Show the key") -> str:
         entry = practice[unit.unit_id]
         also = f" (also accepted: {' or '.join(entry.accept)})" if entry.accept else ""
         items.append(
-            f'<div style="margin: 0.3em 0 0.7em;">{units_html([unit.unit_id], caption=False)}'
+            f'<div style="margin: 0.3em 0 0.7em;">'
+            f"{units_html([unit.unit_id], caption=False, article=article)}"
             f'<p style="{PARAGRAPH}"><strong>Key: {html.escape(entry.label)}</strong>'
             f"{html.escape(also)}. {html.escape(entry.rationale)}</p></div>"
         )
@@ -308,6 +319,6 @@ def key_html(units, *, label: str = "Show the key") -> str:
             f'<div style="padding: 0.2em 0 0 1em;">{"".join(items)}</div></details>')
 
 
-def reveal_key(units, *, label: str = "Show the key") -> HTML:
+def reveal_key(units, *, label: str = "Show the key", article: str | None = None) -> HTML:
     """The practice key for these units (label, alternatives, rationale), folded until opened."""
-    return HTML(key_html(units, label=label))
+    return HTML(key_html(units, label=label, article=article))

@@ -26,7 +26,7 @@ import anywidget
 import traitlets as t
 
 from readkit.course import answers as store
-from readkit.course.course import Course, CourseError
+from readkit.course.course import Article, Course, CourseError
 from readkit.course.key import ASSESSMENT, PRACTICE
 from readkit.course.labels import DESCRIPTIONS, LABELS
 
@@ -68,18 +68,18 @@ def key_letters(labels=LABELS) -> dict[str, str]:
     return taken
 
 
-def _select(course: Course, units, mode: str) -> list[dict]:
+def _select(article: Article, units, mode: str) -> list[dict]:
     """The units to show, in reading order, in the shape the front end reads:
     {"unit_id", "paragraph", "text"} (a Unit as a dict). None means the split that fits the
     mode."""
     if units is None:
-        units = course.split_unit_ids(mode)
+        units = article.split_unit_ids(mode)
         if not units:
             raise ValueError(
                 f"key.csv has no {mode} units. Pass the units to show (a list of ids or a "
                 "paragraph range such as (1, 12))."
             )
-    return [unit._asdict() for unit in course.select_units(units)]
+    return [unit._asdict() for unit in article.select_units(units)]
 
 
 class Sorter(anywidget.AnyWidget):
@@ -91,9 +91,12 @@ class Sorter(anywidget.AnyWidget):
     answers_path: where answers are saved (beside the notebook by default), made absolute once,
         when the Sorter is made: a later chdir does not move the file.
     mode: "practice" (a Check button with feedback) or "assessment" (no key, no Check).
-    course: the Course whose article is shown (default: Course.default()).
+    article: the slug of the article shown (default: the course's first, data/articles.csv);
+        the answers file names it.
+    course: the Course the article is in (default: Course.default()).
 
-    A graded part's Sorter comes from data/sections.csv: Sorter.section(assignment, "part-1").
+    A graded part's Sorter comes from its article's sections.csv:
+    Sorter.section(assignment, "part-1").
     """
 
     # keys.js first: the one place that keeps keys typed inside from JupyterLab's shortcuts.
@@ -118,9 +121,10 @@ class Sorter(anywidget.AnyWidget):
         assignment: str,
         answers_path: str | Path = "answers.json",
         mode: str = PRACTICE,
+        article: str | None = None,
         course: Course | None = None,
     ) -> None:
-        course = course or Course.default()
+        chosen = (course or Course.default()).article(article)
         if mode not in MODES:
             raise ValueError(f"mode must be 'practice' or 'assessment', not {mode!r}.")
         if not isinstance(assignment, str) or not assignment.strip():
@@ -132,7 +136,7 @@ class Sorter(anywidget.AnyWidget):
             raise ValueError(
                 f"Cannot save answers to {path}: the folder {path.parent} does not exist."
             )
-        selection = _select(course, units, mode)
+        selection = _select(chosen, units, mode)
         ids = [unit["unit_id"] for unit in selection]
 
         self._ready = False  # no saving while the widget is being set up
@@ -140,11 +144,12 @@ class Sorter(anywidget.AnyWidget):
         self._dirty: set[str] = set()  # units whose answer here is not on disk yet
         self._ids = frozenset(ids)
         self.assignment = assignment
+        self.article = chosen.slug
         self.answers_path = path
         self._key = {}
         self._wrong: dict[str, set[str]] = {}
         if mode == PRACTICE:
-            practice_key = course.key(PRACTICE)
+            practice_key = chosen.key(PRACTICE)
             missing = [unit_id for unit_id in ids if unit_id not in practice_key]
             if missing:
                 raise ValueError(
@@ -168,18 +173,20 @@ class Sorter(anywidget.AnyWidget):
     @classmethod
     def section(cls, assignment: str, section: str, *, course: Course | None = None,
                 answers_path: str | Path = "answers.json") -> "Sorter":
-        """The Sorter of one graded part: exactly the units data/sections.csv gives it."""
+        """The Sorter of one graded part: exactly the units its article's sections.csv gives
+        it (the article is the one whose sections.csv has the assignment)."""
         course = course or Course.default()
-        found = course.section(assignment, section)
-        units = course.section_units(found)
+        article = course.article_for(assignment)
+        found = article.section(assignment, section)
+        units = article.section_units(found)
         if not units:
             raise CourseError(
-                f"data/sections.csv section {section!r} of {assignment!r} (paragraphs "
+                f"{article.slug}/sections.csv section {section!r} of {assignment!r} (paragraphs "
                 f"{found.first_paragraph} to {found.last_paragraph}) has no assessment units "
                 "to show. Fix the section or the key's split (readkit validate checks both)."
             )
         return cls(units, assignment=assignment, answers_path=answers_path, mode=ASSESSMENT,
-                   course=course)
+                   article=article.slug, course=course)
 
     @property
     def unit_ids(self) -> list[str]:
@@ -226,7 +233,7 @@ class Sorter(anywidget.AnyWidget):
 
     def _merged_with_file(self, answers: dict) -> dict:
         """The file's answers as they are now, with this Sorter's changed units set."""
-        found = store.read_answers(self.answers_path, self.assignment)
+        found = store.read_answers(self.answers_path, self.assignment, self.article)
         if found.usable:
             merged, units = dict(found.answers), set(self._dirty)
         else:
@@ -254,7 +261,7 @@ class Sorter(anywidget.AnyWidget):
         with store.locked(self.answers_path):
             merged = self._merged_with_file(answers)
             try:
-                store.write_answers(self.answers_path, self.assignment, merged)
+                store.write_answers(self.answers_path, self.assignment, merged, self.article)
             except OSError as error:
                 self.notice = (
                     f"Your answers could not be saved to {self.answers_path.name} "
@@ -306,12 +313,12 @@ class Sorter(anywidget.AnyWidget):
             self.send({"type": "not-saved", "unit": unit_id, **reply, "reason": self.notice})
 
     def _restore(self) -> None:
-        found = store.read_answers(self.answers_path, self.assignment)
+        found = store.read_answers(self.answers_path, self.assignment, self.article)
         if found.status == store.MISSING:
             return
         if not found.usable:
             self._set_aside(found)
-            store.write_answers(self.answers_path, self.assignment, {})
+            store.write_answers(self.answers_path, self.assignment, {}, self.article)
             return
         for problem in found.problems:
             _warn(f"{self.answers_path.name}: {problem}")
@@ -328,6 +335,8 @@ class Sorter(anywidget.AnyWidget):
             reason = "is far too large to be an answers file"
         elif found.assignment is not None and found.assignment != self.assignment:
             reason = f"belongs to assignment {found.assignment!r}, not {self.assignment!r}"
+        elif found.article is not None and found.article != self.article:
+            reason = f"holds answers for the article {found.article!r}, not {self.article!r}"
         else:
             reason = "is not a readkit answers file"
         aside = store.move_aside(self.answers_path)
