@@ -12,6 +12,7 @@ time, or dies, takes its sandbox with it and the next kernel gets a new one.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import compileall
 import contextlib
 import json
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from multiprocessing import util as mp_util
 from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
@@ -337,6 +339,7 @@ class KernelPool:
 
 _POOL: KernelPool | None = None
 _POOL_LOCK = threading.Lock()
+_EXIT_REGISTERED = 0  # the pid that registered the exit hook
 
 
 def pool_for(spec, folder: str) -> KernelPool:
@@ -348,12 +351,15 @@ def pool_for(spec, folder: str) -> KernelPool:
     with _POOL_LOCK:
         pool = _POOL
         if pool is not None and pool.alive and pool.spec == spec and (
-                spec is None or sandbox.inside(folder, pool.work_root)):
+                spec is None or folder == pool.work_root or sandbox.inside(folder, pool.work_root)):
             return pool
         if pool is not None:
             pool.close()
             _POOL = None
         work_root = sandbox.work_root_for(spec, folder) if spec is not None else None
+        if _EXIT_REGISTERED != os.getpid():
+            _register_exit()
+            globals()["_EXIT_REGISTERED"] = os.getpid()
         _POOL = KernelPool(spec, work_root)
         return _POOL
 
@@ -372,13 +378,11 @@ def _close_at_exit() -> None:
         close_pools()
 
 
-import atexit  # noqa: E402
-
-atexit.register(_close_at_exit)
-with contextlib.suppress(ImportError):
-    from multiprocessing import util as _mp_util
-
-    _mp_util.Finalize(None, _close_at_exit, exitpriority=100)
+def _register_exit() -> None:
+    """Close the pool at exit, also in a multiprocessing worker (which skips atexit, and drops
+    finalizers registered before it was forked: so this runs in the process that has a pool)."""
+    atexit.register(_close_at_exit)
+    mp_util.Finalize(None, _close_at_exit, exitpriority=100)
 
 
 class ZygoteProvisioner(LocalProvisioner):

@@ -243,9 +243,9 @@ def run_kernel(inbox: str, work_root: str | None) -> None:
             request = json.load(file)
         cwd = os.path.normpath(request["cwd"])
         if work_root:  # in the sandbox: a copy of the folder, in RAM
-            if not cwd.startswith(work_root.rstrip("/") + "/"):
+            if cwd != work_root and not cwd.startswith(work_root.rstrip("/") + "/"):
                 raise ValueError(f"{cwd} is not inside {work_root}")
-            shutil.copytree(os.path.join(inbox, "files"), cwd, symlinks=True)
+            shutil.copytree(os.path.join(inbox, "files"), cwd, symlinks=True, dirs_exist_ok=True)
         os.setsid()
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import tempfile
 from multiprocessing import util as mp_util
 from pathlib import Path
@@ -67,15 +68,26 @@ def _learner_data(course: Course) -> Path:
     """The learner-side data of `course`, written once per process (removed when it exits)."""
     folder = _LEARNER_DATA.get(course.root)
     if folder is None or not folder.is_dir():
+        if not _LEARNER_DATA:
+            _at_exit(_remove_learner_data)
         folder = Path(tempfile.mkdtemp(prefix="rk-data-"))
-        write_learner_data(course, folder)
+        try:
+            write_learner_data(course, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         _LEARNER_DATA[course.root] = folder
     return folder
 
 
-def _remove_learner_data() -> None:
-    import shutil
+def _at_exit(function) -> None:
+    """At this process's exit, also as a multiprocessing worker (which skips atexit, and drops
+    finalizers registered before it was forked: so register from the worker itself)."""
+    atexit.register(function)
+    mp_util.Finalize(None, function, exitpriority=90)
 
+
+def _remove_learner_data() -> None:
     from readkit.instructor.kernel_pool import close_pools
 
     close_pools()  # the sandbox binds these folders
@@ -84,8 +96,6 @@ def _remove_learner_data() -> None:
     _LEARNER_DATA.clear()
 
 
-atexit.register(_remove_learner_data)
-mp_util.Finalize(None, _remove_learner_data, exitpriority=90)
 
 
 class SandboxedExecute(Execute):

@@ -210,11 +210,11 @@ def _fixed_paths(spec: SandboxSpec) -> list[str]:
 
 def work_root_for(spec: SandboxSpec, folder: str) -> str:
     """Where the kernels' tmpfs goes: the folder of every learner's folder (autograded/ in
-    nbgrader's <autograded>/<student>/<assignment>), or the nearest ancestor of `folder` that
-    neither holds nor lies in a system or bound path (/tmp may hold it)."""
+    nbgrader's <autograded>/<student>/<assignment>), else the nearest of `folder`'s parent and
+    `folder` itself that neither holds nor lies in a system or bound path (/tmp may hold it)."""
     folder = os.path.realpath(folder)
     parent = os.path.dirname(folder)
-    for root in (os.path.dirname(parent), parent):
+    for root in (os.path.dirname(parent), parent, folder):
         if root == "/" or root == "/tmp":
             continue
         clash = [p for p in _fixed_paths(spec)
