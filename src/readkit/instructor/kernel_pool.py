@@ -117,7 +117,8 @@ class KernelPool:
         self.dead = ""  # why the sandbox is gone
         self.zygote_pid = 0  # on the host
         self._buffer = b""
-        self._lifeline: int | None = None
+        self._lifeline: int | None = None  # our end of the reaper's pipe (see REAPER)
+        self._lifeline_pipe = (-1, -1)
         config = {"inbox": self.inbox, "wipe": [], "keep": []}
         if spec is not None:
             config = sandbox.zygote_config(spec, self.scratch, work_root)
@@ -128,12 +129,17 @@ class KernelPool:
         try:
             self.process = self._launch(command, info)
             ready = self._answer(READY_SECONDS)
+        except SandboxFailure:
+            why = self._log_text()
+            self.close()
+            raise SandboxFailure(f"the kernel sandbox did not start: {why}") from None
         except BaseException:
             self.close()
             raise
         if "ready" not in ready:
+            why = self._log_text()
             self.close()
-            raise SandboxFailure(f"the kernel sandbox did not start: {self._log_text()}")
+            raise SandboxFailure(f"the kernel sandbox did not start: {why}")
         if spec is None:
             self.zygote_pid = ready["ready"]
 
