@@ -192,7 +192,8 @@ def _bind_pairs(spec: SandboxSpec, scratch: str) -> list[tuple[str, str, str]]:
         for destination in dict.fromkeys([real, os.path.abspath(path)]):
             binds[destination] = (option, real)
     binds[INBOX] = ("--ro-bind", os.path.join(scratch, "inbox"))
-    binds[ZYGOTE_INSIDE] = ("--ro-bind", os.path.join(os.path.dirname(__file__), "kernel_zygote.py"))
+    zygote = os.path.join(os.path.dirname(__file__), "kernel_zygote.py")
+    binds[ZYGOTE_INSIDE] = ("--ro-bind", zygote)
     return [(option, source, dest) for dest, (option, source) in binds.items()]
 
 
