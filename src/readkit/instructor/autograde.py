@@ -242,8 +242,12 @@ def _autograde_one(student: str, force_retry: bool = False) -> tuple[bool, str, 
 
 
 def _last_error(log: str) -> str:
-    """The error lines of an nbgrader log, on one line (else its last line)."""
+    """The error lines of an nbgrader log, on one line (else its last line); a failed sandbox
+    (not the learner's doing) says so, and what to do, first."""
     lines = log.strip().splitlines()
+    sandbox = [line.split("SandboxFailure: ", 1)[1] for line in lines if "SandboxFailure: " in line]
+    if sandbox:
+        return sandbox[-1][-500:]
     errors = [line for line in lines if line.startswith(("[ERROR]", "[CRITICAL]"))]
     return " ".join(errors or lines[-1:])[-500:]
 

@@ -13,8 +13,11 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
+from multiprocessing import util as mp_util
 from pathlib import Path
 
 from nbformat.v4 import new_output
@@ -26,6 +29,7 @@ from readkit.course.answers import ANSWERS_FILE, read_answers
 from readkit.course.course import COURSE_VARIABLE, Course
 from readkit.grading import trusted
 from readkit.instructor import sandbox as sandboxing
+from readkit.instructor.kernel_pool import SandboxFailure
 from readkit.instructor.learner_data import write_learner_data
 from readkit.instructor.submission_files import refusal
 
@@ -57,6 +61,43 @@ class SandboxUnavailable(RuntimeError):
     pass
 
 
+_LEARNER_DATA: dict[Path, Path] = {}
+
+
+def _learner_data(course: Course) -> Path:
+    """The learner-side data of `course`, written once per process (removed when it exits)."""
+    folder = _LEARNER_DATA.get(course.root)
+    if folder is None or not folder.is_dir():
+        if not _LEARNER_DATA:
+            _at_exit(_remove_learner_data)
+        folder = Path(tempfile.mkdtemp(prefix="rk-data-"))
+        try:
+            write_learner_data(course, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        _LEARNER_DATA[course.root] = folder
+    return folder
+
+
+def _at_exit(function) -> None:
+    """At this process's exit, also as a multiprocessing worker (which skips atexit, and drops
+    finalizers registered before it was forked: so register from the worker itself)."""
+    atexit.register(function)
+    mp_util.Finalize(None, function, exitpriority=90)
+
+
+def _remove_learner_data() -> None:
+    from readkit.instructor.kernel_pool import close_pools
+
+    close_pools()  # the sandbox binds these folders
+    for folder in _LEARNER_DATA.values():
+        shutil.rmtree(folder, ignore_errors=True)
+    _LEARNER_DATA.clear()
+
+
+
+
 class SandboxedExecute(Execute):
     """nbgrader's Execute with each kernel in a sandbox (see the module docstring)."""
 
@@ -75,14 +116,9 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._stuck = None
         self._work_dir = Path(resources["metadata"]["path"]).resolve()
-        self._learner_data = Path(tempfile.mkdtemp(prefix="rk-data-"))
-        try:
-            write_learner_data(_course(self.config), self._learner_data)
-            return super().preprocess(nb, resources, km)
-        finally:
-            import shutil
-
-            shutil.rmtree(self._learner_data, ignore_errors=True)
+        # One copy per grading process: it is bound into the process's one sandbox.
+        self._learner_data = _learner_data(_course(self.config))
+        return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
         """Run one cell; once a cell has made the kernel unresponsive (a loop that ignores the
@@ -97,6 +133,12 @@ class SandboxedExecute(Execute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except (CellTimeoutError, DeadKernelError, TimeoutError) as error:
+            died = getattr(getattr(self.km, "provisioner", None), "sandbox_died", "")
+            if died:  # not the learner's doing: grade this submission again
+                raise SandboxFailure(
+                    f"the grading sandbox failed while this submission ran ({died}): "
+                    "autograde it again (readkit autograde ASSIGNMENT --student S --force)"
+                ) from error
             self._stuck = (f"an earlier cell stopped the kernel ({type(error).__name__}: it never "
                            "ended, even when interrupted, or the kernel hit its time or memory "
                            "limit)")
@@ -106,10 +148,11 @@ class SandboxedExecute(Execute):
     def create_kernel_manager(self):
         if not self.kernel_name:  # as nbclient does: the notebook's own kernel
             self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
-        if self.trusted:
-            env = {COURSE_VARIABLE: str(self._learner_data)}
-            self.km = self.kernel_manager_class(kernel_name=self.kernel_name, config=self.config)
-            self._trusted_env = env
+        if self.trusted:  # the same zygote, on the host: only the sandbox is left out
+            self._trusted_env = {COURSE_VARIABLE: str(self._learner_data)}
+            self.km = sandboxing.SandboxedKernelManager(
+                sandboxed=False, work_dir=str(self._work_dir), kernel_name=self.kernel_name,
+                config=self.config)
             return self.km
         problem = sandboxing.sandbox_available()
         if problem:

@@ -1,34 +1,30 @@
 """A bubblewrap sandbox for the kernels that run learner code during autograde.
 
-A sandboxed kernel sees the interpreter, the virtual environment, the read-only paths of a
-`SandboxSpec` and one read-write work folder (the notebook's folder, its cwd). Nothing else of the
-host's file system: not the course root, not `data/key.csv`, not `grading/`. It has no network
-(its own empty network namespace), an address-space limit, a wall-time limit for the whole kernel,
-no capabilities, and every process it starts dies with it (its own PID namespace: when the
-sandbox's init exits, the kernel kills everything left in the namespace).
+One sandbox per grading process: its PID 1 is the kernel zygote (readkit.instructor.kernel_zygote,
+driven by readkit.instructor.kernel_pool), which forks each learner's kernel. The sandbox sees the
+interpreter, the virtual environment and the read-only paths of a `SandboxSpec`; nothing else of
+the host's file system: not the course root, not `data/key.csv`, not `grading/`. Each kernel works
+in a copy of its notebook's folder, at the same path, on a sized tmpfs: its writes never reach the
+host's disk (only the ipc sockets' folder is writable from inside). It has no network (its own
+empty network namespace), an address-space limit, a wall-time limit, no capabilities.
 
-The kernel is started as
-
-    python -I -S -c WATCHDOG WALL BYTES FD -- bwrap ... -- python -m ipykernel_launcher -f CF
-
-The watchdog (outside the sandbox, so learner code cannot see or kill it) sets the memory limit,
-then kills bwrap, and with it the sandbox (`--die-with-parent`), when the wall time is up or
-when the kernel manager's end of the pipe FD closes: the grading process shut the kernel down,
-or died without doing so (`timeout` alone left such kernels running until their wall time); it
-then also removes the scratch folder.
+Between two kernels the zygote, as PID 1, kills every other process of the namespace
+(kill(-1, SIGKILL) until none is left) and empties the tmpfs folders; the host empties the ipc
+folder and only then copies in the next learner's folder. Nothing of one learner meets the next.
 
 Traps this module deals with (measured with bubblewrap 0.8, jupyter_client 8, ipykernel 7):
-- jupyter_client 8's LocalProvisioner builds argv from `format_kernel_cmd`; `kernel_cmd` is ignored.
 - TCP cannot cross the network namespace: transport "ipc", with the sockets and the connection
   file in a short scratch folder under /tmp (a unix socket path has at most 107 bytes), bound at
   the same path after the sandbox's own `--tmpfs /tmp` (a bind made before it is hidden by it).
 - ipykernel watches JPY_PARENT_PID and exits when that pid is not visible (it never is in a PID
   namespace): the environment is cleared and rebuilt from an allow list.
-- `--new-session` puts the kernel in its own process group, out of reach of jupyter_client's
-  killpg-based interrupt: interrupts go as messages on the control channel.
+- The kernel is in its own session, out of reach of jupyter_client's killpg-based interrupt:
+  interrupts go as messages on the control channel.
 - Run as root, bwrap keeps every capability inside its user namespace unless told otherwise, and
   with CAP_SYS_ADMIN a cell can `mount -o remount,rw` a read-only bind and write to the host's
   files: `--cap-drop ALL` (and no nested user namespaces where bwrap supports it).
+- Binds are fixed when the sandbox starts, so the kernels' tmpfs is mounted at the folder that
+  holds every learner's folder (nbgrader's autograded/), found from the first notebook's path.
 
 Only the standard library and jupyter_client are imported, so the grading code can wire this in
 without import cycles.
@@ -36,51 +32,22 @@ without import cycles.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Instance, Unicode
+from traitlets import Bool, Instance, Unicode
 
 GiB = 1024**3
 MiB = 1024**2
-
-# Runs outside the sandbox, single-threaded (so setting the rlimit in preexec_fn is safe), with
-# only the standard library: argv is WALL BYTES FD SCRATCH -- COMMAND...
-WATCHDOG = """
-import os, resource, select, shutil, signal, subprocess, sys, time
-wall, limit, lifeline = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-scratch, command = sys.argv[4], sys.argv[6:]
-deadline = time.monotonic() + wall
-def limit_memory():
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-child = subprocess.Popen(command, preexec_fn=limit_memory)
-signal.signal(signal.SIGTERM, lambda *_: child.kill())
-exited = os.pidfd_open(child.pid)
-while child.poll() is None:
-    left = deadline - time.monotonic()
-    ready = select.select([lifeline, exited], [], [], max(left, 0))[0] if left > 0 else []
-    if exited in ready:
-        break
-    if not ready:
-        child.kill()  # out of time
-        break
-    if not os.read(lifeline, 1):
-        child.kill()  # the kernel manager is done with it, or gone
-        child.wait()
-        shutil.rmtree(scratch, ignore_errors=True)  # sockets and key of a kernel nobody can use
-        break
-code = child.wait()
-sys.exit(code if code >= 0 else 128 - code)
-"""
 
 # Top-level folders that merged-/usr systems make symlinks into /usr (bound when they are real).
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
@@ -95,6 +62,7 @@ ISOLATION = (
     "--die-with-parent",
     "--new-session",  # no TIOCSTI into the caller's terminal
     "--hostname", "sandbox",
+    "--as-pid-1",  # the zygote is init: kill(-1) reaches every learner process, none can kill it
 )  # fmt: skip
 NO_NESTED_USERNS = ("--disable-userns",)
 
@@ -208,21 +176,64 @@ def _depth(path: str) -> int:
     return path.rstrip("/").count("/")
 
 
-def _bind_pairs(spec: SandboxSpec, work_dir: str, scratch: str) -> list[tuple[str, str, str]]:
-    """(option, source, destination) for every bind, parents before children so none is hidden.
+INBOX = "/inbox"  # the next kernel's folder, copied in by the host (read-only inside)
+ZYGOTE_INSIDE = "/kernel_zygote.py"  # readkit's zygote, bound alone (src/ may not be bound)
+TMP_MODE = 0o1777
 
-    A path is bound at its real location and, when the given path goes through a symlink, at the
-    given path too, so that both spellings (e.g. in a .pth file) work inside.
-    """
+
+def _bind_pairs(spec: SandboxSpec, scratch: str) -> list[tuple[str, str, str]]:
+    """(option, source, destination) for every bind, at its real location and, when the given
+    path goes through a symlink, at the given path too (both spellings work inside)."""
     binds: dict[str, tuple[str, str]] = {}
     wanted = [(p, "--ro-bind") for p in (*spec.python_paths, *spec.read_only)]
-    wanted += [(work_dir, "--bind"), (os.path.join(scratch, "run"), "--bind")]
+    wanted += [(os.path.join(scratch, "run"), "--bind")]
     for path, option in wanted:
         real = os.path.realpath(path)
         for destination in dict.fromkeys([real, os.path.abspath(path)]):
             binds[destination] = (option, real)
-    ordered = sorted(binds, key=_depth)
-    return [(binds[dest][0], binds[dest][1], dest) for dest in ordered]
+    binds[INBOX] = ("--ro-bind", os.path.join(scratch, "inbox"))
+    zygote = os.path.join(os.path.dirname(__file__), "kernel_zygote.py")
+    binds[ZYGOTE_INSIDE] = ("--ro-bind", zygote)
+    return [(option, source, dest) for dest, (option, source) in binds.items()]
+
+
+def inside(path: str, folder: str | None) -> bool:
+    """Whether `path` is strictly below `folder`."""
+    return bool(folder) and path.startswith(folder.rstrip("/") + "/")
+
+
+def _fixed_paths(spec: SandboxSpec) -> list[str]:
+    paths = ["/usr", "/etc", "/proc", "/dev", "/tmp", INBOX, ZYGOTE_INSIDE, *SYSTEM_LINKS]
+    for path in (*spec.python_paths, *spec.read_only):
+        paths += [os.path.realpath(path), os.path.abspath(path)]
+    return paths
+
+
+def work_root_for(spec: SandboxSpec, folder: str) -> str:
+    """Where the kernels' tmpfs goes: the folder of every learner's folder (autograded/ in
+    nbgrader's <autograded>/<student>/<assignment>), else the nearest of `folder`'s parent and
+    `folder` itself that neither holds nor lies in a system or bound path (/tmp may hold it)."""
+    folder = os.path.realpath(folder)
+    parent = os.path.dirname(folder)
+    for root in (os.path.dirname(parent), parent, folder):
+        if root == "/" or root == "/tmp":
+            continue
+        clash = [p for p in _fixed_paths(spec)
+                 if p == root or inside(p, root) or (inside(root, p) and p != "/tmp")]
+        if not clash:
+            return root
+    raise ValueError(f"a notebook in {folder} cannot be graded in the sandbox: move the course "
+                     "out of the system and Python folders")
+
+
+def zygote_config(spec: SandboxSpec, scratch: str, work_root: str) -> dict:
+    """What the zygote empties between kernels, and the mount points it must leave."""
+    return {
+        "inbox": INBOX,
+        "work_root": work_root,
+        "wipe": [[work_root, 0o755], ["/tmp", TMP_MODE], ["/dev/shm", TMP_MODE]],
+        "keep": [*(dest for _, _, dest in _bind_pairs(spec, scratch)), work_root],
+    }
 
 
 IDENTITY = {
@@ -232,13 +243,13 @@ IDENTITY = {
 
 
 def make_scratch() -> str:
-    """A short private folder under /tmp: `run/` (sockets, connection file; bound read-write)
-    and `etc/` (a one-line passwd and group, so getpass and friends work and no host user is
-    named). `etc/` is written here, before any learner code runs, and only its files are bound,
-    read-only: nothing the kernel can change is ever a bind source for a later (re)start."""
+    """A short private folder under /tmp: `run/` (sockets, connection file; bound read-write),
+    `inbox/` (the next kernel's folder; bound read-only) and `etc/` (a one-line passwd and group,
+    so getpass and friends work and no host user is named). `etc/` is written here, before any
+    learner code runs, and only its files are bound, read-only."""
     scratch = os.path.realpath(tempfile.mkdtemp(prefix="rk-sandbox-", dir="/tmp"))
-    os.mkdir(os.path.join(scratch, "run"))
-    os.mkdir(os.path.join(scratch, "etc"))
+    for name in ("run", "inbox", "etc"):
+        os.mkdir(os.path.join(scratch, name))
     for name, line in IDENTITY.items():
         with open(os.path.join(scratch, "etc", name), "x") as file:
             file.write(line)
@@ -281,52 +292,50 @@ def kernel_environment(
     return env
 
 
-def sandbox_prefix(
-    spec: SandboxSpec,
-    work_dir: str,
-    scratch: str,
-    lifeline: int,
-    kernel_env: Mapping[str, str] | None = None,
-) -> list[str]:
-    """The argv that goes before the kernel's own argv; `lifeline` is the watchdog's pipe fd."""
+def zygote_command(spec: SandboxSpec, scratch: str, work_root: str, info_fd: int) -> list[str]:
+    """The bwrap argv that goes before the zygote's own; bwrap writes its child's pid to info_fd."""
     reason, hardening = _probe()
     if reason:
         raise RuntimeError(reason)
-    work_dir = os.path.abspath(work_dir)
-    args = [sys.executable, "-I", "-S", "-c", WATCHDOG]
-    args += [f"{spec.wall_seconds:g}", str(spec.memory_bytes), str(lifeline), scratch, "--"]
-    args += ["bwrap", *ISOLATION, *hardening, *_system_mounts()]
-    # The private /tmp first: the scratch folder (and a work folder under /tmp) is bound into it.
-    # tmpfs is RAM outside RLIMIT_AS: /tmp and /dev/shm get a size, / and /dev become read-only.
+    args = ["bwrap", *ISOLATION, *hardening, "--info-fd", str(info_fd), *_system_mounts()]
+    # The private /tmp first: the scratch folder (and a work root under /tmp) goes into it.
+    # tmpfs is RAM outside RLIMIT_AS: every tmpfs gets a size, / and /dev become read-only.
     args += ["--size", str(spec.tmp_bytes), "--tmpfs", "/tmp"]
     args += ["--size", str(spec.tmp_bytes), "--tmpfs", "/dev/shm"]
-    for option, source, destination in _bind_pairs(spec, work_dir, scratch):
-        args += [option, source, destination]
+    mounts = [(dest, [option, source, dest]) for option, source, dest in _bind_pairs(spec, scratch)]
+    mounts.append((work_root, ["--size", str(spec.tmp_bytes), "--tmpfs", work_root]))
+    for _, mount in sorted(mounts, key=lambda m: _depth(m[0])):  # parents before children
+        args += mount
     args += _identity_binds(scratch)
     args += ["--remount-ro", "/dev", "--remount-ro", "/"]
     args += ["--clearenv"]
-    for name, value in kernel_environment(spec, work_dir, kernel_env).items():
+    for name, value in kernel_environment(spec, "/").items():
         args += ["--setenv", name, value]
-    return args + ["--chdir", work_dir, "--"]
+    return args + ["--chdir", "/", "--"]
 
 
 # ---------------------------------------------------------------------------------------------
 # The kernel manager
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose kernel runs inside the bubblewrap sandbox of `sandbox_spec`.
+def _is_ipykernel(argv: list[str]) -> bool:
+    return any("ipykernel" in part for part in argv)
 
-    `work_dir` is the notebook's folder: bound read-write, the kernel's cwd and HOME.
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """An AsyncKernelManager whose kernel the zygote of this process forks, inside the bubblewrap
+    sandbox of `sandbox_spec` (or, `sandboxed=False`, trusted code, on the host: the same
+    zygote, so that the two cost the same but for the sandbox).
+
+    `work_dir` is the notebook's folder (nbclient's cwd by default): the kernel's cwd and HOME,
+    a copy of it in the sandbox. Python (ipykernel) kernels only.
     Use with nbclient: `NotebookClient(nb, km=make_kernel_manager(spec, folder)).execute()`.
     """
 
     sandbox_spec = Instance(SandboxSpec, args=())
-    work_dir = Unicode(help="the notebook's folder: read-write inside, the kernel's cwd")
-    scratch_dir = Unicode("", help="short /tmp folder for the ipc sockets and connection file")
-    kernel_log = Unicode(
-        "", help="file for the kernel's own stdout/stderr (bwrap errors); default: discarded"
-    )
+    sandboxed = Bool(True, help="False: trusted code, run by the zygote without the sandbox")
+    work_dir = Unicode(help="the notebook's folder: the kernel's cwd (a copy in the sandbox)")
+    scratch_dir = Unicode("", help="the pool's short /tmp folder: ipc sockets, connection file")
 
     def __init__(self, **kwargs):
         kwargs.setdefault("transport", "ipc")
@@ -343,77 +352,52 @@ class SandboxedKernelManager(AsyncKernelManager):
             spec.interrupt_mode = "message"
         return spec
 
-    def _make_scratch(self) -> None:
-        if self.scratch_dir and os.path.isdir(self.scratch_dir):
-            return  # a restart keeps its connection file and sockets folder
-        self.scratch_dir = make_scratch()
-        self.connection_file = os.path.join(self.scratch_dir, "run", "kernel.json")
-        self.ip = os.path.join(self.scratch_dir, "run", "k")  # sockets are k-1 ... k-5
-
-    def _remove_scratch(self) -> None:
-        if self.scratch_dir:
-            shutil.rmtree(self.scratch_dir, ignore_errors=True)
-            self.scratch_dir = ""
-
     async def _async_pre_start_kernel(self, **kw):
+        from readkit.instructor.kernel_pool import ZygoteProvisioner
+
         if not self.work_dir and kw.get("cwd"):
             # nbclient passes the notebook's folder as cwd: enough for kernel_manager_class use
             self.work_dir = os.path.abspath(kw["cwd"])
         if not self.work_dir or not os.path.isdir(self.work_dir):
             raise ValueError(f"the sandbox's work folder does not exist: {self.work_dir!r}")
-        self._make_scratch()
+        self.work_dir = os.path.realpath(self.work_dir)
+        if not self.kernel_spec or not _is_ipykernel(self.kernel_spec.argv):
+            raise ValueError("the sandbox runs Python (ipykernel) kernels only")
+        kw["cwd"] = self.work_dir
+        self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
+        if not isinstance(self.provisioner, ZygoteProvisioner):
+            self.provisioner = ZygoteProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
         return await super()._async_pre_start_kernel(**kw)
 
-    async def _async_start_kernel(self, **kw) -> None:
-        try:
-            await super()._async_start_kernel(**kw)
-        except BaseException:
-            self._close_lifeline()
-            self._remove_scratch()
-            raise
+    async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
+        # The zygote reports the exit at once: look every 20 ms, not 100.
+        await super()._async_finish_shutdown(waittime, min(pollinterval, 0.02), restart)
 
-    # The watchdog's pipe: it reads the end `_lifeline[0]`; this process holds `_lifeline[1]`,
-    # which the OS closes when this process dies, however it dies.
-    _lifeline: tuple[int, int] | None = None
+    # What ZygoteProvisioner asks
 
-    def _open_lifeline(self) -> int:
-        self._close_lifeline()
-        self._lifeline = os.pipe()  # not inheritable: only this kernel's watchdog gets it
-        return self._lifeline[0]
+    def kernel_pool(self):
+        from readkit.instructor.kernel_pool import pool_for
 
-    def _close_lifeline(self) -> None:
-        if self._lifeline:
-            for fd in self._lifeline:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            self._lifeline = None
+        pool = pool_for(self.sandbox_spec if self.sandboxed else None, self.work_dir)
+        self.scratch_dir = pool.scratch
+        self.connection_file = os.path.join(pool.run_dir, "kernel.json")
+        self.ip = os.path.join(pool.run_dir, "k")  # sockets are k-1 ... k-5
+        return pool
 
-    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
-        assert self._lifeline is not None, "format_kernel_cmd opens the lifeline"
-        kw["pass_fds"] = (*kw.get("pass_fds", ()), self._lifeline[0])
-        try:
-            # Learner code can write to fd 1/2 directly: never onto the instructor's terminal.
-            if "stdout" in kw or "stderr" in kw:
-                await super()._async_launch_kernel(kernel_cmd, **kw)
-            else:
-                with open(self.kernel_log or os.devnull, "ab") as log:  # Popen dups it
-                    await super()._async_launch_kernel(kernel_cmd, stdout=log, stderr=log, **kw)
-        finally:
-            os.close(self._lifeline[0])  # the watchdog has its copy
-            self._lifeline = (-1, self._lifeline[1])
+    def kernel_env(self, launch_env: Mapping[str, str]) -> dict[str, str]:
+        if self.sandboxed:
+            kernel_env = self.kernel_spec.env if self.kernel_spec else {}
+            return kernel_environment(self.sandbox_spec, self.work_dir, kernel_env)
+        env = dict(launch_env)
+        env.pop("JPY_PARENT_PID", None)  # the kernel's parent is the zygote
+        return env
 
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        argv = super().format_kernel_cmd(extra_arguments)
-        kernel_env = self.kernel_spec.env if self.kernel_spec else {}
-        lifeline = self._open_lifeline()
-        spec, work, scratch = self.sandbox_spec, self.work_dir, self.scratch_dir
-        return sandbox_prefix(spec, work, scratch, lifeline, kernel_env) + argv
+    def memory_limit(self) -> int | None:
+        return self.sandbox_spec.memory_bytes if self.sandboxed else None
 
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
-        self._close_lifeline()  # the kernel is stopped by now; this makes sure of it
-        if not restart:
-            self._remove_scratch()
+    def wall_limit(self) -> float | None:
+        return self.sandbox_spec.wall_seconds if self.sandboxed else None
 
 
 def make_kernel_manager(
