@@ -6,6 +6,7 @@ middle of grading fails that learner only.
 """
 
 import os
+import platform
 import signal
 import textwrap
 import threading
@@ -333,4 +334,33 @@ def test_system_v_ipc_is_removed_and_posix_queues_cannot_be_made(autograded):
     km_b = make_kernel_manager(spec(), autograded["b"])
     nb_b = execute(km_b, autograded["b"], SYSV_LEFT)
     assert out(nb_b.cells[0]) == ["[0, 0, 0]"]
+    run_sync(km_b.shutdown_kernel)()
+
+
+KEYS = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_add_key, SYS_keyctl, KEYCTL_SEARCH = 248, 250, 10
+def add(keyring, payload):
+    return libc.syscall(SYS_add_key, b"user", b"rk-note", payload, len(payload),
+                        ctypes.c_long(keyring)) > 0
+def found(keyring):
+    return libc.syscall(SYS_keyctl, KEYCTL_SEARCH, ctypes.c_long(keyring), b"user", b"rk-note",
+                        0) > 0
+"""
+# The user, user-session and session keyrings (KEY_SPEC_*_KEYRING).
+KEYRINGS = (-4, -5, -3)
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the system call numbers of x86_64")
+def test_a_key_left_in_a_kernel_keyring_does_not_reach_the_next_learner(autograded):
+    """Keyrings outlive their processes: what learner A adds, B's kernel cannot find."""
+    km = make_kernel_manager(spec(), autograded["a"])
+    nb = execute(km, autograded["a"], KEYS + f"print([add(k, b'from a') for k in {KEYRINGS}],"
+                 f" [found(k) for k in {KEYRINGS}])")
+    assert out(nb.cells[0]) == ["[True, True, True] [True, True, True]"]
+    run_sync(km.shutdown_kernel)()
+    km_b = make_kernel_manager(spec(), autograded["b"])
+    nb_b = execute(km_b, autograded["b"], KEYS + f"print([found(k) for k in {KEYRINGS}])")
+    assert out(nb_b.cells[0]) == ["[False, False, False]"]
     run_sync(km_b.shutdown_kernel)()

@@ -21,6 +21,7 @@ and unasked {"exited": pid, "code": c} when the kernel ends (c < 0: killed by si
 import ctypes
 import json
 import os
+import platform
 import resource
 import select
 import shutil
@@ -28,6 +29,11 @@ import signal
 import sys
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
+# Kernel keyrings outlive their processes too (the user keyrings live as long as the sandbox's
+# user namespace). glibc has no keyctl(): the system call, by number.
+SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
+KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
+KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -4, -5
 # What every grading kernel imports anyway (measured: ipykernel's start, and tomllib for
 # readkit.toml). Not readkit (a submission may bring its own, which must be the one its cells
 # import), not the widget libraries (while nbgrader grades, readkit.Sorter is a placeholder that
@@ -98,8 +104,9 @@ class Zygote:
         failed: list[str] = []
         for path, mode in self.wipe:
             empty(path, mode, self.keep, failed)
-        if os.getpid() == 1:  # the sandbox's own IPC namespace (never the host's)
+        if os.getpid() == 1:  # the sandbox's own IPC and user namespaces (never the host's)
             remove_sysv_ipc(failed)
+            clear_keyrings(failed)
         if failed:  # stays dirty: the host replaces this sandbox
             return {"error": f"could not remove {', '.join(failed[:3])}"}
         self.dirty = False
@@ -205,6 +212,22 @@ def remove_sysv_ipc(failed: list[str]) -> None:
                 failed.append(f"System V {kind} {ipc_id}")
 
 
+def keyctl(operation: int, *args: int) -> int:
+    return _libc.syscall(SYS_KEYCTL, operation, *(ctypes.c_long(a) for a in args))
+
+
+def clear_keyrings(failed: list[str]) -> None:
+    """Empty the user keyrings of the sandbox's user namespace: a key a learner added there
+    would otherwise be readable by the next learner's kernel. Each kernel's session keyring is
+    its own (run_kernel joins a new one) and goes with its processes."""
+    if SYS_KEYCTL is None:
+        failed.append(f"keyrings (no keyctl number for {platform.machine()})")
+        return
+    for keyring in (KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING):
+        if keyctl(KEYCTL_CLEAR, keyring) != 0:
+            failed.append(f"keyring {keyring} (errno {ctypes.get_errno()})")
+
+
 def empty(path: str, mode: int, keep: set[str], failed: list[str]) -> None:
     """Remove everything below `path` except the mount points in `keep` (and what is in them),
     noting in `failed` what could not be removed.
@@ -259,6 +282,8 @@ def run_kernel(inbox: str, work_root: str | None) -> None:
         resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
         if os.getpid() != 1:
             prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        elif SYS_KEYCTL is not None and keyctl(KEYCTL_JOIN_SESSION_KEYRING, 0) < 0:
+            raise OSError(ctypes.get_errno(), "no session keyring of its own")
         prctl(PR_SET_DUMPABLE, 1)  # the kernel's own memory only: the zygote's stays closed
         os.chdir(cwd)
         os.environ.clear()
