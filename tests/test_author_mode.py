@@ -20,6 +20,7 @@ from readkit.authoring.new_article import register, write_article
 from readkit.course.course import PACKAGED_DATA, Course, CourseError
 from readkit.widgets.author import AuthorSorter
 from readkit.widgets.sorter import Sorter
+from tests.support.author_key import label_the_test_article
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = ROOT / "tests" / "fixtures" / "articles" / "harbour-bridge.txt"
@@ -480,17 +481,6 @@ def test_the_python_api_makes_the_fixture_key_byte_for_byte(course, folder):
     """The teacher's key of the end-to-end test (tests/fixtures/articles/harbour-bridge-key.csv
     and -sources.csv), made through the author mode's Python API: the same bytes."""
     fixtures = ROOT / "tests" / "fixtures" / "articles"
-    sorter = Sorter(article=SLUG, mode="author", course=course)
-    for source in rows(fixtures / "harbour-bridge-sources.csv"):
-        sorter.add_source(source["source_id"], source["name"], source["kind"], source["date"],
-                          source["citation"])
-    key = rows(fixtures / "harbour-bridge-key.csv")
-    for entry in key:
-        sorter.choose(entry["unit_id"], entry["label"])
-        for label in filter(None, entry["accept"].split("|")):
-            sorter.accept(entry["unit_id"], label)
-        sorter.set_source(entry["unit_id"], entry["source"] or None)
-        sorter.set_rationale(entry["unit_id"], entry["rationale"])
-    sorter.start_assessment_at(next(e["unit_id"] for e in key if e["split"] == "assessment"))
+    label_the_test_article(Sorter(article=SLUG, mode="author", course=course))
     for name in ("key.csv", "sources.csv"):
         assert (folder / name).read_bytes() == (fixtures / f"harbour-bridge-{name}").read_bytes()

@@ -2,7 +2,7 @@
 (README, "Use your own article") on the test article tests/fixtures/articles/harbour-bridge.txt.
 
     readkit new-article harbour-bridge FILE    -> data/articles/harbour-bridge/ (blank key)
-    fill key.csv and sources.csv               -> the teacher's key (fixture files, for now)
+    Sorter(article=..., mode="author")         -> key.csv and sources.csv (its Python API)
     readkit validate harbour-bridge
     readkit new-lesson harbour-bridge          -> lessons/09-harbour-bridge.ipynb, run headless
     readkit new-assignment harbour-bridge      -> sections.csv rows + solutions/03-sort-harbour-bridge/
@@ -26,7 +26,10 @@ import pytest
 from nbclient import NotebookClient
 
 from readkit.cli import main
+from readkit.course.course import Course
 from readkit.course.labels import LABELS
+from readkit.widgets.sorter import Sorter
+from tests.support.author_key import label_the_test_article
 
 pytestmark = pytest.mark.nbgrader
 
@@ -70,7 +73,9 @@ def readkit(root: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def answers(assignment: str, chosen: dict[str, str]) -> str:
-    return json.dumps({"version": 1, "assignment": assignment, "answers": chosen}, indent=1)
+    """An answers file as the Sorter writes it for this article."""
+    return json.dumps({"version": 1, "article": SLUG, "assignment": assignment,
+                       "answers": chosen}, indent=1)
 
 
 def wrong_label(row: dict[str, str]) -> str:
@@ -95,11 +100,11 @@ def test_a_teachers_own_article_from_text_to_grades(tmp_path, capsys, monkeypatc
     folder = root / "data" / "articles" / SLUG
     assert {row["label"] for row in read_csv(folder / "key.csv")} == {""}
 
-    # 2. the teacher labels the article.
-    # TODO(lead, issue 15 author mode): drive the Sorter's author mode from Python here
-    # (Sorter(article=SLUG, mode="author") writing key.csv) instead of copying the fixture key.
-    shutil.copy(FIXTURES / "harbour-bridge-key.csv", folder / "key.csv")
-    shutil.copy(FIXTURES / "harbour-bridge-sources.csv", folder / "sources.csv")
+    # 2. the teacher labels the article in the Sorter's author mode (driven from Python here;
+    # tests/browser/test_author_browser.py labels it by keyboard)
+    label_the_test_article(Sorter(article=SLUG, mode="author", course=Course.open(root)))
+    for name in ("key.csv", "sources.csv"):
+        assert (folder / name).read_bytes() == (FIXTURES / f"harbour-bridge-{name}").read_bytes()
     capsys.readouterr()
 
     # 3. validate.
