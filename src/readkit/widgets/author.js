@@ -430,7 +430,6 @@ function render({ model, el }) {
     const id = el.dataset.unit;
     const list = Array.from(el.querySelectorAll('[role="radio"]'));
     const k = list.indexOf(radio);
-    const n = list.length;
     const keyName = event.key;
     const lower = keyName.length === 1 ? keyName.toLowerCase() : keyName;
     const command = event.ctrlKey || event.metaKey || event.altKey;
@@ -479,29 +478,10 @@ function render({ model, el }) {
         focusUnit(merged);
       });
     } else {
-      let target = null;
-      switch (keyName) {
-        case "ArrowRight":
-        case "ArrowDown":
-          target = list[(k + 1) % n];
-          break;
-        case "ArrowLeft":
-        case "ArrowUp":
-          target = list[(k + n - 1) % n];
-          break;
-        case "Home":
-          target = list[0];
-          break;
-        case "End":
-          target = list[n - 1];
-          break;
-        case " ":
-        case "Enter":
-          target = radio;
-          break;
-        default:
-          if (keyName.length === 1) event.preventDefault(); // no stray typing
-          return;
+      const target = radioTarget(keyName, list, k);
+      if (!target) {
+        if (keyName.length === 1) event.preventDefault(); // no stray typing
+        return;
       }
       edit("label", { unit: id, label: target.dataset.label }, () => {});
       target.focus();

@@ -403,13 +403,10 @@ function render({ model, el }) {
     const i = Number(radio.parentElement.dataset.i);
     const list = radios[i];
     const k = list.indexOf(radio);
-    const n = list.length;
     const key = event.key;
     const lower = key.length === 1 ? key.toLowerCase() : key;
     const command = event.ctrlKey || event.metaKey;
     const plain = !command && !event.altKey;
-    let target = null;
-    let loud = false;
     if (plain && byDigit.has(key)) {
       if (decide(i, byDigit.get(key), true)) advance(i);
     } else if (plain && byLetter.has(lower)) { // either case: Caps Lock on is no trap
@@ -419,30 +416,9 @@ function render({ model, el }) {
     } else if ((plain && lower === "u") || (command && !event.shiftKey && lower === "z")) {
       undoLast();
     } else {
-      switch (key) {
-        case "ArrowRight":
-        case "ArrowDown":
-          target = list[(k + 1) % n];
-          break;
-        case "ArrowLeft":
-        case "ArrowUp":
-          target = list[(k + n - 1) % n];
-          break;
-        case "Home":
-          target = list[0];
-          break;
-        case "End":
-          target = list[n - 1];
-          break;
-        case " ":
-        case "Enter":
-          target = radio;
-          loud = true;
-          break;
-        default:
-          return; // Tab and the rest keep their default (and never reach JupyterLab)
-      }
-      decide(i, target.dataset.label, loud);
+      const target = radioTarget(key, list, k);
+      if (!target) return; // Tab and the rest keep their default (and never reach JupyterLab)
+      decide(i, target.dataset.label, key === " " || key === "Enter");
       target.focus();
     }
     event.preventDefault();
