@@ -19,6 +19,22 @@ def require(condition: bool, message: str) -> None:
         pytest.skip(message)
 
 
+def serious_axe_violations(page, selectors: list[str]) -> tuple[list, str]:
+    """axe-core's serious and critical WCAG 2.2 AA (and best-practice) violations inside the
+    elements of `selectors`, and its report."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        require(False, "axe-playwright-python is not installed: pip install -e '.[test]'")
+    results = Axe().run(page, context={"include": [[s] for s in selectors]}, options={
+        "runOnly": {"type": "tag", "values": [
+            "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
+        "resultTypes": ["violations"],
+    })
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    return serious, results.generate_report()
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One Chromium per test module (kept short-lived so no Playwright event loop lingers

@@ -18,7 +18,7 @@ import pytest
 from readkit.authoring.new_article import register, write_article
 from tests.support.browser_harness import jupyter_server, open_notebook, run_all, write_notebook
 
-from .conftest import ROOT, require
+from .conftest import ROOT, serious_axe_violations
 from .test_sorter_browser import NOTEBOOK, contrast, set_theme
 
 pytestmark = pytest.mark.browser
@@ -223,18 +223,8 @@ class TestAuthorMode:
 
     def test_axe_finds_no_serious_violations(self, lab):
         page, _ = lab
-        try:
-            from axe_playwright_python.sync_playwright import Axe
-        except ImportError:
-            require(False, "axe-playwright-python is not installed: pip install -e '.[test]'")
-        results = Axe().run(page, context=".rk-author", options={
-            "runOnly": {"type": "tag", "values": [
-                "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
-            "resultTypes": ["violations"],
-        })
-        serious = [v for v in results.response["violations"]
-                   if v["impact"] in ("serious", "critical")]
-        assert serious == [], results.generate_report()
+        serious, report = serious_axe_violations(page, [".rk-author"])
+        assert serious == [], report
 
     def test_new_controls_contrast_light_and_dark(self, lab):
         page, _ = lab

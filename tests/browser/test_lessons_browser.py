@@ -17,7 +17,7 @@ from readkit.course.course import Course
 from readkit.course.labels import LABELS
 from tests.support.browser_harness import jupyter_server, run_all, wait_for_idle_kernel
 
-from .conftest import ROOT, require
+from .conftest import ROOT, serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -66,20 +66,6 @@ def set_theme(page, theme: str, layout_color0: str) -> None:
         "c => getComputedStyle(document.body).getPropertyValue('--jp-layout-color0').trim() === c",
         arg=layout_color0, timeout=15000)
     page.wait_for_timeout(300)
-
-
-def serious_axe_violations(page, selectors: list[str]) -> tuple[list, str]:
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:
-        require(False, "axe-playwright-python is not installed: pip install -e '.[test]'")
-    results = Axe().run(page, context={"include": [[s] for s in selectors]}, options={
-        "runOnly": {"type": "tag", "values": [
-            "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
-        "resultTypes": ["violations"],
-    })
-    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-    return serious, results.generate_report()
 
 
 def repo_answers_file() -> tuple | None:

@@ -27,7 +27,7 @@ from tests.support.browser_harness import (
     write_notebook,
 )
 
-from .conftest import ROOT, require
+from .conftest import ROOT, serious_axe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -443,18 +443,8 @@ class TestJupyterLab:
 
     def test_axe_finds_no_serious_violations(self, lab):
         page, _, _ = lab
-        try:
-            from axe_playwright_python.sync_playwright import Axe
-        except ImportError:
-            require(False, "axe-playwright-python is not installed: pip install -e '.[test]'")
-        results = Axe().run(page, context=".rk-sorter", options={
-            "runOnly": {"type": "tag", "values": [
-                "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]},
-            "resultTypes": ["violations"],
-        })
-        serious = [v for v in results.response["violations"]
-                   if v["impact"] in ("serious", "critical")]
-        assert serious == [], results.generate_report()
+        serious, report = serious_axe_violations(page, [".rk-sorter"])
+        assert serious == [], report
 
     def test_screenshot_for_the_docs(self, lab, tmp_path):
         page, _, _ = lab
