@@ -25,6 +25,7 @@ from pathlib import Path
 
 from readkit.authoring.extract import ExtractError, extract
 from readkit.authoring.segment import Unit, segment
+from readkit.course.answers import write_text_atomic
 from readkit.course.course import ARTICLES
 from readkit.course.course import ARTICLES_INDEX as INDEX
 
@@ -137,10 +138,7 @@ def register(data: Path, slug: str, title: str) -> None:
             rows = [(row["slug"], row["title"]) for row in csv.DictReader(handle)]
     if slug in {listed for listed, _ in rows}:
         return
-    text = _csv(INDEX_HEADER, [*rows, (slug, title)])
-    temp = index.with_name(f".{INDEX}.tmp")
-    temp.write_text(text, encoding="utf-8", newline="")
-    temp.replace(index)
+    write_text_atomic(index, _csv(INDEX_HEADER, [*rows, (slug, title)]))
 
 
 def next_steps(slug: str, result: NewArticle) -> str:
