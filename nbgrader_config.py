@@ -45,11 +45,11 @@ c.Autograde.exclude_overwriting = {
 # TrustedScores then gives the Sorter parts' grade cells the points readkit computes outside
 # every kernel, from the submission as handed in. The rest is nbgrader's default pipeline.
 c.Autograde.autograde_preprocessors = [
-    "readkit.instructor.nbgrader_plugins.SandboxedExecute",
+    "readkit.nbgrader.preprocessors.SandboxedExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "readkit.instructor.nbgrader_plugins.TrustedScores",
+    "readkit.nbgrader.preprocessors.TrustedScores",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -58,7 +58,7 @@ c.Autograde.autograde_preprocessors = [
 # A submission that holds a link, a named pipe or a device is refused before its code runs
 # (nbgrader's copy would follow a link to the key into the learner's folder).
 c.Autograde.sanitize_preprocessors = [
-    "readkit.instructor.nbgrader_plugins.SafeSubmission",
+    "readkit.nbgrader.preprocessors.SafeSubmission",
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",

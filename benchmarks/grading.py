@@ -1,6 +1,6 @@
 """`readkit bench grading`: how fast a class is graded, in one run, on a temporary course.
 
-On N synthetic submissions (readkit.instructor.demo), each from the same clean gradebook:
+On N synthetic submissions (readkit.demo), each from the same clean gradebook:
 (a) stock `nbgrader autograde ASSIGNMENT`, one process, with nbgrader's DEFAULT autograde
     pipeline (the course's SandboxedExecute and TrustedScores replaced on its command line by
     nbgrader's own list: plain Execute, learner code unsandboxed, points from the kernel);
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from readkit.course.course import Course
-from readkit.instructor.grade import GradingError
+from readkit.course.errors import GradingError
 
 ASSIGNMENT = "01-sort-the-sources"
 GOALS = {"speedup": 3.0, "sandbox_cost": 1.15, "grade_1000_s": 2.0}
@@ -48,7 +48,7 @@ def readkit_command(*args: str) -> list[str]:
 
 def default_pipeline() -> list[str]:
     """nbgrader's own default Autograde.autograde_preprocessors, as dotted names."""
-    from readkit.instructor.autograde import quiet_nbgrader_imports
+    from readkit.nbgrader.autograde import quiet_nbgrader_imports
 
     quiet_nbgrader_imports()
     from nbgrader.converters.autograde import Autograde
@@ -60,7 +60,7 @@ def default_pipeline() -> list[str]:
 def stock_nbgrader_command(assignment: str) -> list[str]:
     """`nbgrader autograde ASSIGNMENT` with nbgrader's default pipeline: the command line
     replaces the course config's list (a repeated List option builds one list)."""
-    from readkit.instructor.release import nbgrader_command
+    from readkit.nbgrader.release import nbgrader_command
 
     steps = [f"--Autograde.autograde_preprocessors={step}" for step in default_pipeline()]
     return nbgrader_command("autograde", assignment, *steps)
@@ -128,8 +128,9 @@ def run_bench(
     submissions: int = 20, jobs: int | None = None, big: int = 1000,
     source: Path | None = None, keep: Path | None = None, say=print, repeat: int = 1,
 ) -> dict:
-    from readkit.instructor import autograde, demo
-    from readkit.instructor.release import nbgrader_environment
+    from readkit import demo
+    from readkit.nbgrader import autograde
+    from readkit.nbgrader.release import nbgrader_environment
 
     source = Course.open(source or Path(".")).root
     jobs = jobs or autograde.default_jobs()

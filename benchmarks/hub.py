@@ -1,7 +1,7 @@
 """`python -m benchmarks.hub` (`make bench-hub`, root): a class of 200 on the hub, submitting
 within one minute, then autograded; the time per submission and the largest memory use.
 
-What runs (readkit.instructor.hub, the same hub as `make hub` and tests/test_hub.py):
+What runs (readkit.hub.deploy, the same hub as `make hub` and tests/test_hub.py):
 1. the hub with N learners (real system users), the PostgreSQL gradebook, the instructor's
    server; the instructor releases 01 through the formgrader API;
 2. every learner fetches 01 and writes an answers.json (the demo's seeded learner model);
@@ -34,10 +34,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from readkit import demo
 from readkit.course.course import Course
 from readkit.grading.trusted import SorterAssignment
-from readkit.instructor import demo
-from readkit.instructor.hub import COURSE_ID, DATABASE, Hub, HubSettings, free_port
+from readkit.hub.deploy import COURSE_ID, DATABASE, Hub, HubSettings, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 A1 = "01-sort-the-sources"
@@ -50,7 +50,7 @@ HELPER = r"""
 import json, os, sys, time, io, contextlib
 from nbgrader.apps.nbgraderapp import NbGraderApp
 import nbgrader.apps.submitapp, nbgrader.apps.fetchassignmentapp  # noqa: F401 (preloaded)
-import nbgrader.exchange.default, readkit.instructor.hub_exchange  # noqa: F401
+import nbgrader.exchange.default, readkit.nbgrader.exchange  # noqa: F401
 out = sys.stdout
 children = {}
 def reap(block):

@@ -16,7 +16,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 
 import readkit
-from readkit.instructor.sandbox import SandboxSpec, make_kernel_manager
+from readkit.sandbox.bubblewrap import SandboxSpec
+from readkit.sandbox.kernels import make_kernel_manager
 
 
 async def start_and_stop(km) -> tuple[float, float]:

@@ -1,5 +1,5 @@
-"""readkit.instructor.autograde (`readkit autograde`: nbgrader's autograde per student in worker
-processes, every learner kernel sandboxed) and readkit.instructor.demo end to end.
+"""readkit.nbgrader.autograde (`readkit autograde`: nbgrader's autograde per student in worker
+processes, every learner kernel sandboxed) and readkit.demo end to end.
 
 The nbgrader-marked tests share one demo course of 4 learners (`readkit demo --students 4
 --jobs 2`: release, synthetic submissions, parallel sandboxed autograde, grade, report). Its
@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from benchmarks.grading import gradebook_scores
+from readkit import demo
 from readkit.course.course import Course
-from readkit.instructor import autograde, demo
-from readkit.instructor.grade import GradingError
-from readkit.instructor.release import nbgrader_command, nbgrader_environment
+from readkit.course.errors import GradingError
+from readkit.nbgrader import autograde
+from readkit.nbgrader.release import nbgrader_command, nbgrader_environment
 from tests.support.grading import REPO, make_course
 
 ASSIGNMENT = demo.ASSIGNMENT
@@ -209,7 +210,7 @@ def test_refuses_without_a_sandbox_unless_learner_code_is_trusted(demo_course, t
 
 
 def test_refusal_names_the_problem_and_the_way_out(tmp_path, monkeypatch):
-    from readkit.instructor import sandbox
+    from readkit.sandbox import bubblewrap as sandbox
 
     root = make_course(tmp_path)
     (root / "solutions" / ASSIGNMENT).mkdir(parents=True)
@@ -282,7 +283,7 @@ def test_clear_errors_before_any_work(tmp_path, capsys, monkeypatch):
         'c = get_config()\nc.CourseDirectory.source_directory = "solutions"\n')
     assert autograde.run(parse(ASSIGNMENT, "--course", str(root))) == 2
     err = capsys.readouterr().err
-    assert "does not put readkit.instructor.nbgrader_plugins.SandboxedExecute" in err
+    assert "does not put readkit.nbgrader.preprocessors.SandboxedExecute" in err
     assert "learner code would run unsandboxed" in err
     assert autograde.run(parse(ASSIGNMENT, "--course", str(tmp_path / "nowhere"))) == 2
     assert "is not a course folder" in capsys.readouterr().err
@@ -349,8 +350,8 @@ def test_bench_verdict_lines():
 
 def test_instructor_modules_are_light():
     """The grading path imports neither pandas nor nbgrader nor matplotlib nor nbformat."""
-    code = ("import sys, readkit.instructor.grade, readkit.instructor.autograde,"
-            " readkit.instructor.demo, readkit.instructor.report, benchmarks.grading;"
+    code = ("import sys, readkit.results.grade, readkit.nbgrader.autograde,"
+            " readkit.demo, readkit.results.report, benchmarks.grading;"
             "print(sorted(m for m in ('pandas', 'nbgrader', 'matplotlib', 'nbformat')"
             " if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

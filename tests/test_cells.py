@@ -2,7 +2,7 @@
 (check_answers, check_names, score_numbers), on a small fixture course, and the number tasks
 of readkit.grading.numbers.
 
-The kernel sees only learner-side data (readkit.instructor.learner_data: no assessment labels),
+The kernel sees only learner-side data (readkit.course.learner_data: no assessment labels),
 so the Sorter checks here run on that copy, the way the sandbox runs them.
 """
 
@@ -16,8 +16,8 @@ import pytest
 
 from readkit.course.answers import write_answers
 from readkit.course.course import Course
+from readkit.course.learner_data import write_learner_data
 from readkit.grading import cells, numbers
-from readkit.instructor.learner_data import write_learner_data
 from tests.support.tiny_course import ASSIGNMENT, CLAIMS, SLUG, make_tiny_course
 
 

@@ -11,11 +11,17 @@ from pathlib import Path
 import pytest
 
 from readkit import load_claims, load_key, load_sources, load_units
+from readkit.course import validate as contract
 from readkit.course.course import Course
 from readkit.course.labels import LABELS
-from readkit.instructor.validate import validate
+from readkit.grading import guessing
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def validate(data, article=None):
+    """What `readkit validate` checks: the data contract, and each assignment against guessing."""
+    return contract.validate(data, article, guessing.check_article)
 
 
 def load_article() -> str:
@@ -340,7 +346,7 @@ def test_package_names_are_lazy_and_follow_the_default_course(tmp_path, monkeypa
 # -- guessing: a grade a learner reaches without reading does not measure reading (issue 13) --
 
 def _guessing(data: Path) -> dict:
-    from readkit.instructor.validate import guessing_scores
+    from readkit.grading.guessing import guessing_scores
 
     return guessing_scores(Course(data.parent, data), "01-sort-the-sources")
 

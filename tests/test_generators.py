@@ -20,7 +20,7 @@ from readkit.authoring import new_assignment as new_assignment_module
 from readkit.authoring.lesson_notebook import hard_cases
 from readkit.cli import main
 from readkit.course.course import Course
-from readkit.instructor import validate
+from readkit.grading import guessing
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
@@ -132,7 +132,7 @@ def test_parts_and_points_options(course, capsys):
 
 def test_a_cut_that_guessing_passes_is_moved(course, capsys, monkeypatch):
     # the most even cut (11-13 | 14-17) gives "best label per part" 29.4%: over this limit
-    monkeypatch.setitem(validate.GUESS_LIMITS, "best label per part", 0.25)
+    monkeypatch.setitem(guessing.GUESS_LIMITS, "best label per part", 0.25)
     code, out, err = run(capsys, "new-assignment", SLUG, "--course", str(course))
     assert code == 0, err
     assert [(r["first_paragraph"], r["last_paragraph"], r["points"])
@@ -144,7 +144,7 @@ def test_a_cut_that_guessing_passes_is_moved(course, capsys, monkeypatch):
 
 
 def test_no_cut_passes_the_guessing_check(course, capsys, monkeypatch):
-    monkeypatch.setitem(validate.GUESS_LIMITS, "random labels", 0.0)
+    monkeypatch.setitem(guessing.GUESS_LIMITS, "random labels", 0.0)
     code, _, err = run(capsys, "new-assignment", SLUG, "--course", str(course))
     assert code == 2
     assert "Every cut into 2 parts can be passed without reading" in err

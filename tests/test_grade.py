@@ -1,4 +1,4 @@
-"""readkit.instructor.grade (`readkit grade`) and readkit.instructor.gradebook: a class graded
+"""readkit.results.grade (`readkit grade`) and readkit.nbgrader.gradebook: a class graded
 from answers.json as submitted, and the check that nbgrader's gradebook holds those points.
 
 Two golden folders (otter-grader style), each compared WHOLE with its expected grades.csv:
@@ -29,9 +29,10 @@ import pytest
 
 from readkit.course.answers import write_answers
 from readkit.course.course import Course
+from readkit.course.safe_text import csv_cell, printable
 from readkit.grading import trusted
-from readkit.instructor import grade, gradebook
-from readkit.instructor.safe_text import csv_cell, printable
+from readkit.nbgrader import gradebook
+from readkit.results import grade
 from tests.support.grading import (
     ASSIGNMENT,
     GOLDEN,
@@ -199,7 +200,7 @@ def test_grade_equals_what_autograde_records(golden_course):
     import nbformat
     from traitlets.config.loader import PyFileConfigLoader
 
-    from readkit.instructor.nbgrader_plugins import TrustedScores
+    from readkit.nbgrader.preprocessors import TrustedScores
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(golden_course)).load_config()
     notebook = (REPO / "solutions" / ASSIGNMENT / "sort-the-sources.ipynb").read_text(

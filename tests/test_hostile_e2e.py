@@ -36,7 +36,7 @@ from nbformat.v4 import new_code_cell
 from readkit.course.answers import read_answers
 from readkit.course.course import Course
 from readkit.grading import trusted
-from readkit.instructor.release import release
+from readkit.nbgrader.release import release
 from tests.support.grading import REPO, make_course
 from tests.test_nbgrader_e2e import KEY, SECTION_UNITS, leaks, visible_text, wrong
 
@@ -334,7 +334,7 @@ def test_honest_learners_exact_scores(graded, student):
 
 
 def test_readkit_grade_finds_the_gradebook_holds_its_points(graded):
-    from readkit.instructor.grade import grade_assignment
+    from readkit.results.grade import grade_assignment
 
     grades = grade_assignment(Course.open(graded.root), A1)
     assert grades.flagged == []

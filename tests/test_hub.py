@@ -1,4 +1,4 @@
-"""A whole class on JupyterHub (readkit.instructor.hub, `make hub`), end to end, as root.
+"""A whole class on JupyterHub (readkit.hub.deploy, `make hub`), end to end, as root.
 
 One hub for the module: 31 learners and an instructor as real system users, the PostgreSQL
 gradebook, nbgrader's exchange. Through the hub's REST API and nbgrader's server endpoints:
@@ -33,12 +33,12 @@ from pathlib import Path
 
 import pytest
 
+from readkit import demo
 from readkit.course.answers import read_answers
 from readkit.course.course import Course
 from readkit.course.labels import LABELS
 from readkit.grading.trusted import SorterAssignment, grade_answers
-from readkit.instructor import demo
-from readkit.instructor.hub import (
+from readkit.hub.deploy import (
     COURSE_ID,
     DATABASE,
     Hub,

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from traitlets.config import Config
 
-from readkit.instructor import hub as hub_module
-from readkit.instructor.hub import Hub, HubError, HubSettings
-from readkit.instructor.hub_exchange import narrow, private_copy
+from readkit.hub import deploy as hub_module
+from readkit.hub.deploy import Hub, HubError, HubSettings
+from readkit.nbgrader.exchange import narrow, private_copy
 
 ROOT = Path(__file__).resolve().parents[1]
-HERE = ROOT / "src" / "readkit" / "instructor"
+HERE = ROOT / "src" / "readkit" / "hub" / "config"
 
 
 def load_config(name: str, tmp_path: Path, monkeypatch, settings: dict | None = None) -> Config:
@@ -37,7 +37,7 @@ SETTINGS = {
 
 
 def test_jupyterhub_config_is_loopback_real_users_and_the_right_roles(tmp_path, monkeypatch):
-    c = load_config("hub_jupyterhub_config.py", tmp_path, monkeypatch, SETTINGS)
+    c = load_config("jupyterhub_config.py", tmp_path, monkeypatch, SETTINGS)
     assert c.JupyterHub.ip == c.JupyterHub.hub_ip == "127.0.0.1"
     assert c.ConfigurableHTTPProxy.api_url == "http://127.0.0.1:8125"
     assert c.JupyterHub.spawner_class == "jupyterhub.spawner.LocalProcessSpawner"
@@ -55,13 +55,13 @@ def test_jupyterhub_config_is_loopback_real_users_and_the_right_roles(tmp_path, 
 
 
 def test_every_server_may_frame_itself_and_learners_submit_privately(tmp_path, monkeypatch):
-    server = load_config("hub_jupyter_server_config.py", tmp_path, monkeypatch)
+    server = load_config("jupyter_server_config.py", tmp_path, monkeypatch)
     headers = server.ServerApp.tornado_settings["headers"]
     assert headers["Content-Security-Policy"] == "frame-ancestors 'self'"
     monkeypatch.setenv("READKIT_EXCHANGE", "/srv/x")
-    nbgrader = load_config("hub_nbgrader_config.py", tmp_path, monkeypatch)
+    nbgrader = load_config("nbgrader_config.py", tmp_path, monkeypatch)
     assert nbgrader.Exchange.root == "/srv/x"
-    assert nbgrader.ExchangeFactory.submit == "readkit.instructor.hub_exchange.PrivateSubmit"
+    assert nbgrader.ExchangeFactory.submit == "readkit.nbgrader.exchange.PrivateSubmit"
 
 
 def test_settings_refuse_bad_names_and_counts(tmp_path):

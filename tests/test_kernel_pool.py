@@ -1,4 +1,4 @@
-"""readkit.instructor.kernel_pool and kernel_zygote: one sandbox per grading process, reused by
+"""readkit.sandbox.pool and the zygote: one sandbox per grading process, reused by
 one learner's kernel after another. Nothing of learner A (processes, files in its folder, /tmp,
 /dev/shm, the ipc folder) reaches learner B; the zygote (the sandbox's PID 1) cannot be signalled,
 traced or read by a kernel; limits and exit codes are each kernel's own; a zygote killed in the
@@ -20,9 +20,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 import readkit
-from readkit.instructor import kernel_pool
-from readkit.instructor.kernel_pool import close_pools
-from readkit.instructor.sandbox import SandboxedKernelManager, SandboxSpec, make_kernel_manager
+from readkit.sandbox import pool as kernel_pool
+from readkit.sandbox.bubblewrap import SandboxSpec
+from readkit.sandbox.kernels import SandboxedKernelManager, make_kernel_manager
+from readkit.sandbox.pool import close_pools
 
 pytestmark = pytest.mark.sandbox
 
@@ -282,8 +283,8 @@ def test_a_failed_sandbox_is_that_submissions_failure_row(monkeypatch):
     (not 'not run' cells that would be graded), and readkit autograde's row says what to do."""
     from nbgrader.preprocessors import Execute
 
-    from readkit.instructor.autograde import _last_error
-    from readkit.instructor.nbgrader_plugins import SandboxedExecute
+    from readkit.nbgrader.autograde import _last_error
+    from readkit.nbgrader.preprocessors import SandboxedExecute
 
     def dies(self, cell, resources, index):
         raise DeadKernelError("Kernel died")
@@ -299,7 +300,7 @@ def test_a_failed_sandbox_is_that_submissions_failure_row(monkeypatch):
                "ended): autograde it again (readkit autograde ASSIGNMENT --student S --force)")
     assert str(failure.value) == message
     log = ("[ERROR] There was an error processing assignment: x\n[ERROR] Traceback (most recent "
-           f"call last):\n  File ...\nreadkit.instructor.kernel_pool.SandboxFailure: {message}\n"
+           f"call last):\n  File ...\nreadkit.sandbox.pool.SandboxFailure: {message}\n"
            "[ERROR] There was an error processing assignment 'a' for student 's'\n")
     assert _last_error(log) == message
 

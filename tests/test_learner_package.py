@@ -132,7 +132,7 @@ def test_installed_wheel_reads_practice_key_without_a_course(wheel, tmp_path):
 def test_learner_files_of_every_article_keep_the_practice_key_only(tmp_path):
     """What the wheel's build hook and the grading sandbox get, for a course of two articles:
     every article's public files whole, its key's assessment rows bare."""
-    from readkit.instructor.learner_data import write_learner_files
+    from readkit.course.learner_data import write_learner_files
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)

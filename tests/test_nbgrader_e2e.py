@@ -1,6 +1,6 @@
 """The graded assignments through real nbgrader, in a temporary copy of the course.
 
-One module-wide course: release (readkit.instructor.release -> nbgrader generate_assignment), then one
+One module-wide course: release (readkit.nbgrader.release -> nbgrader generate_assignment), then one
 `nbgrader autograde 01-sort-the-sources` run for every kind of submission, feedback, and the
 show_key setting last. Scores are read from nbgrader's gradebook and compared with numbers
 worked out by hand (see EXPECTED_01).
@@ -28,7 +28,7 @@ from nbgrader.utils import get_username
 
 from readkit.course.course import Course as ReadkitCourse
 from readkit.course.labels import LABELS
-from readkit.instructor.release import release
+from readkit.nbgrader.release import release
 
 pytestmark = pytest.mark.nbgrader
 

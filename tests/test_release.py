@@ -1,4 +1,4 @@
-"""readkit.instructor.release: the checks before `nbgrader generate_assignment`, with nbgrader
+"""readkit.nbgrader.release: the checks before `nbgrader generate_assignment`, with nbgrader
 replaced by a recorder (tests/test_nbgrader_e2e.py runs the real thing)."""
 
 import json
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from readkit.course.course import Course, CourseError
-from readkit.instructor import release as release_module
+from readkit.nbgrader import release as release_module
 from tests.support.grading import REPO
 
 pytestmark = pytest.mark.usefixtures("no_course_variable")

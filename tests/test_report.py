@@ -1,5 +1,5 @@
-"""readkit.instructor.report: the instructors' HTML report and the Canvas import file, and the synthetic
-class of readkit.instructor.demo (no nbgrader command runs here)."""
+"""readkit.results.report: the instructors' HTML report and the Canvas import file, and the synthetic
+class of readkit.demo (no nbgrader command runs here)."""
 
 import argparse
 import csv
@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from readkit import demo
 from readkit.course.course import Course
 from readkit.grading import trusted
 from readkit.grading.scoring import UnitResult
-from readkit.instructor import demo, grade, gradebook, report
+from readkit.nbgrader import gradebook
+from readkit.results import grade, report
 from tests.support.grading import ASSIGNMENT, GOLDEN, hand_in, make_course
 
 SECTION_IDS = [name for name, _ in report.SECTIONS]

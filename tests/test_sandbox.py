@@ -1,4 +1,4 @@
-"""readkit.instructor.sandbox: real notebooks run by nbclient in the bubblewrap sandbox.
+"""readkit.sandbox.bubblewrap: real notebooks run by nbclient in the bubblewrap sandbox.
 
 Each test plays a hostile learner against a fake course on disk: the key in course/data/key.csv,
 another learner's answers in course/grading/submitted/other/, and the learner's own work folder
@@ -21,14 +21,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 import readkit
-from readkit.instructor import sandbox
-from readkit.instructor.kernel_pool import close_pools
-from readkit.instructor.sandbox import (
-    SandboxedKernelManager,
-    SandboxSpec,
-    make_kernel_manager,
-    sandbox_available,
-)
+from readkit.sandbox import bubblewrap as sandbox
+from readkit.sandbox.bubblewrap import SandboxSpec, sandbox_available
+from readkit.sandbox.kernels import SandboxedKernelManager, make_kernel_manager
+from readkit.sandbox.pool import close_pools
 
 pytestmark = pytest.mark.sandbox
 
@@ -418,7 +414,8 @@ GRADER_THAT_DIES = """
 import sys
 import nbformat
 from nbclient import NotebookClient
-from readkit.instructor.sandbox import SandboxSpec, make_kernel_manager
+from readkit.sandbox.bubblewrap import SandboxSpec
+from readkit.sandbox.kernels import make_kernel_manager
 work, code = sys.argv[1], sys.argv[2]
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
 km = make_kernel_manager(SandboxSpec(), work)

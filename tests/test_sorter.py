@@ -15,8 +15,8 @@ from traitlets import TraitError
 from readkit.course import answers as store
 from readkit.course import article as article_module
 from readkit.course.course import Article, Course, CourseError
-from readkit.course.labels import LABELS
-from readkit.widgets.sorter import RESERVED_KEYS, Sorter, SorterWarning, key_letters
+from readkit.course.labels import LABELS, RESERVED_KEYS, key_letters
+from readkit.widgets.sorter import Sorter, SorterWarning
 
 UNITS = [
     ("p01s1", 1, 'Headline: the "Secret Deal" to Allow <u>Escape</u>'),

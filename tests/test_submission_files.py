@@ -3,7 +3,7 @@ follows links and reads devices)."""
 
 import os
 
-from readkit.instructor.submission_files import refusal, unsafe_entries
+from readkit.nbgrader.submission_files import refusal, unsafe_entries
 
 
 def test_plain_files_and_folders_are_fine(tmp_path):

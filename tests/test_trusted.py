@@ -1,5 +1,5 @@
 """readkit.grading.trusted (the one scoring loop for the Sorter parts, outside every kernel) and
-readkit.instructor.nbgrader_plugins.TrustedScores (which puts those points into the graded
+readkit.nbgrader.preprocessors.TrustedScores (which puts those points into the graded
 notebook for nbgrader's SaveAutoGrades), on the small fixture course of test_cells.py."""
 
 import json
@@ -234,7 +234,7 @@ def run_trusted_scores(root: Path, nb, student="ann", assignment=ASSIGNMENT):
     from nbgrader.utils import determine_grade
     from traitlets.config.loader import PyFileConfigLoader
 
-    from readkit.instructor.nbgrader_plugins import TrustedScores
+    from readkit.nbgrader.preprocessors import TrustedScores
 
     (root / "nbgrader_config.py").write_text(NB_CONFIG.format(root=str(root)))
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()

@@ -8,7 +8,7 @@ bubblewrap when it is missing and we are root, and otherwise says what is wrong 
 import shutil
 import sys
 
-from readkit.instructor import sandbox
+from readkit.sandbox import bubblewrap as sandbox
 from tools.debian import apt_install, can_install
 
 

@@ -2,7 +2,7 @@
 
 Learners in a class get the wheel. It carries data/articles.csv and, for every article, its
 text, units, sources, claims and sections, and only the practice rows of its key.csv
-(readkit.instructor.learner_data decides which). Editable
+(readkit.course.learner_data decides which). Editable
 installs read the course's data/ directly and need nothing here.
 """
 
@@ -16,7 +16,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 def _learner_data_module(root: Path):
     # The build environment does not have readkit installed: load the one module by path.
-    path = root / "src" / "readkit" / "instructor" / "learner_data.py"
+    path = root / "src" / "readkit" / "course" / "learner_data.py"
     spec = importlib.util.spec_from_file_location("readkit_learner_data", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

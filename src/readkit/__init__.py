@@ -1,9 +1,13 @@
 """readkit: a Jupyter course kit for reading the news critically.
 
-    readkit/course/      the Course (folders, data contract, answers store)   learner side
-    readkit/widgets/     Sorter, self-checks, text views (JS/CSS beside them)  learner side
+    readkit/course/      the Course, the data contract, the answers store     learner side
     readkit/grading/     pure scoring and what graded notebook cells call      learner side
-    readkit/instructor/  commands: validate, release, autograde, grade, report, demo
+    readkit/widgets/     Sorter, self-checks, text views (JS/CSS beside them)  learner side
+    readkit/sandbox/     bubblewrap sandbox for learner kernels (standalone)
+    readkit/nbgrader/    nbgrader plug-ins, the autograde runner, release
+    readkit/results/     grade, report, LMS export
+    readkit/hub/         a class on JupyterHub
+    readkit/authoring/   bring your own article
 
 Names are imported lazily: a grading kernel that only needs one check must not pay for pandas
 or the widget libraries.

@@ -15,14 +15,16 @@ def _lab(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from readkit.course.course import Course
-    from readkit.instructor.validate import main as validate_main
+    from readkit.course.validate import main as validate_main
+    from readkit.grading import guessing
 
-    return validate_main(args.data or Course(args.course).data, args.article)
+    return validate_main(args.data or Course(args.course).data, args.article,
+                         guessing.check_article)
 
 
 def _release(args: argparse.Namespace) -> int:
     from readkit.course.course import Course, CourseError
-    from readkit.instructor.release import release
+    from readkit.nbgrader.release import release
 
     try:
         course = Course.open(args.course)
@@ -85,13 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     # Instructor tools: each module gives add_arguments(parser) and run(args), and imports its
     # heavy libraries (pandas, nbgrader, matplotlib) only when it runs.
     for name, module_name, help_text in (
-        ("grade", "grade", "grade answers.json as submitted; check nbgrader's gradebook"),
-        ("autograde", "autograde", "nbgrader autograde every submission, sandboxed, N at once"),
-        ("report", "report", "class report (HTML) and Canvas lms.csv"),
+        ("grade", "results.grade", "grade answers.json as submitted; check nbgrader's gradebook"),
+        ("autograde", "nbgrader.autograde",
+         "nbgrader autograde every submission, sandboxed, N at once"),
+        ("report", "results.report", "class report (HTML) and Canvas lms.csv"),
         ("demo", "demo", "simulate a class end to end and build its report"),
-        ("hub", "hub", "a class on JupyterHub here: real users, exchange, PostgreSQL (root)"),
+        ("hub", "hub.deploy",
+         "a class on JupyterHub here: real users, exchange, PostgreSQL (root)"),
     ):
-        module = import_module(f"readkit.instructor.{module_name}")
+        module = import_module(f"readkit.{module_name}")
         tool = commands.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(tool)
         tool.set_defaults(run=module.run)

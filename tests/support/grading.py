@@ -89,7 +89,7 @@ def build_gradebook(root: Path, scores: dict, roster_only=(), db_url: str | None
 
     scores: student -> {section: auto_score} ("no-scores": a submission row without scores;
     None: the student is not in the gradebook). Returns the db_url."""
-    from readkit.instructor.autograde import quiet_nbgrader_imports
+    from readkit.nbgrader.autograde import quiet_nbgrader_imports
 
     quiet_nbgrader_imports()
     import nbgrader.api

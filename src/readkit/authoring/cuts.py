@@ -2,7 +2,7 @@
 
 Parts follow paragraph boundaries, each mixes labels, and the cut must not reward labelling
 without reading: it is graded with the three no-reading strategies of `readkit validate`
-(`readkit.instructor.validate.plan_guessing_scores`, the limits of GUESS_LIMITS). The most even
+(`readkit.grading.guessing.plan_guessing_scores`, the limits of GUESS_LIMITS). The most even
 cut that passes is taken; when the most even one fails, the message says why it was moved.
 """
 
@@ -57,7 +57,7 @@ def guessing(sections: tuple[Section, ...], section_units: dict[str, tuple[str, 
              key: dict[str, KeyEntry], unit_paragraphs: dict[str, int],
              unit_text: dict[str, str]) -> tuple[dict, list[str]]:
     """The no-reading scores of these parts, and each strategy that passes its limit."""
-    from readkit.instructor.validate import GUESS_LIMITS, plan_guessing_scores
+    from readkit.grading.guessing import GUESS_LIMITS, plan_guessing_scores
 
     plan = SorterAssignment(sections[0].assignment, sections, section_units, key,
                             unit_paragraphs, unit_text)

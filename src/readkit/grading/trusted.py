@@ -4,7 +4,7 @@ files exactly as they were submitted, with the instructor's course data.
 Nothing here runs learner code, and nothing a submission brings (an nbgrader_config.py, a data/
 folder, a readkit/ package) is read: only its answers.json (read as hostile input) and the
 literal that names its chosen sentence. nbgrader's autograde writes these points into the
-gradebook (readkit.instructor.nbgrader_plugins.TrustedScores) and `readkit grade` computes the
+gradebook (readkit.nbgrader.preprocessors.TrustedScores) and `readkit grade` computes the
 same for its class report: there is one score.
 """
 

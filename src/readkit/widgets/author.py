@@ -41,8 +41,7 @@ import traitlets as t
 
 from readkit.authoring.key_editor import KeyEditError, KeyEditor
 from readkit.course.course import CONFIG_FILE, PACKAGED_DATA, Course, CourseError
-from readkit.course.labels import DESCRIPTIONS, LABELS
-from readkit.widgets.sorter import key_letters
+from readkit.course.labels import DESCRIPTIONS, LABELS, key_letters
 
 AUTHOR = "author"
 _HERE = Path(__file__).parent

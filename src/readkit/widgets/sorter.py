@@ -28,7 +28,7 @@ import traitlets as t
 from readkit.course import answers as store
 from readkit.course.course import Article, Course, CourseError
 from readkit.course.key import ASSESSMENT, PRACTICE
-from readkit.course.labels import DESCRIPTIONS, LABELS
+from readkit.course.labels import DESCRIPTIONS, LABELS, key_letters
 
 MODES = (PRACTICE, ASSESSMENT)
 # A try is one distinct wrong label given to a unit at a Check; after this many the key shows.
@@ -49,23 +49,6 @@ def _warn(message: str) -> None:
     while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in internal:
         frame, level = frame.f_back, level + 1
     warnings.warn(message, SorterWarning, stacklevel=level)
-
-
-# Keys the view keeps for itself: undo (u, Ctrl+Z). Digits choose by position.
-RESERVED_KEYS = frozenset("uz")
-
-
-def key_letters(labels=LABELS) -> dict[str, str]:
-    """One letter per label, shown on its choice: the first letter of its name that no earlier
-    label took and that is not reserved (sourced s, claim c, commentary o, meta m)."""
-    taken: dict[str, str] = {}
-    for label in labels:
-        letter = next((c for c in label.lower() if c.isalpha() and c not in RESERVED_KEYS
-                       and c not in taken.values()), None)
-        if letter is None:
-            raise ValueError(f"No free letter for the label {label!r}.")
-        taken[label] = letter
-    return taken
 
 
 def _select(article: Article, units, mode: str) -> list[dict]:

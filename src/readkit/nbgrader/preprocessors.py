@@ -1,7 +1,7 @@
 """readkit's parts of nbgrader's autograde pipeline (configured in nbgrader_config.py):
 
 - `SandboxedExecute`: nbgrader's Execute, with every learner kernel in a bubblewrap sandbox
-  (readkit.instructor.sandbox) that sees only that learner's working copy, the interpreter and
+  (readkit.sandbox.bubblewrap) that sees only that learner's working copy, the interpreter and
   the learner-side data: no key, no gradebook, no other learner, no network, limits on memory
   and time. Where no sandbox can be made it refuses, unless the course says that learner code
   is trusted (`SandboxedExecute.trust_learner_code = True`).
@@ -27,11 +27,12 @@ from traitlets import Bool, Integer
 
 from readkit.course.answers import ANSWERS_FILE, read_answers
 from readkit.course.course import COURSE_VARIABLE, Course
+from readkit.course.learner_data import write_learner_data
 from readkit.grading import trusted
-from readkit.instructor import sandbox as sandboxing
-from readkit.instructor.kernel_pool import SandboxFailure
-from readkit.instructor.learner_data import write_learner_data
-from readkit.instructor.submission_files import refusal
+from readkit.nbgrader.submission_files import refusal
+from readkit.sandbox import bubblewrap as sandboxing
+from readkit.sandbox.kernels import SandboxedKernelManager, make_kernel_manager
+from readkit.sandbox.pool import SandboxFailure
 
 TRUST_VARIABLE = "READKIT_TRUST_LEARNER_CODE"
 
@@ -88,7 +89,7 @@ def _at_exit(function) -> None:
 
 
 def _remove_learner_data() -> None:
-    from readkit.instructor.kernel_pool import close_pools
+    from readkit.sandbox.pool import close_pools
 
     close_pools()  # the sandbox binds these folders
     for folder in _LEARNER_DATA.values():
@@ -150,7 +151,7 @@ class SandboxedExecute(Execute):
             self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
         if self.trusted:  # the same zygote, on the host: only the sandbox is left out
             self._trusted_env = {COURSE_VARIABLE: str(self._learner_data)}
-            self.km = sandboxing.SandboxedKernelManager(
+            self.km = SandboxedKernelManager(
                 sandboxed=False, work_dir=str(self._work_dir), kernel_name=self.kernel_name,
                 config=self.config)
             return self.km
@@ -169,7 +170,7 @@ class SandboxedExecute(Execute):
             # nbgrader is grading (it is then a placeholder, the submitted file stays as is).
             env={COURSE_VARIABLE: str(self._learner_data), "NBGRADER_EXECUTION": "autograde"},
         )
-        self.km = sandboxing.make_kernel_manager(spec, self._work_dir,
+        self.km = make_kernel_manager(spec, self._work_dir,
                                                  kernel_name=self.kernel_name, config=self.config)
         return self.km
 
@@ -183,7 +184,7 @@ class SandboxedExecute(Execute):
 class SafeSubmission(NbGraderPreprocessor):
     """First step of nbgrader's sanitize pass: a submission that holds a link, a named pipe or a
     device is refused before any learner code runs (readkit autograde refuses it even before
-    nbgrader copies it: see readkit.instructor.submission_files)."""
+    nbgrader copies it: see readkit.nbgrader.submission_files)."""
 
     def preprocess(self, nb, resources):
         problem = refusal(_submission_dir(self.config, resources))

@@ -7,7 +7,7 @@ What it brings up (the shape of a class on The Littlest JupyterHub or Zero to Ju
 - a hub environment: a virtual environment made from Debian's /usr/bin/python3 in a
   world-readable folder (default /opt/readkit-hub/env) with JupyterHub 5, JupyterLab, nbgrader
   and readkit's learner wheel (no assessment key), pinned by constraints.txt; its sys-prefix
-  Jupyter config (hub_nbgrader_config.py, hub_jupyter_server_config.py) gives every user the
+  Jupyter config (config/nbgrader_config.py, config/jupyter_server_config.py) gives every user the
   exchange, private submissions and a formgrader-friendly Content-Security-Policy, and hides the
   instructor panels (formgrader, Create Assignment, course list) from everyone but the instructor;
 - one instructor and N learners as real system users (useradd; removed again on stop);
@@ -17,9 +17,9 @@ What it brings up (the shape of a class on The Littlest JupyterHub or Zero to Ju
   through its unix socket, with peer authentication (the instructor's system user is the only
   role that can open the gradebook: no password, no TCP port, learners are refused);
 - nbgrader's exchange in a 1777 folder, where submissions are readable only by their learner
-  and the instructor (readkit.instructor.hub_exchange);
+  and the instructor (readkit.nbgrader.exchange);
 - JupyterHub with configurable-http-proxy (npm), a shared password (printed once) and the
-  LocalProcessSpawner (hub_jupyterhub_config.py documents every setting).
+  LocalProcessSpawner (config/jupyterhub_config.py documents every setting).
 
 `Hub` is also what tests/test_hub.py and benchmarks/hub.py drive (`with Hub(settings) as hub:`).
 Everything it made is recorded in the state folder as it is made, and `stop()` removes it in
@@ -50,7 +50,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+CONFIG = Path(__file__).resolve().parent / "config"  # the Jupyter config files it installs
 DEBIAN_PYTHON = "/usr/bin/python3"
 DEFAULT_ENV = Path("/opt/readkit-hub/env")
 DEFAULT_STATE = Path("/srv/readkit-hub")
@@ -174,8 +174,8 @@ def _configure_environment(env: Path) -> None:
     """Sys-prefix Jupyter config of the hub environment: read by every user's server."""
     etc = env / "etc" / "jupyter"
     etc.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(HERE / "hub_nbgrader_config.py", etc / "nbgrader_config.py")
-    shutil.copyfile(HERE / "hub_jupyter_server_config.py", etc / "jupyter_server_config.py")
+    shutil.copyfile(CONFIG / "nbgrader_config.py", etc / "nbgrader_config.py")
+    shutil.copyfile(CONFIG / "jupyter_server_config.py", etc / "jupyter_server_config.py")
     # The instructor panels off for everyone at this level; the instructor's own ~/.jupyter
     # turns them on again (user settings load last). Same as `jupyter labextension disable
     # --level=sys_prefix ...` and `jupyter server extension disable --sys-prefix ...`.
@@ -400,7 +400,7 @@ class Hub:
                 "# Several graders at once: PostgreSQL, not SQLite (no 'database is locked').\n"
                 "# Unix socket + peer authentication: only this system user gets in.\n"
                 f"c.CourseDirectory.db_url = {self.db_url!r}\n"
-                "# The hub's shared exchange (1777; submissions private, see hub_exchange.py).\n"
+                "# The shared exchange (1777; submissions private: readkit.nbgrader.exchange).\n"
                 f"c.Exchange.root = {str(self.exchange)!r}\n")
         jupyter = instructor.home / ".jupyter"
         (jupyter / "labconfig").mkdir(parents=True)
@@ -437,7 +437,7 @@ class Hub:
         log = (self.hub_state / "jupyterhub.log").open("ab")
         with log:
             self.process = subprocess.Popen(
-                [str(self.env_bin / "jupyterhub"), "-f", str(HERE / "hub_jupyterhub_config.py")],
+                [str(self.env_bin / "jupyterhub"), "-f", str(CONFIG / "jupyterhub_config.py")],
                 cwd=self.hub_state, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True)
         self.made["processes"].append(self.process.pid)

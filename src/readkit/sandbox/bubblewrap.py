@@ -1,7 +1,7 @@
 """A bubblewrap sandbox for the kernels that run learner code during autograde.
 
-One sandbox per grading process: its PID 1 is the kernel zygote (readkit.instructor.kernel_zygote,
-driven by readkit.instructor.kernel_pool), which forks each learner's kernel. The sandbox sees the
+One sandbox per grading process: its PID 1 is the kernel zygote (readkit.sandbox.zygote,
+driven by readkit.sandbox.pool), which forks each learner's kernel. The sandbox sees the
 interpreter, the virtual environment and the read-only paths of a `SandboxSpec`; nothing else of
 the host's file system: not the course root, not `data/key.csv`, not `grading/`. Each kernel works
 in a copy of its notebook's folder, at the same path, on a sized tmpfs: its writes never reach the
@@ -38,13 +38,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-
-from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Instance, Unicode
 
 GiB = 1024**3
 MiB = 1024**2
@@ -177,7 +172,7 @@ def _depth(path: str) -> int:
 
 
 INBOX = "/inbox"  # the next kernel's folder, copied in by the host (read-only inside)
-ZYGOTE_INSIDE = "/kernel_zygote.py"  # readkit's zygote, bound alone (src/ may not be bound)
+ZYGOTE_INSIDE = "/zygote.py"  # readkit's zygote, bound alone (src/ may not be bound)
 TMP_MODE = 0o1777
 
 
@@ -192,7 +187,7 @@ def _bind_pairs(spec: SandboxSpec, scratch: str) -> list[tuple[str, str, str]]:
         for destination in dict.fromkeys([real, os.path.abspath(path)]):
             binds[destination] = (option, real)
     binds[INBOX] = ("--ro-bind", os.path.join(scratch, "inbox"))
-    zygote = os.path.join(os.path.dirname(__file__), "kernel_zygote.py")
+    zygote = os.path.join(os.path.dirname(__file__), "zygote.py")
     binds[ZYGOTE_INSIDE] = ("--ro-bind", zygote)
     return [(option, source, dest) for dest, (option, source) in binds.items()]
 
@@ -316,97 +311,3 @@ def zygote_command(spec: SandboxSpec, scratch: str, work_root: str, info_fd: int
 
 # ---------------------------------------------------------------------------------------------
 # The kernel manager
-
-
-def _is_ipykernel(argv: list[str]) -> bool:
-    return any("ipykernel" in part for part in argv)
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose kernel the zygote of this process forks, inside the bubblewrap
-    sandbox of `sandbox_spec` (or, `sandboxed=False`, trusted code, on the host: the same
-    zygote, so that the two cost the same but for the sandbox).
-
-    `work_dir` is the notebook's folder (nbclient's cwd by default): the kernel's cwd and HOME,
-    a copy of it in the sandbox. Python (ipykernel) kernels only.
-    Use with nbclient: `NotebookClient(nb, km=make_kernel_manager(spec, folder)).execute()`.
-    """
-
-    sandbox_spec = Instance(SandboxSpec, args=())
-    sandboxed = Bool(True, help="False: trusted code, run by the zygote without the sandbox")
-    work_dir = Unicode(help="the notebook's folder: the kernel's cwd (a copy in the sandbox)")
-    scratch_dir = Unicode("", help="the pool's short /tmp folder: ipc sockets, connection file")
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("transport", "ipc")
-        kwargs.setdefault("cache_ports", False)
-        super().__init__(**kwargs)
-        if self.transport != "ipc":
-            raise ValueError("a sandboxed kernel has no network: transport must be 'ipc'")
-
-    @property
-    def kernel_spec(self) -> KernelSpec | None:
-        # The kernel is in its own session: a killpg(SIGINT) from here never reaches it.
-        spec = super().kernel_spec
-        if spec is not None:
-            spec.interrupt_mode = "message"
-        return spec
-
-    async def _async_pre_start_kernel(self, **kw):
-        from readkit.instructor.kernel_pool import ZygoteProvisioner
-
-        if not self.work_dir and kw.get("cwd"):
-            # nbclient passes the notebook's folder as cwd: enough for kernel_manager_class use
-            self.work_dir = os.path.abspath(kw["cwd"])
-        if not self.work_dir or not os.path.isdir(self.work_dir):
-            raise ValueError(f"the sandbox's work folder does not exist: {self.work_dir!r}")
-        self.work_dir = os.path.realpath(self.work_dir)
-        if not self.kernel_spec or not _is_ipykernel(self.kernel_spec.argv):
-            raise ValueError("the sandbox runs Python (ipykernel) kernels only")
-        kw["cwd"] = self.work_dir
-        self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
-        if not isinstance(self.provisioner, ZygoteProvisioner):
-            self.provisioner = ZygoteProvisioner(
-                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
-        return await super()._async_pre_start_kernel(**kw)
-
-    async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
-        # The zygote reports the exit at once: look every 20 ms, not 100.
-        await super()._async_finish_shutdown(waittime, min(pollinterval, 0.02), restart)
-
-    # What ZygoteProvisioner asks
-
-    def kernel_pool(self):
-        from readkit.instructor.kernel_pool import pool_for
-
-        pool = pool_for(self.sandbox_spec if self.sandboxed else None, self.work_dir)
-        self.scratch_dir = pool.scratch
-        self.connection_file = os.path.join(pool.run_dir, "kernel.json")
-        self.ip = os.path.join(pool.run_dir, "k")  # sockets are k-1 ... k-5
-        return pool
-
-    def kernel_env(self, launch_env: Mapping[str, str]) -> dict[str, str]:
-        if self.sandboxed:
-            kernel_env = self.kernel_spec.env if self.kernel_spec else {}
-            return kernel_environment(self.sandbox_spec, self.work_dir, kernel_env)
-        env = dict(launch_env)
-        env.pop("JPY_PARENT_PID", None)  # the kernel's parent is the zygote
-        return env
-
-    def memory_limit(self) -> int | None:
-        return self.sandbox_spec.memory_bytes if self.sandboxed else None
-
-    def wall_limit(self) -> float | None:
-        return self.sandbox_spec.wall_seconds if self.sandboxed else None
-
-
-def make_kernel_manager(
-    spec: SandboxSpec, work_dir: str | os.PathLike[str], kernel_name: str = "python3", **kw
-) -> SandboxedKernelManager:
-    """A sandboxed kernel manager for one notebook folder (raises when no sandbox can be made)."""
-    reason = sandbox_available()
-    if reason:
-        raise RuntimeError(reason)
-    return SandboxedKernelManager(
-        sandbox_spec=spec, work_dir=os.path.abspath(work_dir), kernel_name=kernel_name, **kw
-    )

@@ -20,4 +20,4 @@ c.Exchange.root = os.environ.get("READKIT_EXCHANGE", "/srv/nbgrader/exchange")
 
 # nbgrader's submit leaves each submission readable by every user who knows its folder name
 # (nbgrader issue 978): this one narrows it to the learner and the instructor's group.
-c.ExchangeFactory.submit = "readkit.instructor.hub_exchange.PrivateSubmit"
+c.ExchangeFactory.submit = "readkit.nbgrader.exchange.PrivateSubmit"

@@ -1,10 +1,10 @@
 """The kernel zygote: one long-lived process per grading process that forks learner kernels.
 
-Run as `python kernel_zygote.py CONFIG` (a script, not `-m`: importing the readkit package
+Run as `python zygote.py CONFIG` (a script, not `-m`: importing the readkit package
 here would hand every kernel the course's readkit before a learner's own). In the sandbox it is
 PID 1 of bubblewrap's PID namespace; with --trust-learner-code it runs on the host. Standard
 library and ipykernel only. It imports ipykernel and the widget libraries once, so a kernel
-costs a fork, not a fresh Python (see readkit.instructor.kernel_pool for the host side).
+costs a fork, not a fresh Python (see readkit.sandbox.pool for the host side).
 
 Never runs learner code itself, and stays single-threaded (no zmq context before a fork).
 PR_SET_DUMPABLE 0: a kernel cannot ptrace it or open /proc/1/mem or /proc/1/fd. As PID 1 it

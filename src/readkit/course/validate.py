@@ -9,19 +9,16 @@ checksum.sha256 in its folder (data, written by `readkit new-article`), not by c
 
 import csv
 import hashlib
-import random
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from readkit.course.answers import ANSWERS_FILE, OK, AnswersFile
 from readkit.course.course import ARTICLES, ARTICLES_INDEX, DATA, Course, CourseError
 from readkit.course.key import ASSESSMENT, SPLITS, parse_accept
 from readkit.course.labels import LABELS
 from readkit.course.sections import parse_sections, units_in_paragraphs
-from readkit.grading import trusted
 
 UNIT_ID = re.compile(r"p(\d{2,3})s(\d+)")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
@@ -29,11 +26,6 @@ CHECKSUM = re.compile(r"([0-9a-f]{64}) [ *]article\.txt\n?")
 # Each label at least twice in the assessment split (a part's chance-corrected score needs every
 # label it grades to be there); fewer in the practice split is a note (a short article).
 MIN_PER_LABEL_PER_SPLIT = 2
-# A Sorter assignment must not reward labelling without reading (issue 13): the share of its
-# points that each no-reading strategy may reach at most.
-GUESS_LIMITS = {"best label per part": 0.40, "one label for everything": 0.35,
-                "random labels": 0.30}
-RANDOM_RUNS, RANDOM_SEED = 20, 13
 NUMBER_WORDS = {
     0.5: ("half",), 2: ("two",), 4: ("four",), 10: ("ten",), 13: ("thirteen",),
     20: ("twenty",), 50: ("fifty",), 100: ("hundred",), 8000: ("eight thousand",),
@@ -76,15 +68,13 @@ def _missing_columns(name: str, path: Path, expected: tuple[str, ...]) -> list[P
 
 
 class Validator:
-    """The checks of one article folder; `course` is the course it is in (for the guessing
-    scores, graded as submissions are)."""
+    """The data-contract checks of one article folder of `course`."""
 
     def __init__(self, course: Course, slug: str):
         self.course = course
         self.data = course.data / ARTICLES / slug
         self.where = f"{DATA}/{ARTICLES}/{slug}"
         self.problems: list[Problem] = []
-        self.guessing: dict[str, dict] = {}  # assignment -> guessing_scores, by check_guessing
         self.notes: list[str] = []  # worth knowing, but not wrong
 
     def add(self, file: str, row: int | None, message: str) -> None:
@@ -279,32 +269,6 @@ class Validator:
                 self.add("claims.csv", number, "unit and counts_what must say what is counted")
 
 
-    # --- guessing ------------------------------------------------------------------------
-    def check_guessing(self) -> None:
-        """Every Sorter assignment of sections.csv: what learners who never read would score,
-        graded by the trusted grade step as their submissions would be."""
-        if not (self.data / "sections.csv").is_file():
-            return  # an article without graded sections
-        course = self.course
-        try:
-            assignments = dict.fromkeys(s.assignment for s in course.article(
-                self.data.name).sections())
-        except (OSError, ValueError, KeyError, CourseError):
-            return  # check_sections reports it
-        for assignment in assignments:
-            try:
-                scores = guessing_scores(course, assignment)
-            except CourseError:
-                continue  # a section without assessment units: check_sections reports it
-            self.guessing[assignment] = scores
-            for strategy, limit in GUESS_LIMITS.items():
-                if scores[strategy] > limit:
-                    self.add("sections.csv", None, f"assignment {assignment}: a learner who never "
-                             f"reads scores {scores[strategy]:.0%} of the Sorter points with "
-                             f"{strategy} ({describe_guessing(strategy, scores)}; the limit is "
-                             f"{limit:.0%}); mix labels within each part (re-cut the paragraph "
-                             "ranges) so that no label guess earns much")
-
     # --- sections -----------------------------------------------------------------------
     def check_sections(self, units: list[tuple[int, dict[str, str]]]) -> None:
         """Graded sections cover only assessment units (a practice unit's label is shown in
@@ -332,59 +296,6 @@ class Validator:
                          "units must be assessment units (move the paragraphs or the split)")
 
 
-def guessing_scores(course: Course, assignment: str, runs: int = RANDOM_RUNS,
-                    seed: int = RANDOM_SEED) -> dict:
-    """The share of a Sorter assignment's points (0 to 1) that answers written without reading
-    earn, each graded by the trusted grade step (`readkit.grading.trusted.grade_answers`)
-    exactly as a submitted answers.json is by `readkit grade` and autograde:
-
-    - "best label per part": each part all one label, the best one for that part;
-    - "one label for everything": the same label for every unit, the best of the four;
-    - "random labels": each unit a uniformly random label, the mean of `runs` seeded runs.
-
-    Also "best labels" (part -> label) and "one label" (the label) for the messages. Raises
-    CourseError (NotASorterAssignment) as `SorterAssignment.from_course` does."""
-    return plan_guessing_scores(trusted.SorterAssignment.from_course(course, assignment), runs,
-                                seed)
-
-
-def plan_guessing_scores(plan: trusted.SorterAssignment, runs: int = RANDOM_RUNS,
-                         seed: int = RANDOM_SEED) -> dict:
-    """`guessing_scores` for a grading plan that need not be in sections.csv yet (readkit
-    new-assignment checks a cut before it writes it)."""
-    assignment, total = plan.assignment, plan.max_points
-
-    def points(answers: dict[str, str]) -> dict[str, float]:
-        found = AnswersFile(Path(ANSWERS_FILE), OK, answers=answers, assignment=assignment)
-        return trusted.grade_answers(found, plan).section_points
-
-    parts = [s.section for s in plan.sections]
-    constant = {label: points(dict.fromkeys(plan.unit_ids, label)) for label in LABELS}
-    best = {part: max(LABELS, key=lambda label, part=part: constant[label][part])
-            for part in parts}
-    one = {label: sum(constant[label].values()) for label in LABELS}
-    one_label = max(LABELS, key=one.__getitem__)
-    rng = random.Random(seed)
-    random_total = 0.0
-    for _ in range(runs):
-        random_total += sum(points({u: rng.choice(LABELS) for u in plan.unit_ids}).values())
-    return {
-        "best label per part": sum(constant[best[part]][part] for part in parts) / total,
-        "one label for everything": one[one_label] / total,
-        "random labels": random_total / runs / total,
-        "best labels": best,
-        "one label": one_label,
-    }
-
-
-def describe_guessing(strategy: str, scores: Mapping) -> str:
-    if strategy == "best label per part":
-        return ", ".join(f"{part}: {label}" for part, label in scores["best labels"].items())
-    if strategy == "one label for everything":
-        return f"every unit {scores['one label']}"
-    return f"mean of {RANDOM_RUNS} seeded runs"
-
-
 def _mentions(text: str, value: float) -> bool:
     lowered = text.lower()
     forms = list(NUMBER_WORDS.get(value, ()))
@@ -397,7 +308,14 @@ REQUIRED = ("article.txt", "units.csv", "key.csv", "sources.csv", "claims.csv",
             "sections.csv", "checksum.sha256")
 
 
-def validate_article(course: Course, slug: str) -> tuple[list[Problem], str]:
+# What a caller adds to an article's checks: (problems, summary text) of its assignments. The
+# guessing check (readkit.grading.guessing) comes in this way: it grades, and grading builds
+# on the course, not the other way round.
+AssignmentChecks = Callable[[Course, str], tuple[list["Problem"], str]]
+
+
+def validate_article(course: Course, slug: str, assignment_checks: AssignmentChecks | None = None
+                     ) -> tuple[list[Problem], str]:
     """All problems of one article folder, and a one-line summary."""
     checker = Validator(course, slug)
     missing = [name for name in REQUIRED if not (checker.data / name).is_file()]
@@ -411,18 +329,16 @@ def validate_article(course: Course, slug: str) -> tuple[list[Problem], str]:
     checker.check_key(units, sources)
     checker.check_claims(units, sources)
     checker.check_sections(units)
-    checker.check_guessing()
+    extra = ""
+    if assignment_checks is not None:
+        found, extra = assignment_checks(course, slug)
+        checker.problems += found
     per_split = "; ".join(
         f"{split}: " + ", ".join(f"{checker.counts[split, label]} {label}" for label in LABELS)
         for split in SPLITS
     )
-    guessing = "".join(
-        f"; {assignment} without reading: " + ", ".join(
-            f"{strategy} {scores[strategy]:.1%}" for strategy in GUESS_LIMITS)
-        for assignment, scores in checker.guessing.items()
-    )
     notes = "".join(f"\nnote: {note}" for note in checker.notes)
-    return checker.problems, f"{slug}: {len(units)} units ({per_split}){guessing}{notes}"
+    return checker.problems, f"{slug}: {len(units)} units ({per_split}){extra}{notes}"
 
 
 def check_index(course: Course) -> list[Problem]:
@@ -469,7 +385,9 @@ def check_index(course: Course) -> list[Problem]:
     return problems
 
 
-def validate(data: Path, article: str | None = None) -> tuple[list[Problem], list[str]]:
+def validate(data: Path, article: str | None = None,
+             assignment_checks: AssignmentChecks | None = None
+             ) -> tuple[list[Problem], list[str]]:
     """All problems in a course's data folder (every article, or one), and a summary line per
     article checked."""
     course = Course(data.parent, data)
@@ -482,14 +400,15 @@ def validate(data: Path, article: str | None = None) -> tuple[list[Problem], lis
         return [*problems, Problem(f"{DATA}/{ARTICLES_INDEX}", None, str(error))], []
     summaries = []
     for slug in slugs:
-        found, summary = validate_article(course, slug)
+        found, summary = validate_article(course, slug, assignment_checks)
         problems += found
         summaries.append(summary)
     return problems, summaries
 
 
-def main(data: Path, article: str | None = None) -> int:
-    problems, summaries = validate(data, article)
+def main(data: Path, article: str | None = None,
+         assignment_checks: AssignmentChecks | None = None) -> int:
+    problems, summaries = validate(data, article, assignment_checks)
     for problem in problems:
         print(problem)
     if problems:

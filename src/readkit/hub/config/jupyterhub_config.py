@@ -69,7 +69,7 @@ c.Spawner.notebook_dir = "~"
 c.Spawner.env_keep = ["LANG", "LC_ALL", "TZ"]
 c.Spawner.environment = {
     "PATH": os.pathsep.join([env_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
-    # nbgrader reads the exchange folder from here (hub_nbgrader_config.py).
+    # nbgrader reads the exchange folder from here (config/nbgrader_config.py).
     "READKIT_EXCHANGE": settings["exchange"],
 }
 # Starting 30 servers at once on 2 cores takes a while: wait for them rather than fail.

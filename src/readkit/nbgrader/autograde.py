@@ -37,17 +37,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from readkit.course.course import Course
-from readkit.instructor.grade import GradingError, open_course
+from readkit.course.errors import CourseError, GradingError
 
 LOCKED = "database is locked"
 RETRIES = 3
 MAX_DEFAULT_JOBS = 8
-PIPELINE = ("readkit.instructor.nbgrader_plugins.SandboxedExecute",
-            "readkit.instructor.nbgrader_plugins.TrustedScores")
+PIPELINE = ("readkit.nbgrader.preprocessors.SandboxedExecute",
+            "readkit.nbgrader.preprocessors.TrustedScores")
 MODE_FILE = "mode.json"  # in the assignment's log folder: was learner code sandboxed?
 # What the fork server imports once, so that workers start with it loaded.
 PRELOAD = ["nbgrader.apps.autogradeapp", "nbgrader.converters", "nbconvert.exporters",
-           "readkit.instructor.nbgrader_plugins"]
+           "readkit.nbgrader.preprocessors"]
 
 
 def default_jobs() -> int:
@@ -195,7 +195,7 @@ def _init_worker(root: str, assignment: str, force: bool, logs: str, trust: bool
     bin_dir = str(Path(sys.executable).parent)
     os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     if trust:
-        from readkit.instructor.nbgrader_plugins import TRUST_VARIABLE
+        from readkit.nbgrader.preprocessors import TRUST_VARIABLE
 
         os.environ[TRUST_VARIABLE] = "1"
     with contextlib.suppress(OSError):
@@ -210,7 +210,7 @@ def _autograde_one(student: str, force_retry: bool = False) -> tuple[bool, str, 
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
 
-    from readkit.instructor.submission_files import refusal
+    from readkit.nbgrader.submission_files import refusal
 
     app = _APP
     # Checked before nbgrader copies anything: its copy follows links and reads devices.
@@ -322,7 +322,7 @@ def _check_ready(course: Course, assignment: str, trust: bool) -> None:
             "c.Autograde.autograde_preprocessors: learner code would run unsandboxed and the "
             "Sorter points would come from the kernel. Copy that setting from readkit's course.")
     if not trust:
-        from readkit.instructor.sandbox import sandbox_available
+        from readkit.sandbox.bubblewrap import sandbox_available
 
         problem = sandbox_available()
         if problem:
@@ -330,7 +330,7 @@ def _check_ready(course: Course, assignment: str, trust: bool) -> None:
                 f"Learner code cannot be sandboxed on this machine: {problem}. Install "
                 "bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) and run again; only if "
                 "you trust every submission, pass --trust-learner-code.")
-    from readkit.instructor.gradebook import sqlite_path
+    from readkit.nbgrader.gradebook import sqlite_path
 
     path = sqlite_path(layout.db_url)
     if path is not None and not path.is_file():
@@ -413,7 +413,7 @@ def autograde_all(
 
 def progress_line(done: int, total: int, result: StudentRun) -> str:
     """One line per finished student; learner-chosen names and errors made printable."""
-    from readkit.instructor.safe_text import printable
+    from readkit.course.safe_text import printable
 
     return printable(_progress_line(done, total, result))
 
@@ -468,11 +468,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        course = open_course(args.course)
+        course = Course.open(args.course)
         summary = autograde_all(course, args.assignment, args.jobs, args.students, args.force,
                                 say=lambda line: print(line, flush=True),
                                 trust_learner_code=args.trust_learner_code)
-    except GradingError as error:
+    except CourseError as error:
         print(f"readkit autograde: {error}", file=sys.stderr)
         return 2
     for line in summary_lines(summary):

@@ -19,10 +19,11 @@ from pathlib import Path
 
 from readkit.course.answers import ANSWERS_FILE, NOT_A_FILE, OK, AnswersFile, read_answers
 from readkit.course.course import Course, CourseError
+from readkit.course.errors import GradingError
+from readkit.course.safe_text import csv_cell, printable
 from readkit.grading import trusted
 from readkit.grading.scoring import UnitResult
-from readkit.instructor import gradebook
-from readkit.instructor.safe_text import csv_cell, printable
+from readkit.nbgrader import gradebook
 
 NOT_SUBMITTED = trusted.NOT_SUBMITTED
 NOT_AUTOGRADED = "not-autograded"
@@ -30,10 +31,6 @@ NOT_AUTOGRADED = "not-autograded"
 DIFFERS = "GRADEBOOK-DIFFERS"
 # Two scores closer than this are equal (both are rounded to 2 decimals).
 TOLERANCE = 0.005
-
-
-class GradingError(RuntimeError):
-    """Something the instructor must fix before a class can be graded (the message says what)."""
 
 
 @dataclass
@@ -287,13 +284,6 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                              "CourseDirectory.db_url)")
 
 
-def open_course(path: Path) -> Course:
-    try:
-        return Course.open(path)
-    except CourseError as error:
-        raise GradingError(str(error)) from None
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Grade every submission's answers.json (as submitted) with readkit's trusted grade "
@@ -305,10 +295,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        course = open_course(args.course)
+        course = Course.open(args.course)
         grades = grade_assignment(course, args.assignment, args.db_url)
         grades_csv, units_csv = write_grades(grades)
-    except GradingError as error:
+    except CourseError as error:
         print(f"readkit grade: {error}", file=sys.stderr)
         return 2
     for line in summary_lines(grades):

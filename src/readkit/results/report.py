@@ -6,7 +6,7 @@ to grading/reports/ASSIGNMENT/:
   score distribution, per-unit difficulty (share right) and discrimination (upper minus lower
   27% group by total score), a key label x chosen label confusion heatmap, the ten most-missed
   units with their text and rationale, every unit's statistics and every student's grade;
-- lms.csv: a Canvas gradebook import file (readkit.instructor.lms).
+- lms.csv: a Canvas gradebook import file (readkit.results.lms).
 
 The item analysis uses readable submissions with at least one label (a missing, corrupt or empty
 file says nothing about which units are hard). Plain Python and matplotlib's Agg backend only.
@@ -25,21 +25,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readkit.course.answers import OK
+from readkit.course.course import Course
+from readkit.course.errors import CourseError
 from readkit.course.labels import LABELS
-from readkit.instructor.grade import (
+from readkit.course.safe_text import printable
+from readkit.results.grade import (
     NOT_SUBMITTED,
     ClassGrades,
-    GradingError,
     add_common_arguments,
     format_points,
     grade_assignment,
-    open_course,
     report_dir,
     summary_lines,
     write_grades,
 )
-from readkit.instructor.lms import read_roster, write_lms
-from readkit.instructor.safe_text import printable
+from readkit.results.lms import read_roster, write_lms
 
 UNLABELLED = "unlabelled"
 CHOICES = (*LABELS, UNLABELLED)
@@ -364,7 +364,7 @@ def _ran_unsandboxed(grades: ClassGrades) -> bool:
     (it records its mode beside its logs)."""
     import json
 
-    from readkit.instructor.autograde import log_dir
+    from readkit.nbgrader.autograde import log_dir
 
     try:
         mode = json.loads((log_dir(grades.course, grades.assignment) / "mode.json").read_text())
@@ -410,12 +410,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        course = open_course(args.course)
+        course = Course.open(args.course)
         roster = read_roster(args.roster) if args.roster else None
         grades = grade_assignment(course, args.assignment, args.db_url)
         page, lms = write_report(grades, roster=roster, id_column=args.id_column,
                                  canvas_id=args.canvas_id)
-    except GradingError as error:
+    except CourseError as error:
         print(f"readkit report: {error}", file=sys.stderr)
         return 2
     except OSError as error:
@@ -423,7 +423,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     for line in summary_lines(grades):
         print(line)
-    from readkit.instructor.autograde import unsandboxed_warning
+    from readkit.nbgrader.autograde import unsandboxed_warning
 
     warning = unsandboxed_warning(course, args.assignment)
     if warning:

@@ -14,8 +14,8 @@ read or change that work. This submit keeps nbgrader's steps and changes two thi
 - then the submission is narrowed to owner + that group: folders 2750 (the top one 2770, so
   the instructor may remove it after collecting), files 0640. Other learners get nothing.
 
-Configured for every hub user by `hub_nbgrader_config.py`:
-`c.ExchangeFactory.submit = "readkit.instructor.hub_exchange.PrivateSubmit"`.
+Configured for every hub user by `config/nbgrader_config.py`:
+`c.ExchangeFactory.submit = "readkit.nbgrader.exchange.PrivateSubmit"`.
 Only nbgrader and the standard library are imported (it runs in every learner's server).
 """
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from readkit.instructor.grade import ClassGrades, GradingError, format_points
-from readkit.instructor.safe_text import csv_cell
+from readkit.course.errors import GradingError
+from readkit.course.safe_text import csv_cell
+from readkit.results.grade import ClassGrades, format_points
 
 LMS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "Points Possible"

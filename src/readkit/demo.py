@@ -32,8 +32,8 @@ from pathlib import Path
 
 from readkit.course.answers import ANSWERS_FILE, write_answers
 from readkit.course.course import Course
+from readkit.course.errors import CourseError, GradingError
 from readkit.grading.trusted import SorterAssignment
-from readkit.instructor.grade import GradingError, open_course
 
 ASSIGNMENT = "01-sort-the-sources"
 
@@ -224,7 +224,7 @@ def copy_course(source: Path, dest: Path) -> Path:
 
 def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
     """Run `nbgrader ARGS` at the course root with this environment's tools."""
-    from readkit.instructor.release import nbgrader_command, nbgrader_environment
+    from readkit.nbgrader.release import nbgrader_command, nbgrader_environment
 
     done = subprocess.run(nbgrader_command(*args), cwd=root, env=nbgrader_environment(),
                           capture_output=True, text=True)
@@ -237,7 +237,7 @@ def nbgrader(root: Path, *args: str) -> subprocess.CompletedProcess:
 def generate_assignment(course: Course, assignment: str) -> Path:
     """`make release` for one assignment (checks the course, then nbgrader generate_assignment):
     the release in exercises/ and the grade cells in the gradebook."""
-    from readkit.instructor.release import release
+    from readkit.nbgrader.release import release
 
     result = release(course, [assignment])
     if not result.ok:
@@ -247,7 +247,7 @@ def generate_assignment(course: Course, assignment: str) -> Path:
 
 def add_names(course: Course, people: list[Learner]) -> None:
     """Record the learners' names in the gradebook (for the LMS export)."""
-    from readkit.instructor.autograde import quiet_nbgrader_imports
+    from readkit.nbgrader.autograde import quiet_nbgrader_imports
 
     quiet_nbgrader_imports()
     from nbgrader.api import Gradebook
@@ -268,9 +268,10 @@ def run_demo(
 ) -> Path:
     """Copy the course, generate the assignment, hand in a synthetic class, autograde it in
     parallel, grade it out of the kernel and build the report. Returns the report's path."""
-    from readkit.instructor import autograde, grade, report
+    from readkit.nbgrader import autograde
+    from readkit.results import grade, report
 
-    source = open_course(source or Path("."))
+    source = Course.open(source or Path("."))
     root = Path(out) if out else Path(tempfile.mkdtemp(prefix="readkit-demo-"))
     root = root.expanduser().resolve()
     if (root / "grading").exists():
@@ -330,7 +331,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         run_demo(args.students, args.out, args.jobs, args.seed, args.course)
-    except (GradingError, ValueError) as error:
+    except (CourseError, ValueError) as error:
         print(f"readkit demo: {error}", file=sys.stderr)
         return 2
     return 0

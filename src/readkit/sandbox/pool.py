@@ -1,6 +1,6 @@
-"""The host side of the kernel zygote (readkit.instructor.kernel_zygote): one per grading process.
+"""The host side of the kernel zygote (readkit.sandbox.zygote): one per grading process.
 
-`KernelPool` starts the zygote lazily, in one bubblewrap sandbox (readkit.instructor.sandbox)
+`KernelPool` starts the zygote lazily, in one bubblewrap sandbox (readkit.sandbox.bubblewrap)
 or, for trusted code, on the host, and serves one kernel at a time. Before each kernel: the
 zygote kills every process of the previous one and empties the sandbox's RAM folders (reset),
 this side empties the ipc folder and the inbox, and only then copies the next learner's folder
@@ -11,7 +11,6 @@ time, or dies, takes its sandbox with it and the next kernel gets a new one.
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import compileall
 import contextlib
@@ -28,9 +27,9 @@ import time
 from multiprocessing import util as mp_util
 from pathlib import Path
 
-from jupyter_client.provisioning import LocalProvisioner
+from readkit.sandbox import bubblewrap as sandbox
 
-ZYGOTE = str(Path(__file__).with_name("kernel_zygote.py"))
+ZYGOTE = str(Path(__file__).with_name("zygote.py"))
 READY_SECONDS = 60  # first start: imports on a busy machine
 ANSWER_SECONDS = 10  # any later request; then the sandbox is killed
 KILLED = -signal.SIGKILL
@@ -102,8 +101,6 @@ class KernelPool:
     """One zygote and the kernel it serves; `spec` None runs it unsandboxed (trusted code)."""
 
     def __init__(self, spec=None, work_root: str | None = None) -> None:
-        from readkit.instructor import sandbox
-
         _compile_readkit()
 
         self.spec, self.work_root = spec, work_root
@@ -351,8 +348,6 @@ _EXIT_REGISTERED = 0  # the pid that registered the exit hook
 def pool_for(spec, folder: str) -> KernelPool:
     """This process's pool for `spec` (None: trusted) and a kernel in `folder`: the current one
     when it fits and is alive, else a new one (the old one is closed first)."""
-    from readkit.instructor import sandbox
-
     global _POOL
     with _POOL_LOCK:
         pool = _POOL
@@ -389,81 +384,3 @@ def _register_exit() -> None:
     finalizers registered before it was forked: so this runs in the process that has a pool)."""
     atexit.register(_close_at_exit)
     mp_util.Finalize(None, _close_at_exit, exitpriority=100)
-
-
-class ZygoteProvisioner(LocalProvisioner):
-    """jupyter_client's provisioner for a kernel forked by this process's zygote."""
-
-    pool: KernelPool | None = None
-    pid: int | None = None
-    sandbox_died = ""  # why, when the sandbox (not the kernel) ended this kernel
-
-    @property
-    def has_process(self) -> bool:
-        return self.pid is not None
-
-    async def pre_launch(self, **kwargs):
-        km = self.parent
-        self.pool = km.kernel_pool()
-        try:
-            self.pool.prepare(km.work_dir)  # before the connection file is written into run/
-        except SandboxFailure:  # that sandbox is gone: the kernel gets a new one
-            self.pool = km.kernel_pool()
-            self.pool.prepare(km.work_dir)
-        return await super().pre_launch(**kwargs)
-
-    async def launch_kernel(self, cmd, **kwargs):
-        km = self.parent
-        env = km.kernel_env(kwargs.get("env") or {})
-        # ipykernel's own arguments (-f CONNECTION_FILE, extra ones): the zygote is the launcher
-        launcher = next(i for i, part in enumerate(cmd) if "ipykernel" in part)
-        self.pid = self.pool.start(cmd[launcher + 1:], km.work_dir, env, km.memory_limit(),
-                                   km.wall_limit())
-        self.cwd = km.work_dir
-        await self._sockets_bound(km)
-        return self.connection_info
-
-    async def _sockets_bound(self, km) -> None:
-        """Until the kernel has bound its ipc sockets (at most READY_SECONDS): a client that
-        connects earlier waits for zmq's reconnect interval (0.1 s) on each channel."""
-        channels = ("shell", "iopub", "stdin", "control", "hb")
-        paths = [f"{km.ip}-{getattr(km, f'{name}_port')}" for name in channels]
-        deadline = time.monotonic() + READY_SECONDS
-        while not all(os.path.exists(path) for path in paths):
-            if time.monotonic() > deadline or self.pool.poll(self.pid) is not None:
-                return  # jupyter_client reports the dead or silent kernel as usual
-            await asyncio.sleep(0.005)
-
-    async def poll(self) -> int | None:
-        if self.pid is None:
-            return 0
-        code = self.pool.poll(self.pid)
-        if code is not None and self.pool.dead and not self.sandbox_died:
-            self.sandbox_died = self.pool.dead
-        return code
-
-    async def wait(self) -> int | None:
-        while (code := await self.poll()) is None:
-            await asyncio.sleep(0.05)
-        self.pid = None
-        return code
-
-    async def send_signal(self, signum: int) -> None:
-        if self.pid is None:
-            return
-        if signum == signal.SIGKILL:
-            self.pool.kill(self.pid)
-        elif signum:
-            self.pool.signal(self.pid, signum)
-
-    async def kill(self, restart: bool = False) -> None:
-        if self.pid is not None:
-            self.pool.kill(self.pid)
-
-    async def terminate(self, restart: bool = False) -> None:
-        await self.kill(restart)
-
-    async def cleanup(self, restart: bool = False) -> None:
-        if self.pool is not None:
-            self.pool.release(self.pid or 0)
-        self.pid = None
