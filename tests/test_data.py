@@ -304,7 +304,10 @@ def test_clean_copy_has_no_problems(tmp_path):
     shutil.copytree(DATA, tmp_path / "data")
     problems, summaries = validate(tmp_path / "data")
     assert problems == []
-    assert [s.split(" (")[0] for s in summaries] == [f"{SLUG}: {len(load_units())} units"]
+    course = Course.open(ROOT)  # every article data/articles.csv lists, in its order
+    assert [s.split(" (")[0] for s in summaries] == [
+        f"{slug}: {len(course.article(slug).units)} units" for slug in course.article_slugs]
+    assert summaries[0].startswith(f"{SLUG}: {len(load_units())} units")  # the seed comes first
 
 
 def test_missing_file_is_named(tmp_path):
@@ -452,12 +455,14 @@ def test_validate_checks_every_article_or_the_one_named(tmp_path):
     _second_article(data)
     problems, summaries = validate(data)
     assert problems == []
-    assert [s.split(":")[0] for s in summaries] == [SLUG, "raqqa-copy"]
-    assert "03-sort-again without reading: best label per part 27.3%" in summaries[1]
+    slugs = Course.open(ROOT).article_slugs  # the course's own articles, the seed first
+    assert slugs[0] == SLUG
+    assert [s.split(":")[0] for s in summaries] == [*slugs, "raqqa-copy"]
+    assert "03-sort-again without reading: best label per part 27.3%" in summaries[-1]
     problems, summaries = validate(data, "raqqa-copy")
     assert problems == [] and [s.split(":")[0] for s in summaries] == ["raqqa-copy"]
     course = Course(tmp_path, data)
-    assert course.article_slugs == (SLUG, "raqqa-copy")
+    assert course.article_slugs == (*slugs, "raqqa-copy")
     assert course.article().slug == SLUG  # the first row is the default
     assert course.article_for("03-sort-again").slug == "raqqa-copy"
     assert course.article_for("01-sort-the-sources").slug == SLUG
@@ -470,8 +475,9 @@ def test_the_index_and_the_folders_must_agree(tmp_path):
     with (data / "articles.csv").open("a", encoding="utf-8") as handle:
         handle.write("gone,An article whose folder is missing\n")
     problems, _ = validate(data)
+    row = len(Course.open(ROOT).article_slugs) + 2  # after the header and the course's articles
     assert [str(p) for p in problems] == [
-        "data/articles.csv row 3: there is no folder data/articles/gone/; add the article or "
+        f"data/articles.csv row {row}: there is no folder data/articles/gone/; add the article or "
         "remove the row",
         "data/articles.csv: data/articles/unlisted/ is not listed; add a row for it (slug,title)",
     ]

@@ -45,6 +45,8 @@ def write_key(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 FIXTURE_KEY = read_csv(FIXTURES / "harbour-bridge-key.csv")
+# The articles a refusal lists: the course's own (data/articles.csv), then the test article.
+ARTICLES = ", ".join((*Course.open(ROOT).article_slugs, SLUG))
 ASSESSMENT = [row for row in FIXTURE_KEY if row["split"] == "assessment"]
 UNIT_TEXT = {}  # filled by the course fixture: unit_id -> text
 
@@ -244,7 +246,7 @@ def every_unit_assessment(rows):
 
 REFUSALS = [
     ("unknown article", ["new-assignment", "no-such-article"], None,
-     "No article 'no-such-article' in this course. Articles: raqqa-2021, harbour-bridge"),
+     f"No article 'no-such-article' in this course. Articles: {ARTICLES}"),
     ("blank label", ["new-assignment", SLUG], blank("label", "p09s1"),
      "1 unit(s) without a label (p09s1)"),
     ("blank split", ["new-assignment", SLUG], blank("split", "p15s2"),
@@ -258,7 +260,7 @@ REFUSALS = [
     ("existing assignment", ["new-assignment", SLUG, "--name", "01-sort-the-sources"], None,
      "The assignment name '01-sort-the-sources' is already used by the article"),
     ("lesson: unknown article", ["new-lesson", "no-such-article"], None,
-     "No article 'no-such-article' in this course. Articles: raqqa-2021, harbour-bridge"),
+     f"No article 'no-such-article' in this course. Articles: {ARTICLES}"),
     ("lesson: blank label", ["new-lesson", SLUG], blank("label", "p02s1"),
      "1 unit(s) without a label (p02s1)"),
     ("lesson: no practice units", ["new-lesson", SLUG], every_unit_assessment,
