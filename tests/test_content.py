@@ -121,3 +121,112 @@ def test_the_headline_rationale_gives_the_bbc_its_let_escape():
     codebook = " ".join((ROOT / "docs" / "codebook.md").read_text(encoding="utf-8").split())
     assert 'while "to Allow ISIS-Daesh Terrorists to Escape" is the author\'s framing' not in codebook
     assert 'What the headline adds is whose deal it was: "The US Coalition\'s"' in codebook
+
+
+# -- the lessons ---------------------------------------------------------------------------------
+
+LESSONS = ROOT / "lessons"
+
+
+def cells(name: str):
+    return nbformat.read(LESSONS / f"{name}.ipynb", as_version=4).cells
+
+
+def markdown_of(name: str) -> str:
+    return "\n".join(" ".join(cell.source.split()) for cell in cells(name)
+                     if cell.cell_type == "markdown")
+
+
+def self_checks(name: str) -> list[tuple[tuple, dict]]:
+    """The SelfCheck calls of a lesson, as (args, kwargs), without running them."""
+    found = []
+    for cell in cells(name):
+        if cell.cell_type == "code" and cell.source.startswith("SelfCheck("):
+            found.append(eval(cell.source, {"SelfCheck": lambda *a, **k: (a, k)}))  # noqa: S307
+    return found
+
+
+def test_lesson_1_asks_about_the_headline_with_one_right_answer():
+    """The BBC text has "secret deal", "let ... escape" and "exodus": of the options, only the
+    answer must be missing from it."""
+    bbc = (UNITS["p20s1"] + " " + UNITS["p27s1"]).casefold()
+    (args, kwargs), = [c for c in self_checks("01-first-look") if "headline" in c[0][0]]
+    options, answer = args[1], kwargs["answer"]
+    missing = [o for o in options if o.strip('"').casefold() not in bbc]
+    assert missing == [answer] == ["The US Coalition's"]
+    assert "the rest is the headline writer's own wording" not in markdown_of("01-first-look")
+
+
+def test_paragraphs_17_to_23_hold_no_furniture_and_lesson_2_says_so():
+    meta = [u for u in KEY if 17 <= ARTICLE.unit_paragraphs[u] <= 23 and KEY[u].label == "meta"]
+    assert meta and all(UNITS[u].startswith("Screen") for u in meta)  # captions only
+    text = markdown_of("02-anatomy")
+    assert "hold all four kinds" not in text
+    assert "Paragraphs 17 to 23 hold three of the four kinds" in text
+    guide = " ".join((ROOT / "docs" / "teacher-guide.md").read_text(encoding="utf-8").split())
+    assert "mark the four parts" not in guide
+
+
+def test_lesson_3_puts_the_ibid_where_it_is():
+    assert "(Ibid)" not in UNITS["p34s1"] and UNITS["p36s2"].endswith("(Ibid)")
+    text = markdown_of("03-attribution")
+    assert 'paragraph ends with "(Ibid)", pointing back to the BBC' not in text
+    assert '"(Ibid)" (`p36s2`)' in text
+
+
+def test_lesson_3_model_rewrite_keeps_what_the_source_said():
+    """The BBC passage says a Western officer was present but took no "active part" (p36s1);
+    the model rewrite says so, and no longer repeats the author's "did not take part"."""
+    assert "was present for the negotiations" in UNITS["p36s1"]
+    text = markdown_of("03-attribution")
+    assert '"US officials said they had not taken part in the negotiations' not in text
+    neutral = text.split("**Neutral:**")[1].split("\n")[0]
+    assert "was present for the negotiations" in neutral and '"active part"' in neutral
+    assert "`p36s1`" in neutral
+
+
+def test_lesson_4_teaches_one_key_per_sentence():
+    from readkit.widgets.sorter import key_letters
+
+    text = markdown_of("04-fact-claim-commentary")
+    assert "arrow keys" not in text
+    for digit, (label, letter) in enumerate(key_letters().items(), 1):
+        assert f"| `{digit}` or `{letter}` | {label} |" in text
+    assert "`Backspace` | clears" in text and "`u` | undoes" in text
+    assert "moves you on to the next unlabelled sentence by itself" in text
+
+
+def test_lesson_4_works_a_clean_claim_from_the_practice_half():
+    table = next(cell.source for cell in cells("04-fact-claim-commentary")
+                 if cell.cell_type == "markdown" and cell.source.startswith("| Unit |"))
+    claims = [row for row in table.splitlines() if row.rstrip().endswith("|")
+              and row.split("|")[-2].strip().startswith("`claim`")]
+    (row,) = claims
+    unit_id = re.search(r"`(p\d+s\d+)`", row).group(1)
+    entry = KEY[unit_id]
+    assert (entry.label, entry.accept, entry.split) == ("claim", (), "practice")
+
+
+def test_lesson_4_works_the_authors_rhetorical_question_before_the_sorter():
+    """Assignment 01 grades the author's rhetorical questions (p65s1, p69s1) as commentary:
+    lesson 4 works one from the practice half first, step by step."""
+    for graded in ("p65s1", "p69s1"):
+        assert KEY[graded].label == "commentary" and KEY[graded].split == "assessment"
+    assert KEY["p50s1"].label == "commentary" and UNITS["p50s1"].endswith("?")
+    sources = [cell.source for cell in cells("04-fact-claim-commentary")]
+    shown = next(i for i, s in enumerate(sources) if "show_units" in s and '"p50s1"' in s)
+    worked = next(i for i, s in enumerate(sources) if "`p50s1`, step by step" in s)
+    sorter = next(i for i, s in enumerate(sources) if "readkit.Sorter(" in s)
+    assert shown < worked < sorter
+
+
+def test_lesson_4_keeps_the_codebooks_exception_and_the_intention_rule():
+    text = markdown_of("04-fact-claim-commentary")
+    step_2 = text.split("2. **Does it pass on words")[1].split("3. **")[0]
+    assert '"confirmed"' in step_2 and "it stays `sourced`" in step_2
+    assert KEY["p13s3"].accept == ("claim",) and KEY["p52s2"].accept == ("claim",)
+    assert 'show_units(["p09s1", "p13s3"]' in " ".join(
+        cell.source for cell in cells("04-fact-claim-commentary"))
+    for args, kwargs in self_checks("04-fact-claim-commentary"):
+        if "intends" in args[0]:
+            assert "p13s3" in kwargs["explanation"]
