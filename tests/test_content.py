@@ -230,3 +230,109 @@ def test_lesson_4_keeps_the_codebooks_exception_and_the_intention_rule():
     for args, kwargs in self_checks("04-fact-claim-commentary"):
         if "intends" in args[0]:
             assert "p13s3" in kwargs["explanation"]
+
+
+def claims_by_id() -> dict[str, dict[str, str]]:
+    return {row["claim_id"]: row for row in CLAIMS}
+
+
+def kunduz_men(word: str) -> list[float]:
+    return [float(row["value"]) for row in CLAIMS if row["event"] == "kunduz-2001"
+            and row["unit"] == "men" and word in row["counts_what"]]
+
+
+def test_lesson_6_gives_the_threshold_the_figures_imply():
+    """x - 3300 > 5000 exactly when x > 8300: the men in Kunduz beyond which the rest would
+    exceed the high end of "unaccounted for"."""
+    threshold = kunduz_men("surrendered")[0] + max(kunduz_men("unaccounted"))
+    assert threshold == 8300
+    text = markdown_of("06-numbers")
+    assert f"If there had been more than {threshold:.0f}, the rest would exceed 5000" in text
+    assert "8700" not in text
+
+
+def chart_rows() -> list[tuple[str, str, str | None]]:
+    import ast
+
+    source = next(cell.source for cell in cells("06-numbers")
+                  if cell.cell_type == "code" and cell.source.startswith("rows = ["))
+    literal = source.split("rows = ", 1)[1].split("]\n", 1)[0] + "]"
+    return ast.literal_eval(literal)
+
+
+def test_lesson_6_chart_credits_each_figure_as_the_table_does():
+    """No "(attributed to Hersh)" on a bar whose figure the table gives as the author's; a
+    figure that reaches the article through Hersh says so."""
+    claims, problems = claims_by_id(), []
+    rows = chart_rows()
+    assert len(rows) == 6
+    for label, claim_id, _ in rows:
+        chain = reporters(claims[claim_id])
+        if chain[0] == AUTHOR and "Hersh" in label:
+            problems.append(f"{claim_id} is the author's: {label!r}")
+        if "hersh" in chain and "Hersh" not in label:
+            problems.append(f"{claim_id} comes through Hersh: {label!r}")
+    assert problems == []
+    assert any(reporters(claims[c])[0] == AUTHOR for _, c, _ in rows)  # the check bites
+
+
+def test_lesson_6_counts_the_kunduz_figures_by_reporter_as_the_table_does():
+    kunduz = [row for row in CLAIMS if row["event"] == "kunduz-2001"]
+    authors = sum(1 for row in kunduz if row["reported_by"] == AUTHOR)
+    words = {6: "six", 7: "seven", 2: "two", 9: "nine"}
+    text = markdown_of("06-numbers")
+    assert f"Kunduz 2001 has the most numbers ({len(kunduz)}), and {words[authors]} of them " \
+           "are the author's" in text
+    assert "seven that the article attributes to Seymour Hersh's article" not in text
+
+
+def test_lesson_7_says_who_decided_as_the_sources_say_it():
+    """The Pakistanis' representations are the reason an official gives for approving the
+    airlift (p59s1), not a different decider; the BBC's "now admits the part it played" is
+    part of the Raqqa account."""
+    assert "was approved because of representations by the Pakistanis" in UNITS["p59s1"]
+    text = markdown_of("07-analogy")
+    assert "the Pakistanis' representations for Kunduz" not in text
+    weaken = text.split("**Weaken**")[1].split("**Where**")[0]
+    assert "a reason given for the approval, not a different decider" in weaken
+    assert "now admits the part it played" in weaken and "ordered the air corridor" in weaken
+    guide = " ".join((ROOT / "docs" / "teacher-guide.md").read_text(encoding="utf-8").split())
+    assert "(local officials; the Pakistanis' representations)" not in guide
+
+
+def test_lesson_8_summary_keeps_what_the_coalition_admits():
+    assert "the coalition now admits the part it played in the deal" in UNITS["p31s1"]
+    model = markdown_of("08-trace-to-source").split("Show a model answer")[1]
+    assert '"now admits the part it played in the deal"' in model
+    assert "Col Ryan Dillon" in model  # the defence stays beside it
+
+
+# -- assignment 02 ---------------------------------------------------------------------------------
+
+ASSIGNMENT_02 = "02-trace-the-numbers/trace-the-numbers.ipynb"
+
+
+def assignment_02(folder: str) -> list:
+    return nbformat.read(ROOT / folder / ASSIGNMENT_02, as_version=4).cells
+
+
+@pytest.mark.parametrize("folder", ["solutions", "exercises"])
+def test_assignment_02_task_3_does_not_call_fighters_and_men_like_with_like(folder):
+    task = next(cell.source for cell in assignment_02(folder)
+                if cell.source.startswith("## Task 3"))
+    assert "compare fighters with fighters" not in task
+    assert "They do not count the same thing" in task
+
+
+def test_assignment_02_model_answer_keeps_figures_apart_and_with_their_reporters():
+    from readkit.grading.numbers import NUMBER_TASKS
+
+    assert NUMBER_TASKS["compare"].title != "Compare like with like"
+    answer = next(cell.source for cell in assignment_02("solutions")
+                  if cell.metadata.get("nbgrader", {}).get("grade_id") == "written-answer")
+    answer = " ".join(answer.split())
+    assert not re.search(r"\b(sixteen|\d+) times\b", answer)
+    assert "cannot say how much bigger one event was" in answer
+    assert "attributes the Kunduz figures to Seymour Hersh" not in answer
+    assert "based on Indian intelligence sources" in answer
+    assert "in the author's square brackets" in answer
