@@ -336,3 +336,92 @@ def test_assignment_02_model_answer_keeps_figures_apart_and_with_their_reporters
     assert "attributes the Kunduz figures to Seymour Hersh" not in answer
     assert "based on Indian intelligence sources" in answer
     assert "in the author's square brackets" in answer
+
+
+# -- the materials for a secondary class ----------------------------------------------------------
+
+DOCS = ROOT / "docs"
+GUIDE = DOCS / "teacher-guide.md"
+# Materials with no label and no graded text: handed out, opened from lessons/, or shared.
+SAFE_TO_SHARE = ["background-primer.md", "glossary.md", "sentence-frames.md", "extension.md",
+                  "teaching-notes.md"]
+INSTRUCTORS_ONLY = ["rubric-anchors.md"]
+ANCHORS_WARNING = ("# Instructors only: sample answers for the written parts of assignments 01 "
+                   "and 02; do not hand out before they are graded")
+
+
+def guide_text() -> str:
+    return GUIDE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", SAFE_TO_SHARE + INSTRUCTORS_ONLY)
+def test_each_material_exists_and_the_teacher_guide_links_it(name):
+    assert (DOCS / name).is_file()
+    assert f"]({name})" in guide_text()
+
+
+@pytest.mark.parametrize("name", SAFE_TO_SHARE)
+def test_learner_facing_materials_give_away_no_assessment_label_or_rationale(name):
+    from tests.test_docs import leaks, stated_labels
+
+    text = (DOCS / name).read_text(encoding="utf-8")
+    assert leaks(text) == []
+    assert stated_labels(text) == []  # no unit's label is stated, practice or graded
+    practice_rationales = [e.rationale for e in KEY.values() if e.split == "practice"]
+    assert not [r for r in practice_rationales if r in text]
+
+
+def test_the_leak_check_bites_on_a_learner_facing_material():
+    from tests.test_docs import leaks
+
+    text = (DOCS / "glossary.md").read_text(encoding="utf-8")
+    assert "assessment unit id p65s1" in leaks(text + "\nSee p65s1.\n")
+    assert leaks(text + "\n" + KEY["p69s1"].rationale + "\n")
+
+
+def test_the_rubric_anchors_are_for_instructors_and_say_so():
+    text = (DOCS / "rubric-anchors.md").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == ANCHORS_WARNING
+    paragraph = next(p for p in guide_text().split("\n\n") if "](rubric-anchors.md)." in p)
+    assert "Instructors only" in paragraph and "before both" in paragraph
+    # a sample answer at each score level of both rubrics
+    for rubric, top in (("Assignment 01, part 5", 4), ("Assignment 02, task 6", 3)):
+        section = text.split(f"## {rubric}")[1].split("\n## ")[0]
+        scores = set(re.findall(r"^\| (\d) \|", section, flags=re.M))
+        assert scores >= {str(n) for n in range(top + 1)}, rubric
+
+
+def test_no_material_reaches_the_released_exercises():
+    released = " ".join(path.read_text(encoding="utf-8")
+                        for path in (ROOT / "exercises").rglob("*") if path.is_file())
+    for name in SAFE_TO_SHARE + INSTRUCTORS_ONLY:
+        assert name not in released
+    anchors = (DOCS / "rubric-anchors.md").read_text(encoding="utf-8")
+    sample = re.search(r"^\| 4 \| (.{60})", anchors, flags=re.M).group(1)
+    assert sample not in released
+
+
+def test_the_primer_gives_a_source_for_every_fact_and_covers_the_actors():
+    text = (DOCS / "background-primer.md").read_text(encoding="utf-8")
+    for actor in ("Daesh", "SDF", "Northern Alliance", "ISI", "Operation Inherent Resolve"):
+        assert actor in text, actor
+    rows = [line for line in text.splitlines() if line.startswith("| ")
+            and not line.startswith(("| Name", "| Who", "| When", "| ---"))]
+    assert len(rows) >= 25
+    assert all(line.rstrip().endswith("|") and line.split("|")[-2].strip() for line in rows)
+    assert "### Afghanistan, 2001 to 2002" in text and "### Syria, 2014 to 2017" in text
+
+
+def test_the_three_period_plan_teaches_before_it_grades_and_names_the_handout():
+    guide = guide_text()
+    plan = guide.split("### Three periods instead of ten")[1].split("\n### ")[0]
+    assert "| Warm-up (5 min) | What to run (40 min) | Exit ticket (5 min) |" in plan
+    rows = [line for line in plan.splitlines() if re.match(r"^\| \d\. ", line)]
+    assert [row[2] for row in rows] == ["1", "2", "3"]
+    graded = next(i for i, row in enumerate(rows) if "Assignment 01" in row)
+    taught = " ".join(rows[:graded])
+    for lesson in ("lesson 3", "Lesson 4", "lesson 5"):
+        assert lesson in taught, lesson
+    assert all(len([c for c in row.split("|") if c.strip()]) == 4 for row in rows)
+    assert "readkit handout raqqa-2021" in guide
+    assert "teacher/raqqa-2021-answer-sheet.html" in guide
