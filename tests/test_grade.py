@@ -125,8 +125,9 @@ def independent_count(answers_path: Path) -> dict[str, dict[str, tuple[int, int]
 # part-2: claim p55s1 p55s2 p56s4 p57s1 accept 2, 2, 2, 3: 9/16; sourced p56s1 p56s2 p58s1
 #   p59s1: 2, 1, 1, 1: 5/16; commentary p56s3 p60s1: 2, 2: 4/8. C2 = (9/16 + 5/16 + 8/16) / 3
 #   = 0.4583.
-# part-3: sourced p61s1 p61s2 p62s2 p63s1: 2, 1, 2, 1: 6/16; commentary p62s1: 1/4.
-#   C3 = (6/16 + 4/16) / 2 = 0.3125.
+# part-3: claim p61s1 accepts 2 labels: 2/4; sourced p61s2 p62s2 p63s1: 1, 2, 1: 4/12;
+#   commentary p62s1: 1/4. C3 = (2/4 + 4/12 + 1/4) / 3 = 0.36111 (issue 22: p61s1 became
+#   claim, sourced accepted; it was sourced, claim accepted, and C3 0.3125).
 # part-4: sourced p64s1: 1/4; commentary p65s1 p67s1 p69s1: 3/12; meta (25 units, p66s1 and
 #   p76s7 accept commentary): 27/100; claim p68s1 p68s2: 3/8. C4 = (0.25 + 0.25 + 0.27 +
 #   0.375) / 4 = 0.28625.
@@ -137,28 +138,30 @@ def test_golden_file_is_hand_checked(golden_cases):
     """The expected file's numbers, worked out by hand and by an independent count."""
     rows = csv_rows(EXPECTED)
     # bob: part-1 commentary 4/4, sourced 1/3 (p53s1 and p54s1 claim): R = (1 + 1/3) / 2 =
-    # 0.6667, 7.5 x (0.6667 - 0.34375) / 0.65625 = 3.69. part-2 all right: 7.5. part-3:
-    # sourced 4/4, commentary 0/1: R = 0.5, 5 x (0.5 - 0.3125) / 0.6875 = 1.36. part-4:
+    # 0.6667, 7.5 x (0.6667 - 0.34375) / 0.65625 = 3.69. part-2 all right: 7.5. part-3: claim
+    # 1/1 (p61s1 sourced, accepted), sourced 3/3, commentary 0/1: R = 0.6667, 5 x (0.6667 -
+    # 0.36111) / 0.63889 = 2.39. part-4:
     # sourced 1/1, commentary 3/3, meta 24/25, claim 0/2: R = (1 + 1 + 0.96 + 0) / 4 = 0.74,
-    # 10 x (0.74 - 0.28625) / 0.71375 = 6.36. Total 3.69 + 7.5 + 1.36 + 6.36 = 18.91 (63.0%).
+    # 10 x (0.74 - 0.28625) / 0.71375 = 6.36. Total 3.69 + 7.5 + 2.39 + 6.36 = 19.94 (66.5%).
     assert independent_count(GOLDEN / "grade" / "submissions" / "bob-partial.json") == {
         "part-1": {"commentary": (4, 4), "sourced": (1, 3)},
         "part-2": {"claim": (4, 4), "sourced": (4, 4), "commentary": (2, 2)},
-        "part-3": {"sourced": (4, 4), "commentary": (0, 1)},
+        "part-3": {"claim": (1, 1), "sourced": (3, 3), "commentary": (0, 1)},
         "part-4": {"sourced": (1, 1), "commentary": (3, 3), "meta": (24, 25), "claim": (0, 2)}}
     bob = rows["bob-partial"]
     assert [bob[c] for c in ("points", "percent", *SECTION_POINTS, "status")] == [
-        "18.91", "63", "3.69", "7.5", "1.36", "6.36", "ok"]
+        "19.94", "66.5", "3.69", "7.5", "2.39", "6.36", "ok"]
     # mallory labels everything claim (meta from paragraph 70): part-1 commentary 3/4 (claim
     # accepted for p51s1, p52s1, p52s2), sourced 0/3: R = 0.375, 7.5 x 0.03125 / 0.65625 =
     # 0.36. part-2: claim 4/4, sourced 0/4, commentary 1/2 (p56s3): R = 0.5, 7.5 x 0.04167 /
-    # 0.54167 = 0.58. part-3: sourced 1/4 (p61s1), commentary 0/1: R = 0.125 < C3: 0. part-4:
+    # 0.54167 = 0.58. part-3: claim 1/1 (p61s1), sourced 0/3, commentary 0/1: R = 0.3333 < C3:
+    # 0. part-4:
     # sourced 0/1, commentary 0/3, meta 24/25 (p66s1 is claim), claim 2/2: R = 0.49,
     # 10 x 0.20375 / 0.71375 = 2.85. Total 3.79; the gradebook holds full marks.
     assert independent_count(GOLDEN / "grade" / "submissions" / "mallory-cheat-attempt.json") == {
         "part-1": {"commentary": (3, 4), "sourced": (0, 3)},
         "part-2": {"claim": (4, 4), "sourced": (0, 4), "commentary": (1, 2)},
-        "part-3": {"sourced": (1, 4), "commentary": (0, 1)},
+        "part-3": {"claim": (1, 1), "sourced": (0, 3), "commentary": (0, 1)},
         "part-4": {"sourced": (0, 1), "commentary": (0, 3), "meta": (24, 25), "claim": (2, 2)}}
     mallory = rows["mallory-cheat-attempt"]
     assert [mallory[c] for c in ("points", *SECTION_POINTS, "gradebook_points", "flag")] == [
@@ -234,7 +237,7 @@ def test_sqlite_reader_equals_nbgrader_api(golden_course):
     assert fast.scores == api.scores
     assert fast.names == api.names
     assert fast.scores["mallory-cheat-attempt"] == dict(zip(CELLS, SECTION_POINTS.values(), strict=True))
-    assert fast.scores["bob-partial"] == dict(zip(CELLS, [3.69, 7.5, 1.36, 6.36], strict=True))
+    assert fast.scores["bob-partial"] == dict(zip(CELLS, [3.69, 7.5, 2.39, 6.36], strict=True))
     assert fast.scores["rita-autograde-crashed"] == dict.fromkeys(CELLS)
     assert "nina-not-autograded" not in fast.scores
     assert fast.names["quinn-absent"] == ("Quinn", "Absent")
@@ -457,23 +460,24 @@ def test_hostile_honest_files_graded_as_meant(hostile_run):
         row = rows[student]
         assert [row[c] for c in ("points", *SECTION_POINTS)] == points, student
         assert (row["status"], row["reason"]) == ("ok; no-gradebook", ""), student
-    assert rows["b-partial"]["points"] == "18.91"
+    assert rows["b-partial"]["points"] == "19.94"
     # the learner-named rows: graded, with the name made harmless
     assert rows["\\x1b[2J\\x1b[31mescape-sequence"]["points"] == "30"
-    assert rows["'=HYPERLINK(\"https:evil.example\",\"formula\")"]["points"] == "18.91"
+    assert rows["'=HYPERLINK(\"https:evil.example\",\"formula\")"]["points"] == "19.94"
     assert rows["'+formula-plus"]["points"] == "30"
-    assert rows["'@formula-at"]["points"] == "18.91"
+    assert rows["'@formula-at"]["points"] == "19.94"
     assert rows["latin1-name-\\udcff"]["points"] == "30"
     # wrong types: the two string labels count, the rest is named as ignored
     wrong = rows["wrong-types"]
     assert wrong["status"] == "ok; no-gradebook"
     assert wrong["reason"].startswith("5 answer(s) with an unknown label ignored")
-    # p62s1 commentary and p63s1 sourced count: part-3 sourced 1/4, commentary 1/1: R = 0.625,
-    # 5 x (0.625 - 0.3125) / 0.6875 = 2.27 (chance C3 as for the golden grade folder)
-    assert [wrong[c] for c in ("points", *SECTION_POINTS)] == ["2.27", "0", "0", "2.27", "0"]
-    # surrogates-and-escapes: its one valid answer, p62s1 commentary: part-3 sourced 0/4,
-    # commentary 1/1: R = 0.5, 5 x (0.5 - 0.3125) / 0.6875 = 1.36
-    assert rows["surrogates-and-escapes"]["points"] == "1.36"
+    # p62s1 commentary and p63s1 sourced count: part-3 claim 0/1, sourced 1/3, commentary 1/1:
+    # R = 0.4444, 5 x (0.4444 - 0.36111) / 0.63889 = 0.65 (chance C3 as for the golden grade
+    # folder)
+    assert [wrong[c] for c in ("points", *SECTION_POINTS)] == ["0.65", "0", "0", "0.65", "0"]
+    # surrogates-and-escapes: its two valid answers, p61s1 claim and p62s1 commentary: part-3
+    # claim 1/1, sourced 0/3, commentary 1/1: R = 0.6667, 5 x (0.6667 - 0.36111) / 0.63889 = 2.39
+    assert rows["surrogates-and-escapes"]["points"] == "2.39"
 
 
 def test_hostile_no_cell_is_a_formula(hostile_run):

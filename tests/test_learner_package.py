@@ -154,3 +154,12 @@ def test_learner_files_of_every_article_keep_the_practice_key_only(tmp_path):
         assert article.split_unit_ids("assessment") == list(source.key("assessment"))
     files = {p.as_posix(): p.read_bytes() for p in written}
     assert leaked_rationales(files) == []
+
+
+def test_wheel_has_no_teacher_materials(names):
+    """The docs (the teacher guide, rubric anchors, primer, notes) stay with the course repo."""
+    materials = ("teacher-guide.md", "rubric-anchors.md", "codebook-instructor.md",
+                 "background-primer.md", "teaching-notes.md", "extension.md")
+    found = [name for name in names
+             if name.startswith("docs/") or "/docs/" in name or name.endswith(materials)]
+    assert found == []

@@ -155,7 +155,7 @@ def test_lms_csv_canvas_layout(golden):
     assert rows[1] == ["Points Possible", "", "", "", "", "30"]
     body = {row[3]: row for row in rows[2:]}
     assert len(body) == len(grades.students) == 15
-    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "18.91"]
+    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "19.94"]
     # the grade of answers.json as submitted, not the gradebook's; 0 for unreadable files
     assert body["mallory-cheat-attempt"][-1] == "3.79"
     assert body["erin-corrupt"][-1] == "0" and body["quinn-absent"][-1] == "0"
@@ -265,10 +265,10 @@ def test_report_and_lms_of_hostile_student_names(tmp_path, capsys):
             assert not cell.startswith(("=", "+", "@")), row
             assert "\x1b" not in cell and "\udcff" not in cell, row
     points = {row[3]: row[-1] for row in rows}
-    # bob-partial.json: 18.91 (tests/test_grade.py works it out)
+    # bob-partial.json: 19.94 (tests/test_grade.py works it out)
     assert points == {"<img src=x onerror=alert(1)>": "30",
-                      "'=HYPERLINK(\"https:evil.example\",\"x\")": "18.91",
-                      "\\x1b[31mred": "0", "latin1-\\udcff": "18.91"}
+                      "'=HYPERLINK(\"https:evil.example\",\"x\")": "19.94",
+                      "\\x1b[31mred": "0", "latin1-\\udcff": "19.94"}
 
 
 def test_lms_file_keeps_commas_and_quotes_in_names(golden, tmp_path):

@@ -25,7 +25,7 @@ class NumberTask:
 NUMBER_TASKS = {
     "filter": NumberTask("Filter the two events", ("raqqa", "kunduz"), 2),
     "group": NumberTask("Count the figures by event and reporter", ("figures_by_reporter",), 2),
-    "compare": NumberTask("Compare like with like", ("raqqa_fighters", "kunduz_evacuated"), 2),
+    "compare": NumberTask("Two figures side by side", ("raqqa_fighters", "kunduz_evacuated"), 2),
     "add-up": NumberTask(
         "Check that the Kunduz numbers add up", ("kunduz_total", "not_surrendered", "adds_up"), 3
     ),
