@@ -762,3 +762,35 @@ def test_hostile_files_are_read_in_the_same_way_by_autograde(hostile_run):
     for student, answers in found.items():
         points = trusted.grade_answers(answers, plan).points
         assert grade.format_points(points) == sorter_points(rows[csv_cell(student)]), student
+
+
+def test_a_copied_choice_cell_is_read_as_autograde_reads_it(course_root):
+    """A learner who copies the answer cell hands in two `rewrite-choice` cells: nbgrader
+    keeps the last (DeduplicateIds), so TrustedScores scores the last one; so does grade."""
+    import nbformat
+    from nbgrader.preprocessors import DeduplicateIds
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from readkit.nbgrader.preprocessors import TrustedScores
+
+    hand_in(course_root, "bo", "bob-partial.json")  # p53s1 claim, p51s1 commentary
+    path = hand_in_notebook(course_root, "bo", "p53s1")
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    (index,) = [i for i, c in enumerate(notebook["cells"])
+                if c["metadata"].get("nbgrader", {}).get("grade_id") == "rewrite-choice"]
+    copy = json.loads(json.dumps(notebook["cells"][index]))
+    copy["id"] = "a-copy"
+    copy["source"] = copy["source"].replace("p53s1", "p51s1")
+    notebook["cells"].insert(index + 1, copy)
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+
+    (bo,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    nb = nbformat.read(path, as_version=4)
+    resources = {"nbgrader": {"student": "bo", "assignment": ASSIGNMENT}}
+    nb, resources = DeduplicateIds().preprocess(nb, resources)
+    nb, _ = TrustedScores(config=config).preprocess(nb, resources)
+    (cell,) = [c for c in nb.cells
+               if c.metadata.get("nbgrader", {}).get("grade_id") == "rewrite-choice-grade"]
+    (result,) = [o for o in cell.outputs if o.output_type == "execute_result"]
+    assert float(result.data["text/plain"]) == bo.cells["rewrite-choice"].score == 1.0

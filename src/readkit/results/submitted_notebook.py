@@ -46,8 +46,9 @@ def _read(path: Path) -> bytes | str:
 
 
 def cell_source(path: Path, grade_id: str) -> tuple[str | None, str]:
-    """(source, "") of the first cell whose nbgrader grade_id is `grade_id` (nbgrader's
-    DeduplicateIds keeps the first as well), or (None, why not)."""
+    """(source, "") of the cell whose nbgrader grade_id is `grade_id`, or (None, why not).
+    Of several such cells (a learner copied one), the last: nbgrader's DeduplicateIds keeps
+    the last and strips the others, so that is the one autograde's TrustedScores reads."""
     data = _read(path)
     if isinstance(data, str):
         return None, data
@@ -58,7 +59,7 @@ def cell_source(path: Path, grade_id: str) -> tuple[str | None, str]:
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         return None, f"{path.name} is not a readable notebook (no list of cells)"
-    for cell in cells:
+    for cell in reversed(cells):
         meta = cell.get("metadata") if isinstance(cell, dict) else None
         nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
         if isinstance(nbgrader, dict) and nbgrader.get("grade_id") == grade_id:
