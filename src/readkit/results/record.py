@@ -123,24 +123,35 @@ def record_path(course: Course, assignment: str) -> Path:
     return course.layout.reports / assignment / RECORD_FILE
 
 
+def _student_json(s: StudentGrade) -> dict:
+    """One record as JSON values (built by hand: dataclasses.asdict would walk every unit
+    result, several seconds for a class of 1,000)."""
+    return {
+        "student": s.student, "status": s.status, "reason": s.reason,
+        "cells": {column: dict(vars(score)) for column, score in s.cells.items()},
+        "section_points": s.section_points,
+        "units": [[r.unit_id, r.chosen, r.correct] for r in s.results],
+        "name": list(s.name), "book_state": s.book_state, "book_reason": s.book_reason,
+        "flags": s.flags, "changes": s.changes, "gradebook_points": s.gradebook_points,
+    }
+
+
 def write_record(grades: ClassGrades, path: Path) -> Path:
-    """scores.json, atomically (a report never reads half a record)."""
-    content = {
+    """scores.json, atomically (a report never reads half a record), one line per submission.
+    ensure_ascii (json's default): a folder name that is not UTF-8 (a lone surrogate) is kept
+    as an escape."""
+    head = json.dumps({
         "readkit_scores": RECORD_VERSION,
         "assignment": grades.assignment,
         "graded_at": grades.graded_at,
         "seconds": round(grades.seconds, 3),
         "gradebook": {"state": grades.book_state, "detail": grades.book_detail},
         "cells": [asdict(cell) for cell in grades.cells],
-        "students": [{
-            **{k: v for k, v in asdict(s).items() if k not in ("cells", "results")},
-            "cells": {column: asdict(score) for column, score in s.cells.items()},
-            "units": [[r.unit_id, r.chosen, r.correct] for r in s.results],
-        } for s in grades.students],
-    }
+    }, separators=(",", ":"))
+    students = ",\n".join(json.dumps(_student_json(s), separators=(",", ":"))
+                          for s in grades.students)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # ensure_ascii: a folder name that is not UTF-8 (a lone surrogate) is kept as an escape.
-    write_text_atomic(path, json.dumps(content, indent=1) + "\n")
+    write_text_atomic(path, f'{head[:-1]},"students":[\n{students}\n]}}\n')
     return path
 
 
