@@ -173,8 +173,8 @@ def graded(hub, tmp_path_factory):
     for thread in graders:
         thread.join()
     timings["autograde"] = time.perf_counter() - start
-    report = hub.as_instructor([readkit, "report", A1], check=False)
     grade = hub.as_instructor([readkit, "grade", A1], check=False)
+    report = hub.as_instructor([readkit, "report", A1], check=False)  # reads grade's record
 
     folder = tmp_path_factory.mktemp("expected")
     expected = {n: expected_points(course, texts[n], folder) for n in names}

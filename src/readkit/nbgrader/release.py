@@ -52,6 +52,8 @@ def nbgrader_command(*args: str) -> list[str]:
 
 
 _SCORE_NUMBERS = re.compile(r'score_numbers\(\s*"([^"]+)"')
+# The article a number task's cell names (`score_numbers("filter", globals(), article="x")`).
+_NUMBERS_ARTICLE = re.compile(r'score_numbers\([^\n]*?\barticle\s*=\s*"([^"]+)"')
 
 
 def _cell_maximum(course: Course, assignment: str, grade_id: str, source: str) -> float | None:
@@ -97,12 +99,35 @@ def check_grade_cells(course: Course, assignment: str, notebook: Path) -> list[s
     return problems
 
 
-def validate_course(course: Course) -> list[str]:
-    """What would make grading wrong: settings, sections and their units, claims. [] when fine."""
+def number_task_articles(course: Course, assignments: list[str] | None = None
+                         ) -> dict[str | None, list[str]]:
+    """The articles whose claims the number tasks of the source notebooks score (None: the
+    course's first article, the table `readkit.load_claims()` gives) -> those assignments."""
+    found: dict[str | None, list[str]] = {}
+    source = course.layout.source
+    for name in assignments if assignments is not None else source_assignments(course):
+        for notebook in sorted((source / name).glob("*.ipynb")):
+            try:
+                cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+            except (OSError, ValueError, AttributeError):
+                continue  # check_grade_cells reports an unreadable notebook
+            for cell in cells:
+                text = "".join(cell.get("source", ""))
+                if _SCORE_NUMBERS.search(text):
+                    named = _NUMBERS_ARTICLE.search(text)
+                    users = found.setdefault(named.group(1) if named else None, [])
+                    if name not in users:
+                        users.append(name)
+    return found
+
+
+def validate_course(course: Course, assignments: list[str] | None = None) -> list[str]:
+    """What would make grading wrong: settings, sections and their units, and the claims of
+    the article that the number tasks of `assignments` (all of solutions/ by default) score.
+    [] when fine. A course without number tasks needs no particular article."""
     try:
         _ = course.settings  # raises on an unreadable readkit.toml
         articles = [course.article(slug) for slug in course.article_slugs]
-        expected = numbers.expected_numbers(course.article(numbers.ARTICLE).claims())
         for article in articles:
             _ = article.sections(), article.key(ASSESSMENT)  # raise on an unreadable file
     except (CourseError, OSError, ValueError, KeyError) as error:
@@ -121,7 +146,18 @@ def validate_course(course: Course) -> list[str]:
                 "units that are not "
                 f"in the assessment split: {', '.join(outside)} (graded units must be assessment "
                 "units; move the section's paragraphs or the split)")
-    problems.extend(f"claims.csv: {p}" for p in expected.problems)
+    for slug, users in number_task_articles(course, assignments).items():
+        try:
+            article = course.article(slug)
+            expected = numbers.expected_numbers(article.claims())
+        except (CourseError, OSError, ValueError, KeyError) as error:
+            problems.append(f"the number tasks of {', '.join(users)}: {error}")
+            continue
+        problems.extend(
+            f"{article.slug}/claims.csv: {problem} (the number tasks of {', '.join(users)} "
+            "score this table: fix it, or have the notebook name the article it is about with "
+            "article=\"...\" in readkit.load_claims and score_numbers)"
+            for problem in expected.problems)
     return problems
 
 
@@ -141,7 +177,8 @@ def check_course(course: Course, assignments: list[str]) -> list[str]:
             problems.append(
                 f"{stray.relative_to(course.root)} would be released to every learner: "
                 "delete it (it is left by running the Sorter in the source folder)")
-    problems.extend(validate_course(course))
+    problems.extend(validate_course(course, [name for name in assignments
+                                             if (source / name).is_dir()]))
     if not problems:
         for name in assignments:
             for notebook in sorted((source / name).glob("*.ipynb")):
