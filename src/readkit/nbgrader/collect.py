@@ -97,6 +97,10 @@ class SafeCollect(ExchangeCollect):
         student = self.coursedir.student_id or "*"
         if student != "*" and (problem := student_id_problem(student)):
             self.fail(f"Cannot collect: {problem}.")
+        if not self.check_owner:
+            self.log.warning("ExchangeCollect.check_owner is off: hand-ins are not checked "
+                             "against the account of the learner they name, so any account "
+                             "that can write to inbound/ can hand in for any learner.")
         self.duedate = self._duedate()
         candidates = defaultdict(list)
         for name in sorted(os.listdir(self.inbound_fd)):
@@ -117,7 +121,10 @@ class SafeCollect(ExchangeCollect):
             try:
                 self._collect(record)
             except Refused as reason:
-                self._refuse(record["filename"], str(reason))
+                self._refuse(record["filename"], f"{reason}. A hand-in may hold only the "
+                             "learner's own plain files and folders, within the size limits "
+                             "(docs/grading.md): ask them to hand in again (Assignments panel "
+                             "or nbgrader submit)")
         if self.refused:
             self.log.error("%d hand-in(s) of '%s' refused, not collected: each is listed above "
                            "with the reason. The other hand-ins are collected.",
