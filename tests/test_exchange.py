@@ -365,6 +365,19 @@ def test_a_later_hand_in_in_my_name_by_another_account_does_not_hide_mine(course
 
 
 @pytest.mark.nbgrader
+@pytest.mark.skipif(os.geteuid() != 0, reason="a folder of another account needs root (chown)")
+def test_no_collect_from_a_course_folder_that_a_learner_made(course):
+    exchange_course = course / "grading" / "exchange" / "readkit"
+    make_hand_in(exchange_course / "inbound" / f"{me()}+{A1}+{stamp()}+mine")
+    os.chown(exchange_course, pwd.getpwnam("nobody").pw_uid, -1)
+    result = formgrader_api(course).collect(A1)
+    assert not result["success"]
+    assert (f"{exchange_course} belongs to nobody (uid {pwd.getpwnam('nobody').pw_uid}), not "
+            "to you or root: a learner may have made it before your first release") in result["log"]
+    assert not (course / "grading" / "submitted").exists()
+
+
+@pytest.mark.nbgrader
 def test_a_refused_new_hand_in_leaves_the_collected_one(course, secret):
     inbound = course / "grading" / "exchange" / "readkit" / "inbound"
     make_hand_in(inbound / f"{me()}+{A1}+{stamp()}+first", answers="first")
@@ -395,11 +408,16 @@ def test_nbgraders_check_owner_switch_turns_the_owner_check_off_and_says_so(cour
 
 
 @pytest.mark.nbgrader
-def test_a_timestamp_file_that_is_not_a_time_is_refused(course):
+@pytest.mark.parametrize("kind", ["text", "folder"])
+def test_a_timestamp_file_that_is_not_a_time_is_refused(course, kind):
     inbound = course / "grading" / "exchange" / "readkit" / "inbound"
-    make_hand_in(inbound / f"{me()}+{A1}+{stamp()}+x", when="next tuesday, honest")
+    hand_in = make_hand_in(inbound / f"{me()}+{A1}+{stamp()}+x", when="next tuesday, honest")
+    if kind == "folder":  # nbgrader's later steps would stop on it (IsADirectoryError)
+        (hand_in / "timestamp.txt").unlink()
+        (hand_in / "timestamp.txt").mkdir()
     result = formgrader_api(course).collect(A1)
-    assert "its timestamp.txt does not hold a time" in result["log"]
+    assert ("its timestamp.txt does not hold a time" if kind == "text"
+            else "its timestamp.txt is a folder") in result["log"]
     assert not (course / "grading" / "submitted" / me()).exists()
 
 

@@ -136,8 +136,10 @@ class SafeCollect(ExchangeCollect):
         if self.coursedir.groupshared:
             return  # several instructors share these folders through their group
         trusted = {os.geteuid(), 0}
-        for path in (self.course_path, self.inbound_path):
-            owner = os.stat(path).st_uid
+        found = {self.course_path: os.lstat(self.course_path),  # a link is its maker's
+                 self.inbound_path: os.fstat(self.inbound_fd)}  # the folder being read
+        for path, status in found.items():
+            owner = status.st_uid
             if owner not in trusted:
                 self.fail(
                     f"{path} belongs to {account_name(owner)}, not to you or root: a learner "
@@ -271,9 +273,12 @@ class SafeCollect(ExchangeCollect):
 def _check_timestamp(folder: Path) -> None:
     """timestamp.txt, when there, must be a time: nbgrader's later steps (collect --update,
     autograde) stop on one that is not."""
-    path = folder / TIMESTAMP_FILE
-    if not path.is_file():
+    path = folder / TIMESTAMP_FILE  # in the collector's own copy: no link, no pipe
+    if not path.exists():
         return
+    if not path.is_file():
+        raise Refused(f"its {TIMESTAMP_FILE} is a folder (nbgrader's submit writes a time "
+                      "there): ask the learner to hand in again")
     data = path.read_bytes()
     try:
         if len(data) > TIMESTAMP_BYTES or not data.strip():

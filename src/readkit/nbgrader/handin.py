@@ -97,6 +97,7 @@ class _Inspection:
         self.problems: list[str] = []
         self.entries: list[Entry] = []
         self.copied_bytes = 0
+        self.full = False
 
     def problem(self, text: str) -> None:
         self.problems.append(text)
@@ -122,8 +123,11 @@ class _Inspection:
             return
         with os.scandir(fd) as listing:
             for item in listing:
+                if self.full:
+                    return
                 if len(self.entries) >= self.limits.entries:
                     self.problem(f"it holds more than {self.limits.entries} files and folders")
+                    self.full = True  # stop walking: a million names cost time to list
                     return
                 path = (*parent, item.name)
                 shown = printable("/".join(path))
