@@ -41,8 +41,9 @@ from traitlets import Integer
 from readkit.course.safe_text import printable
 from readkit.nbgrader.handin import Limits, Refused, account_name, copy, inspect
 
-# Student ids become folder names under submitted/ and text on the formgrader's pages.
-SAFE_STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+# Student ids become folder names under submitted/ and text on the formgrader's pages. The same
+# rule as the kit's shared check of student ids (issue 20), until collect uses that one.
+SAFE_STUDENT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}")
 TIMESTAMP_FILE = "timestamp.txt"
 TIMESTAMP_BYTES = 100
 
@@ -52,7 +53,7 @@ def student_id_problem(student_id: str) -> str | None:
     if SAFE_STUDENT_ID.fullmatch(student_id):
         return None
     return (f"the student id {printable(student_id)!r} is not a safe name (1-64 letters, digits "
-            "and . _ @ -, starting with a letter or digit)")
+            "and . _ @ -, starting with a letter, a digit or _)")
 
 
 class SafeCollect(ExchangeCollect):
