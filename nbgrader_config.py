@@ -91,3 +91,9 @@ c.GenerateFeedback.preprocessors = [
 # learners. A course-local folder works for one machine (trying the course, a single-user hub);
 # on a shared JupyterHub set READKIT_EXCHANGE to a folder every user can reach.
 c.Exchange.root = os.environ.get("READKIT_EXCHANGE", os.path.join(GRADING, "exchange"))
+
+# Collect only what each named learner handed in: a hand-in counts for a learner only when its
+# files are that learner's own (on a shared exchange anyone can create one in another's name),
+# holds plain files and folders only (no link to the key), within size limits, and is copied
+# without following links. Used by `nbgrader collect` and the formgrader's Collect alike.
+c.ExchangeFactory.collect = "readkit.nbgrader.collect.SafeCollect"
