@@ -153,7 +153,7 @@ def _clean_name(name: str) -> str:
 def source_id_for(name: str) -> str:
     """A source_id from a name: its surname for a person ("Sarah Quayle" -> quayle), else its
     words joined by hyphens, at most 40 characters."""
-    plain = TITLES.sub("", name)
+    plain = re.sub(r"['’]s\b", "", TITLES.sub("", name))
     words = re.findall(r"[a-z0-9]+", plain.lower())
     if not words:
         return "source"
@@ -185,6 +185,11 @@ def _named(text: str) -> str:
                        rf"have |also |now |later |then |previously )?(?:{REPORTING})\b", text)
     if before:
         return _clean_name(before.group(1))
+    body = re.search(r"\bthe ((?:[a-z]+ ){0,3}(?:council|company|government|police|report|"
+                     r"survey|study|ministry|court|school|hospital|university|committee))\b",
+                     text)
+    if body:
+        return _clean_name(body.group(1))
     unnamed = re.search(r"\b(an? [a-z]+(?: [a-z]+){0,3} (?:officer|official|driver|source|"
                         r"resident|spokes\w+|member|worker))\b", text)
     return _clean_name(unnamed.group(1)) if unnamed else ""
@@ -204,7 +209,8 @@ class _Sources:
             return self.last
         source_id = source_id_for(name)
         for existing_id, existing in self.ids.items():
-            if existing_id == source_id or source_id_for(existing) == source_id:
+            if source_id in (existing_id, source_id_for(existing)) \
+                    or existing_id.endswith(f"-{source_id}"):
                 self.last = existing_id
                 return existing_id
         self.ids[source_id] = name
@@ -243,7 +249,11 @@ def draft_key(units: Sequence[tuple[str, int, str]],
             block_after = paragraph + 1
         source = ""
         if RULE[rule].label == "sourced":
-            source = sources.resolve(_named(text), unit_id)
+            named = _named(text)
+            if not named and rule == "quotation":  # '"We know ...' said X, later on
+                named = next((found for later, number, later_text in units[index + 1:]
+                              if number == paragraph and (found := _named(later_text))), "")
+            source = sources.resolve(named, unit_id)
         rows.append(DraftRow(unit_id, RULE[rule].label, source,
                              _rationale(rule, detail, source), rule))
         previous_paragraph = paragraph
