@@ -397,12 +397,25 @@ def test_handout_has_every_unit_and_no_key(labelled, tmp_path, capsys):
     write_handout(blank, tmp_path / "blank-out", pdf=False)
     assert (tmp_path / "blank-out" / "harbour-bridge-handout.html").read_text(
         encoding="utf-8") == learner
-    assert sorted(p.name for p in out.iterdir()) == ["harbour-bridge-handout.html", "teacher"]
+    assert sorted(p.name for p in out.iterdir()) == ["harbour-bridge-handout.html"]
+
+
+def test_the_answer_sheet_goes_to_an_ignored_folder_apart_from_the_handout(labelled, tmp_path,
+                                                                           capsys):
+    """From the course root, the learners' copy goes to handouts/SLUG and the answer sheet to
+    grading/handouts/SLUG, which .gitignore keeps out of the repository and no release reads."""
+    course = tmp_path / "course"
+    course.mkdir()
+    assert main(["handout", str(labelled), "--course", str(course), "--no-pdf"]) == 0
+    assert [p.relative_to(course).as_posix() for p in sorted(course.rglob("*.html"))] == [
+        "grading/handouts/harbour-bridge/harbour-bridge-answer-sheet.html",
+        "handouts/harbour-bridge/harbour-bridge-handout.html"]
+    assert "/grading/" in (ROOT / ".gitignore").read_text().splitlines()
 
 
 def test_teacher_sheet_is_separate_and_has_the_rationales(labelled, tmp_path):
     result = write_handout(labelled, tmp_path / "out", pdf=False)
-    assert result.teacher.parent == tmp_path / "out" / "teacher"
+    assert result.teacher.parent == tmp_path / "out-teacher"
     sheet = result.teacher.read_text(encoding="utf-8")
     assert "Never release this file" in sheet
     for unit_id, _, _ in EXPECTED_UNITS:

@@ -270,7 +270,7 @@ def _match(text: str, index: int, paragraph: int, per_paragraph: dict[int, int],
     if in_footer:
         return "footer", ""
     if BYLINE.match(stripped) and len(words) <= 14:
-        return "furniture", " ".join(words[:2])
+        return "furniture", words[0]
     found = FURNITURE.search(stripped) or FOOTER.search(stripped)
     if found:
         return "furniture", found.group(0)

@@ -193,6 +193,15 @@ class KeyEditor:
 
     # -- drafts ----------------------------------------------------------------------------------
 
+    def replace_key(self, key: dict[str, dict[str, str]]) -> None:
+        """Write a whole key at once (readkit draft-key fills every blank row in one write);
+        `key` has a row for every unit."""
+        missing = [u for u in self.unit_ids if u not in key]
+        if missing:
+            raise KeyEditError(f"No key row for {', '.join(missing)}: a key has one row per "
+                               "unit.")
+        self._save(key={u: dict(key[u]) for u in self.unit_ids})
+
     def confirm(self, unit_id: str) -> dict[str, str]:
         """The teacher checked this row (its label, source, rationale and split) and keeps it:
         it stops being a draft. A row that is no draft is returned as it is."""
