@@ -1,7 +1,7 @@
 """Bring your own article, end to end, in a temporary course folder: the chain a teacher runs
 (README, "Use your own article") on the test article tests/fixtures/articles/harbour-bridge.txt.
 
-    readkit new-article harbour-bridge FILE    -> data/articles/harbour-bridge/ (blank key)
+    readkit new-article harbour-bridge FILE    -> data/articles/harbour-bridge/ (draft key)
     Sorter(article=..., mode="author")         -> key.csv and sources.csv (its Python API)
     readkit validate harbour-bridge
     readkit new-lesson harbour-bridge          -> lessons/09-harbour-bridge.ipynb, run headless
@@ -101,10 +101,10 @@ def test_a_teachers_own_article_from_text_to_grades(tmp_path, capsys, monkeypatc
                         ignore=shutil.ignore_patterns("answers.json", ".ipynb_checkpoints"))
     course = ["--course", str(root)]
 
-    # 1. new-article: the text, its units, a blank key
+    # 1. new-article: the text, its units, a draft key (every row marked draft)
     assert main(["new-article", SLUG, str(FIXTURES / "harbour-bridge.txt"), *course]) == 0
     folder = root / "data" / "articles" / SLUG
-    assert {row["label"] for row in read_csv(folder / "key.csv")} == {""}
+    assert {row["status"] for row in read_csv(folder / "key.csv")} == {"draft"}
 
     # 2. the teacher labels the article in the Sorter's author mode (driven from Python here;
     # tests/browser/test_author_browser.py labels it by keyboard)
