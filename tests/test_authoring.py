@@ -528,10 +528,9 @@ def test_new_article_drafts_every_row_and_the_split(tmp_path, capsys):
                                           "from (council-latest-traffic-survey): sourced.")
     assert (rows["p06s2"]["label"], rows["p06s2"]["source"]) == ("sourced", "okafor")
     assert rows["p17s2"]["label"] == "meta"  # "Image:"
-    # the draft's sources, for the teacher to complete
-    sources = {row["source_id"]: row for row in read_csv(folder / "sources.csv")}
-    assert sources["okafor"]["name"] == "R. T. Okafor"
-    assert sources["okafor"]["citation"] == "named in the article (p06s1)"
+    # the sources the draft names, listed for the teacher to add (sources.csv stays theirs)
+    assert read_csv(folder / "sources.csv") == []
+    assert "okafor (R. T. Okafor, official?)" in out
     # the split: practice first, then assessment, at a paragraph boundary, and said
     splits = [row["split"] for row in key]
     assert splits == sorted(splits, key=("practice", "assessment").index)

@@ -10,7 +10,7 @@ contract's CSV writer (readkit.course.tables):
                       (authoring/draft_key.py), each row marked draft until the teacher
                       confirms it, and a split where both halves meet the label-mix rule
                       (course/label_mix.py); --blank for an empty key
-    sources.csv       the sources the draft names (kind guessed, date and citation to fill in)
+    sources.csv       header only (the summary lists the sources the draft names, to add)
     sections.csv      header only: the graded parts of an assignment
     claims.csv        header only: the article's numbers
     checksum.sha256   the sha256 of article.txt (sha256sum's format), so validate can pin it
@@ -156,7 +156,7 @@ def write_article(slug: str, raw: str, folder: Path, *, force: bool = False,
                                     "source": row.source, "split": "",
                                     "rationale": row.rationale, STATUS: DRAFT}
                 drafted.append(row.unit_id)
-        new_sources = _add_sources(sources, found, {key[u]["source"] for u in drafted})
+        new_sources = _named_sources(sources, found, {key[u]["source"] for u in drafted})
         split = _draft_split(units, key, drafted)
     for unit in units:
         key.setdefault(unit.unit_id, {"unit_id": unit.unit_id})
@@ -171,8 +171,7 @@ def write_article(slug: str, raw: str, folder: Path, *, force: bool = False,
         "claims.csv": (CLAIMS_COLUMNS, []),
     }
     for name, (header, content) in tables.items():
-        if name in KEPT_ON_FORCE and existing and (folder / name).is_file() \
-                and not (name == "sources.csv" and new_sources):
+        if name in KEPT_ON_FORCE and existing and (folder / name).is_file():
             continue
         write_table(folder / name, header, content)
     write_text_atomic(folder / "article.txt", extracted.text)
@@ -200,17 +199,12 @@ def _old_sources(folder: Path) -> list[dict[str, str]]:
         return []
 
 
-def _add_sources(sources: list[dict[str, str]], found: Draft, used: set[str]) -> list[str]:
-    """Add to `sources` each source the draft named for a drafted row; returns their ids."""
+def _named_sources(sources: list[dict[str, str]], found: Draft, used: set[str]) -> list[str]:
+    """'id (name, kind)' of each source a drafted row names that sources.csv lacks: the teacher
+    adds them in author mode (add_source), checking each name and kind."""
     known = {row.get("source_id") for row in sources}
-    added = []
-    for source in found.sources:
-        if source.source_id in used and source.source_id not in known:
-            sources.append({"source_id": source.source_id, "name": source.name,
-                            "kind": source.kind, "date": "",
-                            "citation": f"named in the article ({source.first_unit})"})
-            added.append(source.source_id)
-    return added
+    return [f"{source.source_id} ({source.name}, {source.kind}?)" for source in found.sources
+            if source.source_id in used and source.source_id not in known]
 
 
 def _draft_split(units: list[Unit], key: dict[str, dict[str, str]],
@@ -300,9 +294,10 @@ def next_steps(slug: str, result: NewArticle) -> str:
             "(readkit.authoring.draft_key; each rationale says which words decided): every one "
             "is marked draft until you confirm it.")
         if result.new_sources:
-            lines.append(f"Added {len(result.new_sources)} source(s) the draft names to "
-                         f"sources.csv ({_ids(result.new_sources)}): check each name and kind, "
-                         "and fill in its date and citation.")
+            lines.append(f"The draft names {len(result.new_sources)} source(s) that "
+                         f"sources.csv lacks: {_ids(result.new_sources, 12)}. Add each in "
+                         "author mode (add source: id, name, kind, date, citation) or fix the "
+                         "draft's source.")
     lines += mix_summary(result)
     if result.run_on_lines:
         lines.append(
