@@ -2,7 +2,8 @@
 
 For an article made with `readkit new-article --blank`, or one whose units were split or merged
 in author mode (new units start blank): each blank row gets the draft rules' label, source and
-rationale (readkit.authoring.draft_key), marked draft until the teacher confirms it; a blank
+rationale (readkit.authoring.draft_key), marked draft until the teacher confirms it (a source
+the draft names that sources.csv lacks is for the teacher to add in author mode); a blank
 split follows the paragraph's side, or label_mix's suggestion when no unit has a split yet. Rows
 that have a label (the teacher's, or a draft) are never changed. Written through KeyEditor, so a
 file edited meanwhile is never overwritten.
@@ -31,11 +32,6 @@ def draft_blank_rows(editor: KeyEditor) -> tuple[list[str], label_mix.Split | No
     blank = [r for r in found.rows if not rows[r.unit_id]["label"]]
     if not blank:
         return [], None
-    known = {row["source_id"] for row in editor.sources}
-    for source in found.sources:
-        if source.source_id not in known and any(r.source == source.source_id for r in blank):
-            editor.add_source(source.source_id, source.name, source.kind, "",
-                              f"named in the article ({source.first_unit})")
     split = None
     if editor.assessment_start() is None:
         split = label_mix.suggest_split([(u, p, r.label) for (u, p, _), r
