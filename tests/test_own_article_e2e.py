@@ -201,18 +201,15 @@ OWN = "01-sort-harbour-bridge"  # new-assignment's name when solutions/ has no a
 
 
 def only_the_teachers_article(root: Path) -> None:
-    """A copy of this course without the Raqqa article (its folder and its row in
-    data/articles.csv) and without the two assignments written for it (solutions/ and
-    exercises/ of 01 and 02): what a teacher who copies the kit for another article starts
-    from."""
+    """A copy of this course without any of its articles (the Raqqa article and those written
+    for the kit: data/articles/ empty, data/articles.csv a header, no forms) and without the
+    assignments written for them (solutions/ and exercises/ empty): what a teacher who copies
+    the kit for another article starts from, whatever articles the kit ships."""
     root.mkdir()
     for name in ("nbgrader_config.py", "readkit.toml"):
         shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "data", root / "data",
-                    ignore=shutil.ignore_patterns("raqqa-2021"))
-    index = root / "data" / "articles.csv"
-    index.write_text("".join(line for line in index.read_text(encoding="utf-8").splitlines(
-        keepends=True) if not line.startswith("raqqa-2021,")), encoding="utf-8")
+    (root / "data" / "articles").mkdir(parents=True)
+    (root / "data" / "articles.csv").write_text("slug,title\n", encoding="utf-8")
     for name in ("solutions", "exercises"):
         (root / name).mkdir()
 
