@@ -24,8 +24,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Install exactly the versions the tests pass with (constraints.txt), readkit itself editable.
+# The lab has what the README's steps use: nbgrader (instructor) and `readkit new-article`,
+# `readkit handout` (authoring: HTML extraction, sentence segmentation).
+LAB_EXTRAS := instructor,authoring
 $(VENV)/.installed-lab: $(DEPS) | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[instructor]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[$(LAB_EXTRAS)]'
 	touch $@
 
 $(VENV)/.installed-test: $(DEPS) | $(BIN)/python
