@@ -22,17 +22,19 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def make_server(folder: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
-    handler = functools.partial(SiteHandler, directory=str(folder))
-    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+def make_server(folder: Path, port: int = 0,
+                handler: type[SiteHandler] = SiteHandler) -> http.server.ThreadingHTTPServer:
+    bound = functools.partial(handler, directory=str(folder))
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), bound)
 
 
 @contextmanager
-def serving(folder: Path, port: int = 0) -> Iterator[str]:
+def serving(folder: Path, port: int = 0,
+            handler: type[SiteHandler] = SiteHandler) -> Iterator[str]:
     """The site in `folder` on a free port (or `port`) in a thread; yields its URL ("/" last)."""
     if not (folder / "jupyter-lite.json").is_file():
         raise FileNotFoundError(f"No built site in {folder}: run `make site` first.")
-    server = make_server(folder, port)
+    server = make_server(folder, port, handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

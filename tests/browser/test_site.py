@@ -1,0 +1,272 @@
+"""The static JupyterLite site (`make site`, dist/site/; make test builds it first): nothing in
+it reveals the assessment key, and, served on 127.0.0.1 with every other host aborted, it runs
+the course in headless Chromium: lesson 4's practice Sorter by keyboard with its feedback, the
+labels back after a reload, assignment 01 labelled by keyboard and handed in as a downloaded
+answers.json that `readkit grade` scores exactly as the same labels saved by `make lab`, and
+every lesson run top to bottom (or opening on its "needs make lab" note).
+
+The tests of the class share one browser context (its storage is the learner's drive) and run
+in order. Speed is measured by `readkit bench site`, not here.
+"""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from readkit.course.answers import read_answers, write_answers
+from readkit.course.course import Course
+from readkit.course.labels import LABELS
+from tests.support.browser_harness import wait_for_idle_kernel
+from tests.support.grading import hand_in, make_course
+from tests.support.lite_harness import (
+    drive_file,
+    offline_context,
+    open_in_lite,
+    run_all_and_wait,
+    site_server,
+)
+from tools.site.contents import NOTE_TAG
+
+from .conftest import ROOT, require
+
+SITE = ROOT / "dist" / "site"
+COURSE = Course.open(ROOT)
+ASSIGNMENT = "01-sort-the-sources"
+LESSON_4 = "lessons/04-fact-claim-commentary.ipynb"
+EXERCISE = f"exercises/{ASSIGNMENT}/sort-the-sources.ipynb"
+LETTERS = {"sourced": "s", "claim": "c", "commentary": "o", "meta": "m"}
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    require((SITE / "jupyter-lite.json").is_file(),
+            f"No built site in {SITE}: run `make site` (make test builds it first)")
+    return SITE
+
+
+# -- what the site holds ----------------------------------------------------------------------
+
+def site_files(site: Path) -> dict[str, bytes]:
+    """Every file of the site, and every file inside each of its wheels."""
+    files = {}
+    for path in sorted(p for p in site.rglob("*") if p.is_file()):
+        name = path.relative_to(site).as_posix()
+        files[name] = path.read_bytes()
+        if path.suffix == ".whl":
+            with zipfile.ZipFile(path) as wheel:
+                files |= {f"{name}!{inner}": wheel.read(inner) for inner in wheel.namelist()}
+    return files
+
+
+def texts(name: str, data: bytes) -> list[str]:
+    """The text of a file as it is, and its CSV cells or JSON strings (where quotation marks
+    are doubled or escaped)."""
+    text = data.decode("utf-8", errors="replace")
+    found = [text]
+    if name.endswith(".csv"):
+        found += [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    elif name.endswith((".json", ".ipynb")):
+        try:
+            stack = [json.loads(text)]
+        except ValueError:
+            stack = []
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                found.append(item)
+            elif isinstance(item, dict):
+                stack += [*item.keys(), *item.values()]
+            elif isinstance(item, list):
+                stack += item
+    return found
+
+
+def test_no_assessment_label_or_rationale_in_any_file_of_the_site(site):
+    files = site_files(site)
+    assert any(name.endswith("readkit/_data/articles.csv") for name in files)  # scanned inside
+    secrets = [entry.rationale for slug in COURSE.article_slugs
+               for entry in COURSE.article(slug).key("assessment").values()]
+    assert len(secrets) > 20
+    blob = "\n".join(text for name, data in files.items() for text in texts(name, data))
+    assert [secret for secret in secrets if secret in blob] == []
+    # Every key.csv in the site (the learner wheel's) keeps no label of an assessment row.
+    keys = {name: data for name, data in files.items() if name.endswith("/key.csv")}
+    assert len(keys) == len(COURSE.article_slugs)
+    for name, data in keys.items():
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+        bare = [row for row in rows if row["split"] == "assessment"]
+        assert bare and all(not (row["label"] or row["accept"] or row["source"]
+                                 or row["rationale"]) for row in bare), name
+    # The check can fail: the instructor's key holds every secret.
+    instructor = "\n".join(texts("key.csv", (COURSE.article().folder / "key.csv").read_bytes()))
+    assert sum(secret in instructor for secret in secrets) == len(
+        COURSE.article().key("assessment"))
+
+
+def test_site_is_offline_and_loads_no_package_index(site):
+    config = json.loads((site / "jupyter-lite.json").read_text(encoding="utf-8"))
+    kernel = config["jupyter-config-data"]["litePluginSettings"][
+        "@jupyterlite/pyodide-kernel-extension:kernel"]
+    assert kernel["disablePyPIFallback"] is True
+    assert kernel["pyodideUrl"] == "./static/pyodide/pyodide.mjs"
+    lock = json.loads((site / "static" / "pyodide" / "pyodide-lock.json").read_text("utf-8"))
+    shipped = {p.name for p in (site / "static" / "pyodide").glob("*.whl")}
+    assert {p["file_name"] for p in lock["packages"].values()} == shipped
+    assert set(kernel["loadPyodideOptions"]["packages"]) == set(lock["packages"])
+    assert not list(site.rglob("*.map"))  # built without source maps
+
+
+def test_lessons_that_need_pandas_open_on_their_note(site):
+    for path in sorted((site / "files" / "lessons").glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        uses_pandas = any("pandas" in cell.source or "matplotlib" in cell.source
+                          for cell in notebook.cells if cell.cell_type == "code")
+        first = notebook.cells[0]
+        assert (NOTE_TAG in first.metadata.get("tags", [])) == uses_pandas, path.name
+        assert notebook.metadata["kernelspec"]["name"] == "python"  # Pyodide's: no dialog
+
+
+# -- in the browser ---------------------------------------------------------------------------
+
+def unit(unit_id: str) -> str:
+    return f'.rk-unit[data-unit="{unit_id}"]'
+
+
+def focused_unit(page) -> str | None:
+    return page.evaluate("() => document.activeElement.closest('.rk-unit')?.dataset.unit ?? null")
+
+
+def checked(page, unit_id: str) -> list[str]:
+    return page.eval_on_selector_all(f'{unit(unit_id)} [role="radio"][aria-checked="true"]',
+                                     "els => els.map(e => e.dataset.label)")
+
+
+def wait_until_saved(page, timeout: float = 30) -> None:
+    page.wait_for_function("() => [...document.querySelectorAll('.rk-sorter')]"
+                           ".every(s => s.dataset.pending === '0')", timeout=timeout * 1000)
+
+
+def press_labels(page, ids: list[str]) -> dict[str, str]:
+    """Focus the first sentence, then one key per sentence (digits and letters in turn, every
+    label used), never moving the focus by hand. Returns the labels given."""
+    page.locator('.rk-sorter [role="radio"]').first.focus()
+    given = {}
+    for n, unit_id in enumerate(ids):
+        assert focused_unit(page) == unit_id, f"key {n}: the focus is not on {unit_id}"
+        label = LABELS[(n + n // 4) % len(LABELS)]
+        page.keyboard.press(str(LABELS.index(label) + 1) if n % 2 else LETTERS[label])
+        given[unit_id] = label
+    wait_until_saved(page)
+    return given
+
+
+def drive_answers(page, path: str) -> dict:
+    text = drive_file(page, path)
+    return json.loads(text)["answers"] if text else {}
+
+
+def assignment_units() -> list[str]:
+    article = COURSE.article_for(ASSIGNMENT)
+    return [u for n in range(1, 5)
+            for u in article.section_units(article.section(ASSIGNMENT, f"part-{n}"))]
+
+
+@pytest.fixture(scope="module")
+def site_url(site) -> str:
+    with site_server(site) as url:
+        yield url
+
+
+@pytest.fixture
+def learner(browser, site_url):
+    """A learner's own browser profile (its storage is their drive) on the site at 127.0.0.1;
+    the test fails if any request off 127.0.0.1 was attempted."""
+    context, external = offline_context(browser, site_url)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+    assert external == [], f"requests off 127.0.0.1 were attempted: {external[:10]}"
+
+
+@pytest.mark.browser
+def test_lesson_4_practice_by_keyboard_gets_feedback_and_survives_a_reload(learner, site_url):
+    page = learner
+    open_in_lite(page, site_url, LESSON_4)
+    assert run_all_and_wait(page) == []
+    page.wait_for_selector(".rk-sorter .rk-unit")
+    ids = page.eval_on_selector_all(".rk-sorter .rk-unit", "els => els.map(e => e.dataset.unit)")
+    given = press_labels(page, ids[:5])
+    assert drive_answers(page, "lessons/answers.json") == given  # in the site's storage
+    page.click(".rk-check")
+    page.wait_for_function("() => document.querySelector('.rk-status').textContent"
+                           ".startsWith('Checked 5')", timeout=30000)
+    key = COURSE.article().key("practice")
+    right = sum(label in key[u].accepted for u, label in given.items())
+    assert page.inner_text(".rk-status").startswith(f"Checked 5: {right} right, {5 - right} wrong.")
+    assert all(page.inner_text(f"{unit(u)} .rk-feedback") for u in given)  # a verdict each
+
+    page.reload()  # JupyterLab reopens the lesson, with a new kernel
+    wait_for_idle_kernel(page)
+    assert run_all_and_wait(page) == []
+    page.wait_for_selector(unit(ids[0]))
+    wait_until_saved(page)
+    assert {u: checked(page, u) for u in given} == {u: [label] for u, label in given.items()}
+    assert drive_answers(page, "lessons/answers.json") == given
+
+
+@pytest.mark.browser
+def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, site_url, tmp_path):
+    page = learner
+    open_in_lite(page, site_url, EXERCISE)
+    assert run_all_and_wait(page) == []
+    ids = assignment_units()
+    page.wait_for_function("n => document.querySelectorAll('.rk-sorter .rk-unit').length === n",
+                           arg=len(ids), timeout=60000)
+    given = press_labels(page, ids)
+    assert drive_answers(page, f"exercises/{ASSIGNMENT}/answers.json") == given
+    with page.expect_download(timeout=30000) as download:
+        page.click(".rk-handin-button")
+    assert download.value.suggested_filename == "answers.json"
+    downloaded = tmp_path / "answers.json"
+    download.value.save_as(downloaded)
+    found = read_answers(downloaded, ASSIGNMENT)
+    assert found.usable and found.answers == given
+
+    # The teacher's side: the download as handed in, beside the same labels saved as the
+    # Sorter saves them under `make lab`; `readkit grade` scores both.
+    course = make_course(tmp_path / "teacher")
+    hand_in(course, "from-the-site", downloaded)
+    write_answers(hand_in(course, "from-make-lab", None), ASSIGNMENT, given,
+                  COURSE.article_for(ASSIGNMENT).slug)
+    result = subprocess.run([sys.executable, "-m", "readkit.cli", "grade", ASSIGNMENT,
+                             "--course", str(course)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    grades = course / "grading" / "reports" / ASSIGNMENT / "grades.csv"
+    with grades.open(encoding="utf-8", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    scores = ["points", "max", "percent", "part-1", "part-2", "part-3", "part-4"]
+    site_scores = {c: rows["from-the-site"][c] for c in scores}
+    assert site_scores == {c: rows["from-make-lab"][c] for c in scores}
+    assert float(site_scores["points"]) > 0 and rows["from-the-site"]["status"].startswith("ok")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lesson", sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb")))
+def test_every_lesson_runs_top_to_bottom_or_opens_on_its_note(learner, site_url, site, lesson):
+    page = learner
+    path = f"lessons/{lesson}"
+    notebook = nbformat.read(site / "files" / path, as_version=4)
+    open_in_lite(page, site_url, path)
+    if NOTE_TAG in notebook.cells[0].metadata.get("tags", []):
+        first = page.locator(".jp-Notebook .jp-Cell").first
+        assert "This lesson needs make lab" in first.inner_text().replace("`", "")
+    else:
+        assert run_all_and_wait(page) == [], lesson
