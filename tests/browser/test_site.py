@@ -133,6 +133,73 @@ def test_lessons_that_need_pandas_open_on_their_note(site):
         assert notebook.metadata["kernelspec"]["name"] == "python"  # Pyodide's: no dialog
 
 
+# -- the learner side, as the site runs it ----------------------------------------------------
+
+LEARNER_MODULES = ["readkit", "readkit.course.course", "readkit.widgets.sorter",
+                   "readkit.widgets.selfcheck", "readkit.widgets.show", "readkit.widgets.handin",
+                   "readkit.grading.cells"]
+
+
+def test_learner_side_imports_without_pandas_nbgrader_or_bubblewrap():
+    """As in Pyodide: pandas, matplotlib and nbgrader cannot even be imported."""
+    code = ("import sys\nfor name in ('pandas', 'matplotlib', 'numpy', 'nbgrader'):\n"
+            "    sys.modules[name] = None\n"
+            f"for name in {LEARNER_MODULES!r}:\n    __import__(name)\n"
+            "import readkit\nprint(readkit.Sorter.__name__, readkit.HandIn.__name__)\n"
+            "try:\n    readkit.load_units()\nexcept ModuleNotFoundError as error:\n"
+            "    print(error)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    names, message = result.stdout.splitlines()
+    assert names == "Sorter HandIn"
+    assert "needs pandas" in message and "make lab" in message
+
+
+def test_sorter_says_at_once_when_the_browser_cannot_keep_answers(monkeypatch, tmp_path):
+    from readkit.course import browser
+    from readkit.widgets.sorter import Sorter
+
+    path = tmp_path / "answers.json"
+    assert Sorter((1, 2), assignment="lesson", answers_path=path).notice == ""
+    monkeypatch.setattr(browser, "in_browser", lambda: True)
+    assert "cannot keep your answers" in Sorter((1, 2), assignment="lesson",
+                                                answers_path=path).notice
+    assert browser.not_kept(browser.DRIVE / "lessons" / "answers.json") == ""
+
+
+def test_hand_in_sends_the_answers_file_as_saved(tmp_path):
+    from readkit.widgets.handin import HandIn
+
+    path = tmp_path / "answers.json"
+    button = HandIn(ASSIGNMENT, answers_path=path)
+    missing = button.file_message()
+    assert missing["type"] == "not-ready" and "answers.json not found" in missing["text"]
+    write_answers(path, ASSIGNMENT, {"p51s1": "claim", "p51s2": "sourced"}, "raqqa-2021")
+    sent = button.file_message()
+    assert (sent["type"], sent["name"]) == ("file", "answers.json")
+    assert sent["text"] == path.read_text(encoding="utf-8")
+    assert "2 sentences labelled" in sent["summary"]
+    path.write_text("{broken", encoding="utf-8")
+    assert button.file_message()["type"] == "not-ready"
+
+
+def test_hand_in_is_a_placeholder_while_nbgrader_grades(monkeypatch):
+    import readkit
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert "not shown while nbgrader grades" in repr(readkit.HandIn(ASSIGNMENT))
+
+
+def test_show_sources_is_a_table_without_pandas():
+    from readkit.widgets.show import sources_html
+
+    table = sources_html(["bbc", "cbs"])
+    assert table.count("<tr>") == 3 and "Raqqa&#x27;s dirty secret" in table
+    with pytest.raises(ValueError, match="Unknown source id"):
+        sources_html(["nobody"])
+
+
 # -- in the browser ---------------------------------------------------------------------------
 
 def unit(unit_id: str) -> str:

@@ -26,6 +26,7 @@ import anywidget
 import traitlets as t
 
 from readkit.course import answers as store
+from readkit.course import browser
 from readkit.course.course import Article, Course, CourseError
 from readkit.course.key import ASSESSMENT, PRACTICE
 from readkit.course.labels import DESCRIPTIONS, LABELS
@@ -168,6 +169,8 @@ class Sorter(anywidget.AnyWidget):
         )
         self.on_msg(self._on_message)
         self._restore()
+        # In the browser version of the course, only its drive outlives the page: say so now.
+        self.notice = self.notice or browser.not_kept(path)
         self._ready = True
 
     def __new__(cls, *args, mode: str = PRACTICE, **kwargs):
