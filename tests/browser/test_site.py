@@ -10,6 +10,7 @@ in order. Speed is measured by `readkit bench site`, not here.
 """
 
 import csv
+import hashlib
 import io
 import json
 import subprocess
@@ -131,6 +132,19 @@ def test_lessons_that_need_pandas_open_on_their_note(site):
         first = notebook.cells[0]
         assert (NOTE_TAG in first.metadata.get("tags", [])) == uses_pandas, path.name
         assert notebook.metadata["kernelspec"]["name"] == "python"  # Pyodide's: no dialog
+
+
+def test_second_site_build_installs_and_downloads_nothing(site):
+    """After make site, its environment's stamp is up to date (make would run no pip), and
+    the cache holds exactly the pinned wheels (the build asks no registry again)."""
+    from tools.site import CACHE, fetch
+
+    result = subprocess.run(["make", "-n", ".venv/site/.installed"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "pip install" not in result.stdout, result.stdout
+    stamp = CACHE / "wheels" / ".requirements.sha256"
+    assert stamp.read_text() == hashlib.sha256(
+        fetch.BROWSER_REQUIREMENTS.read_bytes()).hexdigest()
 
 
 # -- the learner side, as the site runs it ----------------------------------------------------
