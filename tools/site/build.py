@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tools.site import contents, fetch, lock
+from tools.site import bytecode, contents, fetch, lock
 
 
 class BuildError(RuntimeError):
@@ -56,8 +56,9 @@ def folder_size(folder: Path) -> int:
 def build(output: Path, cache: Path) -> str:
     """Build the site into `output`; returns a summary of what is in it."""
     core = fetch.pyodide_core(cache)
-    wheels = fetch.browser_wheels(cache) + fetch.kernel_wheels()
-    readkit_wheel = fetch.learner_wheel(cache)
+    *wheels, readkit_wheel = bytecode.compiled(
+        core, fetch.browser_wheels(cache) + fetch.kernel_wheels(), fetch.learner_wheel(cache),
+        cache)
     stage = cache / "stage"
     shutil.rmtree(stage, ignore_errors=True)
     packages = stage_pyodide(core, wheels, readkit_wheel, stage / "static" / "pyodide")
