@@ -30,6 +30,7 @@ from tests.support.lite_harness import (
     drive_file,
     offline_context,
     open_in_lite,
+    open_on_same_kernel,
     run_all_and_wait,
     site_server,
 )
@@ -339,15 +340,31 @@ def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, sit
     assert float(site_scores["points"]) > 0 and rows["from-the-site"]["status"].startswith("ok")
 
 
+@pytest.fixture(scope="module")
+def lessons_page(browser, site_url):
+    """One learner's page in which the lessons are opened one after the other on one kernel
+    (a kernel start costs seconds; each lesson starts from an emptied namespace)."""
+    context, external = offline_context(browser, site_url)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+    assert external == [], f"requests off 127.0.0.1 were attempted: {external[:10]}"
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("lesson", sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb")))
-def test_every_lesson_runs_top_to_bottom_or_opens_on_its_note(learner, site_url, site, lesson):
-    page = learner
+def test_every_lesson_runs_top_to_bottom_or_opens_on_its_note(lessons_page, site_url, site,
+                                                             lesson):
+    page = lessons_page
     path = f"lessons/{lesson}"
+    if page.url.startswith(site_url):
+        open_on_same_kernel(page, path)
+    else:
+        open_in_lite(page, site_url, path)
     notebook = nbformat.read(site / "files" / path, as_version=4)
-    open_in_lite(page, site_url, path)
     if NOTE_TAG in notebook.cells[0].metadata.get("tags", []):
-        first = page.locator(".jp-Notebook .jp-Cell").first
+        first = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first
         assert "This lesson needs make lab" in first.inner_text().replace("`", "")
     else:
         assert run_all_and_wait(page) == [], lesson

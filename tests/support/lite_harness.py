@@ -88,6 +88,20 @@ def open_in_lite(page, url: str, path: str, timeout: float = 90) -> None:
                            timeout=timeout * 1000)
 
 
+def open_on_same_kernel(page, path: str, timeout: float = 60) -> None:
+    """Open another notebook on the current notebook's kernel, its namespace emptied first:
+    every lesson runs from a clean namespace without paying for a kernel start each."""
+    page.evaluate(f"""async path => {{
+        const kernel = {KERNEL};
+        await kernel.requestExecute({{code: '%reset -f'}}).done;
+        window.jupyterapp.commands.execute('docmanager:open',
+                                           {{path, kernel: {{id: kernel.id, name: kernel.name}}}});
+    }}""", path)
+    page.wait_for_function(f"""path => ({CURRENT}) && {CURRENT}.context.path === path
+                               && ({KERNEL}) && {KERNEL}.status === 'idle'""",
+                           arg=path, timeout=timeout * 1000)
+
+
 def run_all_and_wait(page, timeout: float = 120) -> list[str]:
     """Run every cell (fired, not awaited) until all have run or one failed; returns the
     errors ("Name: message"), empty when the notebook ran top to bottom."""
