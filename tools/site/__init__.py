@@ -6,6 +6,8 @@
 One module per job:
     fetch.py     the pinned downloads, cached in build/site-cache/: Pyodide's core (npm) and the
                  browser's wheels (PyPI, hashes checked); readkit's learner wheel, built here
+    bytecode.py  Python 3.14 bytecode in those wheels (Pyodide itself compiles them, under
+                 Node: compile.mjs runs pycompile.py), so the kernel starts faster
     lock.py      the site's pyodide-lock.json: only the shipped wheels, real hashes, and the
                  dependencies read from each wheel (pyodide-lock does the reading)
     contents.py  what the learner's file browser holds: the lessons (a "needs make lab" note on
