@@ -83,10 +83,11 @@ release: $(VENV)/.installed-lab
 demo: $(VENV)/.installed-lab sandbox
 	$(BIN)/readkit demo
 
-bench: $(VENV)/.installed-test browser sandbox
+bench: $(VENV)/.installed-test browser sandbox site
 	$(BIN)/python -m benchmarks.widget
 	$(BIN)/python -m benchmarks.grading
 	$(BIN)/python -m benchmarks.segment
+	$(BIN)/python -m benchmarks.site
 
 bench-hub: $(VENV)/.installed-test hub-deps sandbox
 	$(BIN)/python -m benchmarks.hub
