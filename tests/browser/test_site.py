@@ -36,7 +36,7 @@ from tests.support.lite_harness import (
 )
 from tools.site.contents import NOTE_TAG
 
-from .conftest import ROOT, require
+from .conftest import ROOT, require, serious_axe_violations
 
 SITE = ROOT / "dist" / "site"
 COURSE = Course.open(ROOT)
@@ -146,6 +146,18 @@ def test_second_site_build_installs_and_downloads_nothing(site):
     stamp = CACHE / "wheels" / ".requirements.sha256"
     assert stamp.read_text() == hashlib.sha256(
         fetch.BROWSER_REQUIREMENTS.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(("code", "needs"), [
+    ("import pandas as pd\nimport matplotlib.pyplot as plt", ["pandas", "matplotlib"]),
+    ("import readkit\nreadkit.load_claims().head()", ["pandas"]),
+    ("from readkit.widgets.show import show_sources\nshow_sources(['bbc'])", []),
+])
+def test_what_a_lesson_needs_is_read_from_its_code(code, needs):
+    from tools.site.contents import browser_only_needs
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    assert browser_only_needs(notebook) == needs
 
 
 # -- the learner side, as the site runs it ----------------------------------------------------
@@ -314,6 +326,8 @@ def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, sit
                            arg=len(ids), timeout=60000)
     given = press_labels(page, ids)
     assert drive_answers(page, f"exercises/{ASSIGNMENT}/answers.json") == given
+    serious, report = serious_axe_violations(page, [".rk-handin"])
+    assert serious == [], report
     with page.expect_download(timeout=30000) as download:
         page.click(".rk-handin-button")
     assert download.value.suggested_filename == "answers.json"
