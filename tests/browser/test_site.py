@@ -17,6 +17,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 import nbformat
 import pytest
@@ -288,6 +289,28 @@ def learner(browser, site_url):
     finally:
         context.close()
     assert external == [], f"requests off 127.0.0.1 were attempted: {external[:10]}"
+
+
+@pytest.mark.browser
+def test_a_request_off_127_0_0_1_is_caught_from_the_page_and_from_a_worker(browser, site_url):
+    """The offline guard is not vacuous: the page's and a web worker's (Pyodide runs in one)
+    requests to another host are aborted and counted."""
+    context, external = offline_context(browser, site_url)
+    try:
+        page = context.new_page()
+        page.goto(f"{site_url}files/START-HERE.md")
+        page.evaluate("""() => new Promise(done => {
+            fetch('https://cdn.jsdelivr.net/pyodide/page.js').catch(() => 0);
+            const code = "fetch('https://pypi.org/simple/worker/').catch(() => 0)" +
+                         ".finally(() => postMessage('done'))";
+            const worker = new Worker(URL.createObjectURL(new Blob([code])));
+            worker.onmessage = () => done();
+        })""")
+        page.wait_for_timeout(500)
+    finally:
+        context.close()
+    assert sorted(urlparse(url).hostname for url in set(external)) == ["cdn.jsdelivr.net",
+                                                                      "pypi.org"]
 
 
 @pytest.mark.browser
