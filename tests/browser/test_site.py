@@ -122,6 +122,10 @@ def test_site_is_offline_and_loads_no_package_index(site):
     lock = json.loads((site / "static" / "pyodide" / "pyodide-lock.json").read_text("utf-8"))
     shipped = {p.name for p in (site / "static" / "pyodide").glob("*.whl")}
     assert {p["file_name"] for p in lock["packages"].values()} == shipped
+    folder = site / "static" / "pyodide"
+    assert all(hashlib.sha256((folder / p["file_name"]).read_bytes()).hexdigest() == p["sha256"]
+               for p in lock["packages"].values())
+    assert {d for p in lock["packages"].values() for d in p["depends"]} <= set(lock["packages"])
     assert set(kernel["loadPyodideOptions"]["packages"]) == set(lock["packages"])
     assert not list(site.rglob("*.map"))  # built without source maps
 
