@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -25,7 +26,7 @@ import pytest
 from readkit.course.answers import read_answers, write_answers
 from readkit.course.course import Course
 from readkit.course.labels import LABELS
-from tests.support.browser_harness import wait_for_idle_kernel
+from tests.support.browser_harness import jupyter_server, open_notebook, wait_for_idle_kernel
 from tests.support.grading import hand_in, make_course
 from tests.support.lite_harness import (
     drive_file,
@@ -343,8 +344,28 @@ def test_lesson_4_practice_by_keyboard_gets_feedback_and_survives_a_reload(learn
     assert drive_answers(page, "lessons/answers.json") == given
 
 
+def label_in_make_lab(browser, course_env, folder: Path, ids: list[str]) -> Path:
+    """The same keys on the released notebook in JupyterLab (what `make lab` serves); returns
+    the answers.json the Sorter saved there."""
+    shutil.copy(ROOT / "exercises" / ASSIGNMENT / "sort-the-sources.ipynb", folder)
+    with jupyter_server("lab", folder, env=course_env) as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        try:
+            open_notebook(page, server, "sort-the-sources.ipynb")
+            assert run_all_and_wait(page) == []
+            page.wait_for_function(
+                "n => document.querySelectorAll('.rk-sorter .rk-unit').length === n",
+                arg=len(ids), timeout=60000)
+            wait_for_idle_kernel(page)
+            press_labels(page, ids)
+        finally:
+            page.close()
+    return folder / "answers.json"
+
+
 @pytest.mark.browser
-def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, site_url, tmp_path):
+def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, site_url, tmp_path,
+                                                                   browser, course_env):
     page = learner
     open_in_lite(page, site_url, EXERCISE)
     assert run_all_and_wait(page) == []
@@ -363,12 +384,14 @@ def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, sit
     found = read_answers(downloaded, ASSIGNMENT)
     assert found.usable and found.answers == given
 
-    # The teacher's side: the download as handed in, beside the same labels saved as the
-    # Sorter saves them under `make lab`; `readkit grade` scores both.
+    # The same keys under `make lab`, then the teacher's side: both files handed in, and
+    # `readkit grade` scores both.
+    (tmp_path / "lab").mkdir()
+    lab_answers = label_in_make_lab(browser, course_env, tmp_path / "lab", ids)
+    assert read_answers(lab_answers, ASSIGNMENT).answers == given
     course = make_course(tmp_path / "teacher")
     hand_in(course, "from-the-site", downloaded)
-    write_answers(hand_in(course, "from-make-lab", None), ASSIGNMENT, given,
-                  COURSE.article_for(ASSIGNMENT).slug)
+    hand_in(course, "from-make-lab", lab_answers)
     result = subprocess.run([sys.executable, "-m", "readkit.cli", "grade", ASSIGNMENT,
                              "--course", str(course)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
