@@ -5,8 +5,8 @@ labels back after a reload, assignment 01 labelled by keyboard and handed in as 
 answers.json that `readkit grade` scores exactly as the same labels saved by `make lab`, and
 every lesson run top to bottom (or opening on its "needs make lab" note).
 
-The tests of the class share one browser context (its storage is the learner's drive) and run
-in order. Speed is measured by `readkit bench site`, not here.
+Each browser test has a browser profile of its own (its storage is that learner's drive); the
+lessons share one page and one kernel. Speed is measured by `readkit bench site`, not here.
 """
 
 import csv
