@@ -131,6 +131,12 @@ def test_site_is_offline_and_loads_no_package_index(site):
     assert not list(site.rglob("*.map"))  # built without source maps
 
 
+def test_the_browser_assignments_are_in_and_the_pandas_one_is_not(site):
+    assert (site / "files" / "exercises" / ASSIGNMENT / "sort-the-sources.ipynb").is_file()
+    assert not (site / "files" / "exercises" / "02-trace-the-numbers").exists()
+    assert not list((site / "files").rglob("answers.json"))
+
+
 def test_lessons_that_need_pandas_open_on_their_note(site):
     for path in sorted((site / "files" / "lessons").glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)

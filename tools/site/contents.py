@@ -1,4 +1,6 @@
-"""What the site's file browser holds: the lessons and the learner copy of assignment 01.
+"""What the site's file browser holds: the lessons and the learner copies (exercises/) of the
+assignments that run in a browser: 01-sort-the-sources, and any later Sorter assignment once
+released (02-trace-the-numbers is pandas work: not in the site).
 
 Copies are made for the browser, the repository's notebooks stay as they are:
 - each notebook names the Pyodide kernel (JupyterLite's "python"), so no kernel dialog opens;
@@ -16,7 +18,7 @@ import nbformat
 from tools.site import ROOT
 
 LESSONS = ROOT / "lessons"
-ASSIGNMENTS = ("01-sort-the-sources",)  # 02-trace-the-numbers is a pandas assignment
+EXERCISES = ROOT / "exercises"
 KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
 # Libraries that do not run in the browser, and readkit's helpers that return their DataFrames.
 NOT_IN_BROWSER = ("pandas", "matplotlib", "numpy")
@@ -24,9 +26,9 @@ DATAFRAME_HELPERS = ("load_units", "load_sources", "load_claims", "load_key")
 NOTE_TAG = "needs-make-lab"
 
 NOTE = """\
-> **This lesson needs `make lab`.** Its code computes with {uses}. They are built on numpy,
-> which cannot run in this browser version of the course: here Python runs inside the page
-> (Pyodide), and no WebAssembly build of numpy is available to it. Read the lesson here; to run
+> **This lesson needs `make lab`.** Its code uses {uses}, which need numpy, and numpy cannot
+> run in this browser version of the course: here Python runs inside the page (Pyodide), and
+> no WebAssembly build of numpy is available to it. Read the lesson here; to run
 > its code cells, open the course with `make lab` on a computer with Python 3.11+ (see the
 > course's README), or ask your teacher. Everything else (the other lessons, the practice
 > Sorter and assignment 01) runs here."""
@@ -73,10 +75,13 @@ def write_contents(target: Path) -> dict[str, list[str]]:
     report = {}
     for lesson in sorted(LESSONS.glob("*.ipynb")):
         report[f"lessons/{lesson.name}"] = _copy_notebook(lesson, target / "lessons" / lesson.name)
-    for assignment in ASSIGNMENTS:
-        # The notebook only: an answers.json left in a checkout is nobody's hand-in.
-        for notebook in sorted((ROOT / "exercises" / assignment).glob("*.ipynb")):
-            inside = f"exercises/{assignment}/{notebook.name}"
+    for assignment in sorted(p for p in EXERCISES.iterdir() if p.is_dir()):
+        # The notebooks only: an answers.json left in a checkout is nobody's hand-in.
+        notebooks = sorted(assignment.glob("*.ipynb"))
+        if any(browser_only_needs(nbformat.read(n, as_version=4)) for n in notebooks):
+            continue  # graded work that cannot be done here is left out, not noted
+        for notebook in notebooks:
+            inside = f"exercises/{assignment.name}/{notebook.name}"
             report[inside] = _copy_notebook(notebook, target / inside)
     shutil.copy(Path(__file__).with_name("START-HERE.md"), target / "START-HERE.md")
     return report
