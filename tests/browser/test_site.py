@@ -207,6 +207,26 @@ def test_sorter_says_at_once_when_the_browser_cannot_keep_answers(monkeypatch, t
     assert browser.not_kept(browser.DRIVE / "lessons" / "answers.json") == ""
 
 
+def test_a_failed_save_in_the_browser_says_to_reload(monkeypatch, tmp_path):
+    """JupyterLite reports a write its storage did not take as errno 28 ("no space")."""
+    from readkit.course import answers as store
+    from readkit.course import browser
+    from readkit.widgets.sorter import Sorter
+
+    monkeypatch.setattr(browser, "in_browser", lambda: True)
+    monkeypatch.setattr(browser, "DRIVE", tmp_path)  # the answers file is in "the drive"
+    sorter = Sorter((1, 2), assignment="lesson", answers_path=tmp_path / "answers.json")
+    assert sorter.notice == ""
+
+    def full(*args):
+        raise OSError(28, "Invalid argument")
+
+    monkeypatch.setattr(store, "write_answers", full)
+    assert not sorter.choose("p01s1", "meta")
+    assert "lost its link to the site's storage: reload the page" in sorter.notice
+    assert "Free some space" not in sorter.notice
+
+
 def test_hand_in_sends_the_answers_file_as_saved(tmp_path):
     from readkit.widgets.handin import HandIn
 

@@ -26,3 +26,13 @@ def not_kept(path: Path) -> str:
         "an https:// address (or http://localhost), not in a private window, then run this cell "
         "again."
     )
+
+
+def cannot_save_hint() -> str:
+    """What to do when a write failed in the browser ("" outside one): there the usual cause
+    is the page's lost link to its storage, not the disk (JupyterLite reports it as errno 28)."""
+    if not in_browser():
+        return ""
+    return ("In the browser version of the course this means the page lost its link to the "
+            "site's storage: reload the page (your saved answers come back), run the cell "
+            "again and choose again: ")

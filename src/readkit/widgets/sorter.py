@@ -277,9 +277,10 @@ class Sorter(anywidget.AnyWidget):
             except OSError as error:
                 self.notice = (
                     f"Your answers could not be saved to {self.answers_path.name} "
-                    f"({self.answers_path.parent}): {error.strerror or error}. Free some space or "
-                    "fix the folder's permissions, then choose again: every unsaved answer is "
-                    "saved with the next one."
+                    f"({self.answers_path.parent}): {error.strerror or error}. "
+                    + (browser.cannot_save_hint() or "Free some space or fix the folder's "
+                       "permissions, then choose again: ")
+                    + "every unsaved answer is saved with the next one."
                 )
                 return False
         self._dirty.clear()
