@@ -17,10 +17,11 @@ import hashlib
 import importlib
 import importlib.util
 import os
+import py_compile
 import sys
+import tempfile
 import warnings
 import zipfile
-from importlib._bootstrap_external import _code_to_hash_pyc  # what py_compile uses
 
 SITE_PACKAGES = f"/lib/python{sys.version_info.major}.{sys.version_info.minor}/site-packages"
 # What the kernel imports while it starts (pyodide-kernel's worker, then widgets in lessons).
@@ -50,22 +51,32 @@ def startup_files(wheels: list[str]) -> set[str]:
             if (getattr(module, "__file__", None) or "").startswith(SITE_PACKAGES + "/")}
 
 
+def bytecode(source: bytes, name: str, work: str) -> bytes | None:
+    """`source` compiled as site-packages/`name` would be (None: it does not compile)."""
+    path, pyc = os.path.join(work, "module.py"), os.path.join(work, "module.pyc")
+    with open(path, "wb") as handle:
+        handle.write(source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            py_compile.compile(path, cfile=pyc, dfile=f"{SITE_PACKAGES}/{name}", doraise=True,
+                               invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    except py_compile.PyCompileError:  # a template or a file for another Python: left as is
+        return None
+    with open(pyc, "rb") as handle:
+        return handle.read()
+
+
 def compile_wheel(source: str, target: str, wanted) -> int:
     added = {}
     with zipfile.ZipFile(source) as wheel:
         members = [(info, wheel.read(info)) for info in wheel.infolist()]
-    for info, data in members:
-        if not info.filename.endswith(".py") or not wanted(info.filename):
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", SyntaxWarning)
-                code = compile(data, f"{SITE_PACKAGES}/{info.filename}", "exec",
-                               dont_inherit=True)
-        except SyntaxError:  # a template or a file for another Python: left as source
-            continue
-        pyc = importlib.util.cache_from_source(info.filename)
-        added[pyc] = _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False)
+    with tempfile.TemporaryDirectory() as work:
+        for info, data in members:
+            if info.filename.endswith(".py") and wanted(info.filename):
+                compiled = bytecode(data, info.filename, work)
+                if compiled is not None:
+                    added[importlib.util.cache_from_source(info.filename)] = compiled
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as wheel:
         for info, data in members:
             if info.filename.endswith(".dist-info/RECORD"):
