@@ -196,3 +196,20 @@ def test_installing_readkit_enables_the_extension():
         assert extensions == {formgrader.NAME: True}
     assert formgrader._jupyter_server_extension_points() == [{"module": formgrader.NAME}]
     assert re.fullmatch(r"readkit\.nbgrader\.formgrader", formgrader.NAME)
+
+
+@pytest.mark.parametrize("protocol, host, origin", [
+    ("http", "127.0.0.1:8888", "http://127.0.0.1:8888"),
+    ("https", "hub.example.org", "https://hub.example.org"),
+    ("http", "[::1]:8000", "http://[::1]:8000"),
+    ("http", "evil; script-src *", None),
+    ("http", "", None),
+    ("javascript", "x", None),
+])
+def test_origin_of_the_request(protocol, host, origin):
+    assert policy.origin_of(protocol, host) == origin
+
+
+def test_a_host_that_is_no_host_name_gets_no_script_source():
+    found = policy.policy_for(f"{BASE}/formgrader/manage_students", None, BASE + "/")
+    assert "script-src 'none'" in found.split("; ")

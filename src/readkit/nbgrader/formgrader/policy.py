@@ -23,12 +23,13 @@ READKIT_STATIC = "readkit/formgrader/static/"
 _NAVIGATION = r"(next_incorrect|prev_incorrect|next|prev)/?"
 
 
-def page_policy(origin: str, base_url: str) -> str:
+def page_policy(origin: str | None, base_url: str) -> str:
     """The policy of the formgrader's pages. Script sources are paths, which a CSP can only
-    name with the origin: `origin` is the one the browser asked (scheme and Host header); an
-    http source also matches its https URL, so a TLS proxy in front changes nothing."""
+    name with the origin: `origin` is the one the browser asked (scheme and Host header; None
+    when the Host header is no host name: then no script at all); an http source also matches
+    its https URL, so a TLS proxy in front changes nothing."""
     scripts = " ".join(f"{origin}{base_url}{path}"
-                       for path in ("formgrader/static/", READKIT_STATIC))
+                       for path in ("formgrader/static/", READKIT_STATIC)) if origin else "'none'"
     return "; ".join([
         "default-src 'self'",
         f"script-src {scripts}",
@@ -46,7 +47,7 @@ def page_policy(origin: str, base_url: str) -> str:
 LEARNER_FILE_POLICY = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 
 
-def policy_for(path: str, origin: str, base_url: str) -> str | None:
+def policy_for(path: str, origin: str | None, base_url: str) -> str | None:
     """The policy of a response to `path` (a URL path), or None outside the formgrader."""
     prefix = f"{base_url}formgrader/"
     if not path.startswith(prefix):
@@ -60,13 +61,24 @@ def policy_for(path: str, origin: str, base_url: str) -> str | None:
     return page_policy(origin, base_url)
 
 
+# A Host header that is a host name or an IP address, with a port: anything else (which a
+# CSP source could not hold) gets no script source at all.
+_HOST = re.compile(r"([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?")
+
+
+def origin_of(protocol: str, host: str) -> str | None:
+    if protocol in ("http", "https") and _HOST.fullmatch(host or ""):
+        return f"{protocol}://{host}"
+    return None
+
+
 def transform_for(base_url: str) -> type[OutputTransform]:
     """The output transform (tornado.web.Application.add_transform) that sets the policy on
     every formgrader response of a server at `base_url` (which ends with /)."""
 
     class FormgraderPolicy(OutputTransform):
         def __init__(self, request) -> None:
-            self.policy = policy_for(request.path, f"{request.protocol}://{request.host}",
+            self.policy = policy_for(request.path, origin_of(request.protocol, request.host),
                                      base_url)
 
         def transform_first_chunk(self, status_code, headers, chunk, finishing):
