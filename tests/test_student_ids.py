@@ -120,3 +120,14 @@ def _csv(root):
 
     path = root / "grading" / "reports" / ASSIGNMENT / "grades.csv"
     return list(csv.DictReader(path.open(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("student", SAFE + UNSAFE)
+def test_collect_applies_the_same_check(student):
+    from readkit.nbgrader.collect import student_id_problem
+
+    found = student_id_problem(student)
+    assert (found is None) == student_ids.is_safe(student)
+    if found:
+        assert found == (f"the student id {printable(student)!r} is not a safe name "
+                         f"({student_ids.RULE})")
