@@ -136,8 +136,9 @@ def course(tmp_path_factory):
               for s in HOSTILE_IDS]
     feedback = run([str(BIN / "nbgrader"), "generate_feedback", A1], root, env)
     assert feedback.returncode == 0, feedback.stdout + feedback.stderr
-    report = run([sys.executable, "-m", "readkit.cli", "report", A1], root, env)
-    assert report.returncode == 0, report.stdout + report.stderr
+    for command in ("grade", "report"):
+        done = run([sys.executable, "-m", "readkit.cli", command, A1], root, env)
+        assert done.returncode == 0, done.stdout + done.stderr
     return root, ours, theirs
 
 
