@@ -435,6 +435,17 @@ def test_handout_of_a_folder_that_is_no_article(tmp_path, capsys):
     assert "is not an article folder" in capsys.readouterr().err
 
 
+def test_handouts_are_ignored_by_git():
+    """The default handout folder holds the teacher's answer sheet (the key): git ignores it,
+    so it is never committed by accident."""
+    import subprocess
+
+    sheet = "handouts/raqqa-2021/teacher/raqqa-2021-answer-sheet.html"
+    assert subprocess.run(["git", "check-ignore", "-q", sheet], cwd=ROOT).returncode == 0
+    assert handout_module.__doc__.startswith("`readkit handout ARTICLE [--out DIR]`") and \
+        "defaults to handouts/SLUG" in handout_module.__doc__
+
+
 def test_write_article_raises_for_an_existing_folder(tmp_path):
     write_article("harbour-bridge", TEXT.read_text(encoding="utf-8"), tmp_path / "a")
     with pytest.raises(NewArticleError, match="--force"):
