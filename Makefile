@@ -7,7 +7,7 @@ DEPS := pyproject.toml constraints.txt
 # nbgrader calls alembic and jupyter by name: they must come from the venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab lab-instructor test release demo bench bench-hub lock browser sandbox hub hub-deps clean help
+.PHONY: lab lab-instructor test release demo bench bench-hub lock browser sandbox hub hub-deps widgets clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make bench    measure widget and grading speed"
 	@echo "make hub      a class on JupyterHub on 127.0.0.1: real users, PostgreSQL (root; LEARNERS=5)"
 	@echo "make lock     rewrite constraints.txt from the current .venv"
+	@echo "make widgets  rebuild the widgets' front ends (src/readkit/widgets/static) with esbuild"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,7 +55,17 @@ hub-deps:
 hub: $(VENV)/.installed-lab hub-deps
 	$(BIN)/readkit hub $(if $(LEARNERS),--learners $(LEARNERS)) $(if $(HUB_PORT),--port $(HUB_PORT))
 
-test: $(VENV)/.installed-test browser sandbox hub-deps
+# The widgets' front ends: esbuild (pinned in package-lock.json) bundles src/readkit/widgets/js
+# into static/, which is committed (a clone needs no Node.js). The tests check the bundles are
+# up to date, and rebuild them byte for byte where esbuild is installed, as make test does.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+widgets: node_modules/.installed
+	$(PYTHON) -m tools.build_widgets
+
+test: $(VENV)/.installed-test browser sandbox hub-deps node_modules/.installed
 	$(BIN)/ruff check src tests tools lessons benchmarks
 	$(BIN)/pytest
 
@@ -77,4 +88,4 @@ lock: | $(BIN)/python
 	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > constraints.txt
 
 clean:
-	rm -rf $(VENV) grading build dist
+	rm -rf $(VENV) grading build dist node_modules
