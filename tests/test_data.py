@@ -526,7 +526,7 @@ def test_a_new_articles_blank_key_is_one_problem_each_not_one_per_row(tmp_path):
     assert [str(p) for p in problems] == [
         f"data/articles/harbour-bridge/key.csv: {units} of {units} units have no label yet "
         "(p01s1, p02s1, p03s1, p04s1, p04s2 ...); label them in the Sorter's author mode: "
-        'Sorter(article="harbour-bridge", mode="author")',
+        'readkit.AuthorSorter(article="harbour-bridge")',
         f"data/articles/harbour-bridge/key.csv: {units} units have no split yet; in author mode "
         "mark the unit where the assessment starts (units before it are practice)",
     ]

@@ -162,8 +162,8 @@ def next_steps(slug: str, result: NewArticle) -> str:
         "Next:",
         f"  1. Read {result.folder}/units.csv against article.txt: split or merge units now, "
         "before anyone answers (unit ids are stable from then on).",
-        f"  2. Label every unit in the Sorter's author mode: Sorter(article=\"{slug}\", "
-        "mode=\"author\") in a notebook (label, accept, source, split, rationale); add each "
+        f"  2. Label every unit in the Sorter's author mode: readkit.AuthorSorter(article="
+        f"\"{slug}\") in a notebook (label, accept, source, split, rationale); add each "
         "source the article names to sources.csv.",
         f"  3. readkit validate {slug}",
         f"  4. readkit new-lesson {slug}    (a self-study lesson with the practice units)",

@@ -46,8 +46,8 @@ def check_key(article: Article, *, need_assessment: bool = True) -> None:
     if blank:
         raise GeneratorError(
             f"{where} has {len(blank)} unit(s) without a label ({_few(blank)}): label every unit "
-            f'first, in the Sorter\'s author mode (Sorter(article="{article.slug}", '
-            'mode="author")), then run readkit validate.')
+            f'first, in the Sorter\'s author mode (readkit.AuthorSorter(article='
+            f'"{article.slug}")), then run readkit validate.')
     unknown = [r["unit_id"] for r in rows if r["label"].strip() not in LABELS]
     if unknown:
         raise GeneratorError(f"{where}: unit(s) {_few(unknown)} have a label that is not one of "

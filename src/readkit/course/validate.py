@@ -181,8 +181,8 @@ class Validator:
             # A new article's key is blank: one problem, not one per row.
             self.add("key.csv", None, f"{len(unlabelled)} of {len(rows)} units have no label "
                      f"yet ({', '.join(unlabelled[:5])}{' ...' if len(unlabelled) > 5 else ''}); "
-                     f"label them in the Sorter's author mode: Sorter(article="
-                     f"\"{self.data.name}\", mode=\"author\")")
+                     f"label them in the Sorter's author mode: readkit.AuthorSorter("
+                     f"article=\"{self.data.name}\")")
         for number, row in rows:
             unit_id, label, split = row["unit_id"], row["label"], row["split"]
             if unit_id not in set(unit_ids):
