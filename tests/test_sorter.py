@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -648,6 +650,58 @@ def test_two_views_clicking_different_sentences_keep_both(work, sent):
     choose(sorter, "p02s1", "claim", seq=1, view="tab-2")
     assert file_json(work / "answers.json")["answers"] == {"p01s1": "meta", "p02s1": "claim"}
     assert [m["view"] for m in sent] == ["tab-1", "tab-2"]
+
+
+def slow_disk(monkeypatch, seconds: float = 0.2) -> None:
+    write = store.write_answers
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(store, "write_answers", slow)
+
+
+def test_choices_handled_at_the_same_time_are_all_saved(work, sent, monkeypatch):
+    """ipykernel 7 may handle two messages of one widget at once, in two threads (seen with a
+    busy kernel): each choice is saved and acknowledged with its own label, none is lost."""
+    sorter = Sorter(assignment="01-sort")
+    slow_disk(monkeypatch)
+    threads = [threading.Thread(target=choose, args=(sorter, unit_id, label, seq))
+               for seq, (unit_id, label) in enumerate(
+                   [("p01s1", "meta"), ("p02s1", "claim"), ("p03s1", "sourced")], start=1)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)  # each starts while the one before is writing
+    for thread in threads:
+        thread.join()
+    expected = {"p01s1": "meta", "p02s1": "claim", "p03s1": "sourced"}
+    assert file_json(work / "answers.json")["answers"] == expected
+    assert sorter.answers == expected
+    acknowledged = {m["seq"]: m["changes"] for m in sent if m.get("type") == "saved"}
+    assert acknowledged == {1: [["p01s1", "meta"]], 2: [["p02s1", "claim"]],
+                            3: [["p03s1", "sourced"]]}
+
+
+def test_an_older_choice_handled_after_a_newer_one_does_not_undo_it(work, sent):
+    """Messages may also be handled out of order: a view's older choice for a unit that comes
+    after its newer one changes nothing, and is acknowledged with what is saved."""
+    sorter = Sorter(assignment="01-sort")
+    choose(sorter, "p02s1", "claim", seq=6)
+    choose(sorter, "p02s1", "meta", seq=5)  # pressed before, handled after
+    choose(sorter, "p02s1", "sourced", seq=2, view="v2")  # another view: its own order
+    assert file_json(work / "answers.json")["answers"] == {"p02s1": "sourced"}
+    choose(sorter, "p02s1", "commentary", seq=1, view="v2")
+    assert sorter.answers == {"p02s1": "sourced"}
+    assert [(m["view"], m["seq"], m["changes"]) for m in sent if m.get("type") == "saved"] == [
+        ("v1", 6, [["p02s1", "claim"]]), ("v1", 5, [["p02s1", "claim"]]),
+        ("v2", 2, [["p02s1", "sourced"]]), ("v2", 1, [["p02s1", "sourced"]])]
+    # A Check carries the view's pending choices with their order too.
+    check = Sorter(assignment="lesson", answers_path="lesson.json")
+    choose(check, "p01s1", "commentary", seq=9)
+    check.widget._handle_custom_msg({"type": "check", "view": "v1", "pending": {
+        "p01s1": {"label": "meta", "seq": 8}, "p02s1": {"label": "meta", "seq": 10}}}, [])
+    assert check.answers == {"p01s1": "commentary", "p02s1": "meta"}
 
 
 def test_overlapping_sorters_on_one_file_merge_per_unit(work, sent):

@@ -12,9 +12,16 @@ answers with the practice key *here in Python*; only verdicts go to the browser 
 different wrong tries on a unit, its accepted labels and rationale). A Check message carries the
 view's unacknowledged choices, so it acts on what the learner sees. Assessment mode never loads
 the key.
+
+The kernel may handle two messages of one widget at once, in two threads, and out of order
+(ipykernel 7 routes a comm's messages between its main loop and subshells; seen with a busy
+kernel, where a choice was lost and acknowledged as cleared). So every change of the answers
+holds the widget's lock, and a view's choice for a unit that is older (a lower seq) than one
+already applied for that unit from the same view changes nothing.
 """
 
 import sys
+import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,7 +101,9 @@ class SorterWidget(anywidget.AnyWidget):
         ids = [unit["unit_id"] for unit in selection]
 
         self._ready = False  # no saving while the widget is being set up
-        self._adopting = False  # answers taken from the file are not written back
+        # The thread setting answers taken from the file (they are not written back); another
+        # thread's change meanwhile is saved as usual.
+        self._adopting: int | None = None
         self._dirty: set[str] = set()  # units whose answer here is not on disk yet
         self._ids = frozenset(ids)
         self.assignment = assignment
@@ -102,6 +111,8 @@ class SorterWidget(anywidget.AnyWidget):
         self.answers_path = answers_path
         self._key = {}
         self._wrong: dict[str, set[str]] = {}
+        self._lock = threading.RLock()  # one change of the answers at a time (see above)
+        self._newest: dict[tuple[str, str], int] = {}  # (view, unit) -> newest seq applied
         if mode == PRACTICE:
             practice_key = chosen.key(PRACTICE)
             missing = [unit_id for unit_id in ids if unit_id not in practice_key]
@@ -147,9 +158,12 @@ class SorterWidget(anywidget.AnyWidget):
 
     @t.observe("answers")
     def _answers_changed(self, change) -> None:
-        if not self._ready or self._adopting:
+        if not self._ready or self._adopting == threading.get_ident():
             return
-        old, new = change["old"], change["new"]
+        with self._lock:
+            self._save_change(change["old"], change["new"])
+
+    def _save_change(self, old: dict, new: dict) -> None:
         changed = [unit_id for unit_id in dict.fromkeys((*new, *old))
                    if old.get(unit_id) != new.get(unit_id)]
         if self._write(changed):
@@ -161,11 +175,11 @@ class SorterWidget(anywidget.AnyWidget):
     @contextmanager
     def _adopt(self):
         """Set `answers` without writing it (it came from the file). The browser still gets it."""
-        self._adopting = True
+        self._adopting = threading.get_ident()
         try:
             yield
         finally:
-            self._adopting = False
+            self._adopting = None
 
     def _merged_with_file(self, answers: dict) -> dict:
         """The file's answers as they are now, with this Sorter's changed units set."""
@@ -187,6 +201,10 @@ class SorterWidget(anywidget.AnyWidget):
         return merged
 
     def _write(self, changed, answers: dict | None = None) -> bool:
+        with self._lock:
+            return self._write_locked(changed, answers)
+
+    def _write_locked(self, changed, answers: dict | None) -> bool:
         """Merge this Sorter's answers (or `answers`, about to become them) for the `changed`
         units, and any earlier unsaved ones, into the file as it is now, and write it
         atomically. Units this Sorter did not change keep what the file holds: another view,
@@ -222,16 +240,28 @@ class SorterWidget(anywidget.AnyWidget):
             raise ValueError(f"This Sorter does not show the unit {unit_id!r}.")
         if label is not None and label not in LABELS:
             raise ValueError(f"Unknown label {label!r}: use one of {', '.join(LABELS)}.")
-        new = dict(self.answers)
-        if label is None:
-            new.pop(unit_id, None)
-        else:
-            new[unit_id] = label
-        # The file first, then the widget: it shows the choice once it is on disk, and an
-        # answer that could not be written is not shown as saved.
-        if self._write([unit_id], new):
+        with self._lock:
+            new = dict(self.answers)
+            if label is None:
+                new.pop(unit_id, None)
+            else:
+                new[unit_id] = label
+            # The file first, then the widget: it shows the choice once it is on disk, and an
+            # answer that could not be written is not shown as saved.
+            if self._write([unit_id], new):
+                return True
+            self._dirty.discard(unit_id)
+            return False
+
+    def _overtaken(self, view, unit_id: str, seq) -> bool:
+        """Whether this view already had a newer choice for the unit applied; else `seq` is
+        now the newest. Choices without a view or seq (an older front end) are never stale."""
+        if not isinstance(view, str) or not isinstance(seq, int) or isinstance(seq, bool):
+            return False
+        newest = self._newest.get((view, unit_id))
+        if newest is not None and seq < newest:
             return True
-        self._dirty.discard(unit_id)
+        self._newest[(view, unit_id)] = seq
         return False
 
     def _on_choose(self, content: dict) -> None:
@@ -242,7 +272,7 @@ class SorterWidget(anywidget.AnyWidget):
             self.send({"type": "not-saved", "unit": unit_id, **reply,
                        "reason": "unknown unit or label"})
             return
-        if self.choose(unit_id, label):
+        if self._overtaken(reply["view"], unit_id, reply["seq"]) or self.choose(unit_id, label):
             self.send({"type": "saved", "changes": [[unit_id, self.answers.get(unit_id)]],
                        **reply})
         else:
@@ -289,44 +319,52 @@ class SorterWidget(anywidget.AnyWidget):
         if self.mode != PRACTICE:
             raise RuntimeError("Check is for practice mode only: assessment answers are graded "
                                "by your instructor.")
-        feedback, right = {}, 0
-        for unit_id in self.unit_ids:
-            label = self.answers.get(unit_id)
-            if label is None:
-                continue
-            entry = self._key[unit_id]
-            wrong = self._wrong.setdefault(unit_id, set())
-            if label in entry.accepted:
-                verdict = "right"
-                right += 1
-            else:
-                verdict = "wrong"
-                wrong.add(label)
-            item = {"label": label, "verdict": verdict, "tries": len(wrong)}
-            if len(wrong) >= TRIES_BEFORE_REVEAL:
-                item["accepted"] = list(entry.accepted)
-                item["rationale"] = entry.rationale
-            feedback[unit_id] = item
-        self.feedback = feedback
-        open_units = len(self._ids) - len(feedback)
-        summary = f"Checked {len(feedback)}: {right} right, {len(feedback) - right} wrong."
-        if open_units:
-            summary += f" {open_units} not labelled yet."
-        self.send({"type": "checked", "summary": summary, **({"view": view} if view else {})})
-        return feedback
+        with self._lock:  # the answers and the wrong tries, as they are now
+            feedback, right = {}, 0
+            for unit_id in self.unit_ids:
+                label = self.answers.get(unit_id)
+                if label is None:
+                    continue
+                entry = self._key[unit_id]
+                wrong = self._wrong.setdefault(unit_id, set())
+                if label in entry.accepted:
+                    verdict = "right"
+                    right += 1
+                else:
+                    verdict = "wrong"
+                    wrong.add(label)
+                item = {"label": label, "verdict": verdict, "tries": len(wrong)}
+                if len(wrong) >= TRIES_BEFORE_REVEAL:
+                    item["accepted"] = list(entry.accepted)
+                    item["rationale"] = entry.rationale
+                feedback[unit_id] = item
+            self.feedback = feedback
+            open_units = len(self._ids) - len(feedback)
+            summary = f"Checked {len(feedback)}: {right} right, {len(feedback) - right} wrong."
+            if open_units:
+                summary += f" {open_units} not labelled yet."
+            self.send({"type": "checked", "summary": summary, **({"view": view} if view else {})})
+            return feedback
 
     def _on_message(self, _widget, content, _buffers) -> None:
         if not isinstance(content, dict):
             return
-        kind = content.get("type")
-        if kind == "choose":
-            self._on_choose(content)
-        elif kind == "check" and self.mode == PRACTICE:
-            # The choices the view had not seen acknowledged when Check was pressed: messages
-            # arrive in order, so they are normally applied already; if not, they are now.
-            pending = content.get("pending")
-            for unit_id, label in (pending.items() if isinstance(pending, dict) else ()):
-                if unit_id in self._ids and (label is None or label in LABELS) \
-                        and self.answers.get(unit_id) != label:
-                    self.choose(unit_id, label)
-            self.check(view=content.get("view"))
+        with self._lock:
+            kind = content.get("type")
+            if kind == "choose":
+                self._on_choose(content)
+            elif kind == "check" and self.mode == PRACTICE:
+                self._apply_pending(content.get("view"), content.get("pending"))
+                self.check(view=content.get("view"))
+
+    def _apply_pending(self, view, pending) -> None:
+        """The choices the view had not seen acknowledged when Check was pressed ({unit:
+        {"label", "seq"}}, or {unit: label} from an older front end): normally applied
+        already; if not, they are now, in the view's order."""
+        for unit_id, item in (pending.items() if isinstance(pending, dict) else ()):
+            label, seq = (item.get("label"), item.get("seq")) if isinstance(item, dict) \
+                else (item, None)
+            if unit_id in self._ids and (label is None or label in LABELS) \
+                    and not self._overtaken(view, unit_id, seq) \
+                    and self.answers.get(unit_id) != label:
+                self.choose(unit_id, label)

@@ -333,8 +333,8 @@ function render({ model, el }) {
       radio.focus();
     } else if (event.target.closest(".rk-check")) {
       if (disconnected) return;
-      const open = {};
-      for (const [id, item] of pending) open[id] = item.label;
+      const open = {}; // with their order: the kernel may handle messages out of order
+      for (const [id, item] of pending) open[id] = { label: item.label, seq: item.seq };
       model.send({ type: "check", view, pending: open });
     } else if (event.target.closest(".rk-skip")) {
       event.preventDefault();

@@ -1,4 +1,4 @@
-// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 cc7dd0816aad867cbad156509b3080fa40f464f084aa3a1f794044c28ae3872b
+// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 81b130294e8c60bd9a8ee267489224065c64c032d7804f63ff1ca1d54b041593
 
 // src/readkit/widgets/js/dom.js
 var made = 0;
