@@ -98,13 +98,15 @@ def write_handout(folder: Path, out: Path, *, pdf: bool = True,
     env = _environment()
     learner_name = f"{slug}-handout.html"
     learner = env.get_template("handout.html.j2").render(
-        title=title, plain_title=plain(title), slug=slug, labels=labels, paragraphs=paragraphs, units_count=len(units))
+        title=title, plain_title=plain(title), slug=slug, labels=labels, paragraphs=paragraphs,
+        units_count=len(units))
     rows = [{"unit_id": u["unit_id"], "text": u["text"],
              **{name: key.get(u["unit_id"], {}).get(name, "")
                 for name in ("label", "accept", "source", "split", "rationale")}}
             for u in units]
     teacher = env.get_template("teacher.html.j2").render(
-        title=title, plain_title=plain(title), slug=slug, rows=rows, sources=sources, units_count=len(units),
+        title=title, plain_title=plain(title), slug=slug, rows=rows, sources=sources,
+        units_count=len(units),
         unlabelled=sum(1 for row in rows if not row["label"]), handout_name=learner_name)
     (out / "teacher").mkdir(parents=True, exist_ok=True)
     result = Handout(out / learner_name, out / "teacher" / f"{slug}-answer-sheet.html")

@@ -23,22 +23,20 @@ def _quoted_runs(text: str, inside: bool) -> tuple[list[dict], bool]:
     runs: list[dict] = []
     for run in parse(text):
         flags = {name: True for name, on in (("u", run.underline), ("b", run.bold)) if on}
-        start = 0
-
-        def emit(end: int, quoted: bool) -> None:
-            nonlocal start
-            if end > start:
-                runs.append({"text": run.text[start:end], **flags, **({"q": True} if quoted else {})})
-            start = end
-
+        pieces, start = [], 0  # (end, quoted) of each piece of this run
         for i, char in enumerate(run.text):
             if not inside and char in OPENING:
-                emit(i, False)
+                pieces.append((i, False))
                 inside = True
             elif inside and char in CLOSING:
-                emit(i + 1, True)
+                pieces.append((i + 1, True))
                 inside = False
-        emit(len(run.text), inside)
+        pieces.append((len(run.text), inside))
+        for end, quoted in pieces:
+            if end > start:
+                quote = {"q": True} if quoted else {}
+                runs.append({"text": run.text[start:end], **flags, **quote})
+            start = end
     return runs, inside
 
 
