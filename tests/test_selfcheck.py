@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from readkit.course.markup import plain
 from readkit.widgets.selfcheck import (
     ASSERTS,
     EVIDENCE_OPTIONS,
@@ -16,7 +17,6 @@ from readkit.widgets.selfcheck import (
     SelfCheck,
     quiz,
 )
-from readkit.course.markup import plain
 from readkit.widgets.show import unit_text
 
 ROOT = Path(__file__).resolve().parents[1]
