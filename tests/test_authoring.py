@@ -133,7 +133,7 @@ def test_new_article_from_html(tmp_path, capsys):
     assert units_of(folder) == EXPECTED_UNITS
     assert_contract(folder)
     for needed in ("Wrote 36 units in 17 paragraphs from the HTML page",
-                   'Sorter(article="harbour-bridge", mode="author")',
+                   'readkit.AuthorSorter(article="harbour-bridge")',
                    "readkit validate harbour-bridge", "readkit new-lesson harbour-bridge",
                    "readkit new-assignment harbour-bridge", "p14s4 (from p14s2)"):
         assert needed in out

@@ -254,7 +254,7 @@ def test_show_sources_is_a_table_without_pandas():
     from readkit.widgets.show import sources_html
 
     table = sources_html(["bbc", "cbs"])
-    assert table.count("<tr>") == 3 and "Raqqa&#x27;s dirty secret" in table
+    assert table.count("<tr>") == 3 and "Raqqa&#39;s dirty secret" in table
     with pytest.raises(ValueError, match="Unknown source id"):
         sources_html(["nobody"])
 

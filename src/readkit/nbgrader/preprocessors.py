@@ -167,7 +167,7 @@ class SandboxedExecute(Execute):
             memory_bytes=self.memory_limit_mb * 1024 * 1024,
             wall_seconds=self.wall_limit,
             # The sandbox starts from an empty environment: readkit.Sorter needs to know that
-            # nbgrader is grading (it is then a placeholder, the submitted file stays as is).
+            # nbgrader is grading (it then draws nothing, the submitted file stays as is).
             env={COURSE_VARIABLE: str(self._learner_data), "NBGRADER_EXECUTION": "autograde"},
         )
         self.km = make_kernel_manager(spec, self._work_dir,

@@ -36,7 +36,7 @@ KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
 KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -4, -5
 # What every grading kernel imports anyway (measured: ipykernel's start, and tomllib for
 # readkit.toml). Not readkit (a submission may bring its own, which must be the one its cells
-# import), not the widget libraries (while nbgrader grades, readkit.Sorter is a placeholder that
+# import), not the widget libraries (while nbgrader grades, a readkit.Sorter holds no widget and
 # imports none), not debugpy (no debugger at grading time: a quarter of a kernel's start).
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
            "IPython.core.interactiveshell", "IPython.core.completerlib", "IPython.core.debugger",
