@@ -223,18 +223,15 @@ class BoundedOutput:
             for index, why in sorted(self._budget.cut.items()):
                 self.log.warning("%scell %d: %s", LOG_PREFIX, index + 1, why)
 
-    # nbclient's sync wrappers call its own async methods: both kinds are bounded here.
     def start_new_kernel(self, **kwargs):
-        self._bound_kernel_manager()
-        return super().start_new_kernel(**kwargs)
+        # nbclient's sync wrapper calls NotebookClient's own async method, past any override:
+        # go through this class's (and its subclasses') async_start_new_kernel instead.
+        return run_sync(self.async_start_new_kernel)(**kwargs)
 
     async def async_start_new_kernel(self, **kwargs):
-        self._bound_kernel_manager()
-        return await super().async_start_new_kernel(**kwargs)
-
-    def _bound_kernel_manager(self) -> None:
         bounded_context(self.km.context)  # the manager's own control socket
         self.km.client_factory = BoundedKernelClient
+        return await super().async_start_new_kernel(**kwargs)
 
     def process_message(self, msg, cell, cell_index):
         if not self._budget.admit(msg, cell_index):
