@@ -74,7 +74,7 @@ class BoundedKernelClient(AsyncKernelClient):
     """jupyter_client's async kernel client whose sockets never read a frame over MESSAGE_LIMIT.
 
     libzmq ends a connection that sends one, for good (a protocol error is not retried): each
-    channel socket is watched, and `reconnect_dropped` connects it again."""
+    channel socket is watched (`dropped`), and `reconnect` connects it again."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
