@@ -501,7 +501,7 @@ def summary_lines(summary: AutogradeSummary) -> list[str]:
                      "the key and other learners' work.")
     if summary.cut:
         lines.append(f"Graded, with output over readkit's limits dropped ({len(summary.cut)}; "
-                     "docs/grading.md, 'Bounded output'):")
+                     "docs/grading.md, 'Resources: bounded output'):")
         lines.extend(f"  {r.student}: {r.note}" for r in summary.cut)
     if summary.failed:
         where = f"{summary.logs}/<student>.log" if summary.logs else "the nbgrader log"
