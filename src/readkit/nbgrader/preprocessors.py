@@ -29,12 +29,11 @@ from readkit.course.answers import ANSWERS_FILE, read_answers
 from readkit.course.course import COURSE_VARIABLE, Course
 from readkit.course.learner_data import write_learner_data
 from readkit.grading import trusted
+from readkit.nbgrader.output_limits import BoundedOutput
 from readkit.nbgrader.submission_files import refusal
 from readkit.sandbox import bubblewrap as sandboxing
 from readkit.sandbox.kernels import SandboxedKernelManager, make_kernel_manager
 from readkit.sandbox.pool import SandboxFailure
-
-TRUST_VARIABLE = "READKIT_TRUST_LEARNER_CODE"
 
 
 def _course(config) -> Course:
@@ -99,12 +98,13 @@ def _remove_learner_data() -> None:
 
 
 
-class SandboxedExecute(Execute):
-    """nbgrader's Execute with each kernel in a sandbox (see the module docstring)."""
+class SandboxedExecute(BoundedOutput, Execute):
+    """nbgrader's Execute with each kernel in a sandbox (see the module docstring), holding
+    and keeping a bounded amount of its output (readkit.nbgrader.output_limits)."""
 
     trust_learner_code = Bool(
         False, help="Run learner kernels without a sandbox, as the instructor (only for code "
-        "you trust; readkit's report then says so). Also set by READKIT_TRUST_LEARNER_CODE=1."
+        "you trust; readkit's report then says so). readkit autograde --trust-learner-code sets it."
     ).tag(config=True)
     memory_limit_mb = Integer(2048, help="Address-space limit of a learner kernel (MiB).").tag(
         config=True)
@@ -112,7 +112,7 @@ class SandboxedExecute(Execute):
 
     @property
     def trusted(self) -> bool:
-        return self.trust_learner_code or os.environ.get(TRUST_VARIABLE) == "1"
+        return self.trust_learner_code
 
     def preprocess(self, nb, resources=None, km=None):
         self._stuck = None
@@ -160,7 +160,8 @@ class SandboxedExecute(Execute):
             raise SandboxUnavailable(
                 f"Learner code cannot be sandboxed here: {problem}. Install bubblewrap (Debian/"
                 "Ubuntu: apt-get install bubblewrap), or, only if you trust every submission, "
-                f"set {TRUST_VARIABLE}=1 (readkit autograde --trust-learner-code)."
+                "set c.SandboxedExecute.trust_learner_code = True (readkit autograde "
+                "--trust-learner-code)."
             )
         spec = sandboxing.SandboxSpec(
             read_only=(*_package_source(), str(self._learner_data)),
