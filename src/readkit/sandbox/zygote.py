@@ -1,9 +1,8 @@
 """The kernel zygote: one long-lived process per grading process that forks learner kernels.
 
 Run as `python zygote.py` (a script, not `-m`: importing the readkit package here would hand
-every kernel the course's readkit before a learner's own), its config the first line on stdin
-(not in argv, which every kernel can read in /proc). In the sandbox it is
-PID 1 of bubblewrap's PID namespace; with --trust-learner-code it runs on the host. Standard
+every kernel the course's readkit before a learner's own). In the sandbox it is PID 1 of
+bubblewrap's PID namespace; with --trust-learner-code it runs on the host. Standard
 library and ipykernel only. It imports ipykernel and the widget libraries once, so a kernel
 costs a fork, not a fresh Python (see readkit.sandbox.pool for the host side).
 
@@ -13,7 +12,9 @@ gets no signal from inside the namespace that it has no handler for (SIGKILL, SI
 Kernel keyrings, which outlive processes, are off in the sandbox (readkit.sandbox.seccomp):
 nothing of them to empty here.
 
-Protocol: one JSON object a line, requests on stdin, answers on stdout.
+Protocol: one JSON object a line, requests on stdin, answers on stdout. The first line on stdin
+is the config (what to empty between kernels): not in argv, which every kernel can read in /proc
+(its own command line is the zygote's).
   {"op": "start"} -> {"started": pid} | {"error"}: the kernel's argv, cwd, env and memory limit
       are in INBOX/request.json, read by the forked child only
   {"op": "reset"} -> {"reset": true}: every other process killed, the RAM folders emptied
