@@ -385,6 +385,19 @@ def read(keyring):
     return payload.raw[:size].decode() if size >= 0 else size
 """
 EPERM = 1
+# add_key through the 32-bit ABI (int 0x80, i386's number 286), in a process of its own: the
+# filter allows the native ABI only, so the process is killed (SIGSYS) before the call runs.
+I386_ADD_KEY = r"""
+import subprocess, sys
+code = (
+    "import ctypes, mmap\n"
+    "machine = bytes([0xB8, 30, 1, 0, 0, 0xCD, 0x80, 0xC3])  # mov eax, 286; int 0x80; ret\n"
+    "page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)\n"
+    "page.write(machine)\n"
+    "call = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(page)))\n"
+    "print(call())\n")
+print(subprocess.run([sys.executable, "-c", code]).returncode)
+"""
 
 
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="the system call numbers of x86_64")
@@ -394,12 +407,14 @@ def test_no_key_of_learner_a_reaches_learner_b_in_any_keyring(autograded):
     one; B, next in the same sandbox, finds nothing."""
     km = kernel_manager(spec())
     nb = execute(km, autograded["a"], KEYS + "print({name: add(k) for name, k in keyrings().items()})",
-                 KEYS + "print(call(SYS_request_key, b'user', b'rk-note', b'callout', -3))")
+                 KEYS + "print(call(SYS_request_key, b'user', b'rk-note', b'callout', -3))",
+                 I386_ADD_KEY)
     pool = km.provisioner.pool
     refused = {name: -EPERM for name in
                ("thread", "process", "session", "user", "user-session", "persistent")}
     assert out(nb.cells[0]) == [str(refused)]
     assert out(nb.cells[1]) == [str(-EPERM)]
+    assert out(nb.cells[2]) == [str(-signal.SIGSYS)]
     run_sync(km.shutdown_kernel)()
     km_b = kernel_manager(spec())
     nb_b = execute(km_b, autograded["b"], KEYS + "print({name: read(k) for name, k in keyrings().items()})")
