@@ -132,8 +132,11 @@ class KernelPool:
             self.process = self._launch(command, info)
             # The zygote's config comes first on its stdin, not in its argv: every kernel can
             # read the zygote's command line (/proc/1/cmdline, and its own, inherited by fork).
-            self.process.stdin.write((json.dumps(config) + "\n").encode())
-            self.process.stdin.flush()
+            try:
+                self.process.stdin.write((json.dumps(config) + "\n").encode())
+                self.process.stdin.flush()
+            except OSError:  # it ended at once: bwrap's own message is in the log
+                raise SandboxFailure("the kernel sandbox ended") from None
             ready = self._answer(READY_SECONDS)
         except SandboxFailure:
             why = self._log_text()
