@@ -32,7 +32,7 @@ from readkit.grading import trusted
 from readkit.nbgrader.output_limits import BoundedOutput
 from readkit.nbgrader.submission_files import refusal
 from readkit.sandbox import bubblewrap as sandboxing
-from readkit.sandbox.kernels import SandboxedKernelManager, make_kernel_manager
+from readkit.sandbox.kernels import kernel_manager
 from readkit.sandbox.pool import SandboxFailure
 
 
@@ -116,7 +116,6 @@ class SandboxedExecute(BoundedOutput, Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._stuck = None
-        self._work_dir = Path(resources["metadata"]["path"]).resolve()
         # One copy per grading process: it is bound into the process's one sandbox.
         self._learner_data = _learner_data(_course(self.config))
         return super().preprocess(nb, resources, km)
@@ -147,15 +146,11 @@ class SandboxedExecute(BoundedOutput, Execute):
             return cell, resources
 
     def create_kernel_manager(self):
+        """A kernel manager whose kernel spec names readkit's sandbox provisioner
+        (readkit.sandbox.kernels); nbclient starts it in the notebook's folder."""
         if not self.kernel_name:  # as nbclient does: the notebook's own kernel
             self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
-        if self.trusted:  # the same zygote, on the host: only the sandbox is left out
-            self._trusted_env = {COURSE_VARIABLE: str(self._learner_data)}
-            self.km = SandboxedKernelManager(
-                sandboxed=False, work_dir=str(self._work_dir), kernel_name=self.kernel_name,
-                config=self.config)
-            return self.km
-        problem = sandboxing.sandbox_available()
+        problem = None if self.trusted else sandboxing.sandbox_available()
         if problem:
             raise SandboxUnavailable(
                 f"Learner code cannot be sandboxed here: {problem}. Install bubblewrap (Debian/"
@@ -171,15 +166,10 @@ class SandboxedExecute(BoundedOutput, Execute):
             # nbgrader is grading (it then draws nothing, the submitted file stays as is).
             env={COURSE_VARIABLE: str(self._learner_data), "NBGRADER_EXECUTION": "autograde"},
         )
-        self.km = make_kernel_manager(spec, self._work_dir,
-                                                 kernel_name=self.kernel_name, config=self.config)
+        # Trusted: the same zygote on the host, this environment, no sandbox.
+        self.km = kernel_manager(spec, self.kernel_name, sandboxed=not self.trusted,
+                                 config=self.config)
         return self.km
-
-    async def async_start_new_kernel(self, **kwargs):
-        env = getattr(self, "_trusted_env", None)
-        if self.trusted and env:
-            kwargs["env"] = {**os.environ, **env, **kwargs.get("env", {})}
-        return await super().async_start_new_kernel(**kwargs)
 
 
 class SafeSubmission(NbGraderPreprocessor):
