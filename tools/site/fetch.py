@@ -6,10 +6,10 @@ learner wheel, built from this checkout each time (it is small and follows the c
 
 import base64
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
-import os
 import tarfile
 from pathlib import Path
 
