@@ -46,6 +46,7 @@ class StudentGrade:
     flag: str = ""
     flag_reason: str = ""
     book_reason: str = ""  # why the gradebook could not be checked for this student
+    form: str = ""  # a test on the parallel forms: the form graded (a, b)
 
     @property
     def points(self) -> float:
@@ -162,15 +163,16 @@ def grade_assignment(course: Course, assignment: str, db_url: str | None = None,
     found = submissions(course, assignment, plan.article)
     students = []
     for student, answers in found.items():
-        graded = trusted.grade_answers(answers, plan)
+        graded = trusted.grade_answers(answers, plan, student)
         grade = StudentGrade(student, graded.status, graded.reason, graded.section_points,
-                             graded.results, plan.max_points)
+                             graded.results, plan.max_points, form=graded.form)
         _check_recorded(grade, book, cells)
         students.append(grade)
     for student in sorted(set(book.names) - set(found)):
-        graded = trusted.grade_answers(None, plan)
+        graded = trusted.grade_answers(None, plan, student)
         students.append(StudentGrade(student, graded.status, graded.reason,
-                                     graded.section_points, graded.results, plan.max_points))
+                                     graded.section_points, graded.results, plan.max_points,
+                                     form=graded.form))
     students.sort(key=lambda s: s.student)
     return ClassGrades(assignment, course, plan, students, book, time.perf_counter() - start)
 
