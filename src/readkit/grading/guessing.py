@@ -132,14 +132,21 @@ class Fairness:
 
     def problems(self) -> list[str]:
         """Each limit this assignment passes, in words (empty when it is fair)."""
+        return [f"a learner who never reads scores {self.scores[strategy]:.0%} of the Sorter "
+                f"points with {strategy} ({describe_guessing(strategy, self.scores)}; the limit "
+                f"is {limit:.0%}); mix labels within each part (re-cut the paragraph ranges) so "
+                "that no label guess earns much" for strategy, limit in self.guessing_failures()
+                ] + self.shape_problems()
+
+    def guessing_failures(self) -> list[tuple[str, float]]:
+        """(strategy, its limit) for each no-reading strategy that scores above its limit."""
+        return [(strategy, limit) for strategy, limit in GUESS_LIMITS.items()
+                if self.scores[strategy] > limit]
+
+    def shape_problems(self) -> list[str]:
+        """A part with a single sentence of a label, sentences of very unequal weight, too
+        much page furniture."""
         found = []
-        for strategy, limit in GUESS_LIMITS.items():
-            if self.scores[strategy] > limit:
-                found.append(f"a learner who never reads scores {self.scores[strategy]:.0%} of "
-                             f"the Sorter points with {strategy} ("
-                             f"{describe_guessing(strategy, self.scores)}; the limit is "
-                             f"{limit:.0%}); mix labels within each part (re-cut the paragraph "
-                             "ranges) so that no label guess earns much")
         for part, counts in self.mix.items():
             single = sorted(label for label, n in counts.items() if 0 < n < MIN_CLASS)
             if single:
