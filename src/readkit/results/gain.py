@@ -128,7 +128,7 @@ def learner_rows(pre_grades, post_grades):
             # graded it as made and said so in its reason)
             row[f"{name}_off_plan"] = bool(taken and "counterbalancing plan" in grade.reason)
         took = [name for name in tests if not row[f"{name}_note"]]
-        row["took"] = {2: "both", 0: "neither"}.get(len(took), f"{took[0]} only")
+        row["took"] = "both" if len(took) == 2 else f"{took[0]} only" if took else "neither"
         row["order"] = (f"{row['pre_form']}->{row['post_form']}"
                         if row["took"] == "both" else "")
         row["gain"] = row["post_percent"] - row["pre_percent"]
