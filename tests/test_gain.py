@@ -22,7 +22,7 @@ from readkit.course.course import Course
 from readkit.grading.scoring import UnitResult
 from readkit.results import gain
 from tests.support.grading import make_course
-from tests.support.independent_scoring import test_points as independent_points
+from tests.support.independent_scoring import total_points as independent_points
 
 READKIT = str(Path(sys.executable).with_name("readkit"))
 T_975_DF3 = 3.182446  # the t table: 97.5th percentile, 3 degrees of freedom

@@ -31,7 +31,7 @@ from readkit import demo
 from readkit.course.answers import write_answers
 from readkit.course.course import Course
 from readkit.grading import trusted
-from tests.support.independent_scoring import test_points as independent_points
+from tests.support.independent_scoring import total_points as independent_points
 
 pytestmark = pytest.mark.nbgrader
 

@@ -45,6 +45,7 @@ from tests.support.grading import (
     read_cases,
     submission_dir,
 )
+from tests.support.independent_scoring import section_points as independent_section_points
 
 pytestmark = pytest.mark.usefixtures("no_course_variable")
 
@@ -83,9 +84,9 @@ def test_golden_grades_csv(golden_course, capsys):
     assert code == 0, err
     compare_golden(grades_csv(golden_course).read_text(encoding="utf-8"), EXPECTED)
     # the screen says what the file says about the gradebook
-    assert "FLAGGED mallory-cheat-attempt: the gradebook holds other points (part-1 7.5 vs " \
-           "0.36, part-2 7.5 vs 0.58, part-3 5 vs 0, part-4 10 vs 2.85)" in out
-    assert "FLAGGED pia-kernel-timeout: the gradebook holds other points (part-2 0 vs 7.5)" in out
+    assert "FLAGGED mallory-cheat-attempt: the gradebook holds other points (part-1 8 vs " \
+           "0, part-2 9 vs 0, part-3 13 vs 4.09)" in out
+    assert "FLAGGED pia-kernel-timeout: the gradebook holds other points (part-2 0 vs 9)" in out
     assert [line.split(":")[0] for line in out.splitlines() if line.startswith("FLAGGED")] == [
         "FLAGGED mallory-cheat-attempt", "FLAGGED pia-kernel-timeout"]
     assert "Gradebook check: 10 of 12 autograded hold these points; not autograded (2): " \
@@ -93,89 +94,58 @@ def test_golden_grades_csv(golden_course, capsys):
     assert "Graded 14 submission(s)" in out
 
 
-def independent_count(answers_path: Path) -> dict[str, dict[str, tuple[int, int]]]:
-    """section -> key label -> (units right, units) for a readable golden file, counted with
-    nothing but the csv module from data/key.csv and data/sections.csv (labels as meant:
-    stripped, lower case)."""
-    with (REPO / "data" / "articles" / "raqqa-2021" / "key.csv").open(encoding="utf-8", newline="") as handle:
-        key = {r["unit_id"]: r for r in csv.DictReader(handle) if r["split"] == "assessment"}
-    with (REPO / "data" / "articles" / "raqqa-2021" / "units.csv").open(encoding="utf-8", newline="") as handle:
-        paragraph = {r["unit_id"]: int(r["paragraph"]) for r in csv.DictReader(handle)}
-    with (REPO / "data" / "articles" / "raqqa-2021" / "sections.csv").open(encoding="utf-8", newline="") as handle:
-        sections = [r for r in csv.DictReader(handle) if r["assignment"] == ASSIGNMENT]
+def independent_count(answers_path: Path) -> dict[str, float]:
+    """section -> points of a readable golden file, counted by tests/support/
+    independent_scoring.py from the course's CSV files (none of readkit's grading code)."""
     answers = json.loads(answers_path.read_text(encoding="utf-8"))["answers"]
-    counts: dict[str, dict[str, tuple[int, int]]] = {}
-    for s in sections:
-        classes = counts.setdefault(s["section"], {})
-        for u in key:
-            if not int(s["first_paragraph"]) <= paragraph[u] <= int(s["last_paragraph"]):
-                continue
-            chosen = answers.get(u)
-            chosen = chosen.strip().lower() if isinstance(chosen, str) else None
-            right = chosen in {key[u]["label"], *filter(None, key[u]["accept"].split("|"))}
-            done, total = classes.get(key[u]["label"], (0, 0))
-            classes[key[u]["label"]] = (done + right, total + 1)
-    return counts
+    return independent_section_points(REPO / "data", "raqqa-2021", ASSIGNMENT, answers)
 
 
-# Chance (what uniform random labels get on average, docs/grading.md): per key label, the mean
-# over its units of (labels accepted / 4), then the mean over the labels of the part.
-# part-1: commentary p51s1 p51s2 p52s1 p52s2 accept 2, 1, 2, 2 labels: 7/16; sourced p53s1
-#   p54s1 p54s2 accept 1 each: 3/12. C1 = (7/16 + 3/12) / 2 = 0.34375.
-# part-2: claim p55s1 p55s2 p56s4 p57s1 accept 2, 2, 2, 3: 9/16; sourced p56s1 p56s2 p58s1
-#   p59s1: 2, 1, 1, 1: 5/16; commentary p56s3 p60s1: 2, 2: 4/8. C2 = (9/16 + 5/16 + 8/16) / 3
-#   = 0.4583.
-# part-3: sourced p61s1 p61s2 p62s2 p63s1: 2, 1, 2, 1: 6/16; commentary p62s1: 1/4.
-#   C3 = (6/16 + 4/16) / 2 = 0.3125.
-# part-4: sourced p64s1: 1/4; commentary p65s1 p67s1 p69s1: 3/12; meta (25 units, p66s1 and
-#   p76s7 accept commentary): 27/100; claim p68s1 p68s2: 3/8. C4 = (0.25 + 0.25 + 0.27 +
-#   0.375) / 4 = 0.28625.
-# Points = max x (R - C) / (1 - C), R the mean over the part's labels of the share right.
+# The parts (docs/grading.md): part-1 paragraphs 51-55, 9 units (commentary p51s1 p51s2 p52s1
+# p52s2, sourced p53s1 p54s1 p54s2, claim p55s1 p55s2); units accepting each label: commentary
+# 5 (with p55s2), sourced 4 (with p55s1), claim 5 (p51s1, p52s1, p52s2 accept it). part-2
+# paragraphs 56-61, 10 units: accepting sourced 8, commentary 5, claim 4. part-3 paragraphs
+# 62-74, 15 units: accepting commentary 6, sourced 4, meta 6, claim 2.
+# Points = max x kappa, kappa = (p_o - p_e) / (1 - p_e), p_e = sum over the labels the learner
+# gave of (units given it / n) x (units accepting it / n).
 
 
 def test_golden_file_is_hand_checked(golden_cases):
     """The expected file's numbers, worked out by hand and by an independent count."""
     rows = csv_rows(EXPECTED)
-    # bob: part-1 commentary 4/4, sourced 1/3 (p53s1 and p54s1 claim): R = (1 + 1/3) / 2 =
-    # 0.6667, 7.5 x (0.6667 - 0.34375) / 0.65625 = 3.69. part-2 all right: 7.5. part-3:
-    # sourced 4/4, commentary 0/1: R = 0.5, 5 x (0.5 - 0.3125) / 0.6875 = 1.36. part-4:
-    # sourced 1/1, commentary 3/3, meta 24/25, claim 0/2: R = (1 + 1 + 0.96 + 0) / 4 = 0.74,
-    # 10 x (0.74 - 0.28625) / 0.71375 = 6.36. Total 3.69 + 7.5 + 1.36 + 6.36 = 18.91 (63.0%).
+    # bob: part-1 7 of 9 right (p53s1 and p54s1 labelled claim); his labels commentary 5,
+    # claim 2, sourced 2: p_e = (5 x 5 + 2 x 5 + 2 x 4) / 81 = 43/81; kappa = (63 - 43) /
+    # (81 - 43) = 0.5263: 8 x 0.5263 = 4.21. part-2 all right: 9. part-3 12 of 15 right
+    # (p68s1, p68s2 and p66s1 wrong); his labels claim 1, sourced 3, commentary 5, meta 6: p_e =
+    # (2 + 12 + 30 + 36) / 225 = 80/225; kappa = (180 - 80) / (225 - 80) = 0.6897: 8.97.
+    # Total 4.21 + 9 + 8.97 = 22.18 (73.9%); per-label recall scored him 18.91 (four parts).
     assert independent_count(GOLDEN / "grade" / "submissions" / "bob-partial.json") == {
-        "part-1": {"commentary": (4, 4), "sourced": (1, 3)},
-        "part-2": {"claim": (4, 4), "sourced": (4, 4), "commentary": (2, 2)},
-        "part-3": {"sourced": (4, 4), "commentary": (0, 1)},
-        "part-4": {"sourced": (1, 1), "commentary": (3, 3), "meta": (24, 25), "claim": (0, 2)}}
+        "part-1": 4.21, "part-2": 9.0, "part-3": 8.97}
     bob = rows["bob-partial"]
     assert [bob[c] for c in ("points", "percent", *SECTION_POINTS, "status")] == [
-        "18.91", "63", "3.69", "7.5", "1.36", "6.36", "ok"]
-    # mallory labels everything claim (meta from paragraph 70): part-1 commentary 3/4 (claim
-    # accepted for p51s1, p52s1, p52s2), sourced 0/3: R = 0.375, 7.5 x 0.03125 / 0.65625 =
-    # 0.36. part-2: claim 4/4, sourced 0/4, commentary 1/2 (p56s3): R = 0.5, 7.5 x 0.04167 /
-    # 0.54167 = 0.58. part-3: sourced 1/4 (p61s1), commentary 0/1: R = 0.125 < C3: 0. part-4:
-    # sourced 0/1, commentary 0/3, meta 24/25 (p66s1 is claim), claim 2/2: R = 0.49,
-    # 10 x 0.20375 / 0.71375 = 2.85. Total 3.79; the gradebook holds full marks.
+        "22.18", "73.9", "4.21", "9", "8.97", "ok"]
+    # mallory labels everything claim (meta from paragraph 70): a constant label in parts 1
+    # and 2 scores 0 (right on exactly the units that accept claim, 5 of 9 and 4 of 10, which is
+    # also its chance). part-3: right 7 of 15 (p68s1, p68s2 and the five meta lines); claim 10,
+    # meta 5: p_e = (10 x 2 + 5 x 6) / 225 = 50/225; kappa = (105 - 50) / 175 = 0.3143: 4.09.
+    # The gradebook holds full marks.
     assert independent_count(GOLDEN / "grade" / "submissions" / "mallory-cheat-attempt.json") == {
-        "part-1": {"commentary": (3, 4), "sourced": (0, 3)},
-        "part-2": {"claim": (4, 4), "sourced": (0, 4), "commentary": (1, 2)},
-        "part-3": {"sourced": (1, 4), "commentary": (0, 1)},
-        "part-4": {"sourced": (0, 1), "commentary": (0, 3), "meta": (24, 25), "claim": (2, 2)}}
+        "part-1": 0.0, "part-2": 0.0, "part-3": 4.09}
     mallory = rows["mallory-cheat-attempt"]
     assert [mallory[c] for c in ("points", *SECTION_POINTS, "gradebook_points", "flag")] == [
-        "3.79", "0.36", "0.58", "0", "2.85", "30", "GRADEBOOK-DIFFERS"]
-    # hugo: p51s2 'opinion' dropped, p52s1 'Commentary' read as meant: part-1 commentary 3/4,
-    # sourced 3/3: R = 0.875, 7.5 x (0.875 - 0.34375) / 0.65625 = 6.07; the rest right:
-    # 6.07 + 7.5 + 5 + 10 = 28.57.
+        "4.09", "0", "0", "4.09", "30", "GRADEBOOK-DIFFERS"]
+    # hugo: p51s2 'opinion' dropped (unlabelled), p52s1 'Commentary' read as meant: part-1 8 of
+    # 9 right; commentary 3, sourced 3, claim 2, unlabelled 1: p_e = (15 + 12 + 10 + 0) / 81 =
+    # 37/81; kappa = (72 - 37) / (81 - 37) = 0.7955: 6.36; the rest right: 28.36.
     assert independent_count(
-        GOLDEN / "grade" / "submissions" / "hugo-unknown-labels-and-ids.json")["part-1"] == {
-        "commentary": (3, 4), "sourced": (3, 3)}
+        GOLDEN / "grade" / "submissions" / "hugo-unknown-labels-and-ids.json")["part-1"] == 6.36
     hugo = rows["hugo-unknown-labels-and-ids"]
-    assert [hugo[c] for c in ("points", "part-1", "flag")] == ["28.57", "6.07", ""]
+    assert [hugo[c] for c in ("points", "part-1", "flag")] == ["28.36", "6.36", ""]
     assert hugo["reason"] == ("1 answer(s) with an unknown label ignored (p51s2); "
                               "1 answer(s) for unknown unit ids ignored (p99s9)")
-    # pia: right answers, a gradebook that holds 0 for part-2: 30 - 7.5 = 22.5
+    # pia: right answers, a gradebook that holds 0 for part-2: 30 - 9 = 21
     assert rows["pia-kernel-timeout"]["points"] == "30"
-    assert rows["pia-kernel-timeout"]["gradebook_points"] == "22.5"
+    assert rows["pia-kernel-timeout"]["gradebook_points"] == "21"
     assert rows["carol-accepted-alternatives"]["points"] == "30"
     for student, status in [("dan-missing-file", "missing"), ("erin-corrupt", "corrupt"),
                             ("frank-other-assignment", "foreign"),
@@ -234,7 +204,7 @@ def test_sqlite_reader_equals_nbgrader_api(golden_course):
     assert fast.scores == api.scores
     assert fast.names == api.names
     assert fast.scores["mallory-cheat-attempt"] == dict(zip(CELLS, SECTION_POINTS.values(), strict=True))
-    assert fast.scores["bob-partial"] == dict(zip(CELLS, [3.69, 7.5, 1.36, 6.36], strict=True))
+    assert fast.scores["bob-partial"] == dict(zip(CELLS, [4.21, 9.0, 8.97], strict=True))
     assert fast.scores["rita-autograde-crashed"] == dict.fromkeys(CELLS)
     assert "nina-not-autograded" not in fast.scores
     assert fast.names["quinn-absent"] == ("Quinn", "Absent")
@@ -255,14 +225,12 @@ def test_gradebook_missing_cells_and_assignment(golden_course):
 def test_a_cell_without_score_is_flagged(course_root):
     """One part scored, another with no score at all (autograde stopped in the middle)."""
     hand_in(course_root, "alice", "alice-perfect.json")
-    build_gradebook(course_root, {"alice": {"part-1": 7.5, "part-2": None, "part-3": 5,
-                                            "part-4": 10}})
+    build_gradebook(course_root, {"alice": {"part-1": 8, "part-2": None, "part-3": 13}})
     (alice,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
     assert alice.flag == grade.DIFFERS
-    assert alice.recorded == {"part-1-grade": 7.5, "part-2-grade": None, "part-3-grade": 5.0,
-                              "part-4-grade": 10.0}
+    assert alice.recorded == {"part-1-grade": 8.0, "part-2-grade": None, "part-3-grade": 13.0}
     assert alice.recorded_points is None
-    assert "(part-2 no score vs 7.5)" in alice.flag_reason
+    assert "(part-2 no score vs 9)" in alice.flag_reason
 
 
 def test_units_csv(golden_course):
@@ -270,13 +238,13 @@ def test_units_csv(golden_course):
     _, units_csv = grade.write_grades(grades)
     lines = units_csv.read_text().splitlines()
     assert lines[0] == "student,section,unit_id,chosen,correct"
-    assert len(lines) - 1 == 53 * 14  # every submission (not quinn, who handed nothing in)
-    assert "bob-partial,part-2,p55s1,sourced,1" in lines  # an accepted alternative
+    assert len(lines) - 1 == 34 * 14  # every submission (not quinn, who handed nothing in)
+    assert "bob-partial,part-1,p55s1,sourced,1" in lines  # an accepted alternative
     assert "bob-partial,part-1,p53s1,claim,0" in lines
     assert "oscar-empty,part-1,p51s1,,0" in lines  # not labelled
     assert "hugo-unknown-labels-and-ids,part-1,p51s2,,0" in lines  # unknown label dropped
     assert "hugo-unknown-labels-and-ids,part-1,p52s1,commentary,1" in lines  # 'Commentary'
-    assert "dan-missing-file,part-4,p80s1,,0" in lines
+    assert "dan-missing-file,part-3,p74s1,,0" in lines
 
 
 def test_no_gradebook_is_reported_and_not_created(course_root, capsys):
@@ -287,8 +255,8 @@ def test_no_gradebook_is_reported_and_not_created(course_root, capsys):
     assert "Gradebook check skipped: no nbgrader gradebook at" in out
     assert not (course_root / "grading" / "gradebook.db").exists()
     rows = grades_csv(course_root).read_text().splitlines()
-    assert rows[1] == "alice,30,30,100,7.5,7.5,5,10,ok; no-gradebook,,,"
-    assert rows[2].startswith("erin,0,30,0,0,0,0,0,corrupt; no-gradebook,")
+    assert rows[1] == "alice,30,30,100,8,9,13,ok; no-gradebook,,,"
+    assert rows[2].startswith("erin,0,30,0,0,0,0,corrupt; no-gradebook,")
 
 
 def test_clear_errors(course_root, tmp_path, capsys):
@@ -312,9 +280,10 @@ def test_write_answers_roundtrip_is_graded(course_root):
     write_answers(folder / "answers.json", ASSIGNMENT, answers)
     (zoe,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
     assert zoe.status == "ok" and zoe.reason == ""
-    # part-4: sourced 1/1, commentary 1/3, meta 1/25, claim 1/2: R = (1 + 0.3333 + 0.04 + 0.5)
-    # / 4 = 0.4683, chance 0.28625 (see above): 10 x (0.4683 - 0.28625) / 0.71375 = 2.55.
-    assert zoe.section_points == {"part-1": 0.0, "part-2": 0.0, "part-3": 0.0, "part-4": 2.55}
+    # part-3: 4 of 15 right (p64s1, p65s1, p66s1, p68s1), 11 unlabelled; sourced, commentary,
+    # meta and claim once each: p_e = (4 + 6 + 6 + 2) / 225 = 18/225; kappa = (60 - 18) /
+    # (225 - 18) = 0.2029: 13 x 0.2029 = 2.64.
+    assert zoe.section_points == {"part-1": 0.0, "part-2": 0.0, "part-3": 2.64}
 
 
 @pytest.mark.parametrize("text, shown", [
@@ -452,28 +421,29 @@ def test_hostile_honest_files_graded_as_meant(hostile_run):
     """The BOM (and CRLF) file and the upper-case labels are the perfect file, as meant."""
     root, _ = hostile_run
     rows = csv_rows(grades_csv(root))
-    points = ["30", "7.5", "7.5", "5", "10"]
+    points = ["30", "8", "9", "13"]
     for student in ("a-perfect", "bom-windows-editor", "upper-case-labels"):
         row = rows[student]
         assert [row[c] for c in ("points", *SECTION_POINTS)] == points, student
         assert (row["status"], row["reason"]) == ("ok; no-gradebook", ""), student
-    assert rows["b-partial"]["points"] == "18.91"
+    assert rows["b-partial"]["points"] == "22.18"
     # the learner-named rows: graded, with the name made harmless
     assert rows["\\x1b[2J\\x1b[31mescape-sequence"]["points"] == "30"
-    assert rows["'=HYPERLINK(\"https:evil.example\",\"formula\")"]["points"] == "18.91"
+    assert rows["'=HYPERLINK(\"https:evil.example\",\"formula\")"]["points"] == "22.18"
     assert rows["'+formula-plus"]["points"] == "30"
-    assert rows["'@formula-at"]["points"] == "18.91"
+    assert rows["'@formula-at"]["points"] == "22.18"
     assert rows["latin1-name-\\udcff"]["points"] == "30"
     # wrong types: the two string labels count, the rest is named as ignored
     wrong = rows["wrong-types"]
     assert wrong["status"] == "ok; no-gradebook"
     assert wrong["reason"].startswith("5 answer(s) with an unknown label ignored")
-    # p62s1 commentary and p63s1 sourced count: part-3 sourced 1/4, commentary 1/1: R = 0.625,
-    # 5 x (0.625 - 0.3125) / 0.6875 = 2.27 (chance C3 as for the golden grade folder)
-    assert [wrong[c] for c in ("points", *SECTION_POINTS)] == ["2.27", "0", "0", "2.27", "0"]
-    # surrogates-and-escapes: its one valid answer, p62s1 commentary: part-3 sourced 0/4,
-    # commentary 1/1: R = 0.5, 5 x (0.5 - 0.3125) / 0.6875 = 1.36
-    assert rows["surrogates-and-escapes"]["points"] == "1.36"
+    # p62s1 commentary and p63s1 sourced count: part-3 2 of 15 right, 13 unlabelled; p_e =
+    # (commentary 1 x 6 + sourced 1 x 4) / 225 = 10/225; kappa = (30 - 10) / 215 = 0.0930:
+    # 13 x 0.0930 = 1.21
+    assert [wrong[c] for c in ("points", *SECTION_POINTS)] == ["1.21", "0", "0", "1.21"]
+    # surrogates-and-escapes: its one valid answer, p62s1 commentary: 1 of 15 right; p_e =
+    # 6/225; kappa = (15 - 6) / 219 = 0.0411: 0.53
+    assert rows["surrogates-and-escapes"]["points"] == "0.53"
 
 
 def test_hostile_no_cell_is_a_formula(hostile_run):

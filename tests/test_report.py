@@ -112,22 +112,22 @@ def test_item_analysis_uses_readable_labelled_files_only(golden):
                         "hugo-unknown-labels-and-ids", "mallory-cheat-attempt",
                         "nina-not-autograded", "pia-kernel-timeout", "rita-autograde-crashed"]
     assert analysis.group_size == 2  # round(0.27 * 8)
-    assert sum(sum(c.values()) for c in analysis.confusion.values()) == 8 * 53
+    assert sum(sum(c.values()) for c in analysis.confusion.values()) == 8 * 34
 
 
 def test_difficulty_and_discrimination_by_hand(tmp_path):
-    """Five learners, totals 5 > 4 > 3 > 2 > 1 (one point per right unit of part-4 only); upper
+    """Five learners, totals 5 > 4 > 3 > 2 > 1 (one point per right unit of part-3 only); upper
     and lower groups of round(0.27 * 5) = 1 learner."""
     root = make_course(tmp_path)
     course = Course.open(root)
     data = trusted.SorterAssignment.from_course(course, ASSIGNMENT)
-    units = [u for u in data.section_units["part-4"] if data.key[u].label == "meta"][:5]
+    units = [u for u in data.section_units["part-3"] if data.key[u].label == "meta"][:5]
     students = []
     for n in range(1, 6):  # learner n gets the first n units right and the rest wrong
         answers = {u: ("meta" if i < n else "claim") for i, u in enumerate(units)}
         results = [UnitResult(u, answers.get(u), answers.get(u) in data.key[u].accepted)
                    for u in data.unit_ids]
-        students.append(grade.StudentGrade(f"s{n}", "ok", "", {"part-4": float(n)}, results,
+        students.append(grade.StudentGrade(f"s{n}", "ok", "", {"part-3": float(n)}, results,
                                            data.max_points))
     fake = grade.ClassGrades(ASSIGNMENT, course, data, students,
                              gradebook.GradebookScores("no-gradebook"))
@@ -155,9 +155,9 @@ def test_lms_csv_canvas_layout(golden):
     assert rows[1] == ["Points Possible", "", "", "", "", "30"]
     body = {row[3]: row for row in rows[2:]}
     assert len(body) == len(grades.students) == 15
-    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "18.91"]
+    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "22.18"]
     # the grade of answers.json as submitted, not the gradebook's; 0 for unreadable files
-    assert body["mallory-cheat-attempt"][-1] == "3.79"
+    assert body["mallory-cheat-attempt"][-1] == "4.09"
     assert body["erin-corrupt"][-1] == "0" and body["quinn-absent"][-1] == "0"
 
 
@@ -265,10 +265,10 @@ def test_report_and_lms_of_hostile_student_names(tmp_path, capsys):
             assert not cell.startswith(("=", "+", "@")), row
             assert "\x1b" not in cell and "\udcff" not in cell, row
     points = {row[3]: row[-1] for row in rows}
-    # bob-partial.json: 18.91 (tests/test_grade.py works it out)
+    # bob-partial.json: 22.18 (tests/test_grade.py works it out)
     assert points == {"<img src=x onerror=alert(1)>": "30",
-                      "'=HYPERLINK(\"https:evil.example\",\"x\")": "18.91",
-                      "\\x1b[31mred": "0", "latin1-\\udcff": "18.91"}
+                      "'=HYPERLINK(\"https:evil.example\",\"x\")": "22.18",
+                      "\\x1b[31mred": "0", "latin1-\\udcff": "22.18"}
 
 
 def test_lms_file_keeps_commas_and_quotes_in_names(golden, tmp_path):
