@@ -224,3 +224,26 @@ def test_a_class_with_no_change_gets_an_interval_that_holds_zero(tmp_path):
     assert low < 0 < high
     assert f"mean gain: {mean:+.1f} points" in line
     assert "took only the pre-test: " + people[-1].student in out
+
+
+def test_the_class_report_of_a_test_points_to_the_gain_report(tmp_path):
+    root = make_course(tmp_path)
+    done = subprocess.run([READKIT, "report", "00-pre-test", "--course", str(root)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr == ("readkit report: 00-pre-test is a test taken on two parallel forms; "
+                           "its report is `readkit gain` (grades.csv: `readkit grade`).\n")
+
+
+def test_gain_says_what_to_name(tmp_path, capsys):
+    from readkit.cli import main
+
+    root = make_course(tmp_path)
+    assert main(["gain", "03-post-test", "03-post-test", "--course", str(root)]) == 2
+    assert capsys.readouterr().err == ("readkit gain: The pre-test and the post-test are both "
+                                       "03-post-test: name two tests.\n")
+    (root / "data" / "tests.csv").unlink()
+    assert main(["gain", "--course", str(root)]) == 2
+    assert capsys.readouterr().err == (
+        "readkit gain: Name the pre-test and the post-test (readkit gain PRE POST): this "
+        "course's data/tests.csv does not name both.\n")
