@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readkit.course.answers import ANSWERS_FILE, write_answers
-from readkit.course.course import Course
+from readkit.course.course import DATA, Course
 from readkit.course.errors import CourseError, GradingError
+from readkit.course.forms import TESTS_FILE
 from readkit.grading import simulated
 from readkit.grading.trusted import SorterAssignment
 
@@ -308,8 +309,8 @@ def run_demo(
     by_occasion = {test.occasion: name for name, test in course.form_tests.items()}
     tested = [by_occasion[o] for o in ("pre", "post") if o in by_occasion] if tests else []
     if tests and len(tested) != 2:
-        raise GradingError("This course names no pre-test and post-test (data/tests.csv); run "
-                           "the demo with --no-tests.")
+        raise GradingError(f"This course names no pre-test and post-test ({DATA}/{TESTS_FILE}); "
+                           "run the demo with --no-tests.")
     names = [*tested[:1], *([ASSIGNMENT] if unit else []), *tested[1:]]
     say(f"2/6 nbgrader generate_assignment {' '.join(names)}")
     releases = {name: generate_assignment(course, name) for name in names}

@@ -35,8 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readkit.course.answers import OK
-from readkit.course.course import Course
+from readkit.course.course import DATA, Course
 from readkit.course.errors import CourseError, GradingError
+from readkit.course.forms import TESTS_FILE
 from readkit.course.labels import LABELS
 from readkit.course.safe_text import csv_cell, printable
 
@@ -418,7 +419,7 @@ def gain_report(course: Course, pre: str | None = None, post: str | None = None,
     pre, post = pre or by_occasion.get("pre"), post or by_occasion.get("post")
     if not pre or not post:
         raise GradingError("Name the pre-test and the post-test (readkit gain PRE POST): this "
-                           "course's data/tests.csv does not name both.")
+                           f"course's {DATA}/{TESTS_FILE} does not name both.")
     if pre == post:
         raise GradingError(f"The pre-test and the post-test are both {pre}: name two tests.")
     return class_gain(grade_assignment(course, pre, db_url), grade_assignment(course, post, db_url))
@@ -426,7 +427,7 @@ def gain_report(course: Course, pre: str | None = None, post: str | None = None,
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "Compare a class's pre-test and post-test (default: the course's, data/tests.csv): "
+        f"Compare a class's pre-test and post-test (default: the course's, {DATA}/{TESTS_FILE}): "
         "each learner's scores, the mean gain with its 95% interval, Cohen's d_z, normalised "
         "gain, which label distinctions improved, the form-order check, and who took only one. "
         "Writes grading/reports/gain-PRE-POST/index.html, gain.csv and distinctions.csv.")
