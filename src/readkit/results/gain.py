@@ -296,8 +296,8 @@ def summary_lines(result: ClassGain) -> list[str]:
             f"  effect size (Cohen's d_z): {result.effect_size.text(digits=2)}",
             f"  class normalised gain (Hake's <g>): {_number(result.class_normalised_gain)}",
         ]
-        improved = [f"{row.label} {row.change:+.1f}" for row in result.distinctions.itertuples()
-                    if not math.isnan(row.change)]
+        improved = [f"{row.label} {round(row.change, 1) + 0.0:+.1f}"  # never "-0.0"
+                    for row in result.distinctions.itertuples() if not math.isnan(row.change)]
         lines.append("  share right by key label, change in points: " + ", ".join(improved))
         for row in result.orders.itertuples():
             lines.append(f"  order {row.order}: {row.learners} learner(s), mean gain "
