@@ -80,6 +80,16 @@ c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 20
 c.SandboxedExecute.timeout = 20
 
+# Feedback and the formgrader show learners' notebooks as HTML, which runs for whoever opens it
+# (the instructor too, from disk or in the formgrader): markdown and outputs are sanitized,
+# JavaScript and widget outputs are shown as text (readkit.nbgrader.safe_html.exporter_config,
+# which readkit's formgrader extension applies in any case).
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.skip_svg_encoding = False
+c.HTMLExporter.preprocessors = ["readkit.nbgrader.safe_html.InertOutputs"]
+c.HTMLExporter.filters = {"markdown2html": "readkit.nbgrader.safe_html.markdown2html",
+                          "clean_html": "readkit.nbgrader.safe_html.clean"}
+
 # The default feedback shows hidden tests; strip them before the HTML is written.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
@@ -91,3 +101,9 @@ c.GenerateFeedback.preprocessors = [
 # learners. A course-local folder works for one machine (trying the course, a single-user hub);
 # on a shared JupyterHub set READKIT_EXCHANGE to a folder every user can reach.
 c.Exchange.root = os.environ.get("READKIT_EXCHANGE", os.path.join(GRADING, "exchange"))
+
+# Collect only what each named learner handed in: a hand-in counts for a learner only when its
+# files are that learner's own (on a shared exchange anyone can create one in another's name),
+# holds plain files and folders only (no link to the key), within size limits, and is copied
+# without following links. Used by `nbgrader collect` and the formgrader's Collect alike.
+c.ExchangeFactory.collect = "readkit.nbgrader.collect.SafeCollect"

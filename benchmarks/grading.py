@@ -184,12 +184,13 @@ def run_bench(
 
         say(f"(d) readkit grade + report, {big} submissions")
         demo.make_class(course, ASSIGNMENT, big, seed=7, start=submissions, cheat=False)
+        # `readkit grade` scores the class and writes the score record (scores.json,
+        # grades.csv, units.csv); `readkit report` reads that record and writes the page and
+        # lms.csv: an instructor runs the two, one after the other.
         grade_s, _, _ = _timed(readkit_command("grade", ASSIGNMENT), root, env)
-        # `readkit report` grades the class itself (grades.csv, units.csv) and then writes the
-        # report and lms.csv: it is the one command an instructor runs for grades + report.
         report_s, _, _ = _timed(readkit_command("report", ASSIGNMENT), root, env)
-        say(f"    readkit grade alone {grade_s:.2f} s; readkit report (grade + report) "
-            f"{report_s:.2f} s")
+        say(f"    readkit grade {grade_s:.2f} s; readkit report {report_s:.2f} s; both "
+            f"{grade_s + report_s:.2f} s")
     finally:
         if keep is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -201,7 +202,7 @@ def run_bench(
         "unsandboxed_s_per_sub": round(free_s / submissions, 3),
         "speedup": round(seq_s / box_s, 2),
         "sandbox_cost": round(box_s / free_s, 3),
-        "grade_1000_s": round(report_s, 3),
+        "grade_1000_s": round(grade_s + report_s, 3),
         "grade_s": round(grade_s, 3),
         "report_s": round(report_s, 3),
         "nbgrader_seq_cpu_s_per_sub": round(seq_cpu / submissions, 3),

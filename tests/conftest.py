@@ -13,6 +13,7 @@ from tests.support.grading import (
     GOLDEN,
     build_gradebook,
     hand_in,
+    hand_in_notebook,
     make_course,
     read_cases,
 )
@@ -26,8 +27,8 @@ def no_course_variable(monkeypatch):
 
 @pytest.fixture
 def course_root(tmp_path, no_course_variable) -> Path:
-    """A fresh course (real config and data, empty grading/) in tmp_path."""
-    return make_course(tmp_path)
+    """A fresh course (real config, data and solutions, empty grading/) in tmp_path."""
+    return make_course(tmp_path, solutions=True)
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +46,13 @@ def huge_file() -> bytes:
 def golden_course(tmp_path_factory, golden_cases) -> Path:
     """The submissions of tests/golden/grade/ with their gradebook, built once per session.
     Tests may write reports into it but change no input."""
-    root = make_course(tmp_path_factory.mktemp("golden"))
+    root = make_course(tmp_path_factory.mktemp("golden"), solutions=True)
     students = golden_cases["students"]
     for student, case in students.items():
         if not case.get("roster_only"):
             hand_in(root, student, huge_file() if case["answers"] == "HUGE" else case["answers"])
+        if "choice" in case:
+            hand_in_notebook(root, student, case["choice"])
     build_gradebook(
         root,
         {s: c["nbgrader"] for s, c in students.items() if not c.get("roster_only")},

@@ -1,5 +1,6 @@
-"""readkit.results.grade (`readkit grade`) and readkit.nbgrader.gradebook: a class graded
-from answers.json as submitted, and the check that nbgrader's gradebook holds those points.
+"""readkit.results.grade (`readkit grade`) and readkit.nbgrader.gradebook: every grade cell of a
+class scored (readkit's cells from the files as submitted, the rest from nbgrader's gradebook),
+written once as the score record, and every grade change in the gradebook flagged.
 
 Two golden folders (otter-grader style), each compared WHOLE with its expected grades.csv:
 - tests/golden/grade/: ordinary submissions with an nbgrader gradebook (built with
@@ -31,18 +32,23 @@ from readkit.course.answers import write_answers
 from readkit.course.course import Course
 from readkit.course.safe_text import csv_cell, printable
 from readkit.grading import trusted
-from readkit.nbgrader import gradebook
+from readkit.nbgrader import gradebook, student_ids
 from readkit.results import grade
 from tests.support.grading import (
     ASSIGNMENT,
     GOLDEN,
+    GRADE_CELLS,
+    NOTEBOOK,
     REPO,
     SECTION_POINTS,
     build_gradebook,
     compare_golden,
     hand_in,
+    hand_in_notebook,
     make_course,
+    open_gradebook,
     read_cases,
+    set_grade,
     submission_dir,
 )
 from tests.support.independent_scoring import section_points as independent_section_points
@@ -52,7 +58,8 @@ pytestmark = pytest.mark.usefixtures("no_course_variable")
 EXPECTED = GOLDEN / "grade" / "expected-grades.csv"
 HOSTILE = GOLDEN / "hostile"
 HOSTILE_EXPECTED = HOSTILE / "expected-grades.csv"
-CELLS = [f"{section}-grade" for section in SECTION_POINTS]
+CELLS = [(NOTEBOOK, grade_id) for grade_id, _, _ in GRADE_CELLS.values()]
+SORTER_CELLS = [(NOTEBOOK, f"{section}-grade") for section in SECTION_POINTS]
 
 
 def parse(argv, module=grade):
@@ -83,15 +90,24 @@ def test_golden_grades_csv(golden_course, capsys):
     out, err = capsys.readouterr()
     assert code == 0, err
     compare_golden(grades_csv(golden_course).read_text(encoding="utf-8"), EXPECTED)
-    # the screen says what the file says about the gradebook
+    # the screen says what the file says about the gradebook: every change, from what to what
     assert "FLAGGED mallory-cheat-attempt: the gradebook holds other points (part-1 8 vs " \
-           "0, part-2 9 vs 0, part-3 13 vs 4.09)" in out
+           "0, part-2 9 vs 0, part-3 13 vs 4.09, rewrite-choice 1 vs 0)" in out
     assert "FLAGGED pia-kernel-timeout: the gradebook holds other points (part-2 0 vs 9)" in out
+    assert "FLAGGED sam-overridden: part-1 overridden from 4.21 (readkit) to 8 (manual " \
+           "score)\n" in out
+    assert "FLAGGED xena-extra-credit: part-3 given 1 extra credit; rewrite-answer given 0.5 " \
+           "extra credit\n" in out
     assert [line.split(":")[0] for line in out.splitlines() if line.startswith("FLAGGED")] == [
-        "FLAGGED mallory-cheat-attempt", "FLAGGED pia-kernel-timeout"]
-    assert "Gradebook check: 10 of 12 autograded hold these points; not autograded (2): " \
+        "FLAGGED mallory-cheat-attempt", "FLAGGED pia-kernel-timeout", "FLAGGED sam-overridden",
+        "FLAGGED xena-extra-credit"]
+    assert "Gradebook check: 10 of 14 autograded hold these points; not autograded (2): " \
            "nina-not-autograded, rita-autograde-crashed." in out
-    assert "Graded 14 submission(s)" in out
+    assert "Graded 16 submission(s) of 01-sort-the-sources (max 35 points)" in out
+    assert "  points by readkit, from the files as submitted: part-1, part-2, part-3, " \
+           "rewrite-choice; graders: rewrite-answer.\n" in out
+    assert "  awaiting manual grading (3; no total yet, lms.csv leaves them empty): " \
+           "carol-accepted-alternatives, nina-not-autograded, rita-autograde-crashed\n" in out
 
 
 def independent_count(answers_path: Path) -> dict[str, float]:
@@ -113,132 +129,197 @@ def independent_count(answers_path: Path) -> dict[str, float]:
 def test_golden_file_is_hand_checked(golden_cases):
     """The expected file's numbers, worked out by hand and by an independent count."""
     rows = csv_rows(EXPECTED)
-    # bob: part-1 7 of 9 right (p53s1 and p54s1 labelled claim); his labels commentary 5,
+    # bob: part-1 7 of 9 right (p53s1 claim, p54s1 commentary); his labels commentary 5,
     # claim 2, sourced 2: p_e = (5 x 5 + 2 x 5 + 2 x 4) / 81 = 43/81; kappa = (63 - 43) /
     # (81 - 43) = 0.5263: 8 x 0.5263 = 4.21. part-2 all right: 9. part-3 12 of 15 right
-    # (p68s1, p68s2 and p66s1 wrong); his labels claim 1, sourced 3, commentary 5, meta 6: p_e =
+    # (p66s1, p68s1 and p68s2 wrong); his labels claim 1, sourced 3, commentary 5, meta 6: p_e =
     # (2 + 12 + 30 + 36) / 225 = 80/225; kappa = (180 - 80) / (225 - 80) = 0.6897: 8.97.
-    # Total 4.21 + 9 + 8.97 = 22.18 (73.9%); per-label recall scored him 18.91 (four parts).
+    # Sorter parts 4.21 + 9 + 8.97 = 22.18 (per-label recall, four parts: 19.94).
     assert independent_count(GOLDEN / "grade" / "submissions" / "bob-partial.json") == {
         "part-1": 4.21, "part-2": 9.0, "part-3": 8.97}
+    # bob chose p54s1, which his answers.json labels commentary but the key says sourced (and
+    # accepts nothing else): 0 (it was 1 while only his own label counted). A grader gave his
+    # rewrite 2.5 of 4 (the rubric path): 22.18 + 0 + 2.5 = 24.68 of 35 (70.5%).
     bob = rows["bob-partial"]
-    assert [bob[c] for c in ("points", "percent", *SECTION_POINTS, "status")] == [
-        "22.18", "73.9", "4.21", "9", "8.97", "ok"]
+    assert [bob[c] for c in ("points", "max", "percent", *SECTION_POINTS, "rewrite-choice",
+                             "rewrite-answer", "status", "manual_grading", "flag")] == [
+        "24.68", "35", "70.5", "4.21", "9", "8.97", "0", "2.5", "ok", "done", ""]
     # mallory labels everything claim (meta from paragraph 70): a constant label in parts 1
-    # and 2 scores 0 (right on exactly the units that accept claim, 5 of 9 and 4 of 10, which is
-    # also its chance). part-3: right 7 of 15 (p68s1, p68s2 and the five meta lines); claim 10,
-    # meta 5: p_e = (10 x 2 + 5 x 6) / 225 = 50/225; kappa = (105 - 50) / 175 = 0.3143: 4.09.
-    # The gradebook holds full marks.
+    # and 2 scores 0 (right on exactly the units that accept claim, which is also its chance).
+    # part-3: right 7 of 15 (p68s1, p68s2 and the five meta lines); claim 10, meta 5: p_e =
+    # (10 x 2 + 5 x 6) / 225 = 50/225; kappa = (105 - 50) / 175 = 0.3143: 4.09.
     assert independent_count(GOLDEN / "grade" / "submissions" / "mallory-cheat-attempt.json") == {
         "part-1": 0.0, "part-2": 0.0, "part-3": 4.09}
+    # Her chosen p51s1 is labelled claim in her own file: 0 (the gradebook says 1). Her
+    # rewrite: 1 by hand. 4.09 + 0 + 1 = 5.09; the gradebook's own total 30 + 1 + 1 = 32.
     mallory = rows["mallory-cheat-attempt"]
-    assert [mallory[c] for c in ("points", *SECTION_POINTS, "gradebook_points", "flag")] == [
-        "4.09", "0", "0", "4.09", "30", "GRADEBOOK-DIFFERS"]
+    assert [mallory[c] for c in ("points", *SECTION_POINTS, "rewrite-choice",
+                                 "gradebook_points", "flag")] == [
+        "5.09", "0", "0", "4.09", "0", "32", "GRADEBOOK-DIFFERS"]
     # hugo: p51s2 'opinion' dropped (unlabelled), p52s1 'Commentary' read as meant: part-1 8 of
     # 9 right; commentary 3, sourced 3, claim 2, unlabelled 1: p_e = (15 + 12 + 10 + 0) / 81 =
-    # 37/81; kappa = (72 - 37) / (81 - 37) = 0.7955: 6.36; the rest right: 28.36.
+    # 37/81; kappa = (72 - 37) / (81 - 37) = 0.7955: 6.36; the rest right.
     assert independent_count(
-        GOLDEN / "grade" / "submissions" / "hugo-unknown-labels-and-ids.json")["part-1"] == 6.36
+        GOLDEN / "grade" / "submissions" / "hugo-unknown-labels-and-ids.json") == {
+        "part-1": 6.36, "part-2": 9.0, "part-3": 13.0}
+    # His chosen p52s1 is labelled 'Commentary' (read as meant), and the key's label is
+    # commentary: 1; rewrite 4: 6.36 + 9 + 13 + 1 + 4 = 33.36.
     hugo = rows["hugo-unknown-labels-and-ids"]
-    assert [hugo[c] for c in ("points", "part-1", "flag")] == ["28.36", "6.36", ""]
+    assert [hugo[c] for c in ("points", "part-1", "rewrite-choice", "flag")] == [
+        "33.36", "6.36", "1", ""]
     assert hugo["reason"] == ("1 answer(s) with an unknown label ignored (p51s2); "
                               "1 answer(s) for unknown unit ids ignored (p99s9)")
-    # pia: right answers, a gradebook that holds 0 for part-2: 30 - 9 = 21
-    assert rows["pia-kernel-timeout"]["points"] == "30"
-    assert rows["pia-kernel-timeout"]["gradebook_points"] == "21"
-    assert rows["carol-accepted-alternatives"]["points"] == "30"
-    for student, status in [("dan-missing-file", "missing"), ("erin-corrupt", "corrupt"),
-                            ("frank-other-assignment", "foreign"),
+    # pia: right answers, a gradebook that holds 0 for part-2: 30 - 9 = 21, + 1 + 3
+    pia = rows["pia-kernel-timeout"]
+    assert [pia[c] for c in ("points", "gradebook_points")] == ["34", "25"]
+    # sam: bob's answers (22.18), part-1 overridden by hand from 4.21 to 8: it counts,
+    # flagged: 8 + 9 + 8.97 + 1 (p51s1: commentary by him and by the key) + 2 = 28.97.
+    sam = rows["sam-overridden"]
+    assert [sam[c] for c in ("points", "part-1", "gradebook_points", "flag", "reason")] == [
+        "28.97", "8", "28.97", "OVERRIDDEN",
+        "part-1 overridden from 4.21 (readkit) to 8 (manual score)"]
+    # xena: full marks (35) and 1 + 0.5 extra credit: 36.5 of 35 (104.3%), flagged.
+    xena = rows["xena-extra-credit"]
+    assert [xena[c] for c in ("points", "percent", "part-3", "rewrite-answer", "flag")] == [
+        "36.5", "104.3", "14", "4.5", "EXTRA-CREDIT"]
+    assert xena["reason"] == "part-3 given 1 extra credit; rewrite-answer given 0.5 extra credit"
+    assert rows["alice-perfect"]["points"] == "35"  # 30 + 1 + 4: the rubric path, not flagged
+    # dan: no answers.json (0), but his rewrite graded by hand 3: a complete total of 3.
+    assert [rows["dan-missing-file"][c] for c in ("points", "rewrite-choice", "status")] == [
+        "3", "0", "missing"]
+    for student, status in [("erin-corrupt", "corrupt"), ("frank-other-assignment", "foreign"),
                             ("gina-not-an-answers-file", "foreign"),
                             ("ivy-huge-file", "too-large"), ("quinn-absent", "not-submitted")]:
         row = rows[student]
         assert (row["status"], row["points"], row["flag"]) == (status, "0", ""), student
         assert row["reason"], student
-    for student in ("nina-not-autograded", "rita-autograde-crashed"):
-        assert rows[student]["status"] == "ok; not-autograded"
-        assert rows[student]["gradebook_points"] == "" and rows[student]["points"] == "30"
+    # not graded by hand yet: no total (never a 0), marked pending; the cells that have
+    # points show them
+    for student, status in [("carol-accepted-alternatives", "ok"),
+                            ("nina-not-autograded", "ok; not-autograded"),
+                            ("rita-autograde-crashed", "ok; not-autograded")]:
+        row = rows[student]
+        assert (row["status"], row["manual_grading"], row["points"], row["percent"],
+                row["rewrite-answer"]) == (status, "pending", "", "", ""), student
+        assert [row[c] for c in SECTION_POINTS] == ["8", "9", "13"], student
+    # nina handed in answers.json alone (an LMS upload): graded by the same trusted step; no
+    # notebook, so no chosen sentence
+    assert rows["nina-not-autograded"]["rewrite-choice"] == "0"
+    assert rows["nina-not-autograded"]["reason"].startswith(
+        "rewrite-choice scores 0: no sort-the-sources.ipynb was handed in; ")
+    assert rows["nina-not-autograded"]["gradebook_points"] == ""
     # every other readable file: the gradebook holds what readkit computed
     students = golden_cases["students"]
     assert set(rows) == set(students)
-    flagged = {s for s, row in rows.items() if row["flag"]}
-    assert flagged == {"mallory-cheat-attempt", "pia-kernel-timeout"}
+    flagged = {s: row["flag"] for s, row in rows.items() if row["flag"]}
+    assert flagged == {"mallory-cheat-attempt": "GRADEBOOK-DIFFERS",
+                       "pia-kernel-timeout": "GRADEBOOK-DIFFERS",
+                       "sam-overridden": "OVERRIDDEN", "xena-extra-credit": "EXTRA-CREDIT"}
 
 
 def test_grade_equals_what_autograde_records(golden_course):
     """`readkit grade` and nbgrader's autograde step (TrustedScores, which writes the grade
-    cells' results that SaveAutoGrades records) give every golden submission the same points."""
+    cells' results that SaveAutoGrades records) give every golden submission the same points
+    for every cell readkit scores: the Sorter parts and the chosen sentence, read from the
+    notebook as handed in (the released one, its choice empty, where none was)."""
     import nbformat
     from traitlets.config.loader import PyFileConfigLoader
 
     from readkit.nbgrader.preprocessors import TrustedScores
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(golden_course)).load_config()
-    notebook = (REPO / "solutions" / ASSIGNMENT / "sort-the-sources.ipynb").read_text(
-        encoding="utf-8")
+    released = REPO / "exercises" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     graded = grade.grade_assignment(Course.open(golden_course), ASSIGNMENT)
+    readkit_cells = {grade_id: column for column, (grade_id, _, kind) in GRADE_CELLS.items()
+                     if kind == "code"}
     checked = 0
     for student in graded.students:
         if student.status == grade.NOT_SUBMITTED:
             continue
-        nb = nbformat.reads(notebook, as_version=4)
+        handed_in = submission_dir(golden_course, student.student) / f"{NOTEBOOK}.ipynb"
+        nb = nbformat.read(handed_in if handed_in.is_file() else released, as_version=4)
         resources = {"nbgrader": {"student": student.student, "assignment": ASSIGNMENT}}
         nb, _ = TrustedScores(config=config).preprocess(nb, resources)
         recorded = {}
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-            if grade_id in CELLS:
+            if grade_id in readkit_cells:
                 (result,) = [o for o in cell.outputs if o.output_type == "execute_result"]
-                recorded[grade_id[:-len("-grade")]] = float(result.data["text/plain"])
-        assert recorded == student.section_points, student.student
+                recorded[readkit_cells[grade_id]] = float(result.data["text/plain"])
+        assert recorded == {column: student.cells[column].computed
+                            for column in readkit_cells.values()}, student.student
         checked += 1
-    assert checked == 14
+    assert checked == 16
 
 
 def test_sqlite_reader_equals_nbgrader_api(golden_course):
     layout = Course.open(golden_course).layout
-    fast = gradebook.read_gradebook(layout.db_url, layout.course_id, ASSIGNMENT, CELLS)
-    api = gradebook.read_gradebook(layout.db_url, layout.course_id, ASSIGNMENT, CELLS,
-                                   use_api=True)
+    fast = gradebook.read_gradebook(layout.db_url, layout.course_id, ASSIGNMENT)
+    api = gradebook.read_gradebook(layout.db_url, layout.course_id, ASSIGNMENT, use_api=True)
     assert fast.state == api.state == "ok", (fast.detail, api.detail)
     assert fast.detail == api.detail == ""
+    assert fast.cells == api.cells == {cell: GRADE_CELLS[column][1] for cell, column
+                                       in zip(CELLS, GRADE_CELLS, strict=True)}
     assert fast.scores == api.scores
     assert fast.names == api.names
-    assert fast.scores["mallory-cheat-attempt"] == dict(zip(CELLS, SECTION_POINTS.values(), strict=True))
-    assert fast.scores["bob-partial"] == dict(zip(CELLS, [4.21, 9.0, 8.97], strict=True))
-    assert fast.scores["rita-autograde-crashed"] == dict.fromkeys(CELLS)
+    recorded = gradebook.RecordedGrade
+    assert [fast.scores["mallory-cheat-attempt"][c].auto for c in SORTER_CELLS] == list(
+        SECTION_POINTS.values())
+    assert [fast.scores["bob-partial"][c].auto for c in SORTER_CELLS] == [4.21, 9.0, 8.97]
+    assert fast.scores["bob-partial"][(NOTEBOOK, "rewrite-answer")] == recorded(None, 2.5, None)
+    assert fast.scores["sam-overridden"][(NOTEBOOK, "part-1-grade")] == recorded(4.21, 8.0, None)
+    assert fast.scores["xena-extra-credit"][(NOTEBOOK, "part-3-grade")] == recorded(13.0, None, 1.0)
+    assert fast.scores["rita-autograde-crashed"] == dict.fromkeys(CELLS, recorded())
     assert "nina-not-autograded" not in fast.scores
     assert fast.names["quinn-absent"] == ("Quinn", "Absent")
+    # nbgrader's own score of a cell: the manual score over the auto score, plus extra credit
+    assert recorded(3.69, 7.5, None).score == 7.5 and recorded(5.0, None, 1.0).score == 6.0
+    assert recorded(None, None, None).score == 0.0
 
 
-def test_gradebook_missing_cells_and_assignment(golden_course):
-    layout = Course.open(golden_course).layout
-    partial = gradebook.read_gradebook(layout.db_url, "readkit", ASSIGNMENT,
-                                       ["part-1-grade", "part-9-grade"])
-    assert partial.state == "ok" and partial.detail == "no grade cell part-9-grade in the gradebook"
-    assert set(partial.scores["alice-perfect"]) == {"part-1-grade"}
-    none = gradebook.read_gradebook(layout.db_url, "readkit", ASSIGNMENT, ["part-9-grade"])
-    assert none.state == gradebook.NO_GRADE_CELLS
-    other = gradebook.read_gradebook(layout.db_url, "readkit", "02-trace-the-numbers", CELLS)
-    assert other.state == gradebook.NO_GRADEBOOK and "not in the gradebook" in other.detail
+def test_gradebook_that_does_not_match_the_notebook(course_root, capsys):
+    """The gradebook's cells are checked against the source notebook's (where the points are
+    written): a missing assignment or cell, or other points, is said; grading goes on."""
+    hand_in(course_root, "alice", "alice-perfect.json")
+    layout = Course.open(course_root).layout
+    cells = {c: v for c, v in GRADE_CELLS.items() if c != "rewrite-choice"}
+    cells["rewrite-answer"] = ("rewrite-answer", 5.0, "markdown")
+    build_gradebook(course_root, {"alice": {**SECTION_POINTS, "rewrite-answer": {"manual": 4}}},
+                    cells=cells)
+    graded = grade.grade_assignment(Course.open(course_root), ASSIGNMENT)
+    assert graded.book_detail == (
+        "no grade cell rewrite-choice in the gradebook (run readkit release, then autograde); "
+        "the gradebook gives rewrite-answer other points than the source notebook (run readkit "
+        "release, then autograde again)")
+    (alice,) = graded.students
+    assert (alice.points, alice.flags) == (34.0, [])  # 30 + 0 (no notebook) + 4
+    assert grade.run(parse([ASSIGNMENT, "--course", str(course_root)])) == 0
+    assert "  note: no grade cell rewrite-choice in the gradebook" in capsys.readouterr().out
+    other_db = gradebook.read_gradebook(layout.db_url, "readkit", "02-trace-the-numbers")
+    assert other_db.state == gradebook.NO_GRADEBOOK
+    assert "02-trace-the-numbers is not in the gradebook" in other_db.detail
 
 
 def test_a_cell_without_score_is_flagged(course_root):
     """One part scored, another with no score at all (autograde stopped in the middle)."""
     hand_in(course_root, "alice", "alice-perfect.json")
-    build_gradebook(course_root, {"alice": {"part-1": 8, "part-2": None, "part-3": 13}})
+    hand_in_notebook(course_root, "alice", "p51s2")
+    build_gradebook(course_root, {"alice": {"part-1": 8, "part-2": None, "part-3": 13,
+                                            "rewrite-choice": 1}})
     (alice,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
-    assert alice.flag == grade.DIFFERS
-    assert alice.recorded == {"part-1-grade": 8.0, "part-2-grade": None, "part-3-grade": 13.0}
-    assert alice.recorded_points is None
+    assert alice.flags == [grade.DIFFERS]
+    assert [alice.cells[c].auto for c in GRADE_CELLS] == [8.0, None, 13.0, 1.0, None]
+    assert alice.gradebook_points == 22  # as nbgrader counts it: no score is 0
     assert "(part-2 no score vs 9)" in alice.flag_reason
+    assert alice.points is None  # the rewrite is not graded yet
 
 
 def test_units_csv(golden_course):
     grades = grade.grade_assignment(Course.open(golden_course), ASSIGNMENT)
-    _, units_csv = grade.write_grades(grades)
+    _, units_csv, _ = grade.write_grades(grades)
     lines = units_csv.read_text().splitlines()
     assert lines[0] == "student,section,unit_id,chosen,correct"
-    assert len(lines) - 1 == 34 * 14  # every submission (not quinn, who handed nothing in)
+    assert len(lines) - 1 == 34 * 16  # every submission (not quinn, who handed nothing in)
     assert "bob-partial,part-1,p55s1,sourced,1" in lines  # an accepted alternative
     assert "bob-partial,part-1,p53s1,claim,0" in lines
     assert "oscar-empty,part-1,p51s1,,0" in lines  # not labelled
@@ -255,14 +336,16 @@ def test_no_gradebook_is_reported_and_not_created(course_root, capsys):
     assert "Gradebook check skipped: no nbgrader gradebook at" in out
     assert not (course_root / "grading" / "gradebook.db").exists()
     rows = grades_csv(course_root).read_text().splitlines()
-    assert rows[1] == "alice,30,30,100,8,9,13,ok; no-gradebook,,,"
-    assert rows[2].startswith("erin,0,30,0,0,0,0,corrupt; no-gradebook,")
+    # no gradebook: readkit's cells are scored, the rewrite is not graded yet (no total)
+    assert rows[1] == ("alice,,35,,8,9,13,0,,ok; no-gradebook,pending,rewrite-choice "
+                       "scores 0: no sort-the-sources.ipynb was handed in,,")
+    assert rows[2].startswith("erin,,35,,0,0,0,0,,corrupt; no-gradebook,pending,")
 
 
 def test_clear_errors(course_root, tmp_path, capsys):
-    assert grade.run(parse(["02-trace-the-numbers", "--course", str(course_root)])) == 2
-    assert ("No article's sections.csv has sections for '02-trace-the-numbers'"
-            in capsys.readouterr().err)
+    assert grade.run(parse(["99-nothing", "--course", str(course_root)])) == 2
+    assert "solutions/99-nothing has no notebook: readkit grade reads the assignment's grade " \
+           "cells and their points from it" in capsys.readouterr().err
     assert grade.run(parse([ASSIGNMENT, "--course", str(tmp_path / "nowhere")])) == 2
     assert "is not a course folder" in capsys.readouterr().err
     # no submissions at all: graded nothing, said so, no crash
@@ -278,12 +361,177 @@ def test_write_answers_roundtrip_is_graded(course_root):
     answers = {"p01s1": "meta", "p64s1": "sourced", "p65s1": "commentary", "p66s1": "meta",
                "p68s1": "claim"}
     write_answers(folder / "answers.json", ASSIGNMENT, answers)
+    hand_in_notebook(course_root, "zoe", "p65s1")
     (zoe,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
     assert zoe.status == "ok" and zoe.reason == ""
+    assert zoe.cells["rewrite-choice"].score == 1  # p65s1: commentary in her file and the key
     # part-3: 4 of 15 right (p64s1, p65s1, p66s1, p68s1), 11 unlabelled; sourced, commentary,
     # meta and claim once each: p_e = (4 + 6 + 6 + 2) / 225 = 18/225; kappa = (60 - 18) /
     # (225 - 18) = 0.2029: 13 x 0.2029 = 2.64.
     assert zoe.section_points == {"part-1": 0.0, "part-2": 0.0, "part-3": 2.64}
+
+
+# --- every point of the notebook; every grade change seen ----------------------------------
+
+
+def autograded_alice(root: Path) -> None:
+    """alice hands in her notebook (chosen p51s2) and answers.json; autograde recorded
+    readkit's points; her rewrite is not graded by hand yet."""
+    hand_in(root, "alice", "alice-perfect.json")
+    hand_in_notebook(root, "alice", "p51s2")
+    build_gradebook(root, {"alice": {**SECTION_POINTS, "rewrite-choice": 1}})
+
+
+def test_rubric_path_counts_and_an_override_is_flagged(course_root, capsys):
+    """The rewrite graded by hand (the rubric path) completes the total and is not flagged; a
+    manual score on an autograded cell and extra credit, set through nbgrader.api as the
+    formgrader's API sets them after autograde, are flagged with what changed, and count."""
+    autograded_alice(course_root)
+    course = Course.open(course_root)
+    (alice,) = grade.grade_assignment(course, ASSIGNMENT).students
+    assert (alice.points, alice.flags, alice.cells["rewrite-answer"].score) == (None, [], None)
+    assert grade.grade_assignment(course, ASSIGNMENT).manual_state(alice) == "pending"
+
+    with open_gradebook(course_root) as gb:  # a grader uses the rubric: 3 of 4
+        set_grade(gb, "alice", "rewrite-answer", {"manual": 3})
+    graded = grade.grade_assignment(course, ASSIGNMENT)
+    (alice,) = graded.students
+    assert (alice.points, alice.flags, graded.manual_state(alice)) == (34.0, [], "done")
+    assert grade.run(parse([ASSIGNMENT, "--course", str(course_root)])) == 0
+    out = capsys.readouterr().out
+    assert "Gradebook check: 1 of 1 autograded hold these points." in out
+    assert "FLAGGED" not in out
+    assert csv_rows(grades_csv(course_root))["alice"]["points"] == "34"
+
+    with open_gradebook(course_root) as gb:  # then someone changes autograded points
+        set_grade(gb, "alice", "part-2-grade", {"manual": 0})
+        set_grade(gb, "alice", "rewrite-choice-grade", {"extra": 2})
+    (alice,) = grade.grade_assignment(course, ASSIGNMENT).students
+    assert alice.flags == ["OVERRIDDEN", "EXTRA-CREDIT"]
+    assert alice.changes == ["part-2 overridden from 9 (readkit) to 0 (manual score)",
+                             "rewrite-choice given 2 extra credit"]
+    assert alice.points == 34 - 9 + 2  # an honest override counts, and is seen
+    assert grade.run(parse([ASSIGNMENT, "--course", str(course_root)])) == 0
+    out = capsys.readouterr().out
+    assert "Gradebook check: 0 of 1 autograded hold these points." in out
+    assert ("FLAGGED alice: part-2 overridden from 9 (readkit) to 0 (manual score); "
+            "rewrite-choice given 2 extra credit\n") in out
+    row = csv_rows(grades_csv(course_root))["alice"]
+    assert [row[c] for c in ("points", "part-2", "rewrite-choice", "flag")] == [
+        "27", "0", "3", "OVERRIDDEN; EXTRA-CREDIT"]
+
+
+def test_extra_credit_on_the_rubric_cell_is_flagged(course_root):
+    autograded_alice(course_root)
+    with open_gradebook(course_root) as gb:
+        set_grade(gb, "alice", "rewrite-answer", {"manual": 4, "extra": 1})
+    (alice,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
+    assert (alice.points, alice.flags, alice.changes) == (
+        36.0, ["EXTRA-CREDIT"], ["rewrite-answer given 1 extra credit"])
+
+
+def test_points_possible_are_read_from_the_notebook(course_root):
+    """The maximum is the sum of the source notebook's grade cells, not a number typed again:
+    a rewrite worth 5 makes 01 worth 36."""
+    path = course_root / "solutions" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "rewrite-answer":
+            cell["metadata"]["nbgrader"]["points"] = 5.0
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    hand_in(course_root, "alice", "alice-perfect.json")
+    graded = grade.grade_assignment(Course.open(course_root), ASSIGNMENT)
+    assert graded.max_points == 36
+    assert [(c.column, c.points, c.kind) for c in graded.cells] == [
+        ("part-1", 8.0, "sorter"), ("part-2", 9.0, "sorter"), ("part-3", 13.0, "sorter"),
+        ("rewrite-choice", 1.0, "choice"),
+        ("rewrite-answer", 5.0, "manual")]
+
+
+A2, NB2 = "02-trace-the-numbers", "trace-the-numbers"
+CELLS_02 = {"filter": ("filter-grade", 2.0, "code"), "group": ("group-grade", 2.0, "code"),
+            "compare": ("compare-grade", 2.0, "code"), "add-up": ("add-up-grade", 3.0, "code"),
+            "reporters": ("reporters-grade", 2.0, "code"),
+            "written-answer": ("written-answer", 3.0, "markdown")}
+
+
+def test_02_is_graded_and_exported_the_same_way(course_root, capsys):
+    """02 has no Sorter parts: its number checks come from autograde (the gradebook), its
+    written answer from a grader; the same flags, the same pending state."""
+    for student in ("ann", "ben", "cy", "dee"):
+        submission_dir(course_root, student, A2).mkdir(parents=True)
+    checks = {"filter": 2, "group": 2, "compare": 1, "add-up": 3, "reporters": 2}
+    build_gradebook(course_root, {
+        "ann": {**checks, "written-answer": {"manual": 2}},
+        "ben": checks,  # the written answer not graded yet
+        "cy": {**checks, "filter": {"auto": 0, "manual": 2}, "written-answer": {"manual": 3}},
+        "dee": None,  # handed in, never autograded
+    }, assignment=A2, notebook=NB2, cells=CELLS_02)
+    assert grade.run(parse([A2, "--course", str(course_root)])) == 0
+    out = capsys.readouterr().out
+    assert "Graded 4 submission(s) of 02-trace-the-numbers (max 14 points)" in out
+    assert "  points by autograde: filter, group, compare, add-up, reporters; graders: " \
+           "written-answer.\n" in out
+    assert "FLAGGED cy: filter overridden from 0 (autograde) to 2 (manual score)\n" in out
+    assert "Gradebook check: 2 of 3 autograded hold these points; not autograded (1): dee." \
+           in out
+    reports = course_root / "grading" / "reports" / A2
+    assert sorted(p.name for p in reports.iterdir()) == ["grades.csv", "scores.json"]
+    lines = (reports / "grades.csv").read_text(encoding="utf-8").splitlines()
+    assert lines == [
+        "student,points,max,percent,filter,group,compare,add-up,reporters,written-answer,"
+        "status,manual_grading,reason,gradebook_points,flag",
+        "ann,12,14,85.7,2,2,1,3,2,2,ok,done,,12,",
+        "ben,,14,,2,2,1,3,2,,ok,pending,,10,",
+        "cy,13,14,92.9,2,2,1,3,2,3,ok,done,filter overridden from 0 (autograde) to 2 (manual "
+        "score),13,OVERRIDDEN",
+        "dee,,14,,,,,,,,ok; not-autograded,pending,the gradebook has no submission of this "
+        "student; run readkit autograde,,",
+    ]
+
+
+@pytest.mark.parametrize("make, why", [
+    ("link", "sort-the-sources.ipynb is a link, not a notebook file"),
+    ("fifo", "sort-the-sources.ipynb is a named pipe (FIFO), not a notebook file"),
+    ("folder", "sort-the-sources.ipynb is a folder, not a notebook file"),
+    ("huge", "sort-the-sources.ipynb is 70,000,000 bytes (over 67,108,864) and was not read"),
+    ("not-json", "sort-the-sources.ipynb is not a readable notebook (not valid JSON)"),
+    ("deep", "sort-the-sources.ipynb is not a readable notebook (not valid JSON)"),
+    ("no-cells", "sort-the-sources.ipynb is not a readable notebook (no list of cells)"),
+    ("cell-deleted", "sort-the-sources.ipynb has no cell rewrite-choice"),
+])
+def test_a_hostile_notebook_scores_no_chosen_sentence(course_root, make, why):
+    """The chosen sentence is read from the notebook as handed in, as hostile input: never
+    through a link (here to a notebook whose choice would earn the point), never blocking,
+    bounded; whatever it is, the learner gets a row with the reason and the class goes on."""
+    hand_in(course_root, "bo", "alice-perfect.json")
+    good = hand_in_notebook(course_root, "ann", "p51s2")
+    target = submission_dir(course_root, "bo") / f"{NOTEBOOK}.ipynb"
+    if make == "link":
+        target.symlink_to(good)
+    elif make == "fifo":
+        os.mkfifo(target)
+    elif make == "folder":
+        target.mkdir()
+    elif make == "huge":
+        with target.open("wb") as handle:
+            handle.truncate(70_000_000)
+    elif make == "not-json":
+        target.write_text("{not json")
+    elif make == "deep":
+        target.write_text("[" * 100_000 + "]" * 100_000)
+    elif make == "no-cells":
+        target.write_text('{"cells": 3}')
+    else:
+        notebook = json.loads(good.read_text())
+        notebook["cells"] = [c for c in notebook["cells"] if c["metadata"].get(
+            "nbgrader", {}).get("grade_id") != "rewrite-choice"]
+        target.write_text(json.dumps(notebook))
+    graded = {s.student: s for s in grade.grade_assignment(Course.open(course_root),
+                                                           ASSIGNMENT).students}
+    assert graded["bo"].cells["rewrite-choice"].score == 0
+    assert graded["bo"].reason == f"rewrite-choice scores 0: {why}"
+    assert graded["bo"].section_points == SECTION_POINTS
 
 
 @pytest.mark.parametrize("text, shown", [
@@ -313,7 +561,7 @@ def folder_name(student: str, case: dict) -> str | bytes:
 
 
 def make_hostile_course(base: Path) -> Path:
-    root = make_course(base)
+    root = make_course(base, solutions=True)
     submitted = root / "grading" / "submitted"
     submitted.mkdir()
     for student, case in HOSTILE_CASES["students"].items():
@@ -398,7 +646,7 @@ def test_hostile_every_case_has_a_row_and_a_reason(hostile_run):
     assert set(rows) == expected_names
     for student, row in rows.items():
         if not row["status"].startswith("ok"):
-            assert row["points"] == "0" and row["reason"], student
+            assert sorter_points(row) == "0" and row["reason"], student
     statuses = {s: rows[csv_cell(s)]["status"].split(";")[0]
                 for s in HOSTILE_CASES["students"] if s.isascii() and s.isprintable()}
     assert statuses["directory"] == statuses["fifo"] == statuses["unix-socket"] == "not-a-file"
@@ -417,22 +665,33 @@ def test_hostile_every_case_has_a_row_and_a_reason(hostile_run):
     assert statuses["no-answers-file"] == "missing"
 
 
+def sorter_points(row: dict[str, str]) -> str:
+    """The Sorter parts' points of a grades.csv row (the answers file's share of the total)."""
+    return grade.format_points(sum(float(row[c]) for c in SECTION_POINTS))
+
+
+NO_NOTEBOOK = "rewrite-choice scores 0: no sort-the-sources.ipynb was handed in"
+
+
 def test_hostile_honest_files_graded_as_meant(hostile_run):
-    """The BOM (and CRLF) file and the upper-case labels are the perfect file, as meant."""
+    """The BOM (and CRLF) file and the upper-case labels are the perfect file, as meant. These
+    hand-ins are answers.json alone (no notebook, no gradebook): no chosen sentence, and no
+    total until the rewrite is graded."""
     root, _ = hostile_run
     rows = csv_rows(grades_csv(root))
-    points = ["30", "8", "9", "13"]
+    points = ["8", "9", "13"]
     for student in ("a-perfect", "bom-windows-editor", "upper-case-labels"):
         row = rows[student]
-        assert [row[c] for c in ("points", *SECTION_POINTS)] == points, student
-        assert (row["status"], row["reason"]) == ("ok; no-gradebook", ""), student
-    assert rows["b-partial"]["points"] == "22.18"
-    # the learner-named rows: graded, with the name made harmless
-    assert rows["\\x1b[2J\\x1b[31mescape-sequence"]["points"] == "30"
-    assert rows["'=HYPERLINK(\"https:evil.example\",\"formula\")"]["points"] == "22.18"
-    assert rows["'+formula-plus"]["points"] == "30"
-    assert rows["'@formula-at"]["points"] == "22.18"
-    assert rows["latin1-name-\\udcff"]["points"] == "30"
+        assert [row[c] for c in SECTION_POINTS] == points, student
+        assert (row["status"], row["manual_grading"], row["points"], row["reason"]) == (
+            "ok; no-gradebook", "pending", "", NO_NOTEBOOK), student
+    assert sorter_points(rows["b-partial"]) == "22.18"
+    # folders named with what is not a student id (an escape sequence, a formula, a name that
+    # is not UTF-8): refused, not graded, with the name made harmless in its row
+    for name in ("\\x1b[2J\\x1b[31mescape-sequence", "'+formula-plus", "'@formula-at",
+                 "'=HYPERLINK(\"https:evil.example\",\"formula\")", "latin1-name-\\udcff"):
+        assert (sorter_points(rows[name]), rows[name]["status"]) == ("0", "refused-id"), name
+        assert rows[name]["reason"].startswith("student id refused (a student id is 1 to 64 "), name
     # wrong types: the two string labels count, the rest is named as ignored
     wrong = rows["wrong-types"]
     assert wrong["status"] == "ok; no-gradebook"
@@ -440,10 +699,11 @@ def test_hostile_honest_files_graded_as_meant(hostile_run):
     # p62s1 commentary and p63s1 sourced count: part-3 2 of 15 right, 13 unlabelled; p_e =
     # (commentary 1 x 6 + sourced 1 x 4) / 225 = 10/225; kappa = (30 - 10) / 215 = 0.0930:
     # 13 x 0.0930 = 1.21
-    assert [wrong[c] for c in ("points", *SECTION_POINTS)] == ["1.21", "0", "0", "1.21"]
-    # surrogates-and-escapes: its one valid answer, p62s1 commentary: 1 of 15 right; p_e =
-    # 6/225; kappa = (15 - 6) / 219 = 0.0411: 0.53
-    assert rows["surrogates-and-escapes"]["points"] == "0.53"
+    assert [wrong[c] for c in SECTION_POINTS] == ["0", "0", "1.21"]
+    # surrogates-and-escapes: its two valid answers, p61s1 claim (part-2: 1 of 10 right; p_e =
+    # 1 x 4 / 100; kappa = (10 - 4) / 96 = 0.0625: 0.56) and p62s1 commentary (part-3: 1 of 15
+    # right; p_e = 6/225; kappa = (15 - 6) / 219 = 0.0411: 0.53): 1.09
+    assert sorter_points(rows["surrogates-and-escapes"]) == "1.09"
 
 
 def test_hostile_no_cell_is_a_formula(hostile_run):
@@ -473,5 +733,40 @@ def test_hostile_files_are_read_in_the_same_way_by_autograde(hostile_run):
     rows = csv_rows(grades_csv(root))
     assert len(found) == len(rows)
     for student, answers in found.items():
+        if student_ids.problem(student):  # refused by both (tests/test_student_ids.py)
+            assert rows[csv_cell(student)]["status"] == student_ids.REFUSED
+            continue
         points = trusted.grade_answers(answers, plan).points
-        assert grade.format_points(points) == rows[csv_cell(student)]["points"], student
+        assert grade.format_points(points) == sorter_points(rows[csv_cell(student)]), student
+
+
+def test_a_copied_choice_cell_is_read_as_autograde_reads_it(course_root):
+    """A learner who copies the answer cell hands in two `rewrite-choice` cells: nbgrader
+    keeps the last (DeduplicateIds), so TrustedScores scores the last one; so does grade."""
+    import nbformat
+    from nbgrader.preprocessors import DeduplicateIds
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from readkit.nbgrader.preprocessors import TrustedScores
+
+    hand_in(course_root, "bo", "bob-partial.json")  # p53s1 claim, p51s1 commentary
+    path = hand_in_notebook(course_root, "bo", "p53s1")
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    (index,) = [i for i, c in enumerate(notebook["cells"])
+                if c["metadata"].get("nbgrader", {}).get("grade_id") == "rewrite-choice"]
+    copy = json.loads(json.dumps(notebook["cells"][index]))
+    copy["id"] = "a-copy"
+    copy["source"] = copy["source"].replace("p53s1", "p51s1")
+    notebook["cells"].insert(index + 1, copy)
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+
+    (bo,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    nb = nbformat.read(path, as_version=4)
+    resources = {"nbgrader": {"student": "bo", "assignment": ASSIGNMENT}}
+    nb, resources = DeduplicateIds().preprocess(nb, resources)
+    nb, _ = TrustedScores(config=config).preprocess(nb, resources)
+    (cell,) = [c for c in nb.cells
+               if c.metadata.get("nbgrader", {}).get("grade_id") == "rewrite-choice-grade"]
+    (result,) = [o for o in cell.outputs if o.output_type == "execute_result"]
+    assert float(result.data["text/plain"]) == bo.cells["rewrite-choice"].score == 1.0

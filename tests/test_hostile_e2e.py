@@ -339,8 +339,9 @@ def test_readkit_grade_finds_the_gradebook_holds_its_points(graded):
     assert grades.flagged == []
     by_student = {s.student: s for s in grades.students}
     for student in autograded_students(graded):
-        assert by_student[student].recorded_points == pytest.approx(
-            sum(graded.scores(student)[:3])), student
+        cells = by_student[student].cells
+        assert tuple(cells[c].auto for c in (*SECTIONS, "rewrite-choice")) == pytest.approx(
+            graded.scores(student)), student
 
 
 # --- what the learners could see --------------------------------------------------------------

@@ -59,8 +59,12 @@ def test_wheel_has_no_tests_benchmarks_or_browser_harness(names):
                 if name.startswith(("benchmarks/", "tests/", "tools/"))
                 or "/benchmarks/" in name or "/tests/" in name or "browser_harness" in name]
     assert unwanted == []
+    version = names_version(names)
     assert {name.split("/")[0] for name in names} == {
-        "readkit", f"readkit-{names_version(names)}.dist-info"}
+        "readkit", f"readkit-{version}.dist-info", f"readkit-{version}.data"}
+    # the one file installed outside the package: it enables readkit's formgrader extension
+    assert [name for name in names if name.startswith(f"readkit-{version}.data/")] == [
+        f"readkit-{version}.data/data/etc/jupyter/jupyter_server_config.d/readkit.json"]
 
 
 def names_version(names: list[str]) -> str:
@@ -157,3 +161,12 @@ def test_learner_files_of_every_article_keep_the_practice_key_only(tmp_path):
         assert article.split_unit_ids("assessment") == list(source.key("assessment"))
     files = {p.as_posix(): p.read_bytes() for p in written}
     assert leaked_rationales(files) == []
+
+
+def test_wheel_has_no_teacher_materials(names):
+    """The docs (the teacher guide, rubric anchors, primer, notes) stay with the course repo."""
+    materials = ("teacher-guide.md", "rubric-anchors.md", "codebook-instructor.md",
+                 "background-primer.md", "teaching-notes.md", "extension.md")
+    found = [name for name in names
+             if name.startswith("docs/") or "/docs/" in name or name.endswith(materials)]
+    assert found == []

@@ -520,3 +520,77 @@ def test_show_key_true_puts_labels_and_rationales_in_feedback(course, graded):
     assert f"{first}: you chose {wrong(first)}; the key says {KEY[first]['label']}" in text
     assert leaks(text)  # the detector finds what show_key reveals
     assert "HIDDEN TESTS" not in text and "score_section(" not in text
+
+
+def test_grades_and_lms_carry_every_point_of_both_assignments(course, graded):
+    """After this real autograde: `readkit grade` and `readkit report` export every cell of 01
+    (35 points: the Sorter parts and the chosen sentence as autograde recorded them, the rewrite
+    by hand) and of 02 (14); a rewrite not graded yet is pending (no total, an empty LMS cell),
+    one graded by hand (the rubric path) counts unflagged; an override is flagged."""
+    from nbgrader.api import Gradebook
+
+    export = course.copy("export-course")  # its own gradebook: the changes below stay there
+
+    def readkit(*args):
+        done = subprocess.run([str(BIN / "readkit"), *args], cwd=export.root, env=export.env(),
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def rows(assignment, name="grades.csv"):
+        path = export.root / "grading" / "reports" / assignment / name
+        with path.open(encoding="utf-8", newline="") as handle:
+            return list(csv.reader(handle))
+
+    out = readkit("grade", A1)
+    assert f"Gradebook check: {len(EXPECTED_01)} of {len(EXPECTED_01)} autograded hold these " \
+           "points." in out and "FLAGGED" not in out
+    header, *body = rows(A1)
+    assert header[:10] == ["student", "points", "max", "percent", *SECTIONS, "rewrite-choice",
+                           "rewrite-answer"]
+    table = {row[0]: dict(zip(header, row, strict=True)) for row in body}
+    assert set(table) == set(EXPECTED_01)
+    for student, expected in EXPECTED_01.items():
+        row = table[student]
+        assert tuple(float(row[c]) for c in (*SECTIONS, "rewrite-choice")) == expected, student
+        assert (row["max"], row["flag"]) == ("35", ""), student
+        if student == "submitted-perfect":  # the solution's model rewrite: to be graded by hand
+            assert (row["points"], row["rewrite-answer"], row["manual_grading"]) == (
+                "", "", "pending")
+        else:  # the rewrite left as released: nbgrader gives it 0
+            assert float(row["points"]) == pytest.approx(sum(expected)), student
+            assert (row["rewrite-answer"], row["manual_grading"]) == ("0", "done"), student
+
+    url = "sqlite:///" + str(export.root / "grading" / "gradebook.db")
+    with Gradebook(url) as gradebook:  # as the formgrader's API sets them
+        gradebook.find_grade("rewrite-answer", NB1, A1, "submitted-perfect").manual_score = 4.0
+        gradebook.find_grade("part-1-grade", NB1, A1, "submitted-partial").manual_score = 7.5
+        gradebook.db.commit()
+    out = readkit("grade", A1)
+    assert "FLAGGED submitted-partial: part-1 overridden from 3.21 (readkit) to 7.5 (manual " \
+           "score)\n" in out
+    assert [line for line in out.splitlines() if line.startswith("FLAGGED")] == [
+        "FLAGGED submitted-partial: part-1 overridden from 3.21 (readkit) to 7.5 (manual "
+        "score)"]
+    readkit("report", A1)
+    lms = rows(A1, "lms.csv")
+    assert lms[1] == ["Points Possible", "", "", "", "", "35"]
+    points = {row[3]: row[5] for row in lms[2:]}
+    assert points["submitted-perfect"] == "35"  # 30 + 1 + the rewrite graded by hand, 4
+    assert points["submitted-partial"] == "18.55"  # 3.21 overridden to 7.5: + 0.58 + 5 + 5.47
+
+    readkit("grade", A2)
+    readkit("report", A2)
+    header, *body = rows(A2)
+    table = {row[0]: dict(zip(header, row, strict=True)) for row in body}
+    for student, expected in EXPECTED_02.items():
+        assert tuple(float(table[student][t]) for t in TASKS_02) == expected, student
+        assert table[student]["max"] == "14"
+    assert (table["submitted-perfect"]["points"], table["submitted-perfect"]["manual_grading"]) \
+        == ("", "pending")  # the model written answer, to be graded by hand
+    assert table["submitted-partial"]["points"] == "5"  # 1 + 2 + 1 + 1 + 0, the answer left: 0
+    lms = rows(A2, "lms.csv")
+    assert lms[1] == ["Points Possible", "", "", "", "", "14"]
+    points = {row[3]: row[5] for row in lms[2:]}
+    assert (points.pop("submitted-perfect"), points.pop("submitted-partial")) == ("", "5")
+    assert set(points.values()) == {"0"}  # the gradebook's other students handed in no 02

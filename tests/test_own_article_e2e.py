@@ -1,7 +1,7 @@
 """Bring your own article, end to end, in a temporary course folder: the chain a teacher runs
 (README, "Use your own article") on the test article tests/fixtures/articles/harbour-bridge.txt.
 
-    readkit new-article harbour-bridge FILE    -> data/articles/harbour-bridge/ (blank key)
+    readkit new-article harbour-bridge FILE    -> data/articles/harbour-bridge/ (draft key)
     Sorter(article=..., mode="author")         -> key.csv and sources.csv (its Python API)
     readkit validate harbour-bridge
     readkit new-lesson harbour-bridge          -> lessons/09-harbour-bridge.ipynb, run headless
@@ -10,7 +10,13 @@
     readkit autograde 03-sort-harbour-bridge   -> a perfect and an all-wrong submission, sandboxed
     readkit grade / readkit report             -> both learners with their exact scores
 
-Real nbgrader, marked `nbgrader` like the other end-to-end tests (about a minute on 2 cores).
+The second test starts from a course without the Raqqa article (and without the assignments
+written for it), as a teacher who copies the kit for another article does: new-article alone,
+then release, sandboxed autograde, grade and report, and the gradebook check that flags a
+manual score or extra credit set on autograded cells after autograde.
+
+Real nbgrader, marked `nbgrader` like the other end-to-end tests (about a minute each on 2
+cores).
 """
 
 import csv
@@ -95,10 +101,10 @@ def test_a_teachers_own_article_from_text_to_grades(tmp_path, capsys, monkeypatc
                         ignore=shutil.ignore_patterns("answers.json", ".ipynb_checkpoints"))
     course = ["--course", str(root)]
 
-    # 1. new-article: the text, its units, a blank key
+    # 1. new-article: the text, its units, a draft key (every row marked draft)
     assert main(["new-article", SLUG, str(FIXTURES / "harbour-bridge.txt"), *course]) == 0
     folder = root / "data" / "articles" / SLUG
-    assert {row["label"] for row in read_csv(folder / "key.csv")} == {""}
+    assert {row["status"] for row in read_csv(folder / "key.csv")} == {"draft"}
 
     # 2. the teacher labels the article in the Sorter's author mode (driven from Python here;
     # tests/browser/test_author_browser.py labels it by keyboard)
@@ -188,3 +194,104 @@ def test_a_teachers_own_article_from_text_to_grades(tmp_path, capsys, monkeypatc
     page = next((root / "grading" / "reports" / NAME).rglob("index.html")).read_text(
         encoding="utf-8")
     assert "learner-perfect" in page and "learner-all-wrong" in page, report
+
+
+# --- a course whose only article is the teacher's own ---------------------------------------
+
+OWN = "01-sort-harbour-bridge"  # new-assignment's name when solutions/ has no assignment
+
+
+def only_the_teachers_article(root: Path) -> None:
+    """A copy of this course without any of its articles (the Raqqa article and those written
+    for the kit: data/articles/ empty, data/articles.csv a header, no forms) and without the
+    assignments written for them (solutions/ and exercises/ empty): what a teacher who copies
+    the kit for another article starts from, whatever articles the kit ships."""
+    root.mkdir()
+    for name in ("nbgrader_config.py", "readkit.toml"):
+        shutil.copy(ROOT / name, root / name)
+    (root / "data" / "articles").mkdir(parents=True)
+    (root / "data" / "articles.csv").write_text("slug,title\n", encoding="utf-8")
+    for name in ("solutions", "exercises"):
+        (root / name).mkdir()
+
+
+def test_a_course_with_only_the_teachers_article(tmp_path, capsys, monkeypatch):
+    """new-article alone (no Raqqa article anywhere), then the whole chain: validate, release,
+    sandboxed autograde, grade and report, with exact scores; then a manual score and extra
+    credit set on autograded cells after autograde, through nbgrader.api as the formgrader's
+    API sets them: readkit grade flags both learners with what changed."""
+    monkeypatch.delenv("READKIT_COURSE", raising=False)
+    root = tmp_path / "course"
+    only_the_teachers_article(root)
+    (tmp_path / "home").mkdir()
+    course = ["--course", str(root)]
+    assert not (root / "data" / "articles" / "raqqa-2021").exists()
+    assert (root / "data" / "articles.csv").read_text(encoding="utf-8") == "slug,title\n"
+
+    assert main(["new-article", SLUG, str(FIXTURES / "harbour-bridge.txt"), *course]) == 0
+    label_the_test_article(Sorter(article=SLUG, mode="author", course=Course.open(root)))
+    assert main(["validate", *course]) == 0
+    assert main(["new-assignment", SLUG, *course]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in (root / "solutions").iterdir()) == [OWN]
+    assert Course.open(root).article_slugs == (SLUG,)
+
+    out = readkit(root, "release").stdout
+    assert f"Released {OWN} into exercises/" in out
+    released = nbformat.read(root / "exercises" / OWN / f"{OWN}.ipynb", as_version=4)
+
+    # two learners hand in through the exchange's layout; a third hands in answers.json alone
+    # (an LMS upload or the static site's download), never autograded
+    chosen = {"learner-perfect": {u: row["label"] for u, row in ASSESSMENT.items()},
+              "learner-all-wrong": {u: wrong_label(row) for u, row in ASSESSMENT.items()},
+              "learner-lms-upload": {u: row["label"] for u, row in ASSESSMENT.items()}}
+    for student, labels in chosen.items():
+        hand_in = root / "grading" / "submitted" / student / OWN
+        hand_in.mkdir(parents=True)
+        if student != "learner-lms-upload":
+            nbformat.write(released, hand_in / f"{OWN}.ipynb")
+        (hand_in / "answers.json").write_text(answers(OWN, labels), encoding="utf-8")
+
+    out = readkit(root, "autograde", OWN, "--jobs", "2", "--student", "learner-perfect",
+                  "--student", "learner-all-wrong").stdout
+    assert "WITHOUT a sandbox" not in out and "Autograded 2 of 2 submission(s)" in out
+
+    readkit(root, "grade", OWN)
+    reports = root / "grading" / "reports" / OWN
+    rows = {row["student"]: row for row in read_csv(reports / "grades.csv")}
+    expected = {"learner-perfect": ("10", "4.5", "5.5", "ok", "10", ""),
+                "learner-all-wrong": ("0", "0", "0", "ok", "0", ""),
+                "learner-lms-upload": ("10", "4.5", "5.5", "ok; not-autograded", "", "")}
+    assert {s: (r["points"], r["part-1"], r["part-2"], r["status"], r["gradebook_points"],
+                r["flag"]) for s, r in rows.items()} == expected
+    assert {r["max"] for r in rows.values()} == {"10"}
+
+    # after autograde, through nbgrader.api as the formgrader's API does it
+    from nbgrader.api import Gradebook
+
+    with Gradebook("sqlite:///" + str(root / "grading" / "gradebook.db")) as gradebook:
+        gradebook.find_grade("part-1-grade", OWN, OWN, "learner-all-wrong").manual_score = 2.0
+        gradebook.find_grade("part-2-grade", OWN, OWN, "learner-perfect").extra_credit = 0.5
+        gradebook.db.commit()
+    out = readkit(root, "grade", OWN).stdout
+    assert "Gradebook check: 0 of 2 autograded hold these points; not autograded (1): " \
+           "learner-lms-upload." in out
+    assert "FLAGGED learner-all-wrong: part-1 overridden from 0 (readkit) to 2 (manual " \
+           "score)\n" in out
+    assert "FLAGGED learner-perfect: part-2 given 0.5 extra credit\n" in out
+    rows = {row["student"]: row for row in read_csv(reports / "grades.csv")}
+    assert {s: (r["points"], r["flag"]) for s, r in rows.items()} == {
+        "learner-perfect": ("10.5", "EXTRA-CREDIT"), "learner-all-wrong": ("2", "OVERRIDDEN"),
+        "learner-lms-upload": ("10", "")}
+
+    out = readkit(root, "report", OWN).stdout
+    assert "FLAGGED learner-all-wrong" in out
+    page = (reports / "report" / "index.html").read_text(encoding="utf-8")
+    assert all(student in page for student in chosen)
+    lms = list(csv.reader((reports / "lms.csv").read_text(encoding="utf-8").splitlines()))
+    assert lms[1] == ["Points Possible", "", "", "", "", "10"]
+    assert sorted((row[3], row[5]) for row in lms[2:]) == [
+        ("learner-all-wrong", "2"), ("learner-lms-upload", "10"), ("learner-perfect", "10.5")]
+    # nothing of the Raqqa article was needed, or made
+    assert Course.open(root).article_slugs == (SLUG,)
+    assert not (root / "data" / "articles" / "raqqa-2021").exists()

@@ -24,17 +24,26 @@ ASSIGNMENT = "01-sort-the-sources"
 NOTEBOOK = "sort-the-sources"
 # The real data/sections.csv of 01-sort-the-sources (tests check it is still so).
 SECTION_POINTS = {"part-1": 8.0, "part-2": 9.0, "part-3": 13.0}
+# Every grade cell of 01's notebook: grades.csv's column -> (grade_id, points, cell type).
+GRADE_CELLS = {
+    **{section: (f"{section}-grade", points, "code") for section, points in SECTION_POINTS.items()},
+    "rewrite-choice": ("rewrite-choice-grade", 1.0, "code"),  # the chosen sentence
+    "rewrite-answer": ("rewrite-answer", 4.0, "markdown"),  # the rewrite, graded by hand
+}
 UPDATE_GOLDEN = "READKIT_UPDATE_GOLDEN"
 
 
-def make_course(base: Path) -> Path:
-    """A course with the real nbgrader_config.py, readkit.toml and data/, and an empty
-    grading/ folder; returns its root."""
+def make_course(base: Path, solutions: bool = False) -> Path:
+    """A course with the real nbgrader_config.py, readkit.toml and data/ (and solutions/, the
+    source notebooks readkit grade reads the grade cells from), and an empty grading/ folder;
+    returns its root."""
     root = base / "course"
     root.mkdir(parents=True)
     for name in ("nbgrader_config.py", "readkit.toml"):
         shutil.copy(REPO / name, root / name)
     shutil.copytree(REPO / "data", root / "data")
+    if solutions:
+        shutil.copytree(REPO / "solutions", root / "solutions")
     (root / "grading").mkdir()
     return root
 
@@ -61,6 +70,24 @@ def hand_in(root: Path, student: str, source: str | Path | bytes | None,
     return target
 
 
+def hand_in_notebook(root: Path, student: str, chosen: str,
+                     assignment: str = ASSIGNMENT) -> Path:
+    """The released notebook of 01 in the student's submission folder, with `chosen` typed
+    between the quotes of its answer cell `rewrite-choice` (as a learner does)."""
+    source = REPO / "exercises" / assignment / f"{NOTEBOOK}.ipynb"
+    notebook = json.loads(source.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "rewrite-choice":
+            cell["source"] = "".join(cell["source"]).replace('chosen_unit = ""',
+                                                             f"chosen_unit = {chosen!r}")
+            assert f"chosen_unit = {chosen!r}" in cell["source"]
+    folder = submission_dir(root, student, assignment)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{NOTEBOOK}.ipynb"
+    target.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return target
+
+
 def grade_cell_source(section: str) -> str:
     """What a Sorter part's grade cell holds in the released notebook (no scoring call)."""
     return ("import readkit.grading.cells as grading\n\n"
@@ -83,12 +110,17 @@ def alembic_head() -> str:
     return head
 
 
-def build_gradebook(root: Path, scores: dict, roster_only=(), db_url: str | None = None) -> str:
-    """A gradebook shaped like the one nbgrader makes for 01-sort-the-sources: one grade cell
-    `<section>-grade` per section, plus rewrite-choice-grade (not a section).
+def build_gradebook(root: Path, scores: dict, roster_only=(), db_url: str | None = None,
+                    assignment: str = ASSIGNMENT, notebook: str = NOTEBOOK,
+                    cells: dict | None = None) -> str:
+    """A gradebook shaped like the one nbgrader makes for an assignment (01-sort-the-sources
+    by default): every grade cell of `cells` (column -> (grade_id, points, cell type); default
+    GRADE_CELLS, where the rewrite is a markdown cell graded by hand).
 
-    scores: student -> {section: auto_score} ("no-scores": a submission row without scores;
-    None: the student is not in the gradebook). Returns the db_url."""
+    scores: student -> {column: recorded} ("no-scores": a submission row without scores;
+    None: the student is not in the gradebook). recorded: a number (the auto_score autograde
+    wrote) or {"auto": ..., "manual": ..., "extra": ...} (manual_score and extra_credit as a
+    grader sets them in the formgrader). Returns the db_url."""
     from readkit.nbgrader.autograde import quiet_nbgrader_imports
 
     quiet_nbgrader_imports()
@@ -98,37 +130,59 @@ def build_gradebook(root: Path, scores: dict, roster_only=(), db_url: str | None
     with warnings.catch_warnings(), pytest.MonkeyPatch.context() as patch:
         warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy warnings
         patch.setattr(nbgrader.api, "get_alembic_version", alembic_head)
-        _fill_gradebook(nbgrader.api.Gradebook(db_url, "readkit"), scores, roster_only)
+        with nbgrader.api.Gradebook(db_url, "readkit") as gb:
+            _fill_gradebook(gb, scores, roster_only, assignment, notebook,
+                            cells or GRADE_CELLS)
     return db_url
 
 
-def _fill_gradebook(gb, scores: dict, roster_only) -> None:
-    with gb:
-        gb.add_assignment(ASSIGNMENT)
-        gb.add_notebook(NOTEBOOK, ASSIGNMENT)
-        for section, points in SECTION_POINTS.items():
-            name = f"{section}-grade"
-            gb.add_grade_cell(name, NOTEBOOK, ASSIGNMENT, max_score=points, cell_type="code")
-            gb.add_source_cell(name, NOTEBOOK, ASSIGNMENT, cell_type="code", locked=True,
-                               source=grade_cell_source(section))
-        gb.add_grade_cell("rewrite-choice-grade", NOTEBOOK, ASSIGNMENT, max_score=1,
-                          cell_type="code")
-        gb.add_source_cell("rewrite-choice-grade", NOTEBOOK, ASSIGNMENT, cell_type="code",
-                           locked=True, source=f'grading.check_answers("{ASSIGNMENT}")\n')
-        for student in roster_only:
-            gb.add_student(student, first_name=student.split("-")[0].title(), last_name="Absent")
-        for student, recorded in scores.items():
-            if recorded is None:
-                continue
-            gb.add_student(student, first_name=student.split("-")[0].title(), last_name="Test")
-            gb.add_submission(ASSIGNMENT, student)
-            if recorded == "no-scores":
-                continue
-            for section, value in recorded.items():
-                grade = gb.find_grade(f"{section}-grade", NOTEBOOK, ASSIGNMENT, student)
-                grade.auto_score = value
-            gb.find_grade("rewrite-choice-grade", NOTEBOOK, ASSIGNMENT, student).auto_score = 1
-            gb.db.commit()
+def open_gradebook(root: Path):
+    """The course's gradebook through nbgrader.api, as the formgrader's API opens it."""
+    from readkit.nbgrader.autograde import quiet_nbgrader_imports
+
+    quiet_nbgrader_imports()
+    import nbgrader.api
+
+    return nbgrader.api.Gradebook(Course.open(root).layout.db_url, "readkit")
+
+
+def set_grade(gb, student: str, grade_id: str, recorded, assignment: str = ASSIGNMENT,
+              notebook: str = NOTEBOOK) -> None:
+    """One cell's grade as autograde (a number: auto_score) or a grader ({"auto", "manual",
+    "extra"}) sets it, through nbgrader.api as the formgrader's API does."""
+    grade = gb.find_grade(grade_id, notebook, assignment, student)
+    values = recorded if isinstance(recorded, dict) else {"auto": recorded}
+    for key, attribute in (("auto", "auto_score"), ("manual", "manual_score"),
+                           ("extra", "extra_credit")):
+        if key in values:
+            setattr(grade, attribute, values[key])
+    gb.db.commit()
+
+
+def _fill_gradebook(gb, scores: dict, roster_only, assignment: str, notebook: str,
+                    cells: dict) -> None:
+    gb.add_assignment(assignment)
+    gb.add_notebook(notebook, assignment)
+    for column, (name, points, cell_type) in cells.items():
+        gb.add_grade_cell(name, notebook, assignment, max_score=points, cell_type=cell_type)
+        if cell_type == "markdown":
+            gb.add_solution_cell(name, notebook, assignment)
+        source = (grade_cell_source(column) if column in SECTION_POINTS
+                  else f'grading.check_answers("{assignment}")\n')
+        gb.add_source_cell(name, notebook, assignment, cell_type=cell_type,
+                           locked=cell_type == "code", source=source)
+    for student in roster_only:
+        gb.add_student(student, first_name=student.split("-")[0].title(), last_name="Absent")
+    for student, recorded in scores.items():
+        if recorded is None:
+            continue
+        gb.update_or_create_student(student, first_name=student.split("-")[0].title(),
+                                    last_name="Test")
+        gb.add_submission(assignment, student)
+        if recorded == "no-scores":
+            continue
+        for column, value in recorded.items():
+            set_grade(gb, student, cells[column][0], value, assignment, notebook)
 
 
 def compare_golden(produced: str, expected_path: Path) -> None:

@@ -4,8 +4,9 @@
   says whether answers.json is there and readable and how many sentences are still unlabelled;
   nothing about correctness. It needs no key (a learner's installation has none).
 - `check_names(task, namespace)` / `score_numbers(task, namespace)`: the visible check and the
-  hidden test of a pandas task of 02-trace-the-numbers; expected values are computed from
-  claims.csv (learner-side data) at grading time.
+  hidden test of a pandas task of 02-trace-the-numbers; expected values are computed at grading
+  time from the claims.csv (learner-side data) of the table the notebook works on: the one
+  `readkit.load_claims()` gives (the course's first article), or `article=` as both take.
 
 The Sorter parts' points are not computed here: readkit's trusted grade step does that outside
 every kernel, from answers.json as submitted (readkit.grading.trusted).
@@ -129,15 +130,16 @@ def check_names(task: str, namespace: Mapping[str, Any]) -> None:
     _ensure_stdout_flushed()
 
 
-def score_numbers(task: str, namespace: Mapping[str, Any], course: Course | None = None) -> float:
+def score_numbers(task: str, namespace: Mapping[str, Any], course: Course | None = None,
+                  article: str | None = None) -> float:
     """Points for one pandas task of 02-trace-the-numbers: the learner's values (looked up by
-    name in `namespace`, pass `globals()`) against values computed from its article's
-    claims.csv now."""
+    name in `namespace`, pass `globals()`) against values computed now from the claims.csv of
+    `article` (default: the course's first article, the table `readkit.load_claims()` gives)."""
 
     def compute() -> float:
         spec = numbers.NUMBER_TASKS[task]
-        article = (course or Course.default()).article(numbers.ARTICLE)
-        expected = numbers.expected_numbers(article.claims())
+        article_data = (course or Course.default()).article(article)
+        expected = numbers.expected_numbers(article_data.claims())
         checks = numbers.check_numbers(task, namespace, expected)
         points = scoring.points_for_checks([ok for _, ok in checks], spec.points)
         print(f"{spec.title}: {points:g} of {spec.points:g} points.")

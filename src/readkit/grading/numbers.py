@@ -1,8 +1,12 @@
-"""02-trace-the-numbers: the pandas tasks on claims.csv, scored as pure functions.
+"""02-trace-the-numbers: the pandas tasks on an article's claims.csv, scored as pure functions.
 
-Expected values are computed from the rows of claims.csv (plain dicts of strings); the
-learner's values are pandas objects (or plain Python ones), read by duck typing so that this
-module never imports pandas. Messages say what is right or not, never the expected value.
+The tasks are about two events of the claims table (RAQQA, KUNDUZ); which article's table they
+use is the notebook's business, not this module's: the table `readkit.load_claims()` shows (the
+course's first article, or the one the cell names; readkit.grading.cells), which the release
+checks fits the tasks. Expected values are computed from the rows of claims.csv (plain dicts
+of strings); the learner's values are pandas objects (or plain Python ones), read by duck
+typing so that this module never imports pandas. Messages say what is right or not, never the
+expected value.
 """
 
 import math
@@ -10,8 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# The tasks are about one article's numbers (assignment 02 is written for it).
-ARTICLE = "raqqa-2021"
+# The two events the tasks compare (values of claims.csv's `event` column).
 RAQQA, KUNDUZ = "raqqa-2017", "kunduz-2001"
 
 
@@ -25,7 +28,7 @@ class NumberTask:
 NUMBER_TASKS = {
     "filter": NumberTask("Filter the two events", ("raqqa", "kunduz"), 2),
     "group": NumberTask("Count the figures by event and reporter", ("figures_by_reporter",), 2),
-    "compare": NumberTask("Compare like with like", ("raqqa_fighters", "kunduz_evacuated"), 2),
+    "compare": NumberTask("Two figures side by side", ("raqqa_fighters", "kunduz_evacuated"), 2),
     "add-up": NumberTask(
         "Check that the Kunduz numbers add up", ("kunduz_total", "not_surrendered", "adds_up"), 3
     ),

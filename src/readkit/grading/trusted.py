@@ -151,6 +151,9 @@ class SorterAssignment:
 
     @cached_property
     def graded_units(self) -> frozenset[str]:
+        """The unit ids this assignment grades (a test: those of every form)."""
+        if self.forms:
+            return frozenset(u for plan in self.forms.values() for u in plan.graded_units)
         return frozenset(self.unit_ids)
 
     def cell_sections(self) -> dict[str, Section]:

@@ -16,8 +16,10 @@ What it brings up (the shape of a class on The Littlest JupyterHub or Zero to Ju
 - PostgreSQL from Debian's packages: a throwaway cluster in the state folder, reachable only
   through its unix socket, with peer authentication (the instructor's system user is the only
   role that can open the gradebook: no password, no TCP port, learners are refused);
-- nbgrader's exchange in a 1777 folder, where submissions are readable only by their learner
-  and the instructor (readkit.nbgrader.exchange);
+- nbgrader's exchange in a 1777 folder, the course's folders in it made for the instructor
+  before anyone can log in; submissions readable only by their learner and the instructor
+  (readkit.nbgrader.exchange), collected only from the learner they name
+  (readkit.nbgrader.collect);
 - JupyterHub with configurable-http-proxy (npm), a shared password (printed once) and the
   LocalProcessSpawner (config/jupyterhub_config.py documents every setting).
 
@@ -232,6 +234,48 @@ class Account:
     name: str
     uid: int
     home: Path
+    gid: int = -1  # the user's own group (useradd --user-group)
+
+
+def make_user(name: str) -> Account:
+    """A system user of the class: its own group, a home no other user can read (the course
+    is in the instructor's). Removed again with remove_user."""
+    sh(["useradd", "--create-home", "--user-group", "--shell", "/bin/bash",
+        "--comment", "readkit hub", name])
+    entry = pwd.getpwnam(name)
+    os.chmod(entry.pw_dir, 0o700)
+    return Account(name, entry.pw_uid, Path(entry.pw_dir), entry.pw_gid)
+
+
+# The course's folders in the exchange, with the modes nbgrader's own release_assignment
+# (course folder, outbound/, inbound/) and release_feedback (feedback/) give them: outbound/
+# readable by all, inbound/ setgid and writable but not listable by others, feedback/
+# reachable but not listable.
+EXCHANGE_FOLDERS = (("", 0o755), ("outbound", 0o755), ("inbound", 0o2733), ("feedback", 0o711))
+
+
+def make_exchange(exchange: Path, course_id: str, instructor: Account) -> Path:
+    """nbgrader's exchange (1777, like /tmp: anyone may create, only owners remove) with the
+    course's folders in it, made for the instructor before any learner can log in.
+
+    Left to nbgrader, the first `release_assignment` makes them; a learner who makes
+    <exchange>/<course> first owns it, the release then fails ("You don't own the directory")
+    and that learner could remove other learners' hand-ins. Made here, the course folder is the
+    instructor's and the sticky exchange keeps learners from moving it. Returns the course
+    folder."""
+    exchange.mkdir(parents=True, exist_ok=True)
+    os.chmod(exchange, 0o1777)
+    course = exchange / course_id
+    for name, mode in EXCHANGE_FOLDERS:
+        folder = course / name if name else course
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # never trust one that someone else may have made
+            raise HubError(f"{folder} exists already: readkit hub makes the course's exchange "
+                           "folders itself. Remove it (as root) and start again.") from None
+        os.chown(folder, instructor.uid, instructor.gid)
+        os.chmod(folder, mode)  # after chown, which may clear the setgid bit
+    return course
 
 
 class Hub:
@@ -292,15 +336,22 @@ class Hub:
         self.stop()
 
     def start(self) -> None:
+        self.prepare()
+        self._start_postgres()
+        self.install_course()
+        self._start_hub()
+
+    def prepare(self) -> None:
+        """The class before its services: the state folder, the hub environment, the users and
+        the exchange (tests/test_exchange.py uses this much, with a SQLite gradebook)."""
         problems = missing_requirements(self.settings.course)
         if problems:
             raise HubError("readkit hub cannot start here:\n  " + "\n  ".join(problems))
         self._make_state()
         ensure_environment(self.settings.course, self.settings.env, self.say)
         self._make_users()
-        self._start_postgres()
-        self._install_course()
-        self._start_hub()
+        # Before anyone can log in (the hub starts last): the course's exchange folders.
+        make_exchange(self.exchange, COURSE_ID, self.accounts[self.settings.instructor])
 
     def _save(self) -> None:
         self.record.write_text(json.dumps(self.made))
@@ -314,8 +365,6 @@ class Hub:
         self._save()
         self.owns_state = True
         self.hub_state.mkdir(mode=0o700, exist_ok=True)
-        self.exchange.mkdir(exist_ok=True)
-        os.chmod(self.exchange, 0o1777)  # like /tmp: everyone may create, only owners delete
 
     def _make_users(self) -> None:
         names = [self.settings.instructor, *self.settings.learner_names]
@@ -326,11 +375,7 @@ class Hub:
         for name in names:
             self.made["users"].append(name)
             self._save()
-            sh(["useradd", "--create-home", "--user-group", "--shell", "/bin/bash",
-                 "--comment", "readkit hub", name])
-            entry = pwd.getpwnam(name)
-            os.chmod(entry.pw_dir, 0o700)  # no user reads another's home (the course is there)
-            self.accounts[name] = Account(name, entry.pw_uid, Path(entry.pw_dir))
+            self.accounts[name] = make_user(name)
 
     def _start_postgres(self) -> None:
         bin_dir = postgres_bin()
@@ -381,9 +426,10 @@ class Hub:
         return sh(["env", *[f"{k}={v}" for k, v in env.items()], *argv], user=name,
                    cwd=cwd or account.home, check=check, timeout=timeout)
 
-    def _install_course(self) -> None:
-        """The course in the instructor's home, its gradebook on PostgreSQL, assignments
-        generated (nbgrader generate_assignment records the grade cells in the gradebook)."""
+    def install_course(self) -> None:
+        """The course in the instructor's home, its gradebook on PostgreSQL (SQLite in the
+        course when PostgreSQL is not started), assignments generated (nbgrader
+        generate_assignment records the grade cells in the gradebook)."""
         instructor = self.accounts[self.settings.instructor]
         course = self.course_dir
         course.mkdir()
@@ -397,10 +443,12 @@ class Hub:
         with (course / "nbgrader_config.py").open("a", encoding="utf-8") as handle:
             handle.write(
                 "\n# --- added by readkit hub: this copy of the course runs on a JupyterHub ---\n"
-                "# Several graders at once: PostgreSQL, not SQLite (no 'database is locked').\n"
-                "# Unix socket + peer authentication: only this system user gets in.\n"
-                f"c.CourseDirectory.db_url = {self.db_url!r}\n"
-                "# The shared exchange (1777; submissions private: readkit.nbgrader.exchange).\n"
+                + ("# Several graders at once: PostgreSQL, not SQLite (no 'database is "
+                   "locked').\n# Unix socket + peer authentication: only this system user "
+                   f"gets in.\nc.CourseDirectory.db_url = {self.db_url!r}\n" if self.db_url
+                   else "")
+                + "# The shared exchange (1777; submissions private: readkit.nbgrader.exchange"
+                ", collected\n# only from the learner they name: readkit.nbgrader.collect).\n"
                 f"c.Exchange.root = {str(self.exchange)!r}\n")
         jupyter = instructor.home / ".jupyter"
         (jupyter / "labconfig").mkdir(parents=True)

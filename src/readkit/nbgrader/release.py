@@ -2,8 +2,10 @@
 
 exercises/ is generated, committed and never edited by hand; CI regenerates it and fails on any
 difference. Before nbgrader runs, the course is checked for what would make grades wrong or leak
-answers: an answers.json in a source folder (it would be handed to every learner), sections
-outside the assessment split, an unreadable readkit.toml.
+answers: an answers.json in a source folder (it would be handed to every learner), an
+unreadable readkit.toml, grade cells whose points differ from what they can score, and the data
+contract of the articles it grades, which release asks `readkit validate` about
+(readkit.course.validate) instead of repeating its rules.
 """
 
 import json
@@ -14,10 +16,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from readkit.course import validate as contract
 from readkit.course.answers import ANSWERS_FILE
 from readkit.course.course import Course, CourseError
-from readkit.course.key import ASSESSMENT
-from readkit.course.sections import units_in_paragraphs
 from readkit.grading import numbers, trusted
 
 
@@ -52,6 +53,8 @@ def nbgrader_command(*args: str) -> list[str]:
 
 
 _SCORE_NUMBERS = re.compile(r'score_numbers\(\s*"([^"]+)"')
+# The article a number task's cell names (`score_numbers("filter", globals(), article="x")`).
+_NUMBERS_ARTICLE = re.compile(r'score_numbers\([^\n]*?\barticle\s*=\s*"([^"]+)"')
 
 
 def _cell_maximum(course: Course, assignment: str, grade_id: str, source: str) -> float | None:
@@ -97,31 +100,60 @@ def check_grade_cells(course: Course, assignment: str, notebook: Path) -> list[s
     return problems
 
 
-def validate_course(course: Course) -> list[str]:
-    """What would make grading wrong: settings, sections and their units, claims. [] when fine."""
+def number_task_articles(course: Course, assignments: list[str] | None = None
+                         ) -> dict[str | None, list[str]]:
+    """The articles whose claims the number tasks of the source notebooks score (None: the
+    course's first article, the table `readkit.load_claims()` gives) -> those assignments."""
+    found: dict[str | None, list[str]] = {}
+    source = course.layout.source
+    for name in assignments if assignments is not None else source_assignments(course):
+        for notebook in sorted((source / name).glob("*.ipynb")):
+            try:
+                cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+            except (OSError, ValueError, AttributeError):
+                continue  # check_grade_cells reports an unreadable notebook
+            for cell in cells:
+                text = "".join(cell.get("source", ""))
+                if _SCORE_NUMBERS.search(text):
+                    named = _NUMBERS_ARTICLE.search(text)
+                    users = found.setdefault(named.group(1) if named else None, [])
+                    if name not in users:
+                        users.append(name)
+    return found
+
+
+def graded_articles(course: Course, assignments: list[str]) -> list[str]:
+    """The articles whose sections.csv has parts of `assignments`, in articles.csv order."""
+    return [slug for slug in course.article_slugs
+            if any(course.article(slug).sections(name) for name in assignments)]
+
+
+def validate_course(course: Course, assignments: list[str] | None = None) -> list[str]:
+    """What would make grading wrong: the settings, and the data contract of every article that
+    `assignments` (all of solutions/ by default) grade, as `readkit validate` checks it
+    (readkit.course.validate: sections inside the assessment split, no draft in the key, ...),
+    plus the claims of the article their number tasks score. [] when fine. Articles that no
+    released assignment uses (one still being labelled) are left to `readkit validate`."""
+    names = assignments if assignments is not None else source_assignments(course)
     try:
         _ = course.settings  # raises on an unreadable readkit.toml
-        articles = [course.article(slug) for slug in course.article_slugs]
-        expected = numbers.expected_numbers(course.article(numbers.ARTICLE).claims())
-        for article in articles:
-            _ = article.sections(), article.key(ASSESSMENT)  # raise on an unreadable file
+        slugs = graded_articles(course, names)
     except (CourseError, OSError, ValueError, KeyError) as error:
         return [str(error)]
-    problems = []
-    for article, section in [(a, s) for a in articles for s in a.sections()]:
-        key = article.key(ASSESSMENT)
-        units = units_in_paragraphs(section, article.unit_paragraphs)
-        if not units:
-            problems.append(f"{article.slug}/sections.csv: {section.section} has no units in "
-                            "its paragraphs")
-        outside = [u for u in units if u not in key]
-        if outside:
-            problems.append(
-                f"{article.slug}/sections.csv: {section.assignment} {section.section} covers "
-                "units that are not "
-                f"in the assessment split: {', '.join(outside)} (graded units must be assessment "
-                "units; move the section's paragraphs or the split)")
-    problems.extend(f"claims.csv: {p}" for p in expected.problems)
+    found, _ = contract.validate_course(course, slugs)
+    problems = [str(problem) for problem in found]
+    for slug, users in number_task_articles(course, names).items():
+        try:
+            article = course.article(slug)
+            expected = numbers.expected_numbers(article.claims())
+        except (CourseError, OSError, ValueError, KeyError) as error:
+            problems.append(f"the number tasks of {', '.join(users)}: {error}")
+            continue
+        problems.extend(
+            f"{article.slug}/claims.csv: {problem} (the number tasks of {', '.join(users)} "
+            "score this table: fix it, or have the notebook name the article it is about with "
+            "article=\"...\" in readkit.load_claims and score_numbers)"
+            for problem in expected.problems)
     return problems
 
 
@@ -141,7 +173,8 @@ def check_course(course: Course, assignments: list[str]) -> list[str]:
             problems.append(
                 f"{stray.relative_to(course.root)} would be released to every learner: "
                 "delete it (it is left by running the Sorter in the source folder)")
-    problems.extend(validate_course(course))
+    problems.extend(validate_course(course, [name for name in assignments
+                                             if (source / name).is_dir()]))
     if not problems:
         for name in assignments:
             for notebook in sorted((source / name).glob("*.ipynb")):

@@ -1,9 +1,10 @@
 """`readkit gain [PRE POST]`: the learning-gain report of a class that took the pre-test and the
 post-test (by default the course's, data/tests.csv).
 
-Both tests are graded as `readkit grade` grades them (readkit.results.grade: from answers.json
-as submitted, each on the form it was made on), then, for the learners who took both (a
-readable answers file with at least one sentence labelled):
+It reads the score records that `readkit grade PRE` and `readkit grade POST` wrote
+(readkit.results.record: every learner's points from answers.json as submitted, each test on the
+form it was made on), and, for the learners who took both (a readable answers file with at
+least one sentence labelled), gives:
 
 - each learner's pre and post score (% of the test's points), gain and normalised gain
   (Hake: (post - pre) / (100 - pre));
@@ -40,6 +41,7 @@ from readkit.course.errors import CourseError, GradingError
 from readkit.course.forms import TESTS_FILE
 from readkit.course.labels import LABELS
 from readkit.course.safe_text import csv_cell, printable
+from readkit.grading.scoring import UnitResult
 
 CONFIDENCE = 0.95
 UNLABELLED = "unlabelled"
@@ -188,8 +190,18 @@ def cohens_dz(gains) -> Interval:
     return Interval(d, bound(alpha / 2), bound(1 - alpha / 2))
 
 
-def _label_recall(grade, label: str) -> float:
-    units = [r for r in grade.results if r.label == label]
+def key_labels(grades, grade) -> list[tuple[str, UnitResult]]:
+    """(the key's label, the unit result) for each unit of a learner's test: a score record
+    keeps only the unit, the choice and whether it was right, so the label comes from the key
+    of the form the learner was graded on."""
+    plan = grades.data
+    forms = getattr(plan, "forms", None) or {}
+    key = forms[grade.form].key if grade.form in forms else getattr(plan, "key", {})
+    return [(r.label or key[r.unit_id].label, r) for r in grade.results]
+
+
+def _label_recall(grades, grade, label: str) -> float:
+    units = [r for key, r in key_labels(grades, grade) if key == label]
     return sum(r.correct for r in units) / len(units) if units else math.nan
 
 
@@ -203,8 +215,8 @@ def distinctions(pre_grades, post_grades, students: list[str]):
     post = {s.student: s for s in post_grades.students}
     rows = []
     for label in LABELS:
-        before = [_label_recall(pre[s], label) for s in students]
-        after = [_label_recall(post[s], label) for s in students]
+        before = [_label_recall(pre_grades, pre[s], label) for s in students]
+        after = [_label_recall(post_grades, post[s], label) for s in students]
         pairs = [(b, a) for b, a in zip(before, after, strict=True)
                  if not (math.isnan(b) or math.isnan(a))]
         change = [100 * (a - b) for b, a in pairs]
@@ -225,8 +237,8 @@ def confusion(grades, students: list[str]) -> dict[str, dict[str, float]]:
     by_student = {s.student: s for s in grades.students}
     counts = {label: dict.fromkeys(CHOICES, 0) for label in LABELS}
     for student in students:
-        for r in by_student[student].results:
-            counts[r.label][r.chosen or UNLABELLED] += 1
+        for label, r in key_labels(grades, by_student[student]):
+            counts[label][r.chosen or UNLABELLED] += 1
     return {label: {c: n / max(1, sum(row.values())) for c, n in row.items()}
             for label, row in counts.items()}
 
@@ -409,11 +421,11 @@ def write_gain(course: Course, result: ClassGain, out_dir: Path | None = None
     return page, gain_csv, labels_csv
 
 
-def gain_report(course: Course, pre: str | None = None, post: str | None = None,
-                db_url: str | None = None) -> ClassGain:
-    """Grade both tests (as `readkit grade` does) and compare them. PRE and POST default to
-    the course's pre-test and post-test (data/tests.csv)."""
-    from readkit.results.grade import grade_assignment
+def gain_report(course: Course, pre: str | None = None, post: str | None = None) -> ClassGain:
+    """Compare the score records of both tests (written by `readkit grade`; GradingError says to
+    run it when one is missing). PRE and POST default to the course's pre-test and post-test
+    (data/tests.csv)."""
+    from readkit.results.record import read_record
 
     by_occasion = {test.occasion: name for name, test in course.form_tests.items()}
     pre, post = pre or by_occasion.get("pre"), post or by_occasion.get("post")
@@ -422,27 +434,26 @@ def gain_report(course: Course, pre: str | None = None, post: str | None = None,
                            f"course's {DATA}/{TESTS_FILE} does not name both.")
     if pre == post:
         raise GradingError(f"The pre-test and the post-test are both {pre}: name two tests.")
-    return class_gain(grade_assignment(course, pre, db_url), grade_assignment(course, post, db_url))
+    return class_gain(read_record(course, pre), read_record(course, post))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        f"Compare a class's pre-test and post-test (default: the course's, {DATA}/{TESTS_FILE}): "
-        "each learner's scores, the mean gain with its 95% interval, Cohen's d_z, normalised "
-        "gain, which label distinctions improved, the form-order check, and who took only one. "
-        "Writes grading/reports/gain-PRE-POST/index.html, gain.csv and distinctions.csv.")
+        f"Compare a class's pre-test and post-test (default: the course's, {DATA}/{TESTS_FILE}) "
+        "from the scores `readkit grade` wrote for each: each learner's scores, the mean gain "
+        "with its 95% interval, Cohen's d_z, normalised gain, which label distinctions "
+        "improved, the form-order check, and who took only one. Writes "
+        "grading/reports/gain-PRE-POST/index.html, gain.csv and distinctions.csv.")
     parser.add_argument("pre", nargs="?", metavar="PRE", help="the pre-test assignment")
     parser.add_argument("post", nargs="?", metavar="POST", help="the post-test assignment")
     parser.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
                         help="course folder (default: the working directory)")
-    parser.add_argument("--db-url", metavar="URL",
-                        help="nbgrader gradebook to check (default: the course's)")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         course = Course.open(args.course)
-        result = gain_report(course, args.pre, args.post, args.db_url)
+        result = gain_report(course, args.pre, args.post)
         page, gain_csv, labels_csv = write_gain(course, result)
     except (CourseError, OSError) as error:
         print(f"readkit gain: {error}", file=sys.stderr)

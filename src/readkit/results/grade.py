@@ -1,10 +1,20 @@
-"""`readkit grade ASSIGNMENT`: every learner's Sorter points, from the answers.json files as
-submitted, with readkit's trusted grade step (the same one nbgrader's autograde records), and a
-check that the gradebook holds exactly those points.
+"""`readkit grade ASSIGNMENT`: every learner's score of every grade cell, written once.
 
-Writes grading/reports/ASSIGNMENT/grades.csv (one row per student: points per part, status and
-a reason for every file that could not be used) and units.csv (one row per student and unit).
-One bad file never stops the class: it gets a row and a reason, and everyone else is graded.
+- The Sorter parts and the chosen sentence: readkit's trusted grade step, from the answers.json
+  and the answer cell as submitted (the same step nbgrader's autograde records through
+  TrustedScores; a submission handed in through an LMS or the static site, never autograded,
+  is graded the same way);
+- the other autograded cells (02's number checks): what autograde recorded in the gradebook;
+- the manually graded answers: what a grader entered in the formgrader (none yet: pending).
+
+The gradebook is checked against all of it (readkit.results.gradebook_check): a learner whose
+readkit points differ, or whose autograded points were overridden, or who was given extra
+credit, is flagged with what changed.
+
+Writes grading/reports/ASSIGNMENT/: scores.json (the score record that `readkit report` and the
+LMS export read), grades.csv (one row per student: every cell, the total, status, the reason
+for every file that could not be used, the flags) and units.csv (one row per student and
+Sorter unit). One bad file never stops the class: it gets a row and a reason.
 """
 
 from __future__ import annotations
@@ -14,7 +24,6 @@ import csv
 import statistics
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from readkit.course.answers import ANSWERS_FILE, NOT_A_FILE, OK, AnswersFile, read_answers
@@ -22,87 +31,32 @@ from readkit.course.course import Course, CourseError
 from readkit.course.errors import GradingError
 from readkit.course.safe_text import csv_cell, printable
 from readkit.grading import trusted
-from readkit.grading.scoring import UnitResult
-from readkit.nbgrader import gradebook
+from readkit.nbgrader import gradebook, student_ids
+from readkit.results import grade_cells, record
+from readkit.results.grade_cells import CHOICE, MANUAL, SORTER, GradeCell
+from readkit.results.gradebook_check import DIFFERS, CellScore, check_cells, format_points
+from readkit.results.record import (
+    NOT_AUTOGRADED,
+    NOT_SUBMITTED,
+    PENDING,
+    ClassGrades,
+    StudentGrade,
+)
+from readkit.results.submitted_notebook import cell_source
 
-NOT_SUBMITTED = trusted.NOT_SUBMITTED
-NOT_AUTOGRADED = "not-autograded"
-# The flag column: the gradebook does not hold what readkit computed.
-DIFFERS = "GRADEBOOK-DIFFERS"
-# Two scores closer than this are equal (both are rounded to 2 decimals).
-TOLERANCE = 0.005
-
-
-@dataclass
-class StudentGrade:
-    student: str
-    status: str  # an answers-file status, or not-submitted
-    reason: str
-    section_points: dict[str, float]
-    results: list[UnitResult]
-    max_points: float
-    recorded: dict[str, float | None] | None = None  # grade_id -> gradebook auto_score
-    book_state: str = ""  # "", NOT_AUTOGRADED, or a gradebook state other than ok
-    flag: str = ""
-    flag_reason: str = ""
-    book_reason: str = ""  # why the gradebook could not be checked for this student
-    form: str = ""  # a test on the parallel forms: the form graded (a, b)
-
-    @property
-    def points(self) -> float:
-        return round(sum(self.section_points.values()), 2)
-
-    @property
-    def percent(self) -> float:
-        return round(100 * self.points / self.max_points, 1) if self.max_points else 0.0
-
-    @property
-    def labelled(self) -> int:
-        return sum(1 for r in self.results if r.labelled)
-
-    @property
-    def recorded_points(self) -> float | None:
-        if not self.recorded or any(v is None for v in self.recorded.values()):
-            return None
-        return round(sum(self.recorded.values()), 2)  # type: ignore[arg-type]
-
-    @property
-    def full_status(self) -> str:
-        return "; ".join(part for part in (self.status, self.book_state) if part)
-
-    @property
-    def full_reason(self) -> str:
-        return "; ".join(part for part in (self.reason, self.book_reason, self.flag_reason)
-                         if part)
+__all__ = ["DIFFERS", "NOT_AUTOGRADED", "NOT_SUBMITTED", "ClassGrades", "StudentGrade",
+           "format_points", "grade_assignment", "write_grades"]
 
 
-@dataclass
-class ClassGrades:
-    assignment: str
-    course: Course
-    data: trusted.SorterAssignment
-    students: list[StudentGrade]
-    gradebook: gradebook.GradebookScores
-    seconds: float = 0.0
-
-    @property
-    def flagged(self) -> list[StudentGrade]:
-        return [s for s in self.students if s.flag]
-
-    def section_names(self) -> list[str]:
-        return [s.section for s in self.data.sections]
-
-
-def submissions(course: Course, assignment: str,
-                article: str | None = None) -> dict[str, AnswersFile]:
-    """student -> what their answers.json holds, for every submission folder
-    <submitted>/<student>/<assignment>/ (a file written for another `article` is foreign).
-    A student folder or assignment folder that is a link is not followed (it could point at
-    another learner's work)."""
+def _submission_folders(course: Course, assignment: str) -> dict[str, Path | str]:
+    """student -> their folder <submitted>/<student>/<assignment>/, or why it is not used. A
+    student folder or assignment folder that is a link is not followed (it could point at
+    another learner's work). A folder whose name is not a safe student id is listed here and
+    refused by grade_assignment (readkit.nbgrader.student_ids)."""
     base = course.layout.submitted
     if not base.is_dir():
         return {}
-    found = {}
+    found: dict[str, Path | str] = {}
     for student_dir in sorted(base.iterdir()):
         if student_dir.name.startswith("."):
             continue
@@ -111,40 +65,127 @@ def submissions(course: Course, assignment: str,
         if student_dir.is_symlink() or (student_dir.is_dir() and folder.is_symlink()):
             link = (printable(student_dir.name) if student_dir.is_symlink()
                     else f"{printable(student_dir.name)}/{assignment}")
-            found[student_dir.name] = AnswersFile(folder / ANSWERS_FILE, NOT_A_FILE, problems=[
+            found[student_dir.name] = (
                 f"the submission folder {link} is a link, not a folder, and was not followed "
-                "(it could point at another learner's work); collect the submission again"])
+                "(it could point at another learner's work); collect the submission again")
         elif folder.is_dir():
-            found[student_dir.name] = read_answers(folder / ANSWERS_FILE, assignment, article)
+            found[student_dir.name] = folder
     return found
 
 
-def _check_recorded(grade: StudentGrade, book: gradebook.GradebookScores,
-                    cells: dict[str, str]) -> None:
-    """Flag a student whose gradebook scores are not the points computed here."""
+def _answers(folder: Path | str, assignment: str, article: str | None) -> AnswersFile:
+    if isinstance(folder, str):
+        return AnswersFile(Path(ANSWERS_FILE), NOT_A_FILE, problems=[folder])
+    return read_answers(folder / ANSWERS_FILE, assignment, article)
+
+
+def submissions(course: Course, assignment: str,
+                article: str | None = None) -> dict[str, AnswersFile]:
+    """student -> what their answers.json holds, for every submission folder (a file written
+    for another `article` is foreign)."""
+    return {student: _answers(folder, assignment, article)
+            for student, folder in _submission_folders(course, assignment).items()}
+
+
+# --- one learner ------------------------------------------------------------------------------
+
+
+def _computed(plan: trusted.SorterAssignment | None, cells: list[GradeCell],
+              folder: Path | str, found: AnswersFile | None,
+              graded: trusted.SorterGrade | None) -> tuple[dict[str, float], str]:
+    """readkit's points for its own cells (column -> points) and a note on the chosen
+    sentence when its notebook could not be read."""
+    computed, note = {}, ""
+    for cell in cells:
+        if cell.kind == SORTER:
+            computed[cell.column] = graded.section_points[cell.section]
+        elif cell.kind == CHOICE:
+            source, why = (None, "") if isinstance(folder, str) or not found.usable else \
+                cell_source(folder / f"{cell.notebook}.ipynb", trusted.CHOICE_CELL)
+            unit = trusted.chosen_unit(source) if source is not None else None
+            computed[cell.column], _ = trusted.choice_points(plan, found, unit)
+            if why:
+                note = f"{cell.column} scores 0: {why}"
+    return computed, note
+
+
+def _grade_submission(student: str, folder: Path | str, plan: trusted.SorterAssignment | None,
+                      cells: list[GradeCell], book: gradebook.GradebookScores) -> StudentGrade:
+    found = graded = None
+    if plan is not None:
+        found = _answers(folder, plan.assignment, plan.article)
+        graded = trusted.grade_answers(found, plan, student)
+        status, reason = graded.status, graded.reason
+    else:
+        status, reason = (NOT_A_FILE, folder) if isinstance(folder, str) else (OK, "")
+    computed, note = _computed(plan, cells, folder, found, graded)
+    reason = "; ".join(part for part in (reason, note) if part)
+    grade = StudentGrade(student, status, reason, {},
+                         dict(graded.section_points) if graded else {},
+                         graded.results if graded else [], book.names.get(student, ("", "")),
+                         form=graded.form if graded else "")
+    recorded, autograded = None, False
     if book.state != gradebook.OK:
         grade.book_state = book.state
-        return
-    recorded = book.scores.get(grade.student)
-    if recorded is None or all(value is None for value in recorded.values()):
-        grade.book_state = NOT_AUTOGRADED
-        grade.book_reason = (
-            "the gradebook has no submission of this student; run readkit autograde"
-            if recorded is None else
-            "the gradebook has this submission but no autograde scores (autograde failed or "
-            "stopped); run readkit autograde again")
-        return
-    grade.recorded = recorded
-    differ = [(cells[cell], value) for cell, value in recorded.items()
-              if value is None or abs(value - grade.section_points[cells[cell]]) > TOLERANCE]
-    if differ:
-        grade.flag = DIFFERS
-        parts = ", ".join(f"{section} {'no score' if value is None else format_points(value)} "
-                          f"vs {format_points(grade.section_points[section])}"
-                          for section, value in differ)
-        grade.flag_reason = (f"the gradebook holds other points ({parts}): answers.json changed "
-                             "after autograde, or autograde ran without readkit's course "
-                             "config; run readkit autograde again")
+    else:
+        recorded = book.scores.get(student)
+        autograded = recorded is not None and any(
+            recorded[c.cell_id].auto is not None for c in cells
+            if c.kind != MANUAL and c.cell_id in recorded)
+        if not autograded:
+            grade.book_state = NOT_AUTOGRADED
+            grade.book_reason = (
+                "the gradebook has no submission of this student; run readkit autograde"
+                if recorded is None else
+                "the gradebook has this submission but no autograde scores (autograde failed "
+                "or stopped); run readkit autograde again")
+        else:
+            grade.gradebook_points = round(sum(
+                recorded[c.cell_id].score for c in cells if c.cell_id in recorded), 2)
+    checked = check_cells(cells, computed, recorded, autograded)
+    grade.cells, grade.flags, grade.changes = checked.cells, checked.flags, checked.changes
+    return grade
+
+
+def _not_submitted(student: str, plan: trusted.SorterAssignment | None,
+                   cells: list[GradeCell], book: gradebook.GradebookScores) -> StudentGrade:
+    """Nothing handed in: every cell 0 (there is nothing to grade by hand either)."""
+    graded = trusted.grade_answers(None, plan, student) if plan else None
+    return StudentGrade(
+        student, NOT_SUBMITTED, "no submission for this assignment",
+        {c.column: CellScore(0.0, 0.0 if c.by_readkit else None) for c in cells},
+        dict(graded.section_points) if graded else {}, graded.results if graded else [],
+        book.names.get(student, ("", "")), form=graded.form if graded else "")
+
+
+def _refused(student: str, plan: trusted.SorterAssignment | None,
+             cells: list[GradeCell], book: gradebook.GradebookScores) -> StudentGrade:
+    """A folder whose name is not a safe student id: listed with why, never graded (readkit
+    autograde refuses it too), every cell 0."""
+    graded = trusted.grade_answers(None, plan, student) if plan else None
+    return StudentGrade(
+        student, student_ids.REFUSED,
+        f"{student_ids.problem(student)}; not graded: {student_ids.RENAME_FOLDER}",
+        {c.column: CellScore(0.0, 0.0 if c.by_readkit else None) for c in cells},
+        dict(graded.section_points) if graded else {}, graded.results if graded else [],
+        book.names.get(student, ("", "")), form=graded.form if graded else "")
+
+
+def _book_detail(book: gradebook.GradebookScores, cells: list[GradeCell]) -> str:
+    """What does not match between the gradebook's grade cells and the source notebook's."""
+    if book.state != gradebook.OK:
+        return book.detail
+    problems = [book.detail] if book.detail else []
+    missing = [c.column for c in cells if c.cell_id not in book.cells]
+    if missing:
+        problems.append(f"no grade cell {', '.join(missing)} in the gradebook (run readkit "
+                        "release, then autograde)")
+    other = [c.column for c in cells
+             if c.cell_id in book.cells and abs(book.cells[c.cell_id] - c.points) > 1e-9]
+    if other:
+        problems.append(f"the gradebook gives {', '.join(other)} other points than the source "
+                        "notebook (run readkit release, then autograde again)")
+    return "; ".join(problems)
 
 
 def grade_assignment(course: Course, assignment: str, db_url: str | None = None,
@@ -153,52 +194,42 @@ def grade_assignment(course: Course, assignment: str, db_url: str | None = None,
     knows who handed nothing in are listed as not-submitted (0 points)."""
     start = time.perf_counter()
     try:
-        plan = trusted.SorterAssignment.from_course(course, assignment)
+        try:
+            plan = trusted.SorterAssignment.from_course(course, assignment)
+        except trusted.NotASorterAssignment:
+            plan = None
         layout = course.layout
     except CourseError as error:
         raise GradingError(str(error)) from None
-    cells = {trusted.grade_cell_id(s.section): s.section for s in plan.sections}
+    cells = grade_cells.assignment_cells(course, assignment, plan)
     book = gradebook.read_gradebook(db_url or layout.db_url, layout.course_id, assignment,
-                                    list(cells), use_api)
-    found = submissions(course, assignment, plan.article)
-    students = []
-    for student, answers in found.items():
-        graded = trusted.grade_answers(answers, plan, student)
-        grade = StudentGrade(student, graded.status, graded.reason, graded.section_points,
-                             graded.results, plan.max_points, form=graded.form)
-        _check_recorded(grade, book, cells)
-        students.append(grade)
-    for student in sorted(set(book.names) - set(found)):
-        graded = trusted.grade_answers(None, plan, student)
-        students.append(StudentGrade(student, graded.status, graded.reason,
-                                     graded.section_points, graded.results, plan.max_points,
-                                     form=graded.form))
+                                    use_api)
+    folders = _submission_folders(course, assignment)
+    students = [_refused(student, plan, cells, book) if student_ids.problem(student)
+                else _grade_submission(student, folder, plan, cells, book)
+                for student, folder in folders.items()]
+    students += [_not_submitted(student, plan, cells, book)
+                 for student in sorted(set(book.names) - set(folders))]
     students.sort(key=lambda s: s.student)
-    return ClassGrades(assignment, course, plan, students, book, time.perf_counter() - start)
+    return ClassGrades(assignment, course, cells, plan, students, book.state,
+                       _book_detail(book, cells), record.now(), time.perf_counter() - start)
 
 
 # --- files ----------------------------------------------------------------------------------
 
 
-def format_points(value: float | None) -> str:
-    """12.5 -> '12.5', 30.0 -> '30', None -> ''."""
-    if value is None:
-        return ""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def grades_header(sections: list[str]) -> list[str]:
-    return ["student", "points", "max", "percent", *sections,
-            "status", "reason", "gradebook_points", "flag"]
+def grades_header(grades: ClassGrades) -> list[str]:
+    return ["student", "points", "max", "percent", *(c.column for c in grades.cells),
+            "status", "manual_grading", "reason", "gradebook_points", "flag"]
 
 
 def grades_rows(grades: ClassGrades) -> list[list[str]]:
-    sections = grades.section_names()
     return [[
-        csv_cell(s.student), format_points(s.points), format_points(s.max_points),
-        format_points(s.percent), *(format_points(s.section_points[n]) for n in sections),
-        s.full_status, csv_cell(s.full_reason), format_points(s.recorded_points), s.flag,
+        csv_cell(s.student), format_points(s.points), format_points(grades.max_points),
+        format_points(grades.percent(s)),
+        *(format_points(s.cells[c.column].score) for c in grades.cells),
+        s.full_status, grades.manual_state(s), csv_cell(s.full_reason),
+        format_points(s.gradebook_points), s.flag,
     ] for s in grades.students]
 
 
@@ -206,28 +237,34 @@ def report_dir(course: Course, assignment: str) -> Path:
     return course.layout.reports / assignment
 
 
-def write_grades(grades: ClassGrades, out_dir: Path | None = None) -> tuple[Path, Path]:
-    """grades.csv (one row per student) and units.csv (one row per student and unit)."""
+def write_grades(grades: ClassGrades, out_dir: Path | None = None
+                 ) -> tuple[Path, Path | None, Path]:
+    """The score record (scores.json), grades.csv (one row per student) and units.csv (one
+    row per student and Sorter unit; None for an assignment without Sorter parts)."""
     out_dir = out_dir or report_dir(grades.course, grades.assignment)
     out_dir.mkdir(parents=True, exist_ok=True)
-    grades_csv, units_csv = out_dir / "grades.csv", out_dir / "units.csv"
+    scores = record.write_record(grades, out_dir / record.RECORD_FILE)
+    grades_csv = out_dir / "grades.csv"
     with grades_csv.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(grades_header(grades.section_names()))
+        writer.writerow(grades_header(grades))
         writer.writerows(grades_rows(grades))
-    section_of = grades.data.section_of()
-    with units_csv.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["student", "section", "unit_id", "chosen", "correct"])
-        for s in grades.students:
-            if s.status == NOT_SUBMITTED:
-                continue
-            writer.writerows(
-                (csv_cell(s.student), section_of[r.unit_id], r.unit_id, r.chosen or "",
-                 int(r.correct))
-                for r in s.results
-            )
-    return grades_csv, units_csv
+    units_csv = None
+    if grades.data is not None:
+        units_csv = out_dir / "units.csv"
+        section_of = grades.data.section_of()
+        with units_csv.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(["student", "section", "unit_id", "chosen", "correct"])
+            for s in grades.students:
+                if s.status == NOT_SUBMITTED:
+                    continue
+                writer.writerows(
+                    (csv_cell(s.student), section_of[r.unit_id], r.unit_id, r.chosen or "",
+                     int(r.correct))
+                    for r in s.results
+                )
+    return grades_csv, units_csv, scores
 
 
 def _short_list(items: list[str], limit: int = 5) -> str:
@@ -235,39 +272,53 @@ def _short_list(items: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
+def _who_scores(grades: ClassGrades) -> str:
+    groups = {"readkit, from the files as submitted": [c.column for c in grades.cells
+                                                       if c.by_readkit],
+              "autograde": [c.column for c in grades.cells
+                            if not c.by_readkit and c.kind != MANUAL],
+              "graders": grades.manual_columns}
+    return "; ".join(f"{who}: {', '.join(columns)}" for who, columns in groups.items() if columns)
+
+
 def summary_lines(grades: ClassGrades) -> list[str]:
     """What `readkit grade` prints: totals, unusable files, the gradebook check, the flags.
     Learner-written text is made printable (no terminal control characters)."""
-    data, students = grades.data, grades.students
+    students = grades.students
     handed_in = [s for s in students if s.status != NOT_SUBMITTED]
-    lines = [f"Graded {len(handed_in)} submission(s) of {grades.assignment} from answers.json "
-             f"(max {format_points(data.max_points)} points) in {grades.seconds:.2f} s."]
-    usable = [s.points for s in handed_in if s.status == OK]
-    if usable:
-        lines.append(f"  mean {statistics.mean(usable):.1f}, median "
-                     f"{format_points(statistics.median(usable))}, min "
-                     f"{format_points(min(usable))}, max {format_points(max(usable))} "
-                     f"(over {len(usable)} readable file(s))")
-    bad = [s for s in students if s.status != OK]
-    if bad:
-        lines.append(f"  0 points, file not usable ({len(bad)}): " + ", ".join(
-            f"{s.student} ({s.status})" for s in bad))
-    lines.extend(f"  {s.student}: {s.reason}" for s in handed_in if s.status != OK)
-    lines.extend(f"  note {s.student}: {s.reason}" for s in handed_in
-                 if s.status == OK and s.reason)
-    book = grades.gradebook
-    if book.state != gradebook.OK:
-        lines.append(f"Gradebook check skipped: {book.detail}.")
+    lines = [f"Graded {len(handed_in)} submission(s) of {grades.assignment} (max "
+             f"{format_points(grades.max_points)} points) in {grades.seconds:.2f} s.",
+             f"  points by {_who_scores(grades)}."]
+    totals = [s.points for s in handed_in if s.points is not None]
+    if totals:
+        lines.append(f"  mean {statistics.mean(totals):.1f}, median "
+                     f"{format_points(statistics.median(totals))}, min "
+                     f"{format_points(min(totals))}, max {format_points(max(totals))} "
+                     f"(over {len(totals)} complete total(s))")
+    pending = [s.student for s in handed_in if grades.manual_state(s) == PENDING]
+    if pending:
+        lines.append(f"  awaiting manual grading ({len(pending)}; no total yet, lms.csv leaves "
+                     f"them empty): {_short_list(pending, 10)}")
+    if grades.data is not None:
+        bad = [s for s in students if s.status != OK]
+        if bad:
+            lines.append(f"  0 points from answers.json, file not usable ({len(bad)}): "
+                         + ", ".join(f"{s.student} ({s.status})" for s in bad))
+        lines.extend(f"  {s.student}: {s.reason}" for s in handed_in if s.status != OK)
+        lines.extend(f"  note {s.student}: {s.reason}" for s in handed_in
+                     if s.status == OK and s.reason)
+    if grades.book_state != gradebook.OK:
+        lines.append(f"Gradebook check skipped: {grades.book_detail}.")
     else:
-        checked = [s for s in handed_in if s.recorded is not None]
+        checked = [s for s in handed_in if s.gradebook_points is not None]
         missing = [s.student for s in handed_in if s.book_state == NOT_AUTOGRADED]
-        text = (f"Gradebook check: {len(checked) - len(grades.flagged)} of {len(checked)} "
-                "autograded hold these points")
+        held = len([s for s in checked if not s.flags])
+        text = f"Gradebook check: {held} of {len(checked)} autograded hold these points"
         if missing:
             text += f"; not autograded ({len(missing)}): {_short_list(missing, 10)}"
         lines.append(text + ".")
-        if book.detail:
-            lines.append(f"  note: {book.detail}")
+        if grades.book_detail:
+            lines.append(f"  note: {grades.book_detail}")
     lines.extend(f"FLAGGED {s.student}: {s.flag_reason}" for s in grades.flagged)
     return [printable(line) for line in lines]
 
@@ -281,25 +332,27 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
                         help="course folder (the one with nbgrader_config.py; default: the "
                              "working directory)")
-    parser.add_argument("--db-url", metavar="URL",
-                        help="nbgrader gradebook to check (default: the course's "
-                             "CourseDirectory.db_url)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "Grade every submission's answers.json (as submitted) with readkit's trusted grade "
-        "step, check that nbgrader's gradebook holds those points, and write "
-        "grading/reports/ASSIGNMENT/grades.csv and units.csv."
+        "Score every submission's grade cells (the Sorter parts and the chosen sentence with "
+        "readkit's trusted grade step, from the files as submitted; the rest from nbgrader's "
+        "gradebook), flag every learner whose gradebook points differ, were overridden or got "
+        "extra credit, and write grading/reports/ASSIGNMENT/scores.json, grades.csv and "
+        "units.csv."
     )
     add_common_arguments(parser)
+    parser.add_argument("--db-url", metavar="URL",
+                        help="nbgrader gradebook to read (default: the course's "
+                             "CourseDirectory.db_url)")
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         course = Course.open(args.course)
         grades = grade_assignment(course, args.assignment, args.db_url)
-        grades_csv, units_csv = write_grades(grades)
+        grades_csv, units_csv, scores = write_grades(grades)
     except CourseError as error:
         print(f"readkit grade: {error}", file=sys.stderr)
         return 2
@@ -308,5 +361,6 @@ def run(args: argparse.Namespace) -> int:
     if not grades.students:
         print(f"No submissions found in {course.layout.submitted}/<student>/{args.assignment}/ "
               "(nbgrader collect puts them there).")
-    print(f"Wrote {grades_csv} and {units_csv.name}.")
+    written = [grades_csv.name] + ([units_csv.name] if units_csv else [])
+    print(f"Wrote {scores} and {', '.join(written)}.")
     return 0

@@ -1,8 +1,12 @@
-"""The LMS export: a Canvas gradebook import file (`lms.csv`) from a graded class.
+"""The LMS export: a Canvas gradebook import file (`lms.csv`) from the score record.
 
 Canvas's gradebook import layout (the same columns as Canvas's gradebook export): identity
-columns, one column per assignment, and a "Points Possible" row right after the header. Every
-cell that came from a learner (a name, a folder name) is made safe for a spreadsheet.
+columns, one column per assignment, and a "Points Possible" row right after the header. Points
+Possible is the total of every grade cell of the assignment's notebook; a learner's cell holds
+their total of every cell. A learner whose total is not complete yet (a manually graded answer
+not graded, an autograded cell not autograded) gets an EMPTY cell, never a 0: an empty cell is
+no grade in the LMS; import the file again once they are graded. Every cell that came from a
+learner (a name, a folder name) is made safe for a spreadsheet.
 """
 
 from __future__ import annotations
@@ -12,11 +16,11 @@ from pathlib import Path
 
 from readkit.course.errors import GradingError
 from readkit.course.safe_text import csv_cell
-from readkit.results.grade import ClassGrades, format_points
+from readkit.results.gradebook_check import format_points
+from readkit.results.record import ClassGrades
 
 LMS_IDENTITY = ("Student", "ID", "SIS User ID", "SIS Login ID", "Section")
 POINTS_POSSIBLE = "Points Possible"
-
 
 
 def read_roster(path: Path) -> dict[str, dict[str, str]]:
@@ -40,16 +44,16 @@ def read_roster(path: Path) -> dict[str, dict[str, str]]:
 def lms_rows(grades: ClassGrades, roster: dict[str, dict[str, str]] | None = None,
              id_column: str = "SIS Login ID", canvas_id: str | None = None,
              names: dict[str, tuple[str, str]] | None = None) -> list[list[str]]:
-    """Header, the Points Possible row, one row per student (points from answers.json)."""
+    """Header, the Points Possible row, one row per student (their total; empty while it is
+    not complete)."""
     title = grades.assignment + (f" ({canvas_id})" if canvas_id else "")
     rows = [[*LMS_IDENTITY, title],
-            [POINTS_POSSIBLE, "", "", "", "", format_points(grades.data.max_points)]]
-    names = names if names is not None else grades.gradebook.names
+            [POINTS_POSSIBLE, "", "", "", "", format_points(grades.max_points)]]
     for s in grades.students:
         if roster is not None and s.student in roster:
             identity = roster[s.student]
         else:
-            first, last = names.get(s.student, ("", ""))
+            first, last = names.get(s.student, ("", "")) if names is not None else s.name
             display = f"{last}, {first}" if first and last else s.student
             identity = dict.fromkeys(LMS_IDENTITY, "")
             identity["Student"] = display

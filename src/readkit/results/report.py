@@ -1,12 +1,13 @@
 """The class report and the LMS export (`readkit report ASSIGNMENT`).
 
-Grades the class first (exactly as `readkit grade`: from answers.json as submitted), then writes
-to grading/reports/ASSIGNMENT/:
-- report/index.html: one self-contained page for instructors (images embedded as base64 PNG):
-  score distribution, per-unit difficulty (share right) and discrimination (upper minus lower
-  27% group by total score), a key label x chosen label confusion heatmap, the ten most-missed
-  units with their text and rationale, every unit's statistics and every student's grade;
-- lms.csv: a Canvas gradebook import file (readkit.results.lms).
+Reads the score record that `readkit grade` wrote (grading/reports/ASSIGNMENT/scores.json; it
+grades nothing itself), then writes beside it:
+- report/index.html (an assignment with Sorter parts): one self-contained page for instructors
+  (images embedded as base64 PNG): score distribution, per-unit difficulty (share right) and
+  discrimination (upper minus lower 27% group by Sorter points), a key label x chosen label
+  confusion heatmap, the ten most-missed units with their text and rationale, every unit's
+  statistics and every student's grade;
+- lms.csv: a Canvas gradebook import file (readkit.results.lms), every assignment.
 
 The item analysis uses readable submissions with at least one label (a missing, corrupt or empty
 file says nothing about which units are hard). Plain Python and matplotlib's Agg backend only.
@@ -29,17 +30,16 @@ from readkit.course.course import Course
 from readkit.course.errors import CourseError
 from readkit.course.labels import LABELS
 from readkit.course.safe_text import printable
-from readkit.results.grade import (
+from readkit.nbgrader.gradebook import sqlite_path
+from readkit.results.grade import add_common_arguments, report_dir, summary_lines
+from readkit.results.gradebook_check import format_points
+from readkit.results.lms import read_roster, write_lms
+from readkit.results.record import (
     NOT_SUBMITTED,
     ClassGrades,
-    add_common_arguments,
-    format_points,
-    grade_assignment,
-    report_dir,
-    summary_lines,
-    write_grades,
+    read_record,
+    record_path,
 )
-from readkit.results.lms import read_roster, write_lms
 
 UNLABELLED = "unlabelled"
 CHOICES = (*LABELS, UNLABELLED)
@@ -89,7 +89,7 @@ def analysed_students(grades: ClassGrades) -> list:
 def item_analysis(grades: ClassGrades) -> ItemAnalysis:
     data = grades.data
     students = analysed_students(grades)
-    ranked = sorted(students, key=lambda s: (s.points, s.student))
+    ranked = sorted(students, key=lambda s: (s.sorter_points, s.student))
     size = max(1, round(GROUP_SHARE * len(ranked))) if ranked else 0
     lower = {s.student for s in ranked[:size]}
     upper = {s.student for s in ranked[len(ranked) - size:]} if size else set()
@@ -149,7 +149,7 @@ def _png(figure) -> str:
 def figure_distribution(grades: ClassGrades, analysis: ItemAnalysis) -> str:
     figure = _figure(7, 3.2)
     axes = figure.add_subplot()
-    points = [s.points for s in grades.students if s.status == OK]
+    points = [s.sorter_points for s in grades.students if s.status == OK]
     top = grades.data.max_points
     bins = max(1, min(30, int(round(top))))
     axes.hist(points, bins=bins, range=(0, top), color="#4c72b0", edgecolor="white")
@@ -157,9 +157,9 @@ def figure_distribution(grades: ClassGrades, analysis: ItemAnalysis) -> str:
         mean = statistics.mean(points)
         axes.axvline(mean, color="#c44e52", linestyle="--", label=f"mean {mean:.1f}")
         axes.legend(frameon=False)
-    axes.set_xlabel(f"points (of {format_points(top)})")
+    axes.set_xlabel(f"points of the Sorter parts (of {format_points(top)})")
     axes.set_ylabel("learners")
-    axes.set_title("Score distribution (readable answers files)")
+    axes.set_title("Score distribution: the Sorter parts (readable answers files)")
     return _png(figure)
 
 
@@ -293,23 +293,29 @@ def render_html(grades: ClassGrades, analysis: ItemAnalysis, unsandboxed: bool =
     data = grades.data
     sections = grades.section_names()
     handed_in = [s for s in grades.students if s.status != NOT_SUBMITTED]
-    readable = [s.points for s in handed_in if s.status == OK]
+    readable = [s.sorter_points for s in handed_in if s.status == OK]
+    totals = [s.points for s in handed_in if s.points is not None]
     summary = [
         ["submissions", str(len(handed_in))],
         ["readable answers files", str(len(readable))],
         ["analysed (readable, at least one label)", str(len(analysis.analysed))],
-        ["maximum points", format_points(data.max_points)],
+        ["maximum points (every grade cell)", format_points(grades.max_points)],
+        ["complete totals (every cell scored)", str(len(totals))],
     ]
+    if totals:
+        summary += [["mean total", f"{statistics.mean(totals):.1f}"],
+                    ["median total", format_points(statistics.median(totals))]]
+    summary.append(["maximum points of the Sorter parts", format_points(data.max_points)])
     if readable:
-        summary += [["mean points", f"{statistics.mean(readable):.1f}"],
-                    ["median points", format_points(statistics.median(readable))]]
+        summary += [["mean points of the Sorter parts", f"{statistics.mean(readable):.1f}"]]
     for name in sections:
         section = next(s for s in data.sections if s.section == name)
         values = [s.section_points[name] for s in handed_in if s.status == OK]
         mean = statistics.mean(values) / section.points if values else 0.0
         summary.append([f"{name}: {section.title} ({format_points(section.points)} points, "
                         f"{len(data.section_units[name])} units)", f"mean {_pct(mean)}"])
-    summary.append(["flagged: the gradebook differs", str(len(grades.flagged))])
+    summary.append(["flagged: the gradebook differs, was overridden or gave extra credit",
+                    str(len(grades.flagged))])
     missed = []
     for u in most_missed(analysis):
         entry = data.key[u.unit_id]
@@ -323,11 +329,14 @@ def render_html(grades: ClassGrades, analysis: ItemAnalysis, unsandboxed: bool =
               _pct(u.lower), f"{u.discrimination:+.2f}", _wrong(u)] for u in analysis.units]
     # Folder names and reasons come from learners: printable (a name that is not UTF-8 holds
     # lone surrogates, which cannot be written to the page at all).
-    students = [[printable(s.student), format_points(s.points), format_points(s.percent),
-                 *(format_points(s.section_points[n]) for n in sections), s.full_status,
-                 format_points(s.recorded_points), s.flag, printable(s.full_reason)]
+    columns = [c.column for c in grades.cells]
+    students = [[printable(s.student), format_points(s.points),
+                 format_points(grades.percent(s)),
+                 *(format_points(s.cells[c].score) for c in columns), s.full_status,
+                 grades.manual_state(s), format_points(s.gradebook_points), s.flag,
+                 printable(s.full_reason)]
                 for s in grades.students]
-    numeric = set(range(1, 3 + len(sections))) | {4 + len(sections)}
+    numeric = set(range(1, 3 + len(columns))) | {5 + len(columns)}
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
@@ -346,9 +355,9 @@ def render_html(grades: ClassGrades, analysis: ItemAnalysis, unsandboxed: bool =
                             "chosen instead", "rationale"], missed, {4, 5}),
         units=_table(["unit", "section", "key", "right", "upper", "lower", "discr.",
                       "chosen instead"], units, {3, 4, 5, 6}),
-        students=_table(["student", "points", "%", *sections, "status", "gradebook", "flag",
-                         "reason"], students, numeric, ["flag" if s.flag else ""
-                                                        for s in grades.students]),
+        students=_table(["student", "points", "%", *columns, "status", "manual grading",
+                         "gradebook", "flag", "reason"], students, numeric,
+                        ["flag" if s.flags else "" for s in grades.students]),
     )
 
 
@@ -374,25 +383,40 @@ def _ran_unsandboxed(grades: ClassGrades) -> bool:
 
 
 def write_report(grades: ClassGrades, out_dir: Path | None = None, **lms_options
-                 ) -> tuple[Path, Path]:
-    """report/index.html and lms.csv (and grades.csv/units.csv) for a graded class."""
+                 ) -> tuple[Path | None, Path]:
+    """report/index.html (an assignment with Sorter parts; None otherwise) and lms.csv."""
     out_dir = out_dir or report_dir(grades.course, grades.assignment)
-    write_grades(grades, out_dir)
-    analysis = item_analysis(grades)
-    page = out_dir / "report" / "index.html"
-    page.parent.mkdir(parents=True, exist_ok=True)
-    page.write_text(render_html(grades, analysis, unsandboxed=_ran_unsandboxed(grades)),
-                    encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    page = None
+    if grades.data is not None:
+        analysis = item_analysis(grades)
+        page = out_dir / "report" / "index.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(render_html(grades, analysis, unsandboxed=_ran_unsandboxed(grades)),
+                        encoding="utf-8")
     lms = write_lms(grades, out_dir / "lms.csv", **lms_options)
     return page, lms
 
 
+def stale_note(grades: ClassGrades) -> str:
+    """A warning when the SQLite gradebook changed after the scores were written (a grader
+    graded by hand since `readkit grade` ran)."""
+    path = sqlite_path(grades.course.layout.db_url)
+    scores = record_path(grades.course, grades.assignment)
+    try:
+        newer = path is not None and path.stat().st_mtime > scores.stat().st_mtime
+    except OSError:
+        return ""
+    return (f"The gradebook changed after these scores were written ({grades.graded_at}): run "
+            f"readkit grade {grades.assignment} again for the latest grades.") if newer else ""
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
-        "Grade the class (as `readkit grade`), then write grading/reports/ASSIGNMENT/"
+        "From the scores `readkit grade` wrote (scores.json), write grading/reports/ASSIGNMENT/"
         "report/index.html (instructors only: score distribution, per-unit difficulty and "
         "discrimination, label confusion, the most-missed units with the key's rationale) and "
-        "lms.csv, a Canvas gradebook import file."
+        "lms.csv, a Canvas gradebook import file. Run readkit grade first."
     )
     add_common_arguments(parser)
     parser.add_argument("--roster", type=Path, metavar="CSV",
@@ -416,7 +440,7 @@ def run(args: argparse.Namespace) -> int:
                   "its report is `readkit gain` (grades.csv: `readkit grade`).", file=sys.stderr)
             return 2
         roster = read_roster(args.roster) if args.roster else None
-        grades = grade_assignment(course, args.assignment, args.db_url)
+        grades = read_record(course, args.assignment)
         page, lms = write_report(grades, roster=roster, id_column=args.id_column,
                                  canvas_id=args.canvas_id)
     except CourseError as error:
@@ -425,13 +449,21 @@ def run(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"readkit report: {error}", file=sys.stderr)
         return 2
-    for line in summary_lines(grades):
+    print(f"Scores of {args.assignment} as readkit grade wrote them at {grades.graded_at}:")
+    for line in summary_lines(grades)[1:]:
         print(line)
-    from readkit.nbgrader.autograde import unsandboxed_warning
-
-    warning = unsandboxed_warning(course, args.assignment)
-    if warning:
-        print(warning)
-    print(f"Report: {page}")
+    for warning in (stale_note(grades), _unsandboxed_warning(course, args.assignment)):
+        if warning:
+            print(warning)
+    if page is None:
+        print(f"{args.assignment} has no Sorter parts: no item analysis page.")
+    else:
+        print(f"Report: {page}")
     print(f"LMS import file: {lms}")
     return 0
+
+
+def _unsandboxed_warning(course: Course, assignment: str) -> str:
+    from readkit.nbgrader.autograde import unsandboxed_warning
+
+    return unsandboxed_warning(course, assignment) or ""
