@@ -410,8 +410,8 @@ def test_a_guessable_cut_of_the_parts_fails_validate_with_a_clear_message(tmp_pa
 
 
 def test_a_part_with_a_single_sentence_of_a_label_fails_validate(tmp_path):
-    """The cut before issue 21: part-3 (paragraphs 61-63) had one commentary sentence, and
-    meta was 25 of 53 graded sentences."""
+    """The cut before issue 21: part-3 (paragraphs 61-63) had one commentary sentence (and,
+    since p61s1 became claim, one claim), and meta was 25 of 53 graded sentences."""
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     (data / "articles" / SLUG / "sections.csv").write_text(
@@ -422,8 +422,9 @@ def test_a_part_with_a_single_sentence_of_a_label_fails_validate(tmp_path):
         "01-sort-the-sources,part-4,The page,64,80,10\n", encoding="utf-8")
     messages = [str(p).split("01-sort-the-sources: ", 1)[1] for p in validate(data)[0]]
     assert messages == [
-        "part-3 has a single sentence of commentary: that sentence alone decides how that label "
-        "is scored; give the part at least 2 of each label it has (move its paragraph range)",
+        "part-3 has a single sentence of claim, commentary: that sentence alone decides how that "
+        "label is scored; give the part at least 2 of each label it has (move its paragraph "
+        "range)",
         "part-4 has a single sentence of sourced: that sentence alone decides how that label is "
         "scored; give the part at least 2 of each label it has (move its paragraph range)",
         "47% of its graded sentences are meta (the limit is 20%): leave more of the page "

@@ -191,11 +191,15 @@ def test_the_report_escapes_what_learners_named(tmp_path):
 
 def test_a_class_with_no_change_gets_an_interval_that_holds_zero(tmp_path):
     """The simulated class of the demo, abilities unchanged between the tests (gain 0), graded
-    from the answers files by `readkit gain` (no autograde: the command grades the files)."""
-    root = make_course(tmp_path)
+    from the answers files by `readkit grade` (no autograde) and compared by `readkit gain`."""
+    root = make_course(tmp_path, solutions=True)
     course = Course.open(root)
     people = demo.learners(30, seed=7, bad=False, cheat=False)
     handed = demo.make_test_class(course, people, seed=7, gain=0.0)
+    for test in ("00-pre-test", "03-post-test"):
+        graded = subprocess.run([READKIT, "grade", test, "--course", str(root)],
+                                capture_output=True, text=True, timeout=300)
+        assert graded.returncode == 0, graded.stderr
     done = subprocess.run([READKIT, "gain", "--course", str(root)], capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr

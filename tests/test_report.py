@@ -181,14 +181,15 @@ def test_lms_csv_canvas_layout(golden):
     assert rows[1] == ["Points Possible", "", "", "", "", "35"]
     body = {row[3]: row for row in rows[2:]}
     assert len(body) == len(grades.students) == 17
-    # 19.94 + 1 + 2.5 for the rewrite graded by hand
-    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "23.44"]
+    # 22.18 + 0 (his chosen sentence is not commentary in the key) + 2.5 for the rewrite
+    # graded by hand
+    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "24.68"]
     assert body["alice-perfect"][-1] == "35"
-    # readkit's points from the files as submitted, not the gradebook's (3.79 + 0 + 1)
-    assert body["mallory-cheat-attempt"][-1] == "4.79"
+    # readkit's points from the files as submitted, not the gradebook's (4.09 + 0 + 1)
+    assert body["mallory-cheat-attempt"][-1] == "5.09"
     assert body["erin-corrupt"][-1] == "0" and body["quinn-absent"][-1] == "0"
     # an honest override and extra credit count (and are flagged in grades.csv)
-    assert body["sam-overridden"][-1] == "26.75" and body["xena-extra-credit"][-1] == "36.5"
+    assert body["sam-overridden"][-1] == "28.97" and body["xena-extra-credit"][-1] == "36.5"
     # not graded by hand yet: an empty cell (no grade in the LMS), never a 0
     for pending in ("carol-accepted-alternatives", "nina-not-autograded",
                     "rita-autograde-crashed"):
@@ -389,7 +390,7 @@ def test_a_record_from_other_course_data_is_refused(golden_course, tmp_path):
     target.parent.mkdir(parents=True)
     shutil.copy(source, target)
     sections = root / "data" / "articles" / "raqqa-2021" / "sections.csv"
-    sections.write_text(sections.read_text().replace(",64,80,", ",64,70,"))
+    sections.write_text(sections.read_text().replace(",62,74,", ",62,70,"))
     with pytest.raises(grade.GradingError, match="changed since its scores were written: run "
                        f"readkit grade {ASSIGNMENT} first"):
         record.read_record(Course.open(root), ASSIGNMENT)

@@ -134,6 +134,7 @@ def _student_json(s: StudentGrade) -> dict:
         "units": [[r.unit_id, r.chosen, r.correct] for r in s.results],
         "name": list(s.name), "book_state": s.book_state, "book_reason": s.book_reason,
         "flags": s.flags, "changes": s.changes, "gradebook_points": s.gradebook_points,
+        "form": s.form,
     }
 
 
