@@ -619,8 +619,8 @@ def test_the_victims_own_answers_are_graded(accounts, exchange_run):
         "g.notebook_id = sn.id JOIN submitted_assignment sa ON sn.assignment_id = sa.id "
         "JOIN base_cell bc ON g.cell_id = bc.id WHERE sa.student_id = ?", (b,)))
     connection.close()
-    assert scores == {"part-1-grade": 7.5, "part-2-grade": 7.5, "part-3-grade": 5.0,
-                      "part-4-grade": 10.0, "rewrite-choice-grade": 0.0,
+    assert scores == {"part-1-grade": 8.0, "part-2-grade": 9.0, "part-3-grade": 13.0,
+                      "rewrite-choice-grade": 0.0,
                       "rewrite-answer": 0.0}  # the released notebook, unanswered: nbgrader's 0
 
 

@@ -25,7 +25,7 @@ from readkit.grading import guessing
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 SLUG = "harbour-bridge"
-NAME = "03-sort-harbour-bridge"  # after 01-sort-the-sources and 02-trace-the-numbers
+NAME = "04-sort-harbour-bridge"  # after the pre-test, 01, 02 and the post-test (03)
 LESSON = "09-harbour-bridge"  # after the eight lessons
 KEY_HEADER = ("unit_id", "label", "accept", "source", "split", "rationale")
 
@@ -119,8 +119,8 @@ def test_new_assignment_cuts_the_assessment_half_into_mixed_parts(course, capsys
     ]
     assert "part-1: paragraphs 11-13, 9 units, 4.5 points" in out
     assert "part-2: paragraphs 14-17, 10 units, 5.5 points" in out
-    assert ("Without reading, a learner scores: best label per part 29%, one label for "
-            "everything 22%, random labels 11%.") in out
+    assert ("Without reading, a learner scores: best label per part 0%, one label for "
+            "everything 0%, random labels 10%.") in out
     assert "  make release    (makes exercises/" in out and "readkit release" not in out
 
 
@@ -134,16 +134,16 @@ def test_parts_and_points_options(course, capsys):
 
 
 def test_a_cut_that_guessing_passes_is_moved(course, capsys, monkeypatch):
-    # the most even cut (11-13 | 14-17) gives "best label per part" 29.4%: over this limit
-    monkeypatch.setitem(guessing.GUESS_LIMITS, "best label per part", 0.25)
+    # the most even cut (11-13 | 14-17) gives "random labels" 10.2%: over this limit; the next
+    # most even (11-12 | 13-17) 8.7%
+    monkeypatch.setitem(guessing.GUESS_LIMITS, "random labels", 0.09)
     code, out, err = run(capsys, "new-assignment", SLUG, "--course", str(course))
     assert code == 0, err
     assert [(r["first_paragraph"], r["last_paragraph"], r["points"])
             for r in read_csv(article_folder(course) / "sections.csv")] == [
         ("11", "12", "3.5"), ("13", "17", "6.5")]
     assert ("The most even cut was moved: with part-1 paragraphs 11-13, part-2 paragraphs "
-            "14-17, a learner who never reads gets best label per part scores 29% (limit "
-            "25%).") in out
+            "14-17, a learner who never reads gets random labels scores 10% (limit 9%).") in out
 
 
 def test_no_cut_passes_the_guessing_check(course, capsys, monkeypatch):
@@ -206,9 +206,13 @@ def test_existing_sections_are_used_as_they_are(course, capsys):
 
 @pytest.mark.parametrize(("rows", "message"), [
     ("part-1,Most,11,16,2\n{name},part-2,Captions,17,17,8",
-     "can be passed without reading: best label per part scores"),
-    ("part-1,Practice,1,10,5", "part-1 of 03-sort-harbour-bridge covers no assessment units"),
-], ids=["guessable", "practice-units"])
+     "do not measure reading fairly: a learner who never reads gets best label per part "
+     "scores 80% (limit 30%)"),
+    ("part-1,Practice,1,10,5", "part-1 of 04-sort-harbour-bridge covers no assessment units"),
+    ("part-1,First,11,11,2\n{name},part-2,Rest,12,17,8",
+     "part-1 has a single sentence of commentary: that sentence alone decides how that label "
+     "is scored"),
+], ids=["guessable", "practice-units", "single-sentence-class"])
 def test_hand_cut_sections_are_checked(course, capsys, rows, message):
     sections = article_folder(course) / "sections.csv"
     sections.write_text("assignment,section,title,first_paragraph,last_paragraph,points\n"

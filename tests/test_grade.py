@@ -51,6 +51,7 @@ from tests.support.grading import (
     set_grade,
     submission_dir,
 )
+from tests.support.independent_scoring import section_points as independent_section_points
 
 pytestmark = pytest.mark.usefixtures("no_course_variable")
 
@@ -90,11 +91,10 @@ def test_golden_grades_csv(golden_course, capsys):
     assert code == 0, err
     compare_golden(grades_csv(golden_course).read_text(encoding="utf-8"), EXPECTED)
     # the screen says what the file says about the gradebook: every change, from what to what
-    assert "FLAGGED mallory-cheat-attempt: the gradebook holds other points (part-1 7.5 vs " \
-           "0.36, part-2 7.5 vs 0.58, part-3 5 vs 0, part-4 10 vs 2.85, rewrite-choice 1 vs " \
-           "0)" in out
-    assert "FLAGGED pia-kernel-timeout: the gradebook holds other points (part-2 0 vs 7.5)" in out
-    assert "FLAGGED sam-overridden: part-1 overridden from 3.69 (readkit) to 7.5 (manual " \
+    assert "FLAGGED mallory-cheat-attempt: the gradebook holds other points (part-1 8 vs " \
+           "0, part-2 9 vs 0, part-3 13 vs 4.09, rewrite-choice 1 vs 0)" in out
+    assert "FLAGGED pia-kernel-timeout: the gradebook holds other points (part-2 0 vs 9)" in out
+    assert "FLAGGED sam-overridden: part-1 overridden from 4.21 (readkit) to 8 (manual " \
            "score)\n" in out
     assert "FLAGGED xena-extra-credit: part-3 given 1 extra credit; rewrite-answer given 0.5 " \
            "extra credit\n" in out
@@ -104,117 +104,84 @@ def test_golden_grades_csv(golden_course, capsys):
     assert "Gradebook check: 10 of 14 autograded hold these points; not autograded (2): " \
            "nina-not-autograded, rita-autograde-crashed." in out
     assert "Graded 16 submission(s) of 01-sort-the-sources (max 35 points)" in out
-    assert "  points by readkit, from the files as submitted: part-1, part-2, part-3, part-4, " \
+    assert "  points by readkit, from the files as submitted: part-1, part-2, part-3, " \
            "rewrite-choice; graders: rewrite-answer.\n" in out
     assert "  awaiting manual grading (3; no total yet, lms.csv leaves them empty): " \
            "carol-accepted-alternatives, nina-not-autograded, rita-autograde-crashed\n" in out
 
 
-def independent_count(answers_path: Path) -> dict[str, dict[str, tuple[int, int]]]:
-    """section -> key label -> (units right, units) for a readable golden file, counted with
-    nothing but the csv module from data/key.csv and data/sections.csv (labels as meant:
-    stripped, lower case)."""
-    with (REPO / "data" / "articles" / "raqqa-2021" / "key.csv").open(encoding="utf-8", newline="") as handle:
-        key = {r["unit_id"]: r for r in csv.DictReader(handle) if r["split"] == "assessment"}
-    with (REPO / "data" / "articles" / "raqqa-2021" / "units.csv").open(encoding="utf-8", newline="") as handle:
-        paragraph = {r["unit_id"]: int(r["paragraph"]) for r in csv.DictReader(handle)}
-    with (REPO / "data" / "articles" / "raqqa-2021" / "sections.csv").open(encoding="utf-8", newline="") as handle:
-        sections = [r for r in csv.DictReader(handle) if r["assignment"] == ASSIGNMENT]
+def independent_count(answers_path: Path) -> dict[str, float]:
+    """section -> points of a readable golden file, counted by tests/support/
+    independent_scoring.py from the course's CSV files (none of readkit's grading code)."""
     answers = json.loads(answers_path.read_text(encoding="utf-8"))["answers"]
-    counts: dict[str, dict[str, tuple[int, int]]] = {}
-    for s in sections:
-        classes = counts.setdefault(s["section"], {})
-        for u in key:
-            if not int(s["first_paragraph"]) <= paragraph[u] <= int(s["last_paragraph"]):
-                continue
-            chosen = answers.get(u)
-            chosen = chosen.strip().lower() if isinstance(chosen, str) else None
-            right = chosen in {key[u]["label"], *filter(None, key[u]["accept"].split("|"))}
-            done, total = classes.get(key[u]["label"], (0, 0))
-            classes[key[u]["label"]] = (done + right, total + 1)
-    return counts
+    return independent_section_points(REPO / "data", "raqqa-2021", ASSIGNMENT, answers)
 
 
-# Chance (what uniform random labels get on average, docs/grading.md): per key label, the mean
-# over its units of (labels accepted / 4), then the mean over the labels of the part.
-# part-1: commentary p51s1 p51s2 p52s1 p52s2 accept 2, 1, 2, 2 labels: 7/16; sourced p53s1
-#   p54s1 p54s2 accept 1 each: 3/12. C1 = (7/16 + 3/12) / 2 = 0.34375.
-# part-2: claim p55s1 p55s2 p56s4 p57s1 accept 2, 2, 2, 3: 9/16; sourced p56s1 p56s2 p58s1
-#   p59s1: 2, 1, 1, 1: 5/16; commentary p56s3 p60s1: 2, 2: 4/8. C2 = (9/16 + 5/16 + 8/16) / 3
-#   = 0.4583.
-# part-3: claim p61s1 accepts 2 labels: 2/4; sourced p61s2 p62s2 p63s1: 1, 2, 1: 4/12;
-#   commentary p62s1: 1/4. C3 = (2/4 + 4/12 + 1/4) / 3 = 0.36111 (issue 22: p61s1 became
-#   claim, sourced accepted; it was sourced, claim accepted, and C3 0.3125).
-# part-4: sourced p64s1: 1/4; commentary p65s1 p67s1 p69s1: 3/12; meta (25 units, p66s1 and
-#   p76s7 accept commentary): 27/100; claim p68s1 p68s2: 3/8. C4 = (0.25 + 0.25 + 0.27 +
-#   0.375) / 4 = 0.28625.
-# Points = max x (R - C) / (1 - C), R the mean over the part's labels of the share right.
+# The parts (docs/grading.md): part-1 paragraphs 51-55, 9 units (commentary p51s1 p51s2 p52s1
+# p52s2, sourced p53s1 p54s1 p54s2, claim p55s1 p55s2); units accepting each label: commentary
+# 5 (with p55s2), sourced 4 (with p55s1), claim 5 (p51s1, p52s1, p52s2 accept it). part-2
+# paragraphs 56-61, 10 units: accepting sourced 8, commentary 5, claim 4. part-3 paragraphs
+# 62-74, 15 units: accepting commentary 6, sourced 4, meta 6, claim 2.
+# Points = max x kappa, kappa = (p_o - p_e) / (1 - p_e), p_e = sum over the labels the learner
+# gave of (units given it / n) x (units accepting it / n).
 
 
 def test_golden_file_is_hand_checked(golden_cases):
     """The expected file's numbers, worked out by hand and by an independent count."""
     rows = csv_rows(EXPECTED)
-    # bob: part-1 commentary 4/4, sourced 1/3 (p53s1 and p54s1 claim): R = (1 + 1/3) / 2 =
-    # 0.6667, 7.5 x (0.6667 - 0.34375) / 0.65625 = 3.69. part-2 all right: 7.5. part-3: claim
-    # 1/1 (p61s1 sourced, accepted), sourced 3/3, commentary 0/1: R = 0.6667, 5 x (0.6667 -
-    # 0.36111) / 0.63889 = 2.39. part-4:
-    # sourced 1/1, commentary 3/3, meta 24/25, claim 0/2: R = (1 + 1 + 0.96 + 0) / 4 = 0.74,
-    # 10 x (0.74 - 0.28625) / 0.71375 = 6.36. Sorter parts 3.69 + 7.5 + 2.39 + 6.36 = 19.94.
+    # bob: part-1 7 of 9 right (p53s1 claim, p54s1 commentary); his labels commentary 5,
+    # claim 2, sourced 2: p_e = (5 x 5 + 2 x 5 + 2 x 4) / 81 = 43/81; kappa = (63 - 43) /
+    # (81 - 43) = 0.5263: 8 x 0.5263 = 4.21. part-2 all right: 9. part-3 12 of 15 right
+    # (p66s1, p68s1 and p68s2 wrong); his labels claim 1, sourced 3, commentary 5, meta 6: p_e =
+    # (2 + 12 + 30 + 36) / 225 = 80/225; kappa = (180 - 80) / (225 - 80) = 0.6897: 8.97.
+    # Sorter parts 4.21 + 9 + 8.97 = 22.18 (per-label recall, four parts: 19.94).
     assert independent_count(GOLDEN / "grade" / "submissions" / "bob-partial.json") == {
-        "part-1": {"commentary": (4, 4), "sourced": (1, 3)},
-        "part-2": {"claim": (4, 4), "sourced": (4, 4), "commentary": (2, 2)},
-        "part-3": {"claim": (1, 1), "sourced": (3, 3), "commentary": (0, 1)},
-        "part-4": {"sourced": (1, 1), "commentary": (3, 3), "meta": (24, 25), "claim": (0, 2)}}
-    # Sorter parts 19.94; bob chose p54s1, which his answers.json labels commentary: 1 point;
-    # a grader gave his rewrite 2.5 of 4 (the rubric path): 19.94 + 1 + 2.5 = 23.44 of 35
-    # (67.0%).
+        "part-1": 4.21, "part-2": 9.0, "part-3": 8.97}
+    # bob chose p54s1, which his answers.json labels commentary but the key says sourced (and
+    # accepts nothing else): 0 (it was 1 while only his own label counted). A grader gave his
+    # rewrite 2.5 of 4 (the rubric path): 22.18 + 0 + 2.5 = 24.68 of 35 (70.5%).
     bob = rows["bob-partial"]
     assert [bob[c] for c in ("points", "max", "percent", *SECTION_POINTS, "rewrite-choice",
                              "rewrite-answer", "status", "manual_grading", "flag")] == [
-        "23.44", "35", "67", "3.69", "7.5", "2.39", "6.36", "1", "2.5", "ok", "done", ""]
-    # mallory labels everything claim (meta from paragraph 70): part-1 commentary 3/4 (claim
-    # accepted for p51s1, p52s1, p52s2), sourced 0/3: R = 0.375, 7.5 x 0.03125 / 0.65625 =
-    # 0.36. part-2: claim 4/4, sourced 0/4, commentary 1/2 (p56s3): R = 0.5, 7.5 x 0.04167 /
-    # 0.54167 = 0.58. part-3: claim 1/1 (p61s1), sourced 0/3, commentary 0/1: R = 0.3333 < C3:
-    # 0. part-4:
-    # sourced 0/1, commentary 0/3, meta 24/25 (p66s1 is claim), claim 2/2: R = 0.49,
-    # 10 x 0.20375 / 0.71375 = 2.85. Total 3.79; the gradebook holds full marks.
+        "24.68", "35", "70.5", "4.21", "9", "8.97", "0", "2.5", "ok", "done", ""]
+    # mallory labels everything claim (meta from paragraph 70): a constant label in parts 1
+    # and 2 scores 0 (right on exactly the units that accept claim, which is also its chance).
+    # part-3: right 7 of 15 (p68s1, p68s2 and the five meta lines); claim 10, meta 5: p_e =
+    # (10 x 2 + 5 x 6) / 225 = 50/225; kappa = (105 - 50) / 175 = 0.3143: 4.09.
     assert independent_count(GOLDEN / "grade" / "submissions" / "mallory-cheat-attempt.json") == {
-        "part-1": {"commentary": (3, 4), "sourced": (0, 3)},
-        "part-2": {"claim": (4, 4), "sourced": (0, 4), "commentary": (1, 2)},
-        "part-3": {"claim": (1, 1), "sourced": (0, 3), "commentary": (0, 1)},
-        "part-4": {"sourced": (0, 1), "commentary": (0, 3), "meta": (24, 25), "claim": (2, 2)}}
+        "part-1": 0.0, "part-2": 0.0, "part-3": 4.09}
     # Her chosen p51s1 is labelled claim in her own file: 0 (the gradebook says 1). Her
-    # rewrite: 1 by hand. 3.79 + 0 + 1 = 4.79; the gradebook's own total 30 + 1 + 1 = 32.
+    # rewrite: 1 by hand. 4.09 + 0 + 1 = 5.09; the gradebook's own total 30 + 1 + 1 = 32.
     mallory = rows["mallory-cheat-attempt"]
     assert [mallory[c] for c in ("points", *SECTION_POINTS, "rewrite-choice",
                                  "gradebook_points", "flag")] == [
-        "4.79", "0.36", "0.58", "0", "2.85", "0", "32", "GRADEBOOK-DIFFERS"]
-    # hugo: p51s2 'opinion' dropped, p52s1 'Commentary' read as meant: part-1 commentary 3/4,
-    # sourced 3/3: R = 0.875, 7.5 x (0.875 - 0.34375) / 0.65625 = 6.07; the rest right:
-    # 6.07 + 7.5 + 5 + 10 = 28.57.
+        "5.09", "0", "0", "4.09", "0", "32", "GRADEBOOK-DIFFERS"]
+    # hugo: p51s2 'opinion' dropped (unlabelled), p52s1 'Commentary' read as meant: part-1 8 of
+    # 9 right; commentary 3, sourced 3, claim 2, unlabelled 1: p_e = (15 + 12 + 10 + 0) / 81 =
+    # 37/81; kappa = (72 - 37) / (81 - 37) = 0.7955: 6.36; the rest right.
     assert independent_count(
-        GOLDEN / "grade" / "submissions" / "hugo-unknown-labels-and-ids.json")["part-1"] == {
-        "commentary": (3, 4), "sourced": (3, 3)}
-    # His chosen p52s1 is labelled 'Commentary' (read as meant): 1; rewrite 4: 33.57.
+        GOLDEN / "grade" / "submissions" / "hugo-unknown-labels-and-ids.json") == {
+        "part-1": 6.36, "part-2": 9.0, "part-3": 13.0}
+    # His chosen p52s1 is labelled 'Commentary' (read as meant), and the key's label is
+    # commentary: 1; rewrite 4: 6.36 + 9 + 13 + 1 + 4 = 33.36.
     hugo = rows["hugo-unknown-labels-and-ids"]
     assert [hugo[c] for c in ("points", "part-1", "rewrite-choice", "flag")] == [
-        "33.57", "6.07", "1", ""]
+        "33.36", "6.36", "1", ""]
     assert hugo["reason"] == ("1 answer(s) with an unknown label ignored (p51s2); "
                               "1 answer(s) for unknown unit ids ignored (p99s9)")
-    # pia: right answers, a gradebook that holds 0 for part-2: 30 - 7.5 = 22.5, + 1 + 3
+    # pia: right answers, a gradebook that holds 0 for part-2: 30 - 9 = 21, + 1 + 3
     pia = rows["pia-kernel-timeout"]
-    assert [pia[c] for c in ("points", "gradebook_points")] == ["34", "26.5"]
-    # sam: bob's answers (19.94), part-1 overridden by hand from 3.69 to 7.5: it counts,
-    # flagged: 7.5 + 7.5 + 2.39 + 6.36 + 1 (p51s1 commentary) + 2 = 26.75.
+    assert [pia[c] for c in ("points", "gradebook_points")] == ["34", "25"]
+    # sam: bob's answers (22.18), part-1 overridden by hand from 4.21 to 8: it counts,
+    # flagged: 8 + 9 + 8.97 + 1 (p51s1: commentary by him and by the key) + 2 = 28.97.
     sam = rows["sam-overridden"]
     assert [sam[c] for c in ("points", "part-1", "gradebook_points", "flag", "reason")] == [
-        "26.75", "7.5", "26.75", "OVERRIDDEN",
-        "part-1 overridden from 3.69 (readkit) to 7.5 (manual score)"]
+        "28.97", "8", "28.97", "OVERRIDDEN",
+        "part-1 overridden from 4.21 (readkit) to 8 (manual score)"]
     # xena: full marks (35) and 1 + 0.5 extra credit: 36.5 of 35 (104.3%), flagged.
     xena = rows["xena-extra-credit"]
     assert [xena[c] for c in ("points", "percent", "part-3", "rewrite-answer", "flag")] == [
-        "36.5", "104.3", "6", "4.5", "EXTRA-CREDIT"]
+        "36.5", "104.3", "14", "4.5", "EXTRA-CREDIT"]
     assert xena["reason"] == "part-3 given 1 extra credit; rewrite-answer given 0.5 extra credit"
     assert rows["alice-perfect"]["points"] == "35"  # 30 + 1 + 4: the rubric path, not flagged
     # dan: no answers.json (0), but his rewrite graded by hand 3: a complete total of 3.
@@ -234,7 +201,7 @@ def test_golden_file_is_hand_checked(golden_cases):
         row = rows[student]
         assert (row["status"], row["manual_grading"], row["points"], row["percent"],
                 row["rewrite-answer"]) == (status, "pending", "", "", ""), student
-        assert [row[c] for c in SECTION_POINTS] == ["7.5", "7.5", "5", "10"], student
+        assert [row[c] for c in SECTION_POINTS] == ["8", "9", "13"], student
     # nina handed in answers.json alone (an LMS upload): graded by the same trusted step; no
     # notebook, so no chosen sentence
     assert rows["nina-not-autograded"]["rewrite-choice"] == "0"
@@ -298,10 +265,10 @@ def test_sqlite_reader_equals_nbgrader_api(golden_course):
     recorded = gradebook.RecordedGrade
     assert [fast.scores["mallory-cheat-attempt"][c].auto for c in SORTER_CELLS] == list(
         SECTION_POINTS.values())
-    assert [fast.scores["bob-partial"][c].auto for c in SORTER_CELLS] == [3.69, 7.5, 2.39, 6.36]
+    assert [fast.scores["bob-partial"][c].auto for c in SORTER_CELLS] == [4.21, 9.0, 8.97]
     assert fast.scores["bob-partial"][(NOTEBOOK, "rewrite-answer")] == recorded(None, 2.5, None)
-    assert fast.scores["sam-overridden"][(NOTEBOOK, "part-1-grade")] == recorded(3.69, 7.5, None)
-    assert fast.scores["xena-extra-credit"][(NOTEBOOK, "part-3-grade")] == recorded(5.0, None, 1.0)
+    assert fast.scores["sam-overridden"][(NOTEBOOK, "part-1-grade")] == recorded(4.21, 8.0, None)
+    assert fast.scores["xena-extra-credit"][(NOTEBOOK, "part-3-grade")] == recorded(13.0, None, 1.0)
     assert fast.scores["rita-autograde-crashed"] == dict.fromkeys(CELLS, recorded())
     assert "nina-not-autograded" not in fast.scores
     assert fast.names["quinn-absent"] == ("Quinn", "Absent")
@@ -337,13 +304,13 @@ def test_a_cell_without_score_is_flagged(course_root):
     """One part scored, another with no score at all (autograde stopped in the middle)."""
     hand_in(course_root, "alice", "alice-perfect.json")
     hand_in_notebook(course_root, "alice", "p51s2")
-    build_gradebook(course_root, {"alice": {"part-1": 7.5, "part-2": None, "part-3": 5,
-                                            "part-4": 10, "rewrite-choice": 1}})
+    build_gradebook(course_root, {"alice": {"part-1": 8, "part-2": None, "part-3": 13,
+                                            "rewrite-choice": 1}})
     (alice,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
     assert alice.flags == [grade.DIFFERS]
-    assert [alice.cells[c].auto for c in GRADE_CELLS] == [7.5, None, 5.0, 10.0, 1.0, None]
-    assert alice.gradebook_points == 23.5  # as nbgrader counts it: no score is 0
-    assert "(part-2 no score vs 7.5)" in alice.flag_reason
+    assert [alice.cells[c].auto for c in GRADE_CELLS] == [8.0, None, 13.0, 1.0, None]
+    assert alice.gradebook_points == 22  # as nbgrader counts it: no score is 0
+    assert "(part-2 no score vs 9)" in alice.flag_reason
     assert alice.points is None  # the rewrite is not graded yet
 
 
@@ -352,13 +319,13 @@ def test_units_csv(golden_course):
     _, units_csv, _ = grade.write_grades(grades)
     lines = units_csv.read_text().splitlines()
     assert lines[0] == "student,section,unit_id,chosen,correct"
-    assert len(lines) - 1 == 53 * 16  # every submission (not quinn, who handed nothing in)
-    assert "bob-partial,part-2,p55s1,sourced,1" in lines  # an accepted alternative
+    assert len(lines) - 1 == 34 * 16  # every submission (not quinn, who handed nothing in)
+    assert "bob-partial,part-1,p55s1,sourced,1" in lines  # an accepted alternative
     assert "bob-partial,part-1,p53s1,claim,0" in lines
     assert "oscar-empty,part-1,p51s1,,0" in lines  # not labelled
     assert "hugo-unknown-labels-and-ids,part-1,p51s2,,0" in lines  # unknown label dropped
     assert "hugo-unknown-labels-and-ids,part-1,p52s1,commentary,1" in lines  # 'Commentary'
-    assert "dan-missing-file,part-4,p80s1,,0" in lines
+    assert "dan-missing-file,part-3,p74s1,,0" in lines
 
 
 def test_no_gradebook_is_reported_and_not_created(course_root, capsys):
@@ -370,9 +337,9 @@ def test_no_gradebook_is_reported_and_not_created(course_root, capsys):
     assert not (course_root / "grading" / "gradebook.db").exists()
     rows = grades_csv(course_root).read_text().splitlines()
     # no gradebook: readkit's cells are scored, the rewrite is not graded yet (no total)
-    assert rows[1] == ("alice,,35,,7.5,7.5,5,10,0,,ok; no-gradebook,pending,rewrite-choice "
+    assert rows[1] == ("alice,,35,,8,9,13,0,,ok; no-gradebook,pending,rewrite-choice "
                        "scores 0: no sort-the-sources.ipynb was handed in,,")
-    assert rows[2].startswith("erin,,35,,0,0,0,0,0,,corrupt; no-gradebook,pending,")
+    assert rows[2].startswith("erin,,35,,0,0,0,0,,corrupt; no-gradebook,pending,")
 
 
 def test_clear_errors(course_root, tmp_path, capsys):
@@ -397,10 +364,11 @@ def test_write_answers_roundtrip_is_graded(course_root):
     hand_in_notebook(course_root, "zoe", "p65s1")
     (zoe,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
     assert zoe.status == "ok" and zoe.reason == ""
-    assert zoe.cells["rewrite-choice"].score == 1  # p65s1: labelled commentary in her file
-    # part-4: sourced 1/1, commentary 1/3, meta 1/25, claim 1/2: R = (1 + 0.3333 + 0.04 + 0.5)
-    # / 4 = 0.4683, chance 0.28625 (see above): 10 x (0.4683 - 0.28625) / 0.71375 = 2.55.
-    assert zoe.section_points == {"part-1": 0.0, "part-2": 0.0, "part-3": 0.0, "part-4": 2.55}
+    assert zoe.cells["rewrite-choice"].score == 1  # p65s1: commentary in her file and the key
+    # part-3: 4 of 15 right (p64s1, p65s1, p66s1, p68s1), 11 unlabelled; sourced, commentary,
+    # meta and claim once each: p_e = (4 + 6 + 6 + 2) / 225 = 18/225; kappa = (60 - 18) /
+    # (225 - 18) = 0.2029: 13 x 0.2029 = 2.64.
+    assert zoe.section_points == {"part-1": 0.0, "part-2": 0.0, "part-3": 2.64}
 
 
 # --- every point of the notebook; every grade change seen ----------------------------------
@@ -440,17 +408,17 @@ def test_rubric_path_counts_and_an_override_is_flagged(course_root, capsys):
         set_grade(gb, "alice", "rewrite-choice-grade", {"extra": 2})
     (alice,) = grade.grade_assignment(course, ASSIGNMENT).students
     assert alice.flags == ["OVERRIDDEN", "EXTRA-CREDIT"]
-    assert alice.changes == ["part-2 overridden from 7.5 (readkit) to 0 (manual score)",
+    assert alice.changes == ["part-2 overridden from 9 (readkit) to 0 (manual score)",
                              "rewrite-choice given 2 extra credit"]
-    assert alice.points == 34 - 7.5 + 2  # an honest override counts, and is seen
+    assert alice.points == 34 - 9 + 2  # an honest override counts, and is seen
     assert grade.run(parse([ASSIGNMENT, "--course", str(course_root)])) == 0
     out = capsys.readouterr().out
     assert "Gradebook check: 0 of 1 autograded hold these points." in out
-    assert ("FLAGGED alice: part-2 overridden from 7.5 (readkit) to 0 (manual score); "
+    assert ("FLAGGED alice: part-2 overridden from 9 (readkit) to 0 (manual score); "
             "rewrite-choice given 2 extra credit\n") in out
     row = csv_rows(grades_csv(course_root))["alice"]
     assert [row[c] for c in ("points", "part-2", "rewrite-choice", "flag")] == [
-        "28.5", "0", "3", "OVERRIDDEN; EXTRA-CREDIT"]
+        "27", "0", "3", "OVERRIDDEN; EXTRA-CREDIT"]
 
 
 def test_extra_credit_on_the_rubric_cell_is_flagged(course_root):
@@ -475,8 +443,8 @@ def test_points_possible_are_read_from_the_notebook(course_root):
     graded = grade.grade_assignment(Course.open(course_root), ASSIGNMENT)
     assert graded.max_points == 36
     assert [(c.column, c.points, c.kind) for c in graded.cells] == [
-        ("part-1", 7.5, "sorter"), ("part-2", 7.5, "sorter"), ("part-3", 5.0, "sorter"),
-        ("part-4", 10.0, "sorter"), ("rewrite-choice", 1.0, "choice"),
+        ("part-1", 8.0, "sorter"), ("part-2", 9.0, "sorter"), ("part-3", 13.0, "sorter"),
+        ("rewrite-choice", 1.0, "choice"),
         ("rewrite-answer", 5.0, "manual")]
 
 
@@ -711,13 +679,13 @@ def test_hostile_honest_files_graded_as_meant(hostile_run):
     total until the rewrite is graded."""
     root, _ = hostile_run
     rows = csv_rows(grades_csv(root))
-    points = ["7.5", "7.5", "5", "10"]
+    points = ["8", "9", "13"]
     for student in ("a-perfect", "bom-windows-editor", "upper-case-labels"):
         row = rows[student]
         assert [row[c] for c in SECTION_POINTS] == points, student
         assert (row["status"], row["manual_grading"], row["points"], row["reason"]) == (
             "ok; no-gradebook", "pending", "", NO_NOTEBOOK), student
-    assert sorter_points(rows["b-partial"]) == "19.94"
+    assert sorter_points(rows["b-partial"]) == "22.18"
     # folders named with what is not a student id (an escape sequence, a formula, a name that
     # is not UTF-8): refused, not graded, with the name made harmless in its row
     for name in ("\\x1b[2J\\x1b[31mescape-sequence", "'+formula-plus", "'@formula-at",
@@ -728,13 +696,14 @@ def test_hostile_honest_files_graded_as_meant(hostile_run):
     wrong = rows["wrong-types"]
     assert wrong["status"] == "ok; no-gradebook"
     assert wrong["reason"].startswith("5 answer(s) with an unknown label ignored")
-    # p62s1 commentary and p63s1 sourced count: part-3 claim 0/1, sourced 1/3, commentary 1/1:
-    # R = 0.4444, 5 x (0.4444 - 0.36111) / 0.63889 = 0.65 (chance C3 as for the golden grade
-    # folder)
-    assert [wrong[c] for c in SECTION_POINTS] == ["0", "0", "0.65", "0"]
-    # surrogates-and-escapes: its two valid answers, p61s1 claim and p62s1 commentary: part-3
-    # claim 1/1, sourced 0/3, commentary 1/1: R = 0.6667, 5 x (0.6667 - 0.36111) / 0.63889 = 2.39
-    assert sorter_points(rows["surrogates-and-escapes"]) == "2.39"
+    # p62s1 commentary and p63s1 sourced count: part-3 2 of 15 right, 13 unlabelled; p_e =
+    # (commentary 1 x 6 + sourced 1 x 4) / 225 = 10/225; kappa = (30 - 10) / 215 = 0.0930:
+    # 13 x 0.0930 = 1.21
+    assert [wrong[c] for c in SECTION_POINTS] == ["0", "0", "1.21"]
+    # surrogates-and-escapes: its two valid answers, p61s1 claim (part-2: 1 of 10 right; p_e =
+    # 1 x 4 / 100; kappa = (10 - 4) / 96 = 0.0625: 0.56) and p62s1 commentary (part-3: 1 of 15
+    # right; p_e = 6/225; kappa = (15 - 6) / 219 = 0.0411: 0.53): 1.09
+    assert sorter_points(rows["surrogates-and-escapes"]) == "1.09"
 
 
 def test_hostile_no_cell_is_a_formula(hostile_run):

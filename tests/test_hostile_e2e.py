@@ -45,7 +45,7 @@ pytestmark = pytest.mark.nbgrader
 A1, NB1 = "01-sort-the-sources", "sort-the-sources"
 FIXTURES = REPO / "tests" / "fixtures" / "submissions"
 BIN = Path(sys.executable).parent
-SECTIONS = ("part-1", "part-2", "part-3", "part-4")
+SECTIONS = ("part-1", "part-2", "part-3")
 GRADE_CELLS = (*(f"{s}-grade" for s in SECTIONS), trusted.CHOICE_GRADE_CELL)
 TIMEOUT = 10  # c.SandboxedExecute.timeout of the test course (the key-files cell walks
 # ~90,000 files: a busy machine needs more than 5 s for it)
@@ -55,14 +55,14 @@ HOSTILE = ("key-readkit", "other-learner", "rewrite", "brings-own", "daemon", "m
            "loop-ignores-sigint", "network")
 # graded by plain `nbgrader autograde` (the fixture is hostile-key-files)
 THROUGH_NBGRADER = "key-files"
-# Honest learners: points of part-1..part-4 (7.5, 7.5, 5, 10) and of the rewrite choice, worked
-# out by hand with docs/grading.md's rule, points x (R - C) / (1 - C): the key gives R = 1, so
-# full points; a wrong or missing label everywhere gives R = 0 and so 0 (clamped).
+# Honest learners: points of part-1..part-3 (8, 9, 13) and of the rewrite choice, worked out
+# by hand with docs/grading.md's rule, points x kappa: the key gives kappa 1, so full points; a
+# wrong or missing label everywhere gives p_o = 0, so kappa <= 0 and 0 points (clamped).
 HONEST = {
-    "honest-perfect": (7.5, 7.5, 5.0, 10.0, 1.0),
-    "honest-all-wrong": (0.0, 0.0, 0.0, 0.0, 0.0),
+    "honest-perfect": (8.0, 9.0, 13.0, 1.0),
+    "honest-all-wrong": (0.0, 0.0, 0.0, 0.0),
     # parts 1 and 3 right, the rest unlabelled; the chosen unit (p51s2, part 1) is commentary
-    "honest-parts-1-and-3": (7.5, 0.0, 5.0, 0.0, 1.0),
+    "honest-parts-1-and-3": (8.0, 0.0, 13.0, 1.0),
 }
 OTHER = "honest-perfect"  # whose work the hostile learners go after
 # A cell that ignores SIGINT: the interrupt at the timeout gets no reply, so SandboxedExecute
@@ -317,16 +317,15 @@ def test_grade_is_that_of_the_answers_as_submitted(graded, student):
 
 def test_hostile_files_are_worth_part_3_only(graded):
     """A rewrite, a brought key or kernel-side points that worked would show: the files as
-    handed in are worth part 3's 5 points (part 3 right, every other unit wrong: R = 1 there,
-    R = 0 elsewhere). brings-own labels everything meta: 0, as part-4's meta recall 25/25
-    averages with 0 for its sourced, commentary and claim units, R = 0.25, below its chance
-    value C = (1/4 + 3/12 + 27/100 + 3/8) / 4 = 0.28625, and the other parts have no meta."""
+    handed in are worth part 3's 13 points (part 3 right: kappa 1; every other unit wrong:
+    p_o = 0, kappa <= 0). brings-own labels everything meta: one label for a part scores 0
+    (it is right on exactly the units that accept meta, which is also its chance)."""
     for student in hostile_students():
         expected = expected_scores(graded, student)
         if student == student_of("brings-own"):
-            assert expected == (0.0, 0.0, 0.0, 0.0, 0.0), student
+            assert expected == (0.0, 0.0, 0.0, 0.0), student
         else:
-            assert expected == (0.0, 0.0, 5.0, 0.0, 0.0), student
+            assert expected == (0.0, 0.0, 13.0, 0.0), student
 
 
 @pytest.mark.parametrize("student", sorted(HONEST))
@@ -411,7 +410,7 @@ def test_brought_readkit_config_and_key_change_nothing(graded):
     assert (graded.autograded(student) / "readkit" / "__init__.py").is_file()
     brought = f"/home/learner/{A1}/readkit/__init__.py"  # that folder's copy in the sandbox
     assert f"readkit from {brought}, brought: True" in text  # its readkit ran in its kernel
-    assert "part-1 in the kernel: 7.5; own key file: True" in text
+    assert "part-1 in the kernel: 8.0; own key file: True" in text
     assert not graded.loaded.exists()  # its nbgrader_config.py was never loaded
     # the course's key, not its own (which would give 30 of 31)
     assert graded.scores(student) == expected_scores(graded, student)

@@ -93,9 +93,8 @@ def kit_slugs(course: Course = COURSE) -> list[str]:
 
 
 def forms(course: Course = COURSE) -> dict[str, str]:
-    """form ('a', 'b') -> slug, from data/forms.csv."""
-    with (course.data / "forms.csv").open(encoding="utf-8", newline="") as handle:
-        return {row["form"]: row["slug"] for row in csv.DictReader(handle)}
+    """form ('a', 'b') -> slug, from data/forms.csv (as the Course reads it)."""
+    return {form.form: form.slug for form in course.forms}
 
 
 def hard_cases(article: Article) -> list[tuple[str, str]]:
@@ -234,7 +233,8 @@ FORMS = forms()
 
 def test_the_course_has_articles_written_for_the_kit_and_two_forms():
     assert len(KIT) >= 3, KIT
-    assert (COURSE.data / "forms.csv").read_text(encoding="utf-8").startswith("form,slug\n")
+    assert (COURSE.data / "forms.csv").read_text(encoding="utf-8").startswith(
+        "form,slug,parts\n")
     assert sorted(FORMS) == ["a", "b"] and FORMS["a"] != FORMS["b"]
     assert set(FORMS.values()) <= set(KIT)
     # one at least has a practice half: a lesson and an assignment can be made from it

@@ -47,7 +47,8 @@ def names(wheel) -> list[str]:
 
 def test_wheel_has_the_package_and_the_learner_data_of_every_article(names):
     assert {"readkit/__init__.py", "readkit/course/course.py", "readkit/widgets/static/sorter.js",
-            "readkit/widgets/templates/show.html.j2", "readkit/_data/articles.csv"} <= set(names)
+            "readkit/widgets/templates/show.html.j2", "readkit/_data/articles.csv",
+            "readkit/_data/forms.csv", "readkit/_data/tests.csv"} <= set(names)
     data = sorted(name for name in names if name.startswith("readkit/_data/articles/"))
     assert data == sorted(f"readkit/_data/articles/{slug}/{name}"
                           for slug in SLUGS for name in PUBLIC)
@@ -146,9 +147,11 @@ def test_learner_files_of_every_article_keep_the_practice_key_only(tmp_path):
     out = tmp_path / "learner"
     written = write_learner_files(data, out)
     assert sorted(p.relative_to(out).as_posix() for p in written) == sorted(
-        ["articles.csv", *(f"articles/{slug}/{name}" for slug in (*SLUGS, "second")
-                           for name in PUBLIC)])
+        ["articles.csv", "forms.csv", "tests.csv",
+         *(f"articles/{slug}/{name}" for slug in (*SLUGS, "second") for name in PUBLIC)])
     learner = Course(tmp_path, out)
+    # which form of a test is whose is no secret: the notebook needs it (course/forms.py)
+    assert learner.forms == COURSE.forms and learner.form_tests == COURSE.form_tests
     for slug in (*SLUGS, "second"):
         article = learner.article(slug)
         source = COURSE.article(SLUGS[0] if slug == "second" else slug)  # "second" copies the first

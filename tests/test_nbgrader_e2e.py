@@ -38,40 +38,40 @@ BIN = Path(sys.executable).parent
 A1, A2 = "01-sort-the-sources", "02-trace-the-numbers"
 NB1, NB2 = "sort-the-sources", "trace-the-numbers"
 COURSE_FILES = ("nbgrader_config.py", "readkit.toml", "data", "solutions")
-SECTIONS = ("part-1", "part-2", "part-3", "part-4")
+SECTIONS = ("part-1", "part-2", "part-3")
+PRE, POST = "00-pre-test", "03-post-test"
 CHOICE = "rewrite-choice-grade"
 
-# Per student: points of part-1..part-4 (7.5, 7.5, 5, 10) and of the rewrite choice (1), as
-# nbgrader must record them. Worked out by hand from how each submission is built below, with
-# the section sizes of SECTION_SIZES (7, 10, 5 and 31 assessment units) and the scoring rule of
-# docs/grading.md: points x (R - C) / (1 - C), R the mean recall over the key's classes in the
-# part, C its value for uniform random labels.
+# Per student: points of part-1..part-3 (8, 9, 13) and of the rewrite choice (1), as nbgrader
+# must record them. Worked out by hand from how each submission is built below, with the
+# section sizes of SECTION_SIZES (9, 10 and 15 assessment units) and the scoring rule of
+# docs/grading.md: points x kappa, kappa = (p_o - p_e) / (1 - p_e), p_o the share right, p_e
+# the sum over the labels the learner gave of (units given it / n) x (units accepting it / n).
 EXPECTED_01 = {
-    "submitted-perfect": (7.5, 7.5, 5.0, 10.0, 1.0),
-    # part-1: p51s1, p51s2, p52s1 wrong, so commentary 1/4 and sourced 3/3: R = 0.625;
-    # C = ((2 + 1 + 2 + 2) / 16 + 1/4) / 2 = 0.34375; 7.5 x 0.28125 / 0.65625 = 3.214 -> 3.21.
-    # part-2: the last 5 unlabelled, accepted alternatives used elsewhere: claim 2/4, sourced
-    # 2/4, commentary 1/2, R = 0.5; C = (9/16 + 5/16 + 4/8) / 3 = 0.4583;
-    # 7.5 x 0.0417 / 0.5417 = 0.577 -> 0.58. part-3: 5 of 5 -> 5.
-    # part-4: the first 6 right: sourced 1/1, commentary 2/3, meta 1/25, claim 2/2, R = 0.6767;
-    # C = (1/4 + 3/12 + 27/100 + 3/8) / 4 = 0.28625; 10 x 0.3904 / 0.7138 = 5.470 -> 5.47.
+    "submitted-perfect": (8.0, 9.0, 13.0, 1.0),
+    # part-1: p51s1, p51s2, p52s1 wrong (sourced): 6 of 9 right; sourced 6 x 4 units accepting
+    # it, claim 2 x 5, commentary 1 x 5: p_e = 39/81; kappa = (54 - 39) / 42 = 0.357: 2.86.
+    # part-2: the last 5 unlabelled, accepted alternatives used elsewhere: 5 of 10 right;
+    # commentary 2 x 5, sourced 2 x 8, claim 1 x 4, unlabelled 5 x 0: p_e = 30/100; kappa 0.2/0.7
+    # = 0.286: 2.57. part-3: the first 6 right, the rest wrong: 6 of 15; sourced 11 x 4,
+    # commentary 3 x 6, meta 1 x 6: p_e = 68/225; kappa = (90 - 68) / 157 = 0.140: 1.82.
     # chosen unit labelled claim, not commentary -> 0.
-    "submitted-partial": (3.21, 0.58, 5.0, 5.47, 0.0),
-    "submitted-all-wrong": (0.0, 0.0, 0.0, 0.0, 0.0),
-    "submitted-no-answers-file": (0.0, 0.0, 0.0, 0.0, 0.0),
-    "submitted-malformed-json": (0.0, 0.0, 0.0, 0.0, 0.0),
-    # part-1 and part-3 right; part-2 only unknown labels; part-4 empty; unknown ids ignored.
-    "submitted-unknown-ids-and-labels": (7.5, 0.0, 5.0, 0.0, 1.0),
+    "submitted-partial": (2.86, 2.57, 1.82, 0.0),
+    "submitted-all-wrong": (0.0, 0.0, 0.0, 0.0),
+    "submitted-no-answers-file": (0.0, 0.0, 0.0, 0.0),
+    "submitted-malformed-json": (0.0, 0.0, 0.0, 0.0),
+    # part-1 and part-3 right; part-2 only unknown labels; unknown ids ignored.
+    "submitted-unknown-ids-and-labels": (8.0, 0.0, 13.0, 1.0),
     # the part-2 grade cell was deleted: nbgrader restores it (add_missing_cells) and grades it.
-    "submitted-deleted-grade-cell": (7.5, 7.5, 5.0, 10.0, 1.0),
+    "submitted-deleted-grade-cell": (8.0, 9.0, 13.0, 1.0),
     # the answer cell loops: interrupted after 20 s, the rest is graded; the choice is read from
     # the cell's source as written (never from the kernel), so its point counts.
-    "submitted-infinite-loop": (7.5, 7.5, 5.0, 10.0, 1.0),
+    "submitted-infinite-loop": (8.0, 9.0, 13.0, 1.0),
     # all answers wrong, and a learner cell monkeypatches readkit, looks for the key and rewrites
     # its answers.json: the sandbox has no key, the points come from the file as submitted.
-    "submitted-cheat-attempt": (0.0, 0.0, 0.0, 0.0, 0.0),
+    "submitted-cheat-attempt": (0.0, 0.0, 0.0, 0.0),
 }
-SECTION_SIZES = {"part-1": 7, "part-2": 10, "part-3": 5, "part-4": 31}
+SECTION_SIZES = {"part-1": 9, "part-2": 10, "part-3": 15}
 # 02-trace-the-numbers: filter, group, compare, add-up, reporters (2, 2, 2, 3, 2 points).
 EXPECTED_02 = {
     "submitted-perfect": (2.0, 2.0, 2.0, 3.0, 2.0),
@@ -115,14 +115,12 @@ def all_right():
 
 def partial_answers():
     answers = {}
-    part1, part2, part3, part4 = (SECTION_UNITS[s] for s in SECTIONS)
+    part1, part2, part3 = (SECTION_UNITS[s] for s in SECTIONS)
     for index, unit_id in enumerate(part1):
         answers[unit_id] = wrong(unit_id) if index < 3 else KEY[unit_id]["label"]
     for unit_id in part2[:-5]:
         answers[unit_id] = accepted(unit_id)[-1]  # the alternative where the key has one
-    for unit_id in part3:
-        answers[unit_id] = KEY[unit_id]["label"]
-    for index, unit_id in enumerate(part4):
+    for index, unit_id in enumerate(part3):
         answers[unit_id] = KEY[unit_id]["label"] if index < 6 else wrong(unit_id)
     answers["p55s2"] = "claim"  # the unit chosen for the rewrite: not labelled commentary
     return answers
@@ -230,9 +228,23 @@ def visible_text(path: Path) -> str:
     return text
 
 
+def _assessment_rationales() -> dict[str, str]:
+    """Every article's assessment rationales (the forms of the pre- and post-test too)."""
+    found = {}
+    for folder in sorted((ROOT / "data" / "articles").iterdir()):
+        with (folder / "key.csv").open(encoding="utf-8", newline="") as handle:
+            found |= {f"{folder.name} {row['unit_id']}": row["rationale"]
+                      for row in csv.DictReader(handle) if row["split"] == "assessment"}
+    return found
+
+
+RATIONALES = _assessment_rationales()
+
+
 def leaks(text: str) -> list[str]:
-    """Assessment rationales, and assessment unit ids followed closely by their own label."""
-    found = [f"rationale of {u}" for u, row in KEY.items() if row["rationale"] in text]
+    """Assessment rationales (of any article), and 01's assessment unit ids followed closely by
+    their own label."""
+    found = [f"rationale of {u}" for u, rationale in RATIONALES.items() if rationale in text]
     for unit_id, row in KEY.items():
         pattern = rf"\b{re.escape(unit_id)}\b[^\n]{{0,40}}?\b{re.escape(row['label'])}\b"
         found += [f"{unit_id} ... {row['label']}: {m.group(0)!r}" for m in re.finditer(pattern, text)]
@@ -265,7 +277,7 @@ def course(tmp_path_factory):
         patch.delenv("READKIT_COURSE", raising=False)
         result = release(ReadkitCourse.open(root))
     assert result.ok, result.error
-    assert result.released == [A1, A2]
+    assert result.released == [PRE, A1, A2, POST]
     return course
 
 
@@ -390,7 +402,7 @@ def test_release_matches_committed_exercises(course):
         return sorted(p.relative_to(top) for p in top.rglob("*")
                       if p.is_file() and p.parent != top)
 
-    assert sorted(p.name for p in committed.iterdir() if p.is_dir()) == [A1, A2], (
+    assert sorted(p.name for p in committed.iterdir() if p.is_dir()) == [PRE, A1, A2, POST], (
         "exercises/ has a folder for every assignment of solutions/ and nothing else")
     assert files(fresh) == files(committed), "run `make release` and commit exercises/"
     for name in files(fresh):
@@ -399,7 +411,7 @@ def test_release_matches_committed_exercises(course):
 
 
 def test_released_notebooks_have_no_answers_key_or_hidden_tests(course):
-    for assignment in (A1, A2):
+    for assignment in (PRE, A1, A2, POST):
         assert not list((course.root / "exercises" / assignment).rglob("answers.json"))
     for path in (ROOT / "exercises").rglob("*"):
         if path.is_file():
@@ -438,7 +450,7 @@ def test_cheat_attempt_changes_nothing(course, graded):
     the points of answers.json as submitted (0), and its notebook shows that nothing was found."""
     cells, _ = course.scores(A1, NB1, "submitted-cheat-attempt",
                              [f"{s}-grade" for s in SECTIONS] + [CHOICE])
-    assert cells == (0.0, 0.0, 0.0, 0.0, 0.0)
+    assert cells == (0.0, 0.0, 0.0, 0.0)
     autograded = course.root / "grading" / "autograded" / "submitted-cheat-attempt" / A1
     text = (autograded / f"{NB1}.ipynb").read_text()
     assert "key files found: 0 assessment labels through readkit: 0" in text
@@ -463,11 +475,11 @@ def test_feedback_shows_points_and_wrong_units_but_no_key(course, graded):
     course.nbgrader("generate_feedback", A1)
     partial = visible_text(course.feedback("submitted-partial"))
     part1, part2 = SECTION_UNITS["part-1"], SECTION_UNITS["part-2"]
-    assert "Kunduz 2001: the siege (paragraphs 51-54): 3.21 of 7.5 points." in partial
-    assert "4 of 7 units right." in partial
+    assert "Kunduz 2001: the siege (paragraphs 51-55): 2.86 of 8 points." in partial
+    assert "6 of 9 units right." in partial
     assert f"Look again at: {', '.join(part1[:3])}." in partial
     assert f"Not labelled: {', '.join(part2[-5:])}." in partial
-    assert "0.58 of 7.5 points" in partial and "5.47 of 10 points" in partial
+    assert "2.57 of 9 points" in partial and "1.82 of 13 points" in partial
     missing = visible_text(course.feedback("submitted-no-answers-file"))
     assert "No answers.json was handed in with this notebook" in missing
     malformed = visible_text(course.feedback("submitted-malformed-json"))
@@ -534,8 +546,8 @@ def test_grades_and_lms_carry_every_point_of_both_assignments(course, graded):
     assert f"Gradebook check: {len(EXPECTED_01)} of {len(EXPECTED_01)} autograded hold these " \
            "points." in out and "FLAGGED" not in out
     header, *body = rows(A1)
-    assert header[:10] == ["student", "points", "max", "percent", *SECTIONS, "rewrite-choice",
-                           "rewrite-answer"]
+    assert header[:4 + len(SECTIONS) + 2] == ["student", "points", "max", "percent", *SECTIONS,
+                                              "rewrite-choice", "rewrite-answer"]
     table = {row[0]: dict(zip(header, row, strict=True)) for row in body}
     assert set(table) == set(EXPECTED_01)
     for student, expected in EXPECTED_01.items():
@@ -552,20 +564,19 @@ def test_grades_and_lms_carry_every_point_of_both_assignments(course, graded):
     url = "sqlite:///" + str(export.root / "grading" / "gradebook.db")
     with Gradebook(url) as gradebook:  # as the formgrader's API sets them
         gradebook.find_grade("rewrite-answer", NB1, A1, "submitted-perfect").manual_score = 4.0
-        gradebook.find_grade("part-1-grade", NB1, A1, "submitted-partial").manual_score = 7.5
+        gradebook.find_grade("part-1-grade", NB1, A1, "submitted-partial").manual_score = 8.0
         gradebook.db.commit()
     out = readkit("grade", A1)
-    assert "FLAGGED submitted-partial: part-1 overridden from 3.21 (readkit) to 7.5 (manual " \
+    assert "FLAGGED submitted-partial: part-1 overridden from 2.86 (readkit) to 8 (manual " \
            "score)\n" in out
     assert [line for line in out.splitlines() if line.startswith("FLAGGED")] == [
-        "FLAGGED submitted-partial: part-1 overridden from 3.21 (readkit) to 7.5 (manual "
-        "score)"]
+        "FLAGGED submitted-partial: part-1 overridden from 2.86 (readkit) to 8 (manual score)"]
     readkit("report", A1)
     lms = rows(A1, "lms.csv")
     assert lms[1] == ["Points Possible", "", "", "", "", "35"]
     points = {row[3]: row[5] for row in lms[2:]}
     assert points["submitted-perfect"] == "35"  # 30 + 1 + the rewrite graded by hand, 4
-    assert points["submitted-partial"] == "18.55"  # 3.21 overridden to 7.5: + 0.58 + 5 + 5.47
+    assert points["submitted-partial"] == "12.39"  # 2.86 overridden to 8: + 2.57 + 1.82 + 0
 
     readkit("grade", A2)
     readkit("report", A2)

@@ -5,7 +5,7 @@
     readkit.AuthorSorter(article=...)          -> key.csv and sources.csv (its Python API)
     readkit validate harbour-bridge
     readkit new-lesson harbour-bridge          -> lessons/09-harbour-bridge.ipynb, run headless
-    readkit new-assignment harbour-bridge      -> sections.csv rows + solutions/03-sort-harbour-bridge/
+    readkit new-assignment harbour-bridge      -> sections.csv rows + solutions/04-sort-harbour-bridge/
     readkit release                            -> exercises/ (real nbgrader generate_assignment)
     readkit autograde 03-sort-harbour-bridge   -> a perfect and an all-wrong submission, sandboxed
     readkit grade / readkit report             -> both learners with their exact scores
@@ -43,12 +43,12 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 BIN = Path(sys.executable).parent
 SLUG = "harbour-bridge"
-NAME = "03-sort-harbour-bridge"
+NAME = "04-sort-harbour-bridge"  # after the pre-test, 01, 02 and the post-test
 LESSON = "09-harbour-bridge"
 # The cut new-assignment makes of the assessment half (paragraphs 11-17), and its points.
 PARTS = {"part-1": 4.5, "part-2": 5.5}
 # part -> points as nbgrader must record them: the key's own labels earn every point; a label
-# the key does not accept for any unit earns 0 (below chance, clamped to 0).
+# the key does not accept for any unit earns 0 (no unit right: kappa <= 0, clamped to 0).
 EXPECTED = {"learner-perfect": {"part-1": 4.5, "part-2": 5.5},
             "learner-all-wrong": {"part-1": 0.0, "part-2": 0.0}}
 
@@ -145,7 +145,8 @@ def test_a_teachers_own_article_from_text_to_grades(tmp_path, capsys, monkeypatc
     # 6. release with real nbgrader, every assignment as `make release` does: the seed
     # assignments' release stays byte for byte the committed one
     out = readkit(root, "release").stdout
-    assert f"Released 01-sort-the-sources, 02-trace-the-numbers, {NAME} into exercises/" in out
+    assert (f"Released 00-pre-test, 01-sort-the-sources, 02-trace-the-numbers, 03-post-test, "
+            f"{NAME} into exercises/") in out
     for seed in ("01-sort-the-sources", "02-trace-the-numbers"):
         for committed in (ROOT / "exercises" / seed).rglob("*"):
             if committed.is_file():

@@ -59,11 +59,9 @@ def test_release_runs_generate_assignment_per_assignment(course_copy, monkeypatc
     calls = fake_nbgrader(monkeypatch)
     result = release_module.release(Course.open(course_copy))
     assert result.ok, result.error
-    assert result.released == ["01-sort-the-sources", "02-trace-the-numbers"]
-    assert [c[0][-3:] for c in calls] == [
-        ["generate_assignment", "01-sort-the-sources", "--force"],
-        ["generate_assignment", "02-trace-the-numbers", "--force"],
-    ]
+    names = ["00-pre-test", "01-sort-the-sources", "02-trace-the-numbers", "03-post-test"]
+    assert result.released == names
+    assert [c[0][-3:] for c in calls] == [["generate_assignment", n, "--force"] for n in names]
     command, options = calls[0]
     assert options["cwd"] == course_copy.resolve()
     assert options["env"]["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
@@ -92,9 +90,20 @@ def test_release_refuses_points_that_do_not_match(course_copy, monkeypatch):
     set_points(course_copy, "rewrite-choice-grade", 2.0)
     result = release_module.release(Course.open(course_copy))
     assert not result.ok and calls == []
-    assert "cell part-3-grade is worth 4 points but can score up to 5: make them equal" in (
+    assert "cell part-3-grade is worth 4 points but can score up to 13: make them equal" in (
         result.error)
     assert "cell rewrite-choice-grade is worth 2 points but can score up to 1" in result.error
+
+
+def test_a_tests_grade_cells_carry_the_points_of_its_forms_parts(course_copy, monkeypatch):
+    """00-pre-test has no sections.csv rows of its own: its parts are the forms' (15 each)."""
+    calls = fake_nbgrader(monkeypatch)
+    path = course_copy / "solutions" / "00-pre-test" / "pre-test.ipynb"
+    path.write_text(path.read_text().replace('"points": 15.0', '"points": 10.0', 1))
+    result = release_module.release(Course.open(course_copy), ["00-pre-test"])
+    assert not result.ok and calls == []
+    assert "pre-test.ipynb cell part-1-grade is worth 10 points but can score up to 15" in (
+        result.error)
 
 
 def test_release_refuses_a_part_without_its_grade_cell(course_copy, monkeypatch):
@@ -127,7 +136,7 @@ def test_not_a_course(tmp_path):
 def test_validate_course_flags_sections_outside_the_assessment_split(course_copy):
     assert release_module.validate_course(Course.open(course_copy)) == []
     sections = course_copy / "data" / "articles" / "raqqa-2021" / "sections.csv"
-    sections.write_text(sections.read_text().replace(",51,54,", ",1,54,"))
+    sections.write_text(sections.read_text().replace(",51,55,", ",1,55,"))
     [problem] = release_module.validate_course(Course.open(course_copy))
     assert problem.startswith(
         "data/articles/raqqa-2021/sections.csv row 2: section part-1 of 01-sort-the-sources "
@@ -137,7 +146,7 @@ def test_validate_course_flags_sections_outside_the_assessment_split(course_copy
 def test_committed_notebooks_points_match_what_they_can_score():
     course = Course.open(REPO)
     notebooks = sorted((REPO / "solutions").glob("*/*.ipynb"))
-    assert len(notebooks) == 2
+    assert len(notebooks) == 4  # the pre-test, 01, 02, the post-test
     for notebook in notebooks:
         assert release_module.check_grade_cells(course, notebook.parent.name, notebook) == []
     assert not list((REPO / "solutions").rglob("answers.json"))

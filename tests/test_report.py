@@ -138,22 +138,22 @@ def test_item_analysis_uses_readable_labelled_files_only(golden):
                         "nina-not-autograded", "pia-kernel-timeout", "rita-autograde-crashed",
                         "sam-overridden", "xena-extra-credit"]
     assert analysis.group_size == 3  # round(0.27 * 10)
-    assert sum(sum(c.values()) for c in analysis.confusion.values()) == 10 * 53
+    assert sum(sum(c.values()) for c in analysis.confusion.values()) == 10 * 34
 
 
 def test_difficulty_and_discrimination_by_hand(tmp_path):
-    """Five learners, totals 5 > 4 > 3 > 2 > 1 (one point per right unit of part-4 only); upper
+    """Five learners, totals 5 > 4 > 3 > 2 > 1 (one point per right unit of part-3 only); upper
     and lower groups of round(0.27 * 5) = 1 learner."""
     root = make_course(tmp_path, solutions=True)
     course = Course.open(root)
     data = trusted.SorterAssignment.from_course(course, ASSIGNMENT)
-    units = [u for u in data.section_units["part-4"] if data.key[u].label == "meta"][:5]
+    units = [u for u in data.section_units["part-3"] if data.key[u].label == "meta"][:5]
     students = []
     for n in range(1, 6):  # learner n gets the first n units right and the rest wrong
         answers = {u: ("meta" if i < n else "claim") for i, u in enumerate(units)}
         results = [UnitResult(u, answers.get(u), answers.get(u) in data.key[u].accepted)
                    for u in data.unit_ids]
-        students.append(grade.StudentGrade(f"s{n}", "ok", "", {}, {"part-4": float(n)},
+        students.append(grade.StudentGrade(f"s{n}", "ok", "", {}, {"part-3": float(n)},
                                            results))
     fake = grade.ClassGrades(ASSIGNMENT, course, [], data, students, "no-gradebook")
     analysis = report.item_analysis(fake)
@@ -181,14 +181,15 @@ def test_lms_csv_canvas_layout(golden):
     assert rows[1] == ["Points Possible", "", "", "", "", "35"]
     body = {row[3]: row for row in rows[2:]}
     assert len(body) == len(grades.students) == 17
-    # 19.94 + 1 + 2.5 for the rewrite graded by hand
-    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "23.44"]
+    # 22.18 + 0 (his chosen sentence is not commentary in the key) + 2.5 for the rewrite
+    # graded by hand
+    assert body["bob-partial"] == ["Test, Bob", "", "", "bob-partial", "", "24.68"]
     assert body["alice-perfect"][-1] == "35"
-    # readkit's points from the files as submitted, not the gradebook's (3.79 + 0 + 1)
-    assert body["mallory-cheat-attempt"][-1] == "4.79"
+    # readkit's points from the files as submitted, not the gradebook's (4.09 + 0 + 1)
+    assert body["mallory-cheat-attempt"][-1] == "5.09"
     assert body["erin-corrupt"][-1] == "0" and body["quinn-absent"][-1] == "0"
     # an honest override and extra credit count (and are flagged in grades.csv)
-    assert body["sam-overridden"][-1] == "26.75" and body["xena-extra-credit"][-1] == "36.5"
+    assert body["sam-overridden"][-1] == "28.97" and body["xena-extra-credit"][-1] == "36.5"
     # not graded by hand yet: an empty cell (no grade in the LMS), never a 0
     for pending in ("carol-accepted-alternatives", "nina-not-autograded",
                     "rita-autograde-crashed"):
@@ -389,7 +390,7 @@ def test_a_record_from_other_course_data_is_refused(golden_course, tmp_path):
     target.parent.mkdir(parents=True)
     shutil.copy(source, target)
     sections = root / "data" / "articles" / "raqqa-2021" / "sections.csv"
-    sections.write_text(sections.read_text().replace(",64,80,", ",64,70,"))
+    sections.write_text(sections.read_text().replace(",62,74,", ",62,70,"))
     with pytest.raises(grade.GradingError, match="changed since its scores were written: run "
                        f"readkit grade {ASSIGNMENT} first"):
         record.read_record(Course.open(root), ASSIGNMENT)

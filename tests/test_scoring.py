@@ -11,8 +11,9 @@ from readkit.course.key import KeyEntry
 from readkit.course.labels import LABELS
 from readkit.course.sections import Section, parse_sections, units_in_paragraphs
 from readkit.grading.scoring import (
+    UNLABELLED,
     UnitResult,
-    balanced_recall,
+    agreement,
     clamp_points,
     feedback_lines,
     points_for_checks,
@@ -56,48 +57,126 @@ def test_unit_results_unknown_section_unit_is_a_course_data_error():
         unit_results({}, KEY, ["p77s7"])
 
 
-def test_section_points_chance_corrected_mean_recall_rounded_plain_float():
-    # Units p10s1 (sourced), p10s2 (commentary, claim accepted), p11s1 (claim): three classes.
-    # sourced 1/1 right, commentary 1/1 (claim is accepted), claim 0/1: recall = 2/3.
-    # Chance (uniform random labels): (1/4 + 2/4 + 1/4) / 3 = 1/3.
-    # Points = 10 * (2/3 - 1/3) / (1 - 1/3) = 10 * 0.5 = 5.0.
+def test_section_points_kappa_with_accepted_alternatives_rounded_plain_float():
+    # Units p10s1 (sourced), p10s2 (commentary, claim accepted), p11s1 (claim). The learner:
+    # sourced, claim (accepted), unlabelled. Observed agreement 2/3. Chance: the learner's
+    # labels shuffled among the units: sourced (1 unit given it) x 1 unit accepts it, claim
+    # 1 x 2 (p10s2 and p11s1 accept it), unlabelled 1 x 0: (1 + 2 + 0) / 9 = 1/3.
+    # kappa = (2/3 - 1/3) / (1 - 1/3) = 0.5; points = 10 x 0.5 = 5.0.
     results = unit_results({"p10s1": "sourced", "p10s2": "claim"}, KEY, ["p10s1", "p10s2", "p11s1"])
-    assert balanced_recall(results) == pytest.approx((2 / 3, 1 / 3))
+    assert agreement(results) == pytest.approx((2 / 3, 1 / 3))
+    assert agreement(results).kappa == pytest.approx(0.5)
     points = section_points(results, 10)
     assert points == 5.0 and type(points) is float
-    # One unit right of three: recall 1/3 is what chance gets, so 0 points.
+    # One unit right, two unlabelled: observed 1/3, chance 1 x 1 / 9: (1/3 - 1/9) / (8/9) = 1/4.
     assert section_points(unit_results({"p10s1": "sourced"}, KEY, ["p10s1", "p10s2", "p11s1"]),
-                          10) == 0.0
+                          10) == 2.5
     assert section_points(unit_results({}, KEY, UNITS), 10) == 0.0
     perfect = {unit_id: KEY[unit_id].label for unit_id in UNITS}
     assert section_points(unit_results(perfect, KEY, UNITS), 7.5) == 7.5
     assert section_points([], 10) == 0.0
 
 
-def test_a_constant_label_earns_only_what_other_classes_accept():
-    # Four classes, chance = (1/4 + 2/4 + 1/4 + 1/4) / 4 = 0.3125.
-    # All "commentary": recall (0 + 1 + 0 + 0) / 4 = 0.25, below chance: 0 points.
+def test_worked_example_of_docs_grading():
+    """docs/grading.md, "How the widget parts are graded": six sentences, 10 points."""
+    key = {
+        "s1": entry("s1", "sourced"), "s2": entry("s2", "sourced"),
+        "s3": entry("s3", "claim"), "s4": entry("s4", "claim"),
+        "s5": entry("s5", "commentary", accept=("claim",)), "s6": entry("s6", "commentary"),
+    }
+    units = list(key)
+    answers = {"s1": "sourced", "s2": "claim", "s3": "claim", "s4": "commentary", "s5": "claim"}
+    found = agreement(unit_results(answers, key, units))
+    # observed 3/6; chance (sourced 1 x 2 + claim 3 x 3 + commentary 1 x 2 + unlabelled 1 x 0)
+    # / 36 = 13/36; kappa = (1/2 - 13/36) / (23/36) = 5/23 = 0.2174
+    assert found == pytest.approx((3 / 6, 13 / 36))
+    assert found.kappa == pytest.approx(5 / 23)
+    assert section_points(unit_results(answers, key, units), 10) == 2.17
+    # one label for everything: observed = chance = the share of units that accept it
+    assert section_points(unit_results(dict.fromkeys(units, "claim"), key, units), 10) == 0.0
+    # the key with s2 alone wrong (claim): observed 5/6, chance (1 x 2 + 3 x 3 + 2 x 2) / 36 =
+    # 15/36, kappa 15/21: s2 weighs 10 - 7.14 = 2.86 points
+    wrong_s2 = {u: key[u].label for u in units} | {"s2": "claim"}
+    assert section_points(unit_results(wrong_s2, key, units), 10) == 7.14
+
+
+def test_without_alternatives_it_is_cohens_kappa_of_a_confusion_matrix():
+    """A textbook case worked by hand: 50 items, the key says yes to 25, the learner to 30;
+    both yes 20, key yes and learner no 5, key no and learner yes 10, both no 15.
+    p_o = (20 + 15) / 50 = 0.7; p_e = (25 x 30 + 25 x 20) / 50^2 = 0.5; kappa = 0.4."""
+    cells = {("sourced", "sourced"): 20, ("sourced", "claim"): 5,
+             ("claim", "sourced"): 10, ("claim", "claim"): 15}
+    key, answers, n = {}, {}, 0
+    for (truth, chosen), count in cells.items():
+        for _ in range(count):
+            n += 1
+            key[f"u{n}"] = entry(f"u{n}", truth)
+            answers[f"u{n}"] = chosen
+    found = agreement(unit_results(answers, key, list(key)))
+    assert found == pytest.approx((0.7, 0.5))
+    assert found.kappa == pytest.approx(0.4)
+    assert section_points(unit_results(answers, key, list(key)), 10) == 4.0
+
+
+def test_a_second_hand_worked_kappa_with_three_labels_and_unlabelled():
+    """Key: 4 sourced, 3 claim, 3 commentary. Learner (rows: key, columns: learner):
+    sourced -> 3 sourced, 1 claim; claim -> 2 claim, 1 commentary; commentary -> 1 claim,
+    1 commentary, 1 unlabelled. p_o = (3 + 2 + 1) / 10 = 0.6. Learner's shares: sourced 3,
+    claim 4, commentary 2, unlabelled 1; p_e = (4 x 3 + 3 x 4 + 3 x 2) / 100 = 0.30.
+    kappa = (0.6 - 0.3) / 0.7 = 3/7 = 0.428571."""
+    rows = [("sourced", "sourced")] * 3 + [("sourced", "claim")] + [("claim", "claim")] * 2 \
+        + [("claim", "commentary"), ("commentary", "claim"), ("commentary", "commentary"),
+           ("commentary", None)]
+    key = {f"u{i}": entry(f"u{i}", truth) for i, (truth, _) in enumerate(rows)}
+    answers = {f"u{i}": chosen for i, (_, chosen) in enumerate(rows) if chosen}
+    found = agreement(unit_results(answers, key, list(key)))
+    assert found == pytest.approx((0.6, 0.3))
+    assert found.kappa == pytest.approx(3 / 7)
+    assert section_points(unit_results(answers, key, list(key)), 7) == 3.0
+
+
+def test_a_constant_label_scores_zero_even_where_units_accept_it():
+    # Four units; "commentary" for all: right only on p10s2, and chance is the same 1/4.
     everything = dict.fromkeys(UNITS, "commentary")
+    assert agreement(unit_results(everything, KEY, UNITS)) == pytest.approx((0.25, 0.25))
     assert section_points(unit_results(everything, KEY, UNITS), 10) == 0.0
-    # All "claim": commentary's unit accepts claim, so recall (0 + 1 + 1 + 0) / 4 = 0.5:
-    # 10 * (0.5 - 0.3125) / 0.6875 = 2.727... -> 2.73.
+    # "claim" for all: p10s2 accepts it, so right on 2 of 4; chance 4 x 2 / 16 = 1/2: 0 again.
     everything = dict.fromkeys(UNITS, "claim")
-    assert section_points(unit_results(everything, KEY, UNITS), 10) == 2.73
+    assert agreement(unit_results(everything, KEY, UNITS)) == pytest.approx((0.5, 0.5))
+    assert section_points(unit_results(everything, KEY, UNITS), 10) == 0.0
 
 
-def test_each_class_counts_the_same_however_many_units_it_has():
-    key = {**KEY, **{f"p20s{i}": entry(f"p20s{i}", "meta") for i in range(1, 10)}}
-    units = ["p10s1", *[f"p20s{i}" for i in range(1, 10)]]
-    # Nine meta units right and the sourced unit wrong: recall (0 + 1) / 2 = 0.5, chance 0.25,
-    # so (0.5 - 0.25) / 0.75 = 1/3 of the points, not 9/10.
-    answers = dict.fromkeys(units, "meta")
-    assert section_points(unit_results(answers, key, units), 3) == 1.0
+def test_worse_than_chance_scores_zero():
+    # Every unit labelled as another unit's key label: observed 0, chance > 0: kappa < 0.
+    answers = {"p10s1": "claim", "p11s1": "sourced", "p12s1": "sourced"}
+    results = unit_results(answers, KEY, ["p10s1", "p11s1", "p12s1"])
+    assert agreement(results).kappa < 0
+    assert section_points(results, 10) == 0.0
+
+
+def test_each_sentence_weighs_about_the_same_however_large_its_class():
+    """Under the per-label recall scored before, a sourced unit of two beside nine meta ones
+    weighed 4.5 times a meta unit; under kappa, the cost of one wrong unit depends on the class
+    sizes only through the chance term."""
+    key = {**KEY, **{f"p20s{i}": entry(f"p20s{i}", "meta") for i in range(1, 10)},
+           "p21s1": entry("p21s1", "sourced")}
+    units = ["p10s1", "p21s1", *[f"p20s{i}" for i in range(1, 10)]]
+    perfect = {u: key[u].label for u in units}
+    lost_sourced = 10 - section_points(unit_results(perfect | {"p10s1": "meta"}, key, units), 10)
+    lost_meta = 10 - section_points(unit_results(perfect | {"p20s1": "sourced"}, key, units), 10)
+    # sourced wrong: observed 10/11, chance (1 x 2 + 10 x 9) / 121 = 92/121: kappa 0.6207;
+    # meta wrong: chance (3 x 2 + 8 x 9) / 121 = 78/121: kappa 0.7442
+    assert (round(lost_sourced, 2), round(lost_meta, 2)) == (3.79, 2.56)
+    assert lost_sourced / lost_meta < 3
 
 
 def test_results_without_a_class_are_one_class():
-    results = [UnitResult("a", "claim", True), UnitResult("b", None, False)]
-    # One class, recall 1/2, chance 1/4: (0.5 - 0.25) / 0.75 = 1/3.
+    # Both "" (the key's label unknown): one right, one unlabelled. Observed 1/2; chance: the
+    # learner's "claim" (1 unit) x units accepting it (the right one, 1): 1/4. (1/2 - 1/4) /
+    # (3/4) = 1/3.
+    results = [UnitResult("a", "claim", True, "", ("claim",)), UnitResult("b", None, False)]
     assert section_points(results, 3) == 1.0
+    assert UNLABELLED == "unlabelled"
 
 
 @pytest.mark.parametrize("bad", [-1, math.inf, math.nan])
@@ -220,6 +299,7 @@ def test_a_section_scored_from_its_paragraphs():
     units = [units_in_paragraphs(s, paragraphs) for s in parse_sections(ROWS)]
     graded = [section_points(unit_results(answers, KEY, u), s.points)
               for s, u in zip(parse_sections(ROWS), units, strict=True)]
-    # part-1: recall 1/3 equals chance (see above): 0. part-2: its one meta unit right: 5.
-    assert graded == [0.0, 5.0]
+    # part-1: 1 right of 3, 2 unlabelled: kappa 1/4 (above): 2.5. part-2: its one meta unit
+    # right (one label, both agree on every unit: kappa 1): 5.
+    assert graded == [2.5, 5.0]
     assert units[0] == ["p10s1", "p10s2", "p11s1"]

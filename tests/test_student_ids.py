@@ -108,7 +108,7 @@ def test_grade_gives_them_a_refused_row_and_grades_the_rest(course, capsys):
     assert (f"file not usable (2): {printable(ESCAPE_NAME)} (refused-id), "
             f"{HTML_NAME} (refused-id)") in out
     rows = {row["student"]: row for row in _csv(course)}
-    assert rows["ada"]["part-4"] == "10" and rows["ada"]["status"].startswith("ok")
+    assert rows["ada"]["part-3"] == "13" and rows["ada"]["status"].startswith("ok")
     for name in (printable(ESCAPE_NAME), HTML_NAME):
         assert rows[name]["points"] == "0" and rows[name]["status"] == "refused-id"
         assert rows[name]["reason"] == (f"student id refused ({student_ids.RULE}); not graded: "

@@ -68,9 +68,9 @@ def test_grade_answers_partial_credit(plan, tmp_path):
     found = answers_file(tmp_path, {"p02s1": "sourced", "p02s2": "claim", "p03s1": "meta",
                                     "p01s1": "meta"})
     grade = trusted.grade_answers(found, plan)
-    # part-1: three key labels, one unit each, 2 right (claim is accepted for p02s2): recall
-    # R = 2/3; chance C = (1/4 + 2/4 + 1/4) / 3 = 1/3 (p02s2 accepts two labels);
-    # 6 x (2/3 - 1/3) / (1 - 1/3) = 3. part-2: not labelled, 0.
+    # part-1: 2 of 3 right (claim is accepted for p02s2): observed 2/3; chance, the learner's
+    # labels shuffled among the units: sourced 1 x 1 unit accepting it + claim 1 x 2 + meta
+    # 1 x 0, over 9: 1/3; kappa (2/3 - 1/3) / (2/3) = 1/2: 6 x 1/2 = 3. part-2: not labelled, 0.
     assert grade.section_points == {"part-1": 3.0, "part-2": 0.0}
     assert all(type(p) is float for p in grade.section_points.values())
     assert grade.points == 3.0 and grade.status == "ok" and grade.reason == ""
@@ -85,8 +85,10 @@ def test_grade_answers_notes_what_was_ignored(plan, tmp_path):
         "p02s1": "SOURCED", "p02s2": "commentary", "p99s9": "claim", "p03s1": "opinion",
         "p04s1": 4}}))
     grade = trusted.grade_answers(read_answers(path, ASSIGNMENT), plan)
-    # 'SOURCED' read as meant: 2 of 3 right in part-1, 3 points as above
-    assert grade.section_points == {"part-1": 3.0, "part-2": 0.0}
+    # 'SOURCED' read as meant, 'opinion' dropped (unlabelled): 2 of 3 right in part-1;
+    # chance (sourced 1 x 1 + commentary 1 x 1) / 9 = 2/9; kappa (2/3 - 2/9) / (7/9) = 4/7:
+    # 6 x 4/7 = 3.43
+    assert grade.section_points == {"part-1": 3.43, "part-2": 0.0}
     assert grade.reason == ("2 answer(s) with an unknown label ignored (p03s1, p04s1); "
                             "1 answer(s) for unknown unit ids ignored (p99s9)")
     nothing = trusted.grade_answers(answers_file(tmp_path, {"p01s1": "meta"}), plan)
@@ -129,8 +131,8 @@ def test_part_feedback_with_the_key(course, tmp_path):
     found = answers_file(tmp_path, {"p02s1": "sourced", "p03s1": "sourced"})
     lines = trusted.part_feedback(plan, trusted.grade_answers(found, plan), plan.sections[0],
                                   found)
-    # 1 of 3 right: R = 1/3 is what chance gets (C = 1/3), so 0 points
-    assert lines[:2] == ["First part (paragraphs 2-3): 0 of 6 points.", "1 of 3 units right."]
+    # 1 of 3 right: observed 1/3, chance (sourced 2 x 1) / 9 = 2/9: kappa 1/7, 6/7 = 0.86
+    assert lines[:2] == ["First part (paragraphs 2-3): 0.86 of 6 points.", "1 of 3 units right."]
     assert "p02s2: not labelled; the key says commentary (also accepted: claim). " \
            + RATIONALE.format("p02s2") in lines
     assert "p03s1: you chose sourced; the key says claim. " + RATIONALE.format("p03s1") in lines
@@ -179,8 +181,16 @@ def test_choice_points(plan, tmp_path):
                                     "p01s1": "commentary"})
     assert trusted.choice_points(plan, found, "p02s2") == (1.0, ["chosen_unit p02s2: OK."])
     points, [line] = trusted.choice_points(plan, found, "p03s1")
-    assert points == 0.0 and "does not give p03s1 the label that Part 5 asks for" in line
+    assert points == 0.0 and "does not give p03s1 the label that the rewrite asks for" in line
     assert "claim" not in line  # no label next to a unit id
+    # the learner's own commentary label is not enough: the key must read it as commentary too
+    # (p02s1 is sourced and accepts nothing else; p03s1 is claim)
+    for unit in ("p02s1", "p03s1"):
+        own = answers_file(tmp_path, {unit: "commentary"})
+        points, [line] = trusted.choice_points(plan, own, unit)
+        assert (points, line) == (0.0, f"No points: {unit} is not one of the sentences that "
+                                  "the rewrite accepts. Pick one whose wording gives the "
+                                  "author's own view or judgement.")
     for other in ("p01s1", None, ["p02s2"], "x" * 1000):  # practice unit, nothing, a list, junk
         points, [line] = trusted.choice_points(plan, found, other)
         assert points == 0.0 and "is not the id of a sentence in this assignment" in line
@@ -252,7 +262,8 @@ def test_trusted_scores_replace_what_the_kernel_printed(course):
                    "p04s1": "claim"})
     scores, nb = run_trusted_scores(course.root, learner_notebook('chosen_unit = "p02s2"'))
     # nbgrader's own reading of the cells (determine_grade): the trusted points, not the forged
-    # (part-1: 2 of 3 right, R = 2/3, C = 1/3: 6 x (1/3) / (2/3) = 3)
+    # (part-1: 2 of 3 right, observed 2/3, chance (sourced 2 x 1 + commentary 1 x 1) / 9 =
+    # 1/3: kappa 1/2, 6 x 1/2 = 3)
     assert scores == {"part-1-grade": 3.0, "part-2-grade": 0.0,
                       trusted.CHOICE_GRADE_CELL: 1.0, "other-grade": 3.0}
     part_1 = nb.cells[0]

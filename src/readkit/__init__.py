@@ -30,6 +30,7 @@ _LAZY = {
     "side_by_side": "readkit.widgets.show",
     "reveal": "readkit.widgets.show",
     "reveal_key": "readkit.widgets.show",
+    "show_form": "readkit.widgets.form",
 }
 # The data loaders of the default course (Course.default()), for short lesson cells:
 # readkit.load_units() (the default article) or readkit.load_units(article="harbour-bridge").

@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("autograde", "nbgrader.autograde",
          "nbgrader autograde every submission, sandboxed, N at once"),
         ("report", "results.report", "class report (HTML) and Canvas lms.csv"),
+        ("gain", "results.gain", "learning gain from the pre-test to the post-test (HTML, CSV)"),
         ("demo", "demo", "simulate a class end to end and build its report"),
         ("hub", "hub.deploy",
          "a class on JupyterHub here: real users, exchange, PostgreSQL (root)"),

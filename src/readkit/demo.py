@@ -1,16 +1,19 @@
 """A simulated class, end to end through the real instructor tools (`readkit demo`).
 
-The synthetic submissions are also what the benchmark (`readkit bench grading`) and the tests use:
+The class takes the pre-test (before lesson 1), assignment 01 and the post-test (after 01);
+every learner's ability improves by a known amount (GAIN, on the simulated learners' logit
+scale) between the two tests, and the gain report measures it. The synthetic submissions are
+also what the benchmark (`readkit bench grading`) and the tests use:
 
-- each learner has an ability, each unit a difficulty (by its key label: meta is easy, claim and
-  commentary are hard), and P(right) = logistic(ability - difficulty);
-- a wrong answer follows a confusion pattern: claim and commentary are mistaken for each other far
-  more often than anything is mistaken for meta; where the key accepts an alternative label,
-  learners often pick it (full credit);
-- a few learners hand in no answers.json or an empty one, one a corrupt file, and one tries to
-  cheat: an extra cell replaces the scoring function and rewrites its own answers.json with the
-  key's labels. It runs in the sandbox, which has no key, and the points come from the files as
-  submitted: the cheat changes nothing.
+- each learner has an ability, each unit a difficulty (readkit.grading.simulated: by its key
+  label, meta easy, claim and commentary hard, plus the unit's own offset), and P(right) =
+  logistic(ability - difficulty); wrong answers follow a confusion pattern;
+- on 01 a few learners hand in no answers.json or an empty one, one a corrupt file, and one
+  tries to cheat: an extra cell replaces the scoring function and rewrites its own answers.json
+  with the key's labels. It runs in the sandbox, which has no key, and the points come from the
+  files as submitted: the cheat changes nothing;
+- on the tests each learner works on the form the counterbalancing plan gives them, and one
+  learner misses the post-test (the gain report lists them).
 
 Everything is seeded: the same seed gives the same class.
 """
@@ -19,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import shutil
 import subprocess
@@ -31,11 +33,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from readkit.course.answers import ANSWERS_FILE, write_answers
-from readkit.course.course import Course
+from readkit.course.course import DATA, Course
 from readkit.course.errors import CourseError, GradingError
+from readkit.course.forms import TESTS_FILE
+from readkit.grading import simulated
 from readkit.grading.trusted import SorterAssignment
 
 ASSIGNMENT = "01-sort-the-sources"
+# The class's abilities before the unit (mean, SD on the logit scale) and what the unit adds to
+# every learner's ability: the known improvement the gain report must find.
+PRE_ABILITY = (-0.3, 0.8)
+GAIN = 1.0
 
 FIRST_NAMES = (
     "Ada", "Bruno", "Chiara", "Dmitri", "Esi", "Farid", "Greta", "Hiro", "Ines", "Jonas",
@@ -50,17 +58,6 @@ LAST_NAMES = (
     "Chen", "Dahl", "Engel", "Ferrari", "Gruber", "Haddad", "Ivanova", "Jovic", "Kim", "Lopez",
     "Mensah", "Novak",
 )
-
-# Difficulty by key label (logit scale; higher is harder).
-DIFFICULTY = {"meta": -1.4, "sourced": -0.2, "commentary": 0.5, "claim": 0.7}
-# Where a wrong answer goes, by key label: claim <-> commentary dominate, meta is rarely chosen.
-CONFUSION = {
-    "sourced": {"claim": 0.55, "commentary": 0.38, "meta": 0.07},
-    "claim": {"commentary": 0.72, "sourced": 0.23, "meta": 0.05},
-    "commentary": {"claim": 0.74, "sourced": 0.18, "meta": 0.08},
-    "meta": {"commentary": 0.5, "claim": 0.3, "sourced": 0.2},
-}
-UNLABELLED = 0.02  # chance that a learner skips a unit
 
 # Kinds of synthetic submission.
 HONEST, EMPTY, NO_FILE, CORRUPT_FILE, CHEAT = "honest", "empty", "no-file", "corrupt", "cheat"
@@ -108,42 +105,42 @@ def learners(count: int, seed: int = 2021, bad: bool = True, cheat: bool = True)
     return [Learner(s, f, la, kind_of.get(i, HONEST)) for i, (s, f, la) in enumerate(people)]
 
 
-def _unit_difficulties(data: SorterAssignment, rng: random.Random) -> dict[str, float]:
-    return {u: DIFFICULTY[data.key[u].label] + rng.gauss(0, 0.6) for u in data.unit_ids}
-
-
-def simulate_answers(data: SorterAssignment, ability: float, difficulty: dict[str, float],
-                     rng: random.Random) -> dict[str, str]:
-    """One learner's labels for every unit of the assignment's sections."""
-    answers = {}
-    for unit in data.unit_ids:
-        if rng.random() < UNLABELLED:
-            continue
-        entry = data.key[unit]
-        if rng.random() < 1 / (1 + math.exp(difficulty[unit] - ability)):
-            answers[unit] = entry.label
-            continue
-        alternatives = [label for label in entry.accept if label != entry.label]
-        if alternatives and rng.random() < 0.5:
-            answers[unit] = rng.choice(alternatives)
-            continue
-        wrong = CONFUSION[entry.label]
-        answers[unit] = rng.choices(list(wrong), weights=list(wrong.values()))[0]
-    return answers
-
-
 def class_answers(data: SorterAssignment, people: list[Learner], seed: int) -> dict[str, dict]:
     """student -> answers (for honest and cheating learners)."""
     rng = random.Random(seed)
-    difficulty = _unit_difficulties(data, rng)
+    offsets = simulated.unit_offsets(data, rng)
     result = {}
     for person in people:
         ability = rng.gauss(1.1, 0.9)
-        answers = simulate_answers(data, ability, difficulty, rng)
+        answers = simulated.simulate_answers(data, ability, rng, offsets)
         if person.kind == CHEAT:  # a weak learner who hopes the notebook will cover for them
-            answers = simulate_answers(data, -0.8, difficulty, rng)
+            answers = simulated.simulate_answers(data, -0.8, rng, offsets)
         result[person.student] = answers
     return result
+
+
+def abilities(people: list[Learner], seed: int) -> dict[str, float]:
+    """Each learner's ability before the unit (logit scale): most cannot yet tell the labels
+    apart well."""
+    rng = random.Random(seed * 7 + 1)
+    return {person.student: rng.gauss(*PRE_ABILITY) for person in people}
+
+
+def test_answers(plan: SorterAssignment, people: list[Learner], ability: dict[str, float],
+                 seed: int) -> tuple[dict[str, dict], dict[str, str]]:
+    """A test's answers for every learner, each on the form the plan gives them: (student ->
+    answers, student -> the article of their form). Each form's sentences have their own
+    difficulty offsets (the forms are parallel, not identical)."""
+    offsets = {form: simulated.unit_offsets(form_plan, random.Random(f"{seed}-{form}"))
+               for form, form_plan in plan.forms.items()}
+    rng = random.Random(f"{seed}-{plan.assignment}")
+    answers, articles = {}, {}
+    for person in people:
+        form = plan.test.planned_form(person.student).form
+        answers[person.student] = simulated.simulate_answers(
+            plan.forms[form], ability[person.student], rng, offsets[form])
+        articles[person.student] = plan.forms[form].article
+    return answers, articles
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -166,12 +163,13 @@ def _notebook_for(path: Path, person: Learner, answers: dict[str, str]) -> str:
 
 def write_submissions(
     course: Course, assignment: str, people: list[Learner], answers: dict[str, dict],
-    release: Path | None = None,
+    release: Path | None = None, articles: dict[str, str] | None = None,
 ) -> None:
     """<submitted>/<student>/<assignment>/: the released files (from `release`, e.g.
-    exercises/<assignment>; None: answers.json only) and the learner's answers.json."""
+    exercises/<assignment>; None: answers.json only) and the learner's answers.json, written
+    for the assignment's article (a test: each learner's `articles`, their form's)."""
     base = course.layout.submitted
-    article = course.article_for(assignment).slug
+    article = None if articles else course.article_for(assignment).slug
     released = sorted(p for p in release.iterdir() if p.is_file()) if release else []
     for person in people:
         folder = base / person.student / assignment
@@ -192,9 +190,11 @@ def write_submissions(
             target.write_text('{"version": 1, "assignment": "' + assignment + '", "answers": {"p4',
                               encoding="utf-8")
         elif person.kind == EMPTY:
-            write_answers(target, assignment, {}, article)
+            write_answers(target, assignment, {},
+                          articles[person.student] if articles else article)
         else:
-            write_answers(target, assignment, answers[person.student], article)
+            write_answers(target, assignment, answers[person.student],
+                          articles[person.student] if articles else article)
 
 
 def make_class(course: Course, assignment: str, count: int, seed: int = 2021,
@@ -262,13 +262,39 @@ def add_names(course: Course, people: list[Learner]) -> None:
 # --- the demo -------------------------------------------------------------------------------
 
 
+def make_test_class(course: Course, people: list[Learner], seed: int = 2021,
+                    gain: float = GAIN, releases: dict[str, Path] | None = None,
+                    missing_post: int = 1) -> dict[str, dict[str, dict]]:
+    """Hand in the pre-test and the post-test (data/tests.csv) for `people`: each learner's
+    ability (`abilities`) on the pre-test, the same plus `gain` on the post-test, each test on
+    the learner's planned form. The last `missing_post` learners hand in no post-test. Returns
+    test -> student -> answers."""
+    by_occasion = {test.occasion: name for name, test in course.form_tests.items()}
+    before = abilities(people, seed)
+    handed: dict[str, dict[str, dict]] = {}
+    for occasion, shift in (("pre", 0.0), ("post", gain)):
+        name = by_occasion[occasion]
+        plan = SorterAssignment.from_course(course, name)
+        takers = people if occasion == "pre" else people[:len(people) - missing_post]
+        ability = {student: value + shift for student, value in before.items()}
+        answers, articles = test_answers(plan, takers, ability, seed)
+        honest = [Learner(p.student, p.first_name, p.last_name) for p in takers]
+        write_submissions(course, name, honest, answers, (releases or {}).get(name), articles)
+        handed[name] = answers
+    return handed
+
+
 def run_demo(
     students: int = 30, out: Path | None = None, jobs: int | None = None, seed: int = 2021,
-    source: Path | None = None, say: Callable[[str], None] = print,
+    source: Path | None = None, say: Callable[[str], None] = print, unit: bool = True,
+    tests: bool = True,
 ) -> Path:
-    """Copy the course, generate the assignment, hand in a synthetic class, autograde it in
-    parallel, grade it out of the kernel and build the report. Returns the report's path."""
+    """Copy the course, generate the assignments, hand in a synthetic class, autograde it in
+    parallel, grade it out of the kernel and build the reports: the pre-test and the post-test
+    (`tests`, when the course has them) around assignment 01 (`unit`). Returns the path of 01's
+    report (the gain report's without `unit`)."""
     from readkit.nbgrader import autograde
+    from readkit.results import gain as gain_report
     from readkit.results import grade, report
 
     source = Course.open(source or Path("."))
@@ -280,29 +306,55 @@ def run_demo(
     started = time.perf_counter()
     say(f"1/6 copying the course to {root}")
     course = Course.open(copy_course(source.root, root))
-    say(f"2/6 nbgrader generate_assignment {ASSIGNMENT}")
-    release = generate_assignment(course, ASSIGNMENT)
-    say(f"3/6 handing in {students} synthetic submissions (seed {seed})")
-    people = make_class(course, ASSIGNMENT, students, seed, release)
+    by_occasion = {test.occasion: name for name, test in course.form_tests.items()}
+    tested = [by_occasion[o] for o in ("pre", "post") if o in by_occasion] if tests else []
+    if tests and len(tested) != 2:
+        raise GradingError(f"This course names no pre-test and post-test ({DATA}/{TESTS_FILE}); "
+                           "run the demo with --no-tests.")
+    names = [*tested[:1], *([ASSIGNMENT] if unit else []), *tested[1:]]
+    say(f"2/6 nbgrader generate_assignment {' '.join(names)}")
+    releases = {name: generate_assignment(course, name) for name in names}
+    say(f"3/6 handing in {students} synthetic submissions of each (seed {seed})")
+    people = learners(students, seed)
+    if unit:
+        people = make_class(course, ASSIGNMENT, students, seed, releases[ASSIGNMENT])
+        kinds = {p.kind for p in people} - {HONEST}
+        for kind in sorted(kinds):
+            who = ", ".join(p.student for p in people if p.kind == kind)
+            say(f"    {ASSIGNMENT} {kind}: {who}")
+    if tested:
+        make_test_class(course, people, seed, GAIN, releases)
+        say(f"    {tested[1]}: not handed in by {people[-1].student}; every learner's ability "
+            f"rises by {GAIN:g} (logit scale) between the tests")
     add_names(course, people)
-    kinds = {p.kind for p in people} - {HONEST}
-    for kind in sorted(kinds):
-        who = ", ".join(p.student for p in people if p.kind == kind)
-        say(f"    {kind}: {who}")
     say(f"4/6 autograding, sandboxed, in parallel ({jobs or autograde.default_jobs()} jobs)")
-    summary = autograde.autograde_all(course, ASSIGNMENT, jobs=jobs, say=say)
-    for line in autograde.summary_lines(summary):
-        say("    " + line)
-    say(f"5/6 grading from answers.json as submitted ({len(summary.done)} autograded)")
-    grades = grade.grade_assignment(course, ASSIGNMENT)
-    grade.write_grades(grades)
-    for line in grade.summary_lines(grades):
-        say("    " + line)
-    say("6/6 building the report")
-    index, lms = report.write_report(grades)
+    done = 0
+    for name in names:
+        summary = autograde.autograde_all(course, name, jobs=jobs, say=say)
+        done += len(summary.done)
+        for line in autograde.summary_lines(summary):
+            say(f"    {name}: {line}")
+    say(f"5/6 grading from answers.json as submitted ({done} autograded)")
+    graded = {}
+    for name in names:
+        graded[name] = grade.grade_assignment(course, name)
+        grade.write_grades(graded[name])
+        for line in grade.summary_lines(graded[name]):
+            say("    " + line)
+    say("6/6 building the reports")
+    index = None
+    if unit:
+        index, lms = report.write_report(graded[ASSIGNMENT])
+        say(f"Report: {index}")
+        say(f"LMS import file: {lms}")
+    if tested:
+        result = gain_report.class_gain(graded[tested[0]], graded[tested[1]])
+        page, _, _ = gain_report.write_gain(course, result)
+        for line in gain_report.summary_lines(result):
+            say("    " + line)
+        say(f"Learning-gain report: {page}")
+        index = index or page
     say(f"Done in {time.perf_counter() - started:.0f} s.")
-    say(f"Report: {index}")
-    say(f"LMS import file: {lms}")
     say(f"The demo course is {root} (delete it when done).")
     return index
 
@@ -310,9 +362,11 @@ def run_demo(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = (
         "Simulate a class end to end with the real tools: copy the course to DIR, generate "
-        f"{ASSIGNMENT} with nbgrader, hand in seeded synthetic submissions (realistic mistakes, "
-        "a few blank, one corrupt, one cheat attempt), autograde them sandboxed and in "
-        "parallel, grade them from answers.json and build the HTML report."
+        f"the pre-test, {ASSIGNMENT} and the post-test with nbgrader, hand in seeded synthetic "
+        "submissions (realistic mistakes; on 01 a few blank, one corrupt, one cheat attempt; "
+        "abilities that rise by a known amount between the tests, one learner without a "
+        "post-test), autograde them sandboxed and in parallel, grade them from answers.json and "
+        "build the class report and the learning-gain report."
     )
     parser.add_argument("--students", type=int, default=30, metavar="N",
                         help="class size (default 30)")
@@ -323,6 +377,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=2021, help="random seed (default 2021)")
     parser.add_argument("--course", type=Path, metavar="DIR",
                         help="course to copy (default: the working directory)")
+    parser.add_argument("--no-tests", action="store_true",
+                        help=f"only {ASSIGNMENT}: no pre-test, post-test or gain report")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -330,7 +386,8 @@ def run(args: argparse.Namespace) -> int:
         print("readkit demo: --students must be at least 1.", file=sys.stderr)
         return 2
     try:
-        run_demo(args.students, args.out, args.jobs, args.seed, args.course)
+        run_demo(args.students, args.out, args.jobs, args.seed, args.course,
+                 tests=not args.no_tests)
     except (CourseError, ValueError) as error:
         print(f"readkit demo: {error}", file=sys.stderr)
         return 2

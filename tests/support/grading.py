@@ -23,7 +23,7 @@ GOLDEN = REPO / "tests" / "golden"
 ASSIGNMENT = "01-sort-the-sources"
 NOTEBOOK = "sort-the-sources"
 # The real data/sections.csv of 01-sort-the-sources (tests check it is still so).
-SECTION_POINTS = {"part-1": 7.5, "part-2": 7.5, "part-3": 5.0, "part-4": 10.0}
+SECTION_POINTS = {"part-1": 8.0, "part-2": 9.0, "part-3": 13.0}
 # Every grade cell of 01's notebook: grades.csv's column -> (grade_id, points, cell type).
 GRADE_CELLS = {
     **{section: (f"{section}-grade", points, "code") for section, points in SECTION_POINTS.items()},

@@ -58,3 +58,45 @@ def make_tiny_course(root: Path) -> Path:
     (data / "sections.csv").write_text(SECTIONS)
     (data / "claims.csv").write_text(CLAIMS)
     return root
+
+
+# Two parallel forms and the tests taken on them (data/forms.csv, data/tests.csv): eight units
+# each, the same labels in the same slots, two parts.
+PRE, POST = "00-pre", "03-post"
+FORM_UNITS = [  # unit_id, paragraph, label, accept
+    ("p01s1", 1, "meta", ""),
+    ("p02s1", 2, "sourced", ""),
+    ("p02s2", 2, "claim", ""),
+    ("p03s1", 3, "commentary", "claim"),
+    ("p03s2", 3, "sourced", ""),
+    ("p04s1", 4, "claim", ""),
+    ("p04s2", 4, "commentary", ""),
+    ("p05s1", 5, "meta", ""),
+]
+FORM_SLUGS = {"a": "tiny-form-a", "b": "tiny-form-b"}
+
+
+def add_forms(root: Path) -> Path:
+    """Forms A and B (articles tiny-form-a, tiny-form-b) and the tests PRE and POST on them."""
+    data = root / "data"
+    with (data / "articles.csv").open("a", encoding="utf-8") as handle:
+        for form, slug in FORM_SLUGS.items():
+            handle.write(f"{slug},Form {form.upper()} headline\n")
+    for form, slug in FORM_SLUGS.items():
+        folder = data / "articles" / slug
+        folder.mkdir(parents=True)
+        write_csv(folder / "units.csv", ["unit_id", "paragraph", "text"],
+                  [(u, p, f"Form {form} text of {u}.") for u, p, *_ in FORM_UNITS])
+        write_csv(folder / "key.csv",
+                  ["unit_id", "label", "accept", "source", "split", "rationale"],
+                  [(u, label, accept, "", "assessment", RATIONALE.format(u))
+                   for u, _, label, accept in FORM_UNITS])
+        (folder / "sections.csv").write_text(
+            "assignment,section,title,first_paragraph,last_paragraph,points\n"
+            f"form-{form},part-1,Form {form} first half,1,3,4\n"
+            f"form-{form},part-2,Form {form} second half,4,5,4\n")
+        (folder / "claims.csv").write_text(CLAIMS.splitlines()[0] + "\n")
+    write_csv(data / "forms.csv", ["form", "slug", "parts"],
+              [(form, slug, f"form-{form}") for form, slug in FORM_SLUGS.items()])
+    write_csv(data / "tests.csv", ["assignment", "occasion"], [(PRE, "pre"), (POST, "post")])
+    return root

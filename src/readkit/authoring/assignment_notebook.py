@@ -50,10 +50,11 @@ How it works:
   that part are still unlabelled. It does not say whether your labels are right.
 - Some sentences can be read two ways. Where the course accepts a second label, either one
   earns the credit.
-- Points ({shares}): for each label in a part, the share of its sentences you labelled right,
-  averaged over the labels the part contains, and measured above what guessing gets. Every
-  part mixes labels, so one label for everything, or random labels, earns close to nothing;
-  telling the labels apart earns the points.
+- Points ({shares}): how far your labels agree with the key beyond what guessing would get:
+  the share of sentences you labelled right, measured above what the same labels would get if
+  they were shuffled among the part's sentences. Every sentence counts about the same; one
+  label for everything scores 0, random labels close to nothing; telling the labels apart
+  earns the points.
 - When you are done, run the last cell, then submit this folder with `answers.json` in it."""
 
 

@@ -1,9 +1,10 @@
 """Cutting an article's assessment paragraphs into the graded parts of a Sorter assignment.
 
 Parts follow paragraph boundaries, each mixes labels, and the cut must not reward labelling
-without reading: it is graded with the three no-reading strategies of `readkit validate`
-(`readkit.grading.guessing.plan_guessing_scores`, the limits of GUESS_LIMITS). The most even
-cut that passes is taken; when the most even one fails, the message says why it was moved.
+without reading: it is checked as `readkit validate` checks a Sorter assignment
+(`readkit.grading.guessing.Fairness`: the three no-reading strategies and their limits, no label
+of a single sentence in a part, sentences of comparable weight, little meta). The most even cut
+that passes is taken; when the most even one fails, the message says why it was moved.
 """
 
 from __future__ import annotations
@@ -56,14 +57,18 @@ def part_points(sizes: list[int], total: float) -> list[float]:
 def guessing(sections: tuple[Section, ...], section_units: dict[str, tuple[str, ...]],
              key: dict[str, KeyEntry], unit_paragraphs: dict[str, int],
              unit_text: dict[str, str]) -> tuple[dict, list[str]]:
-    """The no-reading scores of these parts, and each strategy that passes its limit."""
-    from readkit.grading.guessing import GUESS_LIMITS, plan_guessing_scores
+    """The no-reading scores of these parts, and what fails the checks of `readkit validate`
+    (readkit.grading.guessing.Fairness): each strategy that passes its limit, a part with a
+    single sentence of a label, sentences of very unequal weight, too much meta."""
+    from readkit.grading.guessing import Fairness
 
     plan = SorterAssignment(sections[0].assignment, sections, section_units, key,
                             unit_paragraphs, unit_text)
-    scores = plan_guessing_scores(plan)
-    return scores, [f"{strategy} scores {scores[strategy]:.0%} (limit {limit:.0%})"
-                    for strategy, limit in GUESS_LIMITS.items() if scores[strategy] > limit]
+    fairness = Fairness.of(plan)
+    failed = [f"a learner who never reads gets {strategy} scores "
+              f"{fairness.scores[strategy]:.0%} (limit {limit:.0%})"
+              for strategy, limit in fairness.guessing_failures()]
+    return fairness.scores, failed + fairness.shape_problems()
 
 
 def _groups(paragraphs: list, parts: int):
@@ -110,8 +115,7 @@ def cut_assessment(assignment: str, unit_paragraphs: dict[str, int], unit_text: 
             note = (f"The most even cut was moved: {first_failure}." if first_failure else "")
             return Cut(sections, section_units, scores, note)
         if not first_failure:
-            first_failure = (f"with {_describe(sections)}, a learner who never reads gets "
-                             + "; ".join(failed))
+            first_failure = f"with {_describe(sections)}, " + "; ".join(failed)
     raise CutError(f"Every cut into {parts} parts can be passed without reading ({first_failure}"
                    "). Ask for fewer or more parts (--parts), or look again at the labels and "
                    "accepted alternatives of the assessment half (readkit validate).")

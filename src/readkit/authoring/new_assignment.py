@@ -151,7 +151,7 @@ def new_assignment(course: Course, slug: str, name: str | None = None, *,
                                   dict(article.unit_paragraphs), units)
         if failed:
             raise GeneratorError(
-                f"The parts of {name} in {slug}/sections.csv can be passed without reading: "
+                f"The parts of {name} in {slug}/sections.csv do not measure reading fairly: "
                 + "; ".join(failed) + ". Re-cut their paragraphs so that each part mixes "
                 "labels, or delete those rows to let new-assignment cut them.")
         notes.append(f"{slug}/sections.csv already has {len(sections)} part(s) of {name}: used "

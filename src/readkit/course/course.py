@@ -15,16 +15,17 @@ from __future__ import annotations
 import csv
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
 from readkit.course.article import Article, Unit
 from readkit.course.errors import CourseError
+from readkit.course.forms import FORMS_FILE, TESTS_FILE, Form, FormTest, parse_forms, parse_tests
 from readkit.course.sections import Section
 from readkit.course.settings import Settings, parse_settings
 
-__all__ = ["Article", "Course", "CourseError", "Layout", "Unit"]
+__all__ = ["Article", "Course", "CourseError", "Form", "FormTest", "Layout", "Unit"]
 
 CONFIG_FILE = "nbgrader_config.py"
 SETTINGS_FILE = "readkit.toml"
@@ -199,10 +200,18 @@ class Course:
             ) from None
 
     def article_for(self, assignment: str) -> Article:
-        """The article whose sections.csv has the graded parts of `assignment`."""
+        """The article whose sections.csv has the graded parts of `assignment`. A test taken on
+        the parallel forms has two: ask `form_test(assignment)` for the learner's form."""
         for article in self._articles.values():
             if article.sections(assignment):
                 return article
+        test = self.form_test(assignment)
+        if test is not None:
+            raise CourseError(
+                f"{assignment} is taken on the parallel forms ("
+                + ", ".join(f"{form.name}: {form.slug}" for form in test.forms)
+                + "): each learner has one of them (Course.form_test(assignment).planned_form)."
+            )
         raise CourseError(
             f"No article's sections.csv has parts of {assignment!r}. Assignments with parts: "
             f"{', '.join(sorted({s.assignment for s in self.sections()})) or 'none'}."
@@ -210,5 +219,44 @@ class Course:
 
     def sections(self, assignment: str | None = None) -> list[Section]:
         """The graded sections of every article (all, or one assignment's), in articles.csv
-        order."""
+        order. A test on the parallel forms has the parts of its first form (every form has
+        the same part names and points), named for the test."""
+        test = self.form_test(assignment) if assignment is not None else None
+        if test is not None:
+            form = test.forms[0]
+            return [replace(s, assignment=assignment)
+                    for s in self.article(form.slug).sections(form.parts)]
         return [s for article in self._articles.values() for s in article.sections(assignment)]
+
+    # -- parallel forms and the tests taken on them (course/forms.py) -----------------------
+
+    @cached_property
+    def _forms_and_tests(self) -> tuple[tuple[Form, ...], dict[str, FormTest]]:
+        try:
+            forms = parse_forms(self._optional_rows(FORMS_FILE))
+            return forms, parse_tests(self._optional_rows(TESTS_FILE), forms)
+        except ValueError as error:
+            raise CourseError(f"{self.data}: {error}; fix the file (data/README.md, "
+                              "\"Parallel forms\").") from None
+
+    @property
+    def forms(self) -> tuple[Form, ...]:
+        """The parallel forms A and B (data/forms.csv; none when the course has no tests)."""
+        return self._forms_and_tests[0]
+
+    @property
+    def form_tests(self) -> dict[str, FormTest]:
+        """assignment -> the pre-test or post-test taken on the parallel forms (data/tests.csv;
+        empty when the course has none)."""
+        return self._forms_and_tests[1]
+
+    def form_test(self, assignment: str) -> FormTest | None:
+        """The test `assignment` is, when it is taken on the parallel forms; else None."""
+        return self.form_tests.get(assignment)
+
+    def _optional_rows(self, name: str) -> list[dict[str, str]]:
+        path = self.data / name
+        if not path.is_file():
+            return []
+        with path.open(encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))

@@ -1,6 +1,7 @@
 """The learner-side copy of a course's data: what a learner's package and a grading sandbox get.
 
-For every article of data/articles.csv (the index is copied too): the article, units, sources,
+For every article of data/articles.csv (the index is copied too, and the parallel forms and
+their tests, forms.csv and tests.csv, when the course has them): the article, units, sources,
 claims, sections and checksum, and key.csv with the practice rows
 whole and, for assessment rows, only the unit id and the split (which units a graded part covers
 is not secret; their labels are): assessment labels and rationales stay with the instructor.
@@ -18,6 +19,8 @@ from readkit.course.tables import read_table, write_table
 PUBLIC_FILES = ("article.txt", "units.csv", "sources.csv", "claims.csv", "sections.csv",
                 "checksum.sha256")
 ARTICLES, INDEX = "articles", "articles.csv"  # as in readkit.course.course
+# Which form of a test a learner takes is not secret: the notebook needs it (course/forms.py).
+COURSE_FILES = ("forms.csv", "tests.csv")
 KEY_FILE = "key.csv"
 
 
@@ -49,6 +52,10 @@ def write_learner_files(data: Path, target: Path) -> list[Path]:
     shutil.copyfile(data / INDEX, target / INDEX)
     slugs = read_table(data / INDEX).column("slug")
     written = [target / INDEX]
+    for name in COURSE_FILES:
+        if (data / name).is_file():
+            shutil.copyfile(data / name, target / name)
+            written.append(target / name)
     for slug in slugs:
         written += write_article_files(data / ARTICLES / slug, target / ARTICLES / slug)
     return written

@@ -25,6 +25,7 @@ from typing import Any
 
 from readkit.course.answers import ANSWERS_FILE, read_answers, set_aside_note
 from readkit.course.course import Course
+from readkit.course.forms import learners_form
 from readkit.grading import numbers, scoring
 
 # --- containment --------------------------------------------------------------------------
@@ -79,12 +80,19 @@ def check_answers(
 
 
 def _check_answers(course: Course, assignment: str, section: str | None, path: Path) -> None:
-    article = course.article_for(assignment)
+    test = course.form_test(assignment)
+    if test is not None:  # a pre-test or post-test: the learner's form (course/forms.py)
+        form = learners_form(test, path)[0]
+        article, parts = course.article(form.slug), form.parts
+    else:
+        article, parts = course.article_for(assignment), assignment
     found = read_answers(path, assignment, article.slug)
     if not found.usable:
         print("Not ready: " + " ".join(found.problems))
         return
-    sections = [article.section(assignment, section)] if section else article.sections(assignment)
+    if test is not None and section is None:
+        print(f"Your {form.name}: {article.title}.")
+    sections = [article.section(parts, section)] if section else article.sections(parts)
     units = [u for s in sections for u in article.section_units(s)]
     missing = [u for u in units if u not in found.answers]
     where = f"{sections[0].title} ({sections[0].section})" if section else assignment

@@ -8,17 +8,16 @@ Points are plain Python floats rounded to 2 decimals and clamped to [0, max_poin
 parses a test cell's first text/plain result as points and aborts a submission on a value above
 the cell's maximum.
 
-A Sorter section is scored so that labelling without reading earns little (docs/grading.md,
-"How the widget parts are graded"): the mean over the key's labels present in the section of
-the share of that label's units labelled right, corrected for what uniform random labels would
-get on the same units.
+A Sorter section is scored so that every sentence counts about the same and labelling without
+reading earns little (docs/grading.md, "How the widget parts are graded"): Cohen's kappa between
+the learner's labels and the key's, an accepted alternative counting as the key's label and an
+unlabelled sentence as a category of its own; a negative kappa scores 0.
 """
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple, Protocol
-
-from readkit.course.labels import LABELS
 
 
 class KeyLike(Protocol):
@@ -37,7 +36,7 @@ class KeyLike(Protocol):
 class UnitResult(NamedTuple):
     """One unit of a graded section: what the learner chose (None: not labelled) and whether it
     earns credit (the key's label or one of its accepted alternatives). `label` and `accepted`
-    are the key's (the unit's class, and how many labels earn credit), which `section_points`
+    are the key's (the unit's class, and the labels that earn credit), which `section_points`
     needs; they default to "no class given" for results built by hand. A NamedTuple: a class
     report builds one per learner and unit, and a tuple is several times cheaper to create."""
 
@@ -89,40 +88,55 @@ def unit_results(
     return results
 
 
-def balanced_recall(results: Sequence[UnitResult]) -> tuple[float, float]:
-    """(recall, chance) of a section.
+UNLABELLED = "unlabelled"  # the learner's category for a unit left without a label
 
-    A unit belongs to the class of its key label; it counts as right for that class when the
-    learner chose the key's label or an accepted alternative (an unlabelled unit is wrong).
-    recall: the mean, over the classes present, of the share of each class's units that are
-    right. chance: the recall that uniform random labels get on average, the mean over the
-    classes of (labels accepted / 4) averaged over the class's units."""
-    classes: dict[str, list[UnitResult]] = {}
-    for result in results:
-        classes.setdefault(result.label, []).append(result)
-    if not classes:
-        return 0.0, 0.0
-    recall = sum(sum(1 for r in units if r.correct) / len(units) for units in classes.values())
-    chance = sum(
-        sum(len(r.accepted or (r.label,)) for r in units) / (len(units) * len(LABELS))
-        for units in classes.values()
-    )
-    return recall / len(classes), min(chance / len(classes), 1.0)
+
+class Agreement(NamedTuple):
+    """How far a learner's labels agree with the key on a section, beyond chance.
+
+    observed: the share of units right (the key's label or an accepted alternative);
+    chance: the share that the same labels would get right if they were shuffled among the
+    section's units, i.e. given without reading: sum over the labels the learner used of
+    (share of units given that label) x (share of units whose key accepts that label), an
+    unlabelled unit counting as a label no unit accepts;
+    kappa: (observed - chance) / (1 - chance), 1.0 when chance is 1.
+
+    Where every unit accepts exactly one label this is Cohen's kappa between the key and the
+    learner (chance = sum over labels of the key's share x the learner's share)."""
+
+    observed: float
+    chance: float
+
+    @property
+    def kappa(self) -> float:
+        if self.chance >= 1:
+            return 1.0
+        return (self.observed - self.chance) / (1 - self.chance)
+
+
+def agreement(results: Sequence[UnitResult]) -> Agreement:
+    """The agreement of a section's unit results with the key (see Agreement)."""
+    n = len(results)
+    if not n:
+        return Agreement(0.0, 0.0)
+    chosen = Counter(r.chosen or UNLABELLED for r in results)
+    accepting = Counter(label for r in results for label in set(r.accepted or (r.label,)))
+    chance = sum(count * accepting[label] for label, count in chosen.items()) / (n * n)
+    return Agreement(sum(1 for r in results if r.correct) / n, chance)
 
 
 def section_points(results: Sequence[UnitResult], max_points: float) -> float:
-    """Points for a Sorter section: max_points * (recall - chance) / (1 - chance), clamped to
-    [0, max_points] and rounded to 2 decimals (`balanced_recall` defines both terms).
+    """Points for a Sorter section: max_points * kappa (`agreement`), a negative kappa scored
+    0, rounded to 2 decimals (a plain float, never above max_points).
 
-    So the key scores max_points, uniform random labels 0 on average, and one label for every
-    unit only the share of the other classes' units that accept that label. An empty section
-    gives 0.0 (a course-data mistake that `parse_sections` users should catch)."""
+    So the key scores max_points; one label for every unit scores 0, and labels given without
+    reading (random ones) 0 on average before the clamp; each unit's mistake costs about the
+    same, whatever the size of its label's class. An empty section gives 0.0 (a course-data
+    mistake that `parse_sections` users should catch)."""
     max_points = _check_max(max_points)
     if not results:
         return 0.0
-    recall, chance = balanced_recall(results)
-    share = recall if chance >= 1 else (recall - chance) / (1 - chance)
-    return clamp_points(max_points * share, max_points)
+    return clamp_points(max_points * agreement(results).kappa, max_points)
 
 
 def points_for_checks(passed: Sequence[bool], max_points: float) -> float:

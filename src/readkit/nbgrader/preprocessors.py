@@ -206,7 +206,7 @@ class TrustedScores(NbGraderPreprocessor):
         # count as full marks.
         found = read_answers(_submission_dir(self.config, resources) / ANSWERS_FILE, assignment,
                              plan.article)
-        grade = trusted.grade_answers(found, plan)
+        grade = trusted.grade_answers(found, plan, resources["nbgrader"]["student"])
         by_cell = plan.cell_sections()
         choice = None
         for cell in nb.cells:

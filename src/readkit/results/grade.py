@@ -115,7 +115,7 @@ def _grade_submission(student: str, folder: Path | str, plan: trusted.SorterAssi
     found = graded = None
     if plan is not None:
         found = _answers(folder, plan.assignment, plan.article)
-        graded = trusted.grade_answers(found, plan)
+        graded = trusted.grade_answers(found, plan, student)
         status, reason = graded.status, graded.reason
     else:
         status, reason = (NOT_A_FILE, folder) if isinstance(folder, str) else (OK, "")
@@ -123,7 +123,8 @@ def _grade_submission(student: str, folder: Path | str, plan: trusted.SorterAssi
     reason = "; ".join(part for part in (reason, note) if part)
     grade = StudentGrade(student, status, reason, {},
                          dict(graded.section_points) if graded else {},
-                         graded.results if graded else [], book.names.get(student, ("", "")))
+                         graded.results if graded else [], book.names.get(student, ("", "")),
+                         form=graded.form if graded else "")
     recorded, autograded = None, False
     if book.state != gradebook.OK:
         grade.book_state = book.state
@@ -150,25 +151,25 @@ def _grade_submission(student: str, folder: Path | str, plan: trusted.SorterAssi
 def _not_submitted(student: str, plan: trusted.SorterAssignment | None,
                    cells: list[GradeCell], book: gradebook.GradebookScores) -> StudentGrade:
     """Nothing handed in: every cell 0 (there is nothing to grade by hand either)."""
-    graded = trusted.grade_answers(None, plan) if plan else None
+    graded = trusted.grade_answers(None, plan, student) if plan else None
     return StudentGrade(
         student, NOT_SUBMITTED, "no submission for this assignment",
         {c.column: CellScore(0.0, 0.0 if c.by_readkit else None) for c in cells},
         dict(graded.section_points) if graded else {}, graded.results if graded else [],
-        book.names.get(student, ("", "")))
+        book.names.get(student, ("", "")), form=graded.form if graded else "")
 
 
 def _refused(student: str, plan: trusted.SorterAssignment | None,
              cells: list[GradeCell], book: gradebook.GradebookScores) -> StudentGrade:
     """A folder whose name is not a safe student id: listed with why, never graded (readkit
     autograde refuses it too), every cell 0."""
-    graded = trusted.grade_answers(None, plan) if plan else None
+    graded = trusted.grade_answers(None, plan, student) if plan else None
     return StudentGrade(
         student, student_ids.REFUSED,
         f"{student_ids.problem(student)}; not graded: {student_ids.RENAME_FOLDER}",
         {c.column: CellScore(0.0, 0.0 if c.by_readkit else None) for c in cells},
         dict(graded.section_points) if graded else {}, graded.results if graded else [],
-        book.names.get(student, ("", "")))
+        book.names.get(student, ("", "")), form=graded.form if graded else "")
 
 
 def _book_detail(book: gradebook.GradebookScores, cells: list[GradeCell]) -> str:

@@ -43,6 +43,7 @@ class StudentGrade:
     flags: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)  # what the gradebook changed, in words
     gradebook_points: float | None = None  # nbgrader's own total (None: not autograded)
+    form: str = ""  # a test on the parallel forms: the form graded (a, b)
 
     @property
     def points(self) -> float | None:
@@ -133,6 +134,7 @@ def _student_json(s: StudentGrade) -> dict:
         "units": [[r.unit_id, r.chosen, r.correct] for r in s.results],
         "name": list(s.name), "book_state": s.book_state, "book_reason": s.book_reason,
         "flags": s.flags, "changes": s.changes, "gradebook_points": s.gradebook_points,
+        "form": s.form,
     }
 
 
@@ -202,7 +204,7 @@ def _student(raw: dict) -> StudentGrade:
                  in raw["units"]],
         name=tuple(raw["name"]), book_state=raw["book_state"], book_reason=raw["book_reason"],
         flags=list(raw["flags"]), changes=list(raw["changes"]),
-        gradebook_points=raw["gradebook_points"],
+        gradebook_points=raw["gradebook_points"], form=raw.get("form", ""),
     )
 
 

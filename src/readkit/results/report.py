@@ -435,6 +435,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         course = Course.open(args.course)
+        if course.form_test(args.assignment) is not None:  # two texts: no one item analysis
+            print(f"readkit report: {args.assignment} is a test taken on two parallel forms; "
+                  "its report is `readkit gain` (grades.csv: `readkit grade`).", file=sys.stderr)
+            return 2
         roster = read_roster(args.roster) if args.roster else None
         grades = read_record(course, args.assignment)
         page, lms = write_report(grades, roster=roster, id_column=args.id_column,

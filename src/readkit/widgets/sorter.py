@@ -80,18 +80,25 @@ class Sorter:
     def section(cls, assignment: str, section: str, *, course=None,
                 answers_path: str | Path = "answers.json") -> "Sorter":
         """The Sorter of one graded part: exactly the units its article's sections.csv gives
-        it (the article is the one whose sections.csv has the assignment)."""
+        it (the article is the one whose sections.csv has the assignment; for a pre-test or
+        post-test on the parallel forms, the learner's form: course/forms.py)."""
         if nbgrader_autogrades():  # nothing is shown: the course's files are not even read
             return cls(assignment=assignment, answers_path=answers_path, mode=ASSESSMENT)
         from readkit.course.course import Course, CourseError
+        from readkit.course.forms import learners_form
 
         course = course or Course.default()
-        article = course.article_for(assignment)
-        found = article.section(assignment, section)
+        test = course.form_test(assignment)
+        if test is not None:
+            form, _ = learners_form(test, answers_path)
+            article, parts = course.article(form.slug), form.parts
+        else:
+            article, parts = course.article_for(assignment), assignment
+        found = article.section(parts, section)
         units = article.section_units(found)
         if not units:
             raise CourseError(
-                f"{article.slug}/sections.csv section {section!r} of {assignment!r} (paragraphs "
+                f"{article.slug}/sections.csv section {section!r} of {parts!r} (paragraphs "
                 f"{found.first_paragraph} to {found.last_paragraph}) has no assessment units "
                 "to show. Fix the section or the key's split (readkit validate checks both)."
             )
