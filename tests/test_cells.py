@@ -51,6 +51,7 @@ def test_check_answers_counts_unlabelled_and_says_nothing_about_correctness(lear
         "Still unlabelled (2): p02s2, p03s1.",
         "answers.json found and readable. Second part (part-2): 1 of 1 sentences labelled.",
         "Every sentence has a label.",
+        cells.SCORING_NOTE,
     ]
     assert "right" not in out and "points" not in out
 
@@ -63,7 +64,7 @@ def test_check_answers_takes_an_explicit_course(tmp_path, monkeypatch, capsys):
     cells.check_answers(ASSIGNMENT, "part-1", path=str(path), course=course)
     assert capsys.readouterr().out.splitlines() == [
         "answers.json found and readable. First part (part-1): 1 of 3 sentences labelled.",
-        "Still unlabelled (2): p02s1, p02s2."]
+        "Still unlabelled (2): p02s1, p02s2.", cells.SCORING_NOTE]
 
 
 @pytest.mark.parametrize(
@@ -107,7 +108,7 @@ def test_bom_and_upper_case_labels_are_read_as_meant(learner, capsys):
     assert err == ""
     assert out.splitlines() == [
         "answers.json found and readable. First part (part-1): 3 of 3 sentences labelled.",
-        "Every sentence has a label."]
+        "Every sentence has a label.", cells.SCORING_NOTE]
 
 
 def test_unknown_ids_and_labels_are_named(learner, capsys):

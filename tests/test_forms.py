@@ -206,7 +206,7 @@ def test_the_sorter_and_the_checks_show_the_learners_form(course, tmp_path, monk
     monkeypatch.chdir(tmp_path)
     sorter = Sorter.section(PRE, "part-2", course=course)
     assert sorter.article == FORM_SLUGS["b"] and sorter.unit_ids == ["p04s1", "p04s2", "p05s1"]
-    assert [u["text"] for u in sorter._units][0] == "Form b text of p04s1."
+    assert [u["text"] for u in sorter.widget._units][0] == "Form b text of p04s1."
     sorter.choose("p04s1", "claim")
     saved = json.loads((tmp_path / "answers.json").read_text())
     assert (saved["assignment"], saved["article"]) == (PRE, FORM_SLUGS["b"])
