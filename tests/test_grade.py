@@ -172,6 +172,14 @@ def test_golden_file_is_hand_checked(golden_cases):
     assert [bob[c] for c in ("points", "max", "percent", *SECTION_POINTS, "rewrite-choice",
                              "rewrite-answer", "status", "manual_grading", "flag")] == [
         "23.44", "35", "67", "3.69", "7.5", "2.39", "6.36", "1", "2.5", "ok", "done", ""]
+    # unlabelled, of the 53 sentences: hugo labels p51s2 "opinion" (no label: 1; "Commentary"
+    # counts as commentary, unknown ids are ignored); an empty or unusable file leaves all 53;
+    # nothing handed in: empty, as for 02's rows.
+    assert {name: rows[name]["unlabelled"] for name in (
+        "alice-perfect", "bob-partial", "hugo-unknown-labels-and-ids", "oscar-empty",
+        "erin-corrupt", "quinn-absent")} == {
+        "alice-perfect": "0", "bob-partial": "0", "hugo-unknown-labels-and-ids": "1",
+        "oscar-empty": "53", "erin-corrupt": "53", "quinn-absent": ""}
     # mallory labels everything claim (meta from paragraph 70): part-1 commentary 3/4 (claim
     # accepted for p51s1, p52s1, p52s2), sourced 0/3: R = 0.375, 7.5 x 0.03125 / 0.65625 =
     # 0.36. part-2: claim 4/4, sourced 0/4, commentary 1/2 (p56s3): R = 0.5, 7.5 x 0.04167 /
@@ -371,7 +379,7 @@ def test_no_gradebook_is_reported_and_not_created(course_root, capsys):
     rows = grades_csv(course_root).read_text().splitlines()
     # no gradebook: readkit's cells are scored, the rewrite is not graded yet (no total)
     assert rows[1] == ("alice,,35,,7.5,7.5,5,10,0,,ok; no-gradebook,pending,rewrite-choice "
-                       "scores 0: no sort-the-sources.ipynb was handed in,,")
+                       "scores 0: no sort-the-sources.ipynb was handed in,,,0")
     assert rows[2].startswith("erin,,35,,0,0,0,0,0,,corrupt; no-gradebook,pending,")
 
 
@@ -512,13 +520,13 @@ def test_02_is_graded_and_exported_the_same_way(course_root, capsys):
     lines = (reports / "grades.csv").read_text(encoding="utf-8").splitlines()
     assert lines == [
         "student,points,max,percent,filter,group,compare,add-up,reporters,written-answer,"
-        "status,manual_grading,reason,gradebook_points,flag",
-        "ann,12,14,85.7,2,2,1,3,2,2,ok,done,,12,",
-        "ben,,14,,2,2,1,3,2,,ok,pending,,10,",
+        "status,manual_grading,reason,gradebook_points,flag,unlabelled",
+        "ann,12,14,85.7,2,2,1,3,2,2,ok,done,,12,,",
+        "ben,,14,,2,2,1,3,2,,ok,pending,,10,,",
         "cy,13,14,92.9,2,2,1,3,2,3,ok,done,filter overridden from 0 (autograde) to 2 (manual "
-        "score),13,OVERRIDDEN",
+        "score),13,OVERRIDDEN,",
         "dee,,14,,,,,,,,ok; not-autograded,pending,the gradebook has no submission of this "
-        "student; run readkit autograde,,",
+        "student; run readkit autograde,,,",
     ]
 
 
