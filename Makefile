@@ -17,7 +17,7 @@ help:
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make demo     simulate a class end to end and build the grading report"
 	@echo "make bench    measure widget and grading speed"
-	@echo "make hub      a class on JupyterHub on 127.0.0.1: real users, PostgreSQL (root; LEARNERS=5)"
+	@echo "make hub      a class on JupyterHub on 127.0.0.1: real users, PostgreSQL (root; LEARNERS=5, RESUME=hub-grades/...)"
 	@echo "make lock     rewrite constraints.txt from the current .venv"
 
 $(BIN)/python:
@@ -52,7 +52,7 @@ hub-deps:
 	@$(PYTHON) -m tools.ensure_hub
 
 hub: $(VENV)/.installed-lab hub-deps
-	$(BIN)/readkit hub $(if $(LEARNERS),--learners $(LEARNERS)) $(if $(HUB_PORT),--port $(HUB_PORT))
+	$(BIN)/readkit hub $(if $(LEARNERS),--learners $(LEARNERS)) $(if $(HUB_PORT),--port $(HUB_PORT)) $(if $(RESUME),--resume $(RESUME))
 
 test: $(VENV)/.installed-test browser sandbox hub-deps
 	$(BIN)/ruff check src tests tools lessons benchmarks

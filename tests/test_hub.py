@@ -8,7 +8,7 @@ without answers.json, empty ones) and submit; one learner tries to read another'
 is refused; the instructor collects (formgrader API), two graders autograde at the same time
 against PostgreSQL, `readkit report` and `readkit grade` run; the gradebook holds exactly the 30
 expected scores, and the same submissions graded with a SQLite gradebook give the same grades.
-Then a real browser: learner 31 logs in, fetches from the Assignments panel, labels sentences
+Then a real browser: learner 31 logs in, fetches from Nbgrader > Assignment List, labels sentences
 by keyboard (one digit key per sentence) in the Sorter and submits; the instructor's
 formgrader lists that submission and its JupyterLab panel shows the formgrader in a frame.
 
@@ -65,15 +65,22 @@ def _require_setup() -> None:
 
 
 @pytest.fixture(scope="module")
-def hub():
+def hub(tmp_path_factory):
     _require_setup()
     prefix = "rkt" + secrets.token_hex(2)
     state = Path(f"/tmp/readkit-hub-test-{prefix}")
-    settings = HubSettings(course=ROOT, learners=CLASS + 1, prefix=prefix, port=free_port(),
-                           state=state)
+    settings = HubSettings(course=ROOT, learners=1, prefix=prefix, port=free_port(),
+                           state=state, save_to=tmp_path_factory.mktemp("saved"))
+    messages: list[str] = []
+
+    def say(line: str) -> None:
+        messages.append(line)
+        print(line, file=sys.stderr)
+
     started = time.perf_counter()
-    with Hub(settings, say=lambda line: print(line, file=sys.stderr)) as running:
+    with Hub(settings, say=say) as running:
         running.started_in = time.perf_counter() - started
+        running.messages = messages
         yield running
     for name in [settings.instructor, *settings.learner_names]:
         assert subprocess.run(["id", name], capture_output=True).returncode != 0, name
@@ -263,6 +270,60 @@ def test_readkit_grade_and_report_read_the_postgresql_gradebook(hub, graded):
         assert len(list(csv.DictReader(handle))) >= CLASS
 
 
+def test_the_formgrader_and_grades_csv_agree(hub, graded):
+    """The formgrader's total of each submission and its maximum (35) are grades.csv's."""
+    status, body = hub.server(hub.settings.instructor, "GET", f"formgrader/api/submissions/{A1}")
+    assert status == 200, body
+    formgrader = {row["student"]: (row["score"], row["max_score"]) for row in body}
+    reports = hub.course_dir / "grading" / "reports" / A1
+    with (reports / "grades.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert set(formgrader) == set(rows)
+    for student, row in rows.items():
+        assert formgrader[student] == (pytest.approx(float(row["points"])), 35.0), student
+        assert row["max"] == "35"
+
+
+def test_the_instructors_terminal_runs_the_documented_commands(hub, graded):
+    """A terminal of the instructor's own server (JupyterLab's terminals API and its
+    websocket, as File > New > Terminal opens one): readkit, nbgrader and jupyter are the hub
+    environment's, and `readkit grade` runs in the course folder as the README says."""
+    output = run_in_terminal(hub, hub.settings.instructor, (
+        "command -v readkit nbgrader jupyter; cd ~/readkit-course && "
+        f"readkit grade {A1}; echo END-OF-STEPS $?"))
+    env_bin = hub.env_bin
+    for tool in ("readkit", "nbgrader", "jupyter"):
+        assert f"{env_bin}/{tool}" in output, output[-3000:]
+    assert "END-OF-STEPS 0" in output, output[-3000:]
+    assert "grades.csv" in output, output[-3000:]
+
+
+def run_in_terminal(hub: Hub, name: str, line: str, timeout: float = 300) -> str:
+    """Open a terminal in `name`'s server, type `line`, return what it printed up to the
+    "END-OF-STEPS <status>" it must end with."""
+    import re
+
+    import websocket  # websocket-client, as jupyter_server depends on it
+
+    status, body = hub.server(name, "POST", "api/terminals")
+    assert status == 200, body
+    terminal = body["name"]
+    url = f"{hub.url.replace('http', 'ws', 1)}/user/{name}/terminals/websocket/{terminal}"
+    connection = websocket.create_connection(
+        url, header=[f"Authorization: token {hub.api_token}"], timeout=timeout)
+    output, deadline = "", time.monotonic() + timeout
+    try:
+        connection.send(json.dumps(["stdin", line + "\r"]))
+        while not re.search(r"END-OF-STEPS \d+", output) and time.monotonic() < deadline:
+            message = json.loads(connection.recv())
+            if message[0] == "stdout":
+                output += message[1]
+    finally:
+        connection.close()
+        hub.server(name, "DELETE", f"api/terminals/{terminal}")
+    return output
+
+
 def test_learners_cannot_open_the_gradebook(hub, graded):
     learner = hub.settings.learner_names[0]
     attempt = hub.as_user(learner, [
@@ -370,9 +431,12 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
     hub.stop_server(instructor)
     for name in (learner, instructor):
         expose_app(hub, name)
-    page = login(browser, hub, learner)
+    off_machine: list[str] = []
+    page = login(browser, hub, learner, off_machine)
     try:
-        page.evaluate("() => window.jupyterapp.commands.execute('nbgrader:open-assignment-list')")
+        # The panel the README names, through the menu a learner uses.
+        page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+        page.locator(".lm-Menu-item", has_text="Assignment List").click()
         fetch = page.locator("#released_assignments_list button", has_text="Fetch")
         fetch.click(timeout=60_000)
         page.wait_for_function("() => document.querySelector('#fetched_assignments_list')"
@@ -400,6 +464,9 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
         wanted = {first_unit: "claim", second_unit: "meta"}
         answers = wait_for_json(home / A1 / "answers.json", wanted)
         assert answers["assignment"] == A1
+        # No "get notified about news?" question over the Sorter (it comes a moment after start).
+        assert "notified about official Jupyter news" not in page.inner_text("body")
+        assert page.locator(".jp-Notification-Toast, .Toastify__toast").count() == 0
 
         page.evaluate("() => window.jupyterapp.commands.execute('nbgrader:open-assignment-list')")
         page.locator("#fetched_assignments_list button", has_text="Submit").click(timeout=60_000)
@@ -416,10 +483,19 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
     hub.start_server(instructor)
     status, body = hub.server(instructor, "POST", f"formgrader/api/assignment/{A1}/collect")
     assert status == 200 and body["success"], body
-    page = login(browser, hub, instructor)
+    page = login(browser, hub, instructor, off_machine)
     try:
         page.goto(f"{hub.url}/user/{instructor}/formgrader/manage_submissions/{A1}")
         page.wait_for_selector(f"text={learner}", timeout=60_000)
+        # A grading page: nbgrader's formgrade.js runs (it waits for MathJax, which is not
+        # loaded from a CDN any more) and the page asks nothing of another machine.
+        status, body = hub.server(instructor, "GET",
+                                  f"formgrader/api/submitted_notebooks/{A1}/{NB1}")
+        assert status == 200 and body, body
+        page.goto(f"{hub.url}/user/{instructor}/formgrader/submissions/{body[0]['id']}")
+        page.wait_for_function("() => window.MathJax && window.MathJax.loaded === true",
+                               timeout=60_000)
+        page.wait_for_selector("#notebook-container .cell", timeout=60_000)
         # The Lab panel shows the formgrader in a frame of the same server (CSP 'self').
         page.goto(f"{hub.url}/user/{instructor}/lab")
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
@@ -429,6 +505,7 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
         frame.locator("text=Manage Assignments").first.wait_for(timeout=60_000)
     finally:
         page.context.close()
+    assert off_machine == []  # no request from the Sorter's or the formgrader's pages left
 
 
 def expose_app(hub: Hub, name: str) -> None:
@@ -442,8 +519,21 @@ def expose_app(hub: Hub, name: str) -> None:
     os.chown(config, account.uid, os.stat(account.home).st_gid)
 
 
-def login(browser, hub: Hub, name: str):
+def login(browser, hub: Hub, name: str, off_machine: list[str] | None = None):
+    """A signed-in page of `name`'s JupyterLab. Every request to another machine than
+    127.0.0.1 is aborted and its URL appended to `off_machine`."""
+    import urllib.parse
+
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    if off_machine is not None:
+        def guard(route) -> None:
+            if urllib.parse.urlsplit(route.request.url).hostname in ("127.0.0.1", None):
+                route.continue_()
+            else:
+                off_machine.append(route.request.url)
+                route.abort()
+
+        context.route(lambda url: not url.startswith(("data:", "blob:")), guard)
     page = context.new_page()
     page.goto(f"{hub.url}/hub/login")
     page.fill("#username_input", name)
@@ -451,7 +541,7 @@ def login(browser, hub: Hub, name: str):
     page.click("#login_submit")
     page.wait_for_url(f"**/user/{name}/lab**", timeout=180_000)
     # the nbgrader panels' commands exist once the lab extensions are loaded (every user has
-    # the Assignments panel)
+    # the Assignment List)
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
                            ".hasCommand('nbgrader:open-assignment-list')", timeout=120_000)
     return page
@@ -466,3 +556,67 @@ def wait_for_json(path: Path, expected: dict, timeout: float = 30) -> dict:
                 return last
         time.sleep(0.1)
     raise AssertionError(f"{path} never held {expected}; last seen: {last}")
+
+
+# --- the stop keeps the grades; a second hub picks them up (last: they stop the hub) -------------
+
+
+@pytest.fixture(scope="module")
+def stopped(hub, graded):
+    """The hub stopped as Ctrl-C stops it, after grading: the folder its message names."""
+    import re
+
+    before = len(hub.messages)
+    hub.stop()
+    said = "\n".join(hub.messages[before:])
+    found = re.search(r"The class's grades are saved in (\S+)", said)
+    assert found, said
+    return {"said": said, "folder": Path(found.group(1))}
+
+
+def test_the_stop_saves_the_grades_where_its_message_says(hub, stopped):
+    folder = stopped["folder"]
+    assert folder.parent == hub.settings.save_to
+    reports = folder / "grading" / "reports" / A1
+    for name in ("grades.csv", "lms.csv", "scores.json", "report/index.html"):
+        assert (reports / name).is_file(), name
+    with (reports / "grades.csv").open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == CLASS
+    assert len(list((folder / "grading" / "submitted").iterdir())) == CLASS + 1
+    dump = (folder / "gradebook.sql").read_text(encoding="utf-8")
+    assert "COPY public.grade " in dump and "COPY public.submitted_assignment " in dump
+    assert f"make hub RESUME={folder}" in stopped["said"]
+    assert f"make hub RESUME={folder}" in (folder / "README.txt").read_text()
+    # the teacher's (the course repository's owner), and no one else's
+    owner = ROOT.stat().st_uid
+    assert all(p.stat().st_uid == owner for p in [folder, *folder.rglob("*")])
+    assert folder.stat().st_mode & 0o077 == 0
+    # and the class itself is gone: accounts, the state folder
+    assert subprocess.run(["id", hub.settings.instructor], capture_output=True).returncode != 0
+    assert not hub.state.exists()
+
+
+def test_a_second_hub_resumes_the_saved_class(hub, graded, stopped):
+    """`readkit hub --resume FOLDER` (make hub RESUME=FOLDER): the saved grading/ and the
+    gradebook come back; `readkit grade` gives the same grades.csv. (The services only: no
+    JupyterHub needed to show it.)"""
+    saved = stopped["folder"]
+    prefix = hub.settings.prefix  # the same accounts, as `make hub` makes them
+    settings = HubSettings(course=ROOT, learners=1, prefix=prefix,
+                           state=Path(f"/tmp/readkit-hub-test-{prefix}-resumed"), resume=saved)
+    second = Hub(settings, say=lambda line: print(line, file=sys.stderr))
+    try:
+        second.start(jupyterhub=False)
+        scores = postgres_scores(second)
+        assert set(scores) == set(graded["expected"])
+        assert all(scores[s][cell] == pytest.approx(points)
+                   for s, expected in graded["expected"].items()
+                   for cell, points in expected.items())
+        grade = second.as_instructor([str(second.env_bin / "readkit"), "grade", A1])
+        assert "GRADEBOOK-DIFFERS" not in grade.stdout
+        reports = "grading/reports/" + A1 + "/grades.csv"
+        assert ((second.course_dir / reports).read_text(encoding="utf-8")
+                == (saved / reports).read_text(encoding="utf-8"))
+    finally:
+        second.stop()
+    assert not settings.state.exists()

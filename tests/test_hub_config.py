@@ -104,3 +104,140 @@ def test_a_second_hub_on_a_taken_state_folder_removes_nothing(tmp_path, monkeypa
             pass
     assert removed == []
     assert json.loads((state / "made.json").read_text()) == record
+
+
+# --- issue 26: the terminal, the news question, the next steps, the saved class -----------------
+
+
+def test_every_terminal_puts_the_hub_environment_first_after_the_login_profiles(
+        tmp_path, monkeypatch):
+    """JupyterLab's terminal is a login shell, whose /etc/profile resets PATH: the shell
+    command reads the profiles, then puts the environment's bin/ first (run here for real)."""
+    import subprocess
+    import sys
+
+    server = load_config("jupyter_server_config.py", tmp_path, monkeypatch)
+    command = server.ServerApp.terminado_settings["shell_command"]
+    assert command[:3] == ["/bin/bash", "-l", "-c"]
+    assert f"{sys.prefix}/bin" in command[3]
+    # the same command, asked to print PATH instead of handing over to an interactive shell
+    probe = command[3].replace("exec /bin/bash -i", 'printf %s "$PATH"')
+    done = subprocess.run(["/bin/bash", "-l", "-c", probe], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert done.stdout.split(":")[0] == f"{sys.prefix}/bin", done.stdout
+    assert server.LabApp.news_url is None
+    assert server.LabApp.check_for_updates_class == "jupyterlab.NeverCheckForUpdate"
+
+
+def test_the_environment_asks_no_news_question_and_loads_no_cdn_mathjax(tmp_path):
+    env = tmp_path / "env"
+    hub_module._configure_environment(env)
+    etc = env / "etc" / "jupyter"
+    overrides = json.loads((etc / "labconfig" / "default_setting_overrides.json").read_text())
+    assert overrides == {"@jupyterlab/apputils-extension:notification": {
+        "fetchNews": "false", "checkForUpdates": False}}
+    template = env / "share/jupyter/nbconvert/templates/formgrade/mathjax.html.j2"
+    assert "macro mathjax" in template.read_text() and "http" not in template.read_text()
+
+
+def test_the_formgrade_page_renders_without_a_cdn(tmp_path, monkeypatch):
+    """nbgrader's formgrade template with the hub's mathjax.html.j2 on the Jupyter path: no
+    URL of another machine in the page, and the MathJax hook formgrade.js calls is there."""
+    import re
+
+    import nbformat
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+
+    hub_module._configure_environment(tmp_path / "env")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "env" / "share" / "jupyter"))
+    config = Config()
+    config.HTMLExporter.template_name = "formgrade"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a $x$")])
+    html, _ = HTMLExporter(config=config).from_notebook_node(notebook, resources={
+        "base_url": "/user/t", "submission_id": "1", "notebook_id": "n", "assignment_id": "a",
+        "index": 0, "total": 1})
+    assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == []
+    assert "Startup: {signal: {Interest:" in html
+
+
+def test_the_next_steps_name_every_step_and_docs_hub_md_has_the_same_commands():
+    steps = hub_module.next_steps("rk-instructor", "01-sort-the-sources")
+    commands = [line.split("#")[0].strip() for line in steps.splitlines()
+                if line.strip().startswith(("cd ", "nbgrader ", "readkit "))]
+    assert commands == [
+        "cd ~/readkit-course", "nbgrader release_assignment 01-sort-the-sources",
+        "nbgrader collect 01-sort-the-sources", "readkit autograde 01-sort-the-sources --jobs 4",
+        "readkit grade 01-sort-the-sources", "readkit report 01-sort-the-sources",
+        "nbgrader generate_feedback 01-sort-the-sources",
+        "nbgrader release_feedback 01-sort-the-sources"]
+    assert "Nbgrader > Assignment List > Fetch" in steps
+    assert "File > New > Terminal" in steps
+    docs = (ROOT / "docs" / "hub.md").read_text()
+    for command in commands:
+        assert command in docs, command
+    assert hub_module.first_assignment(ROOT) == "01-sort-the-sources"
+
+
+def test_no_learner_facing_text_names_a_panel_the_interface_does_not_have():
+    for path in [ROOT / "README.md", *(ROOT / "docs").glob("*.md"),
+                 ROOT / "lessons" / "README.md", ROOT / "exercises" / "README.md"]:
+        assert "Assignments panel" not in path.read_text(), path
+        assert "*Assignments* panel" not in path.read_text(), path
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### A class on JupyterHub"):]
+    assert "as root" in section and "Nbgrader > Assignment List" in readme
+    assert "/opt/readkit-hub/env" in section and "700 MB" in section
+
+
+def test_a_saved_class_holds_plain_files_only_and_is_the_teachers(tmp_path):
+    from readkit.hub import keep
+
+    course = tmp_path / "course"
+    reports = course / "grading" / "reports" / "a1"
+    reports.mkdir(parents=True)
+    (reports / "grades.csv").write_text("student,points\n")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not the class's")
+    (course / "grading" / "link").symlink_to(secret)
+    (reports / "linked-folder").symlink_to(tmp_path)
+    os.mkfifo(course / "grading" / "pipe")
+    owner = (os.getuid(), os.getgid())
+    folder, skipped = keep.save_class(course, tmp_path / "saved", "-- dump\n", owner)
+    assert sorted(skipped) == ["link", "pipe", "reports/a1/linked-folder"]
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
+        "README.txt", "gradebook.sql", "grading", "grading/reports", "grading/reports/a1",
+        "grading/reports/a1/grades.csv"]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert f"make hub RESUME={folder}" in (folder / "README.txt").read_text()
+    assert keep.saved_class_problem(folder) is None
+    second, _ = keep.save_class(course, tmp_path / "saved", None, owner)
+    assert second != folder and not (second / "gradebook.sql").exists()
+    assert "no grading/" in keep.saved_class_problem(tmp_path)
+    with pytest.raises(HubError, match="--resume: .* no grading/"):
+        HubSettings(course=ROOT, resume=tmp_path)
+
+
+def test_a_stop_that_cannot_save_the_grades_removes_none_of_them(tmp_path, monkeypatch):
+    """Saving fails (here: the folder to save into is a file): the instructor's account and
+    the state folder stay, the message says where the grades are and what to run."""
+    state = tmp_path / "state"
+    course = tmp_path / "home" / "readkit-course"
+    (course / "grading").mkdir(parents=True)
+    (tmp_path / "not-a-folder").write_text("")
+    state.mkdir()
+    record = {"users": ["rk-instructor", "rk-learner01"], "processes": [],
+              "course": str(course), "instructor": "rk-instructor",
+              "save_to": str(tmp_path / "not-a-folder"), "owner": [os.getuid(), os.getgid()]}
+    (state / "made.json").write_text(json.dumps(record))
+    removed, said = [], []
+    monkeypatch.setattr(hub_module, "remove_user", removed.append)
+    hub = Hub(HubSettings(course=ROOT, state=state), say=said.append)
+    hub.owns_state = True
+    hub.stop()
+    assert removed == ["rk-learner01"]
+    assert state.is_dir()
+    assert json.loads((state / "made.json").read_text())["users"] == ["rk-instructor"]
+    assert "could not save the class's grades" in said[-1]
+    assert f"readkit hub --clean --state {state}" in said[-1]

@@ -356,11 +356,14 @@ class Hub:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def start(self) -> None:
+    def start(self, jupyterhub: bool = True) -> None:
+        """Everything; without `jupyterhub`, the class without its hub (a test resumes a saved
+        class that way)."""
         self.prepare()
         self._start_postgres()
         self.install_course()
-        self._start_hub()
+        if jupyterhub:
+            self._start_hub()
 
     def prepare(self) -> None:
         """The class before its services: the state folder, the hub environment, the users and
@@ -626,7 +629,7 @@ class Hub:
 
     def hand_in(self, name: str, assignment: str, answers: str | None,
                 stop_after: bool = True) -> dict[str, float]:
-        """One learner's round trip through their own server, as the Assignments panel and the
+        """One learner's round trip through their own server, as the Assignment List and the
         Sorter do it: start the server, fetch `assignment` (nbgrader's assignment_list
         endpoint), write answers.json (the Contents API; None: hand in without one), submit,
         stop the server. Returns the seconds each step took."""
