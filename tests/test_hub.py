@@ -11,6 +11,10 @@ expected scores, and the same submissions graded with a SQLite gradebook give th
 Then a real browser: learner 31 logs in, fetches from Nbgrader > Assignment List, labels sentences
 by keyboard (one digit key per sentence) in the Sorter and submits; the instructor's
 formgrader lists that submission and its JupyterLab panel shows the formgrader in a frame.
+Issue 26 (the class as a teacher meets it): the instructor's own terminal runs the documented
+commands; no news question, no "Tests failed" mark for cells that ran, no request off
+127.0.0.1 from the Sorter's or the formgrader's pages; the stop saves the grades where its
+message says, and a second hub picks them up (the last two tests: they stop the hub).
 
 Everything is started and removed by the fixture (users, processes, the database cluster, the
 state folder), also when a test fails. Wall time on 2 cores: see docs/hub.md.
@@ -284,6 +288,22 @@ def test_the_formgrader_and_grades_csv_agree(hub, graded):
         assert row["max"] == "35"
 
 
+def test_the_formgrader_marks_no_failed_tests_for_cells_that_ran(hub, graded):
+    """Every hand-in's cells ran; most have partial credit in a Sorter part (and no sentence
+    chosen for part 5): nbgrader's formgrader marked them all "Tests failed"."""
+    instructor = hub.settings.instructor
+    status, listed = hub.server(instructor, "GET",
+                                f"formgrader/api/submitted_notebooks/{A1}/{NB1}")
+    assert status == 200 and len(listed) == CLASS, listed
+    assert [s["student"] for s in listed if s["failed_tests"]] == []
+    below_full = [s for s, points in graded["expected"].items()
+                  if sum(points.values()) < 31]  # below the autograded cells' 31 points
+    assert len(below_full) == CLASS
+    status, listed = hub.server(instructor, "GET",
+                                f"formgrader/api/student_notebook_submissions/{below_full[0]}/{A1}")
+    assert status == 200 and [s["failed_tests"] for s in listed] == [False]
+
+
 def test_the_instructors_terminal_runs_the_documented_commands(hub, graded):
     """A terminal of the instructor's own server (JupyterLab's terminals API and its
     websocket, as File > New > Terminal opens one): readkit, nbgrader and jupyter are the hub
@@ -496,6 +516,18 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
         page.wait_for_function("() => window.MathJax && window.MathJax.loaded === true",
                                timeout=60_000)
         page.wait_for_selector("#notebook-container .cell", timeout=60_000)
+        # Manage Students > a learner with partial credit: the notebook's row, no failed mark.
+        partial = next(s for s, points in graded["expected"].items()
+                       if 0 < sum(points.values()) < 31)
+        page.goto(f"{hub.url}/user/{instructor}/formgrader/manage_students/{partial}/{A1}")
+        page.wait_for_selector(f"tbody tr:has-text('{NB1}')", timeout=60_000)
+        marks = page.evaluate("""() => {
+            const heads = [...document.querySelectorAll('thead th')].map(t => t.textContent);
+            const column = heads.findIndex(t => /tests failed/i.test(t));
+            return [column, [...document.querySelectorAll('tbody tr')].map(row =>
+                row.children[column].querySelectorAll('.glyphicon-ok').length)];
+        }""")
+        assert marks[0] >= 0 and marks[1] == [0], marks
         # The Lab panel shows the formgrader in a frame of the same server (CSP 'self').
         page.goto(f"{hub.url}/user/{instructor}/lab")
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
@@ -566,8 +598,9 @@ def stopped(hub, graded):
     """The hub stopped as Ctrl-C stops it, after grading: the folder its message names."""
     import re
 
-    before = len(hub.messages)
+    before, start = len(hub.messages), time.perf_counter()
     hub.stop()
+    print(f"hub stopped (grades saved) in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     said = "\n".join(hub.messages[before:])
     found = re.search(r"The class's grades are saved in (\S+)", said)
     assert found, said

@@ -241,3 +241,42 @@ def test_a_stop_that_cannot_save_the_grades_removes_none_of_them(tmp_path, monke
     assert json.loads((state / "made.json").read_text())["users"] == ["rk-instructor"]
     assert "could not save the class's grades" in said[-1]
     assert f"readkit hub --clean --state {state}" in said[-1]
+
+
+def test_the_hubs_formgrader_marks_failed_tests_only_for_cells_with_tests(tmp_path, monkeypatch):
+    """readkit.nbgrader.formgrader (the instructor's server loads it instead of nbgrader's):
+    its two lists answer nbgrader's URLs, and readkit's own cells (Sorter parts, the choice)
+    never count as failed tests, whatever their partial credit; other cells keep nbgrader's
+    rule."""
+    from jupyter_server.serverapp import ServerApp
+    from tornado.httputil import HTTPServerRequest
+
+    from readkit.course.course import Course
+    from readkit.nbgrader import formgrader
+
+    ours = formgrader.readkit_scored_cells(Course.open(ROOT), "01-sort-the-sources")
+    assert ours == {"part-1-grade", "part-2-grade", "part-3-grade", "part-4-grade",
+                    "rewrite-choice-grade"}
+    assert formgrader.readkit_scored_cells(Course.open(ROOT), "02-trace-the-numbers") == set()
+    listed = [{"id": "a", "failed_tests": True}, {"id": "b", "failed_tests": True},
+              {"id": None, "failed_tests": False}]
+    failed = {"a": {"part-2-grade", "rewrite-choice-grade"}, "b": {"part-1-grade", "x-test"}}
+    assert [s["failed_tests"] for s in formgrader.recount_failed_tests(listed, failed, ours)] \
+        == [False, True, False]
+
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    (tmp_path / "nbgrader_config.py").write_text(f"c = get_config()\n"
+                                                 f"c.CourseDirectory.root = {str(tmp_path)!r}\n")
+    app = ServerApp()
+    app.initialize([
+        "--ServerApp.jpserver_extensions={'readkit.nbgrader.formgrader': True, "
+        "'nbgrader.server_extensions.formgrader': False}", f"--ServerApp.root_dir={tmp_path}",
+        "--ServerApp.open_browser=False", "--allow-root"])
+    handler = {path: app.web_app.find_handler(HTTPServerRequest(
+        method="GET", uri=path, headers={"Host": "127.0.0.1"})).handler_class for path in (
+        "/formgrader/api/submitted_notebooks/a/n", "/formgrader/api/student_notebook_submissions/s/a",
+        "/formgrader/api/assignments")}
+    assert list(handler.values()) == [formgrader.SubmittedNotebooks,
+                                      formgrader.StudentNotebookSubmissions,
+                                      formgrader.apihandlers.AssignmentCollectionHandler]

@@ -68,6 +68,8 @@ NBGRADER_LAB = "@jupyter/nbgrader"
 # Panels only the instructor gets (JupyterLab plugin ids of nbgrader's lab extension).
 INSTRUCTOR_PANELS = ("formgrader", "create-assignment", "course-list")
 FORMGRADER_SERVER_EXTENSION = "nbgrader.server_extensions.formgrader"
+# nbgrader's formgrader with "Tests failed?" only for cells with tests (it loads nbgrader's).
+READKIT_FORMGRADER = "readkit.nbgrader.formgrader"
 NOTIFICATION_PLUGIN = "@jupyterlab/apputils-extension:notification"
 USER_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
@@ -487,11 +489,13 @@ class Hub:
         (jupyter / "labconfig").mkdir(parents=True)
         # The instructor panels on again for the instructor only (user level beats the hub
         # environment's sys-prefix level), as `jupyter labextension enable --level=user ...`
-        # and `jupyter server extension enable --user nbgrader.server_extensions.formgrader`.
+        # and `jupyter server extension enable --user readkit.nbgrader.formgrader` (which
+        # loads nbgrader.server_extensions.formgrader, left off here: it would load twice).
         _merge_json(jupyter / "labconfig" / "page_config.json", {"disabledExtensions": {
             f"{NBGRADER_LAB}:{panel}": False for panel in INSTRUCTOR_PANELS}})
         _merge_json(jupyter / "jupyter_server_config.json", {"ServerApp": {
-            "jpserver_extensions": {FORMGRADER_SERVER_EXTENSION: True}}})
+            "jpserver_extensions": {READKIT_FORMGRADER: True,
+                                    FORMGRADER_SERVER_EXTENSION: False}}})
         # The formgrader finds the course from the server's root (the home folder).
         (jupyter / "nbgrader_config.py").write_text(
             "c = get_config()  # noqa: F821\n"
