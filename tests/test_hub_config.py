@@ -280,3 +280,35 @@ def test_the_hubs_formgrader_marks_failed_tests_only_for_cells_with_tests(tmp_pa
     assert list(handler.values()) == [formgrader.SubmittedNotebooks,
                                       formgrader.StudentNotebookSubmissions,
                                       formgrader.apihandlers.AssignmentCollectionHandler]
+
+
+def test_the_start_message_gives_the_next_steps_and_the_stop_what_stays(
+        tmp_path, monkeypatch, capsys):
+    """`readkit hub`'s own messages (the hub itself replaced by a stand-in that is up at once
+    and whose JupyterHub has already exited; tests/test_hub.py runs the real one)."""
+    import argparse
+
+    class UpAndGone:
+        def __init__(self, settings, say):
+            self.settings, self.url, self.process = settings, "http://127.0.0.1:8123", None
+            self.course_dir, self.pg_socket, self.exchange = Path("/c"), Path("/s"), Path("/x")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def log_tail(self):
+            return ""
+
+    monkeypatch.setattr(hub_module, "Hub", UpAndGone)
+    args = argparse.Namespace(clean=False, course=ROOT, learners=2, prefix="rk", port=8123,
+                              state=tmp_path / "state", env=tmp_path / "env", save_to=None,
+                              resume=None)
+    assert hub_module.run(args) == 1
+    out = capsys.readouterr().out
+    assert "nbgrader release_assignment 01-sort-the-sources" in out
+    assert "Nbgrader > Assignment List > Fetch" in out
+    assert f"the grades are saved into {ROOT / 'hub-grades'} first" in out
+    assert f"The hub environment ({tmp_path / 'env'}, about 700 MB) stays on purpose" in out

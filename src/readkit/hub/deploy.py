@@ -908,6 +908,15 @@ def run(args: argparse.Namespace) -> int:
     except HubError as error:
         print(f"readkit hub: {error}", file=sys.stderr)
         return 2
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _run_hub(settings, course)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _run_hub(settings: HubSettings, course: Path) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` cleans up like Ctrl-C
     code = 1
     try:
