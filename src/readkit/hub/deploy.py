@@ -318,6 +318,7 @@ class Hub:
         # because a second `readkit hub` found its state folder taken.
         self.owns_state = False
         self.saved: Path | None = None  # where stop() saved the class's grades
+        self.discard_grades = False  # `readkit hub --clean --discard-grades`: stop saves nothing
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -718,7 +719,7 @@ class Hub:
         `save_to` (before anything is removed). Returns the users to keep: none when saved (or
         nothing to save), the instructor when saving failed, so that no grade is lost."""
         course, save_to = self.made.get("course"), self.made.get("save_to")
-        if not course or not save_to or not Path(course).is_dir():
+        if not course or not save_to or not Path(course).is_dir() or self.discard_grades:
             return []
         instructor = self.made.get("instructor", "")
         try:
@@ -730,7 +731,8 @@ class Hub:
                 f"could not save the class's grades ({error}); nothing of them is removed: the "
                 f"course is in {course} (user {instructor}), the gradebook in {self.pg_data}. "
                 f"Copy what you need, then run `readkit hub --clean --state {self.state}` "
-                "(it tries to save them again first).")
+                "(it tries to save them again first; add --discard-grades to remove them "
+                "unsaved).")
             return [instructor]
         reports = ", ".join(sorted(p.name for p in (self.saved / keep.GRADING / "reports")
                                    .glob("*"))) if (self.saved / keep.GRADING / "reports"
@@ -805,16 +807,20 @@ def remove_user(name: str) -> None:
         sh(["groupdel", name], check=False)
 
 
-def clean(state: Path, say: Callable[[str], None] = print) -> None:
-    """Remove what a hub that was not stopped left (its state folder's record)."""
+def clean(state: Path, say: Callable[[str], None] = print, discard_grades: bool = False
+          ) -> None:
+    """Remove what a hub that was not stopped left (its state folder's record); its grades are
+    saved first, as a stop saves them, unless `discard_grades`."""
     record = state / "made.json"
     if not record.is_file():
         say(f"Nothing to clean in {state}.")
         return
     hub = Hub(HubSettings(course=Path("."), state=state), say)
     hub.owns_state = True  # asked for: remove what the record lists
+    hub.discard_grades = discard_grades
     hub.stop()
-    say(f"Removed the hub recorded in {state}.")
+    say(f"Kept what holds the grades (see above); the record is in {record}."
+        if record.is_file() else f"Removed the hub recorded in {state}.")
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -878,6 +884,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clean", action="store_true",
                         help="only remove what a hub that did not stop left in --state "
                              "(its grades are saved first)")
+    parser.add_argument("--discard-grades", action="store_true",
+                        help="with --clean: remove the class without saving its grades")
     parser.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
                         help="the course repository (default: the working directory)")
 
@@ -892,7 +900,7 @@ def _stopping(*_) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.clean:
-        clean(args.state.resolve())
+        clean(args.state.resolve(), discard_grades=args.discard_grades)
         return 0
     course = args.course.resolve()
     if not (course / "pyproject.toml").is_file() or not (course / "nbgrader_config.py").is_file():
