@@ -312,3 +312,22 @@ def test_the_start_message_gives_the_next_steps_and_the_stop_what_stays(
     assert "Nbgrader > Assignment List > Fetch" in out
     assert f"the grades are saved into {ROOT / 'hub-grades'} first" in out
     assert f"The hub environment ({tmp_path / 'env'}, about 700 MB) stays on purpose" in out
+
+
+def test_clean_with_discard_grades_removes_a_class_it_cannot_save(tmp_path, monkeypatch):
+    state = tmp_path / "state"
+    course = tmp_path / "home" / "readkit-course"
+    (course / "grading").mkdir(parents=True)
+    (tmp_path / "not-a-folder").write_text("")
+    state.mkdir()
+    (state / "made.json").write_text(json.dumps({
+        "users": ["rk-instructor"], "processes": [], "course": str(course),
+        "instructor": "rk-instructor", "save_to": str(tmp_path / "not-a-folder"),
+        "owner": [os.getuid(), os.getgid()]}))
+    removed, said = [], []
+    monkeypatch.setattr(hub_module, "remove_user", removed.append)
+    hub_module.clean(state, said.append)
+    assert removed == [] and state.is_dir() and "Kept what holds the grades" in said[-1]
+    hub_module.clean(state, said.append, discard_grades=True)
+    assert removed == ["rk-instructor"] and not state.exists()
+    assert said[-1] == f"Removed the hub recorded in {state}."
