@@ -73,7 +73,7 @@ def hub(tmp_path_factory):
     _require_setup()
     prefix = "rkt" + secrets.token_hex(2)
     state = Path(f"/tmp/readkit-hub-test-{prefix}")
-    settings = HubSettings(course=ROOT, learners=1, prefix=prefix, port=free_port(),
+    settings = HubSettings(course=ROOT, learners=CLASS + 1, prefix=prefix, port=free_port(),
                            state=state, save_to=tmp_path_factory.mktemp("saved"))
     messages: list[str] = []
 
