@@ -136,8 +136,9 @@ def test_the_environment_asks_no_news_question_and_loads_no_cdn_mathjax(tmp_path
     overrides = json.loads((etc / "labconfig" / "default_setting_overrides.json").read_text())
     assert overrides == {"@jupyterlab/apputils-extension:notification": {
         "fetchNews": "false", "checkForUpdates": False}}
-    template = env / "share/jupyter/nbconvert/templates/formgrade/mathjax.html.j2"
-    assert "macro mathjax" in template.read_text() and "http" not in template.read_text()
+    for name in ("formgrade", "feedback"):
+        template = env / f"share/jupyter/nbconvert/templates/{name}/mathjax.html.j2"
+        assert "macro mathjax" in template.read_text() and "http" not in template.read_text()
 
 
 def test_the_formgrade_page_renders_without_a_cdn(tmp_path, monkeypatch):
@@ -151,15 +152,20 @@ def test_the_formgrade_page_renders_without_a_cdn(tmp_path, monkeypatch):
 
     hub_module._configure_environment(tmp_path / "env")
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "env" / "share" / "jupyter"))
-    config = Config()
-    config.HTMLExporter.template_name = "formgrade"
-    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a $x$")])
-    html, _ = HTMLExporter(config=config).from_notebook_node(notebook, resources={
-        "base_url": "/user/t", "submission_id": "1", "notebook_id": "n", "assignment_id": "a",
-        "index": 0, "total": 1})
-    assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == []
-    assert "Startup: {signal: {Interest:" in html
+    for template in ("formgrade", "feedback"):  # the grading page, a learner's feedback
+        config = Config()
+        config.HTMLExporter.template_name = template
+        config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+        # as nbgrader's generate_feedback sets it (the feedback page inlines bootstrap.min.css)
+        config.HTMLExporter.extra_template_paths = [
+            f"{handlers.static_path}/node_modules/bootstrap/dist/css"]
+        html, _ = HTMLExporter(config=config).from_notebook_node(notebook, resources={
+            "base_url": "/user/t", "submission_id": "1", "notebook_id": "n",
+            "assignment_id": "a", "index": 0, "total": 1,
+            "nbgrader": {"notebook": "n", "score": 1, "max_score": 2, "late_penalty": 0}})
+        assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == [], template
+        assert "Startup: {signal: {Interest:" in html
 
 
 def test_the_next_steps_name_every_step_and_docs_hub_md_has_the_same_commands():

@@ -196,10 +196,11 @@ def _configure_environment(env: Path) -> None:
     # buttons); a choice a user makes in JupyterLab's settings still wins.
     _merge_json(labconfig / "default_setting_overrides.json", {NOTIFICATION_PLUGIN: {
         "fetchNews": "false", "checkForUpdates": False}})
-    # The formgrader's grading page loads no MathJax from a CDN (config/formgrade/).
-    templates = env / "share" / "jupyter" / "nbconvert" / "templates" / "formgrade"
-    templates.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(CONFIG / "formgrade" / "mathjax.html.j2", templates / "mathjax.html.j2")
+    # The formgrader's grading pages and feedback load no MathJax from a CDN (config/formgrade/).
+    for template in ("formgrade", "feedback"):
+        folder = env / "share" / "jupyter" / "nbconvert" / "templates" / template
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(CONFIG / "formgrade" / "mathjax.html.j2", folder / "mathjax.html.j2")
 
 
 def _merge_json(path: Path, update: dict) -> None:
