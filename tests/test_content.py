@@ -424,4 +424,4 @@ def test_the_three_period_plan_teaches_before_it_grades_and_names_the_handout():
         assert lesson in taught, lesson
     assert all(len([c for c in row.split("|") if c.strip()]) == 4 for row in rows)
     assert "readkit handout raqqa-2021" in guide
-    assert "teacher/raqqa-2021-answer-sheet.html" in guide
+    assert "grading/handouts/raqqa-2021/raqqa-2021-answer-sheet.html" in guide

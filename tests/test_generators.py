@@ -51,9 +51,10 @@ ASSESSMENT = [row for row in FIXTURE_KEY if row["split"] == "assessment"]
 UNIT_TEXT = {}  # filled by the course fixture: unit_id -> text
 
 
-def make_course(base: Path, *, key: bool = True) -> Path:
+def make_course(base: Path, *, key: bool | None = True) -> Path:
     """A course folder with the real config, data, solutions and lessons, and the test article
-    added with `readkit new-article` (its key and sources copied from the fixtures)."""
+    added with `readkit new-article` (its key and sources copied from the fixtures; key=False: a
+    blank key; key=None: new-article's draft key)."""
     root = base / "course"
     root.mkdir()
     for name in ("nbgrader_config.py", "readkit.toml"):
@@ -62,7 +63,7 @@ def make_course(base: Path, *, key: bool = True) -> Path:
         shutil.copytree(ROOT / name, root / name,
                         ignore=shutil.ignore_patterns("answers.json", ".ipynb_checkpoints"))
     assert main(["new-article", SLUG, str(FIXTURES / "harbour-bridge.txt"),
-                 "--course", str(root)]) == 0
+                 "--course", str(root), *([] if key is None else ["--blank"])]) == 0
     if key:
         folder = article_folder(root)
         shutil.copy(FIXTURES / "harbour-bridge-key.csv", folder / "key.csv")
@@ -120,7 +121,7 @@ def test_new_assignment_cuts_the_assessment_half_into_mixed_parts(course, capsys
     assert "part-2: paragraphs 14-17, 10 units, 5.5 points" in out
     assert ("Without reading, a learner scores: best label per part 29%, one label for "
             "everything 22%, random labels 11%.") in out
-    assert f"readkit release {NAME}" in out
+    assert "  make release    (makes exercises/" in out and "readkit release" not in out
 
 
 def test_parts_and_points_options(course, capsys):
@@ -292,6 +293,16 @@ def test_an_unlabelled_article_is_refused_with_what_to_do(tmp_path, capsys):
     assert code == 2
     assert "36 unit(s) without a label (p01s1, p02s1, p03s1, p04s1, p04s2 and 31 more)" in err
     assert "Sorter's author mode" in err
+
+
+def test_a_drafted_article_is_refused_until_its_drafts_are_confirmed(tmp_path, capsys):
+    root = make_course(tmp_path, key=None)
+    capsys.readouterr()
+    for command in ("new-assignment", "new-lesson"):
+        code, _, err = run(capsys, command, SLUG, "--course", str(root))
+        assert code == 2
+        assert ("harbour-bridge/key.csv has 36 draft row(s) nobody has confirmed (p01s1, p02s1, "
+                "p03s1, p04s1, p04s2 and 31 more): check and confirm each") in err
 
 
 # -- new-lesson -------------------------------------------------------------------------------

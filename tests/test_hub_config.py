@@ -136,36 +136,46 @@ def test_the_environment_asks_no_news_question_and_loads_no_cdn_mathjax(tmp_path
     overrides = json.loads((etc / "labconfig" / "default_setting_overrides.json").read_text())
     assert overrides == {"@jupyterlab/apputils-extension:notification": {
         "fetchNews": "false", "checkForUpdates": False}}
-    for name in ("formgrade", "feedback"):
-        template = env / f"share/jupyter/nbconvert/templates/{name}/mathjax.html.j2"
-        assert "macro mathjax" in template.read_text() and "http" not in template.read_text()
+    template = env / "share/jupyter/nbconvert/templates/feedback/mathjax.html.j2"
+    assert "macro mathjax" in template.read_text() and "http" not in template.read_text()
 
 
-def test_the_formgrade_page_renders_without_a_cdn(tmp_path, monkeypatch):
-    """nbgrader's formgrade template with the hub's mathjax.html.j2 on the Jupyter path: no
-    URL of another machine in the page, and the MathJax hook formgrade.js calls is there."""
+def test_feedback_and_the_submission_page_render_without_a_cdn(tmp_path, monkeypatch):
+    """A learner's feedback page (nbgrader's feedback template, the hub's mathjax.html.j2 on
+    the Jupyter path) and the formgrader's submission page (readkit's exporter) name no URL of
+    another machine; the submission page loads the stand-in for formgrade.js's MathJax call
+    (without it, formgrade.js stopped before it registered its keyboard shortcuts)."""
     import re
 
     import nbformat
     from nbconvert.exporters import HTMLExporter
     from nbgrader.server_extensions.formgrader import handlers
 
+    from readkit.nbgrader.formgrader import pages
+
     hub_module._configure_environment(tmp_path / "env")
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "env" / "share" / "jupyter"))
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a $x$")])
-    for template in ("formgrade", "feedback"):  # the grading page, a learner's feedback
-        config = Config()
-        config.HTMLExporter.template_name = template
-        config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
-        # as nbgrader's generate_feedback sets it (the feedback page inlines bootstrap.min.css)
-        config.HTMLExporter.extra_template_paths = [
-            f"{handlers.static_path}/node_modules/bootstrap/dist/css"]
-        html, _ = HTMLExporter(config=config).from_notebook_node(notebook, resources={
-            "base_url": "/user/t", "submission_id": "1", "notebook_id": "n",
-            "assignment_id": "a", "index": 0, "total": 1,
-            "nbgrader": {"notebook": "n", "score": 1, "max_score": 2, "late_penalty": 0}})
-        assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == [], template
-        assert "Startup: {signal: {Interest:" in html
+    resources = {"base_url": "/user/t", "submission_id": "1", "notebook_id": "n",
+                 "assignment_id": "a", "index": 0, "total": 1,
+                 "nbgrader": {"notebook": "n", "score": 1, "max_score": 2, "late_penalty": 0}}
+    config = Config()
+    config.HTMLExporter.template_name = "feedback"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    # as nbgrader's generate_feedback sets it (the feedback page inlines bootstrap.min.css)
+    config.HTMLExporter.extra_template_paths = [
+        f"{handlers.static_path}/node_modules/bootstrap/dist/css"]
+    feedback, _ = HTMLExporter(config=config).from_notebook_node(notebook, resources=resources)
+    formgrade = Config()
+    formgrade.HTMLExporter.template_name = "formgrade"
+    formgrade.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    page, _ = pages.submission_exporter(formgrade, handlers.template_path).from_notebook_node(
+        notebook, resources=dict(resources))
+    for html in (feedback, page):
+        assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == []
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts.index("/user/t/readkit/formgrader/static/mathjax_stand_in.js") \
+        < scripts.index("/user/t/formgrader/static/js/formgrade.js")
 
 
 def test_the_next_steps_name_every_step_and_docs_hub_md_has_the_same_commands():
@@ -249,43 +259,48 @@ def test_a_stop_that_cannot_save_the_grades_removes_none_of_them(tmp_path, monke
     assert f"readkit hub --clean --state {state}" in said[-1]
 
 
-def test_the_hubs_formgrader_marks_failed_tests_only_for_cells_with_tests(tmp_path, monkeypatch):
-    """readkit.nbgrader.formgrader (the instructor's server loads it instead of nbgrader's):
-    its two lists answer nbgrader's URLs, and readkit's own cells (Sorter parts, the choice)
-    never count as failed tests, whatever their partial credit; other cells keep nbgrader's
-    rule."""
+def test_the_formgrader_marks_failed_tests_only_for_cells_with_tests(tmp_path, monkeypatch):
+    """readkit.nbgrader.formgrader's failed_tests: on a server with nbgrader's formgrader (the
+    instructor's), its two lists answer nbgrader's URLs in front of nbgrader's, whichever
+    extension loads first, and readkit's own cells (Sorter parts, the choice) never count as
+    failed tests, whatever their partial credit; other cells keep nbgrader's rule. A server
+    without nbgrader's formgrader (a learner's) gets no such route."""
     from jupyter_server.serverapp import ServerApp
     from tornado.httputil import HTTPServerRequest
 
     from readkit.course.course import Course
-    from readkit.nbgrader import formgrader
+    from readkit.nbgrader.formgrader import failed_tests
 
-    ours = formgrader.readkit_scored_cells(Course.open(ROOT), "01-sort-the-sources")
+    ours = failed_tests.readkit_scored_cells(Course.open(ROOT), "01-sort-the-sources")
     assert ours == {"part-1-grade", "part-2-grade", "part-3-grade", "part-4-grade",
                     "rewrite-choice-grade"}
-    assert formgrader.readkit_scored_cells(Course.open(ROOT), "02-trace-the-numbers") == set()
+    assert failed_tests.readkit_scored_cells(Course.open(ROOT), "02-trace-the-numbers") == set()
     listed = [{"id": "a", "failed_tests": True}, {"id": "b", "failed_tests": True},
               {"id": None, "failed_tests": False}]
     failed = {"a": {"part-2-grade", "rewrite-choice-grade"}, "b": {"part-1-grade", "x-test"}}
-    assert [s["failed_tests"] for s in formgrader.recount_failed_tests(listed, failed, ours)] \
+    assert [s["failed_tests"] for s in failed_tests.recount_failed_tests(listed, failed, ours)] \
         == [False, True, False]
 
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
     (tmp_path / "nbgrader_config.py").write_text(f"c = get_config()\n"
                                                  f"c.CourseDirectory.root = {str(tmp_path)!r}\n")
-    app = ServerApp()
-    app.initialize([
-        "--ServerApp.jpserver_extensions={'readkit.nbgrader.formgrader': True, "
-        "'nbgrader.server_extensions.formgrader': False}", f"--ServerApp.root_dir={tmp_path}",
-        "--ServerApp.open_browser=False", "--allow-root"])
-    handler = {path: app.web_app.find_handler(HTTPServerRequest(
-        method="GET", uri=path, headers={"Host": "127.0.0.1"})).handler_class for path in (
-        "/formgrader/api/submitted_notebooks/a/n", "/formgrader/api/student_notebook_submissions/s/a",
-        "/formgrader/api/assignments")}
-    assert list(handler.values()) == [formgrader.SubmittedNotebooks,
-                                      formgrader.StudentNotebookSubmissions,
-                                      formgrader.apihandlers.AssignmentCollectionHandler]
+    paths = ("/formgrader/api/submitted_notebooks/a/n",
+             "/formgrader/api/student_notebook_submissions/s/a", "/formgrader/api/assignments")
+    handlers = {}
+    for instructor in (True, False):
+        app = ServerApp()
+        app.initialize([
+            "--ServerApp.jpserver_extensions={'readkit.nbgrader.formgrader': True, "
+            f"'nbgrader.server_extensions.formgrader': {instructor}}}",
+            f"--ServerApp.root_dir={tmp_path}", "--ServerApp.open_browser=False", "--allow-root"])
+        found = [app.web_app.find_handler(HTTPServerRequest(
+            method="GET", uri=path, headers={"Host": "127.0.0.1"})).handler_class
+            for path in paths]
+        handlers[instructor] = [getattr(h, "__name__", "") for h in found]
+    assert handlers[True] == ["SubmittedNotebooks", "StudentNotebookSubmissions",
+                              "AssignmentCollectionHandler"]
+    assert "SubmittedNotebooks" not in handlers[False]
 
 
 def test_the_start_message_gives_the_next_steps_and_the_stop_what_stays(

@@ -1,7 +1,7 @@
 """Bring your own article, end to end, in a temporary course folder: the chain a teacher runs
 (README, "Use your own article") on the test article tests/fixtures/articles/harbour-bridge.txt.
 
-    readkit new-article harbour-bridge FILE    -> data/articles/harbour-bridge/ (blank key)
+    readkit new-article harbour-bridge FILE    -> data/articles/harbour-bridge/ (draft key)
     Sorter(article=..., mode="author")         -> key.csv and sources.csv (its Python API)
     readkit validate harbour-bridge
     readkit new-lesson harbour-bridge          -> lessons/09-harbour-bridge.ipynb, run headless
@@ -101,10 +101,10 @@ def test_a_teachers_own_article_from_text_to_grades(tmp_path, capsys, monkeypatc
                         ignore=shutil.ignore_patterns("answers.json", ".ipynb_checkpoints"))
     course = ["--course", str(root)]
 
-    # 1. new-article: the text, its units, a blank key
+    # 1. new-article: the text, its units, a draft key (every row marked draft)
     assert main(["new-article", SLUG, str(FIXTURES / "harbour-bridge.txt"), *course]) == 0
     folder = root / "data" / "articles" / SLUG
-    assert {row["label"] for row in read_csv(folder / "key.csv")} == {""}
+    assert {row["status"] for row in read_csv(folder / "key.csv")} == {"draft"}
 
     # 2. the teacher labels the article in the Sorter's author mode (driven from Python here;
     # tests/browser/test_author_browser.py labels it by keyboard)
@@ -201,18 +201,15 @@ OWN = "01-sort-harbour-bridge"  # new-assignment's name when solutions/ has no a
 
 
 def only_the_teachers_article(root: Path) -> None:
-    """A copy of this course without the Raqqa article (its folder and its row in
-    data/articles.csv) and without the two assignments written for it (solutions/ and
-    exercises/ of 01 and 02): what a teacher who copies the kit for another article starts
-    from."""
+    """A copy of this course without any of its articles (the Raqqa article and those written
+    for the kit: data/articles/ empty, data/articles.csv a header, no forms) and without the
+    assignments written for them (solutions/ and exercises/ empty): what a teacher who copies
+    the kit for another article starts from, whatever articles the kit ships."""
     root.mkdir()
     for name in ("nbgrader_config.py", "readkit.toml"):
         shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "data", root / "data",
-                    ignore=shutil.ignore_patterns("raqqa-2021"))
-    index = root / "data" / "articles.csv"
-    index.write_text("".join(line for line in index.read_text(encoding="utf-8").splitlines(
-        keepends=True) if not line.startswith("raqqa-2021,")), encoding="utf-8")
+    (root / "data" / "articles").mkdir(parents=True)
+    (root / "data" / "articles.csv").write_text("slug,title\n", encoding="utf-8")
     for name in ("solutions", "exercises"):
         (root / name).mkdir()
 

@@ -38,7 +38,7 @@ def test_test_extra_includes_the_instructor_side():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]
     assert "readkit[instructor]" in extras["test"]
-    assert {Requirement(s).name for s in extras["instructor"]} == {"nbgrader", "jinja2"}
+    assert {Requirement(s).name for s in extras["instructor"]} == {"nbgrader", "jinja2", "nh3"}
 
 
 def test_test_extra_includes_the_hub():
@@ -179,3 +179,30 @@ def test_lab_server_stays_closed_without_token(lab_server):
     assert _get(f"{base}/api/status") == 403
     assert "--ServerApp.ip=127.0.0.1" in command
     assert not any("token=" in part.lower() for part in command)
+
+
+def test_make_lab_installs_what_the_readmes_own_article_steps_import():
+    """`make lab` is the README's setup, and its "Use your own article" steps (new-article,
+    handout) import the authoring extra's libraries: the lab's stamp installs that extra."""
+    import ast
+
+    dry = subprocess.run(["make", "-n", "-B", ".venv/.installed-lab"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    installed = re.search(r"-e '\.\[([a-z,]+)\]'", dry).group(1).split(",")
+    assert {"instructor", "authoring"} <= set(installed), dry
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    provided = {Requirement(spec).name.lower() for extra in installed for spec in extras[extra]}
+    # every third-party module the authoring commands import, by its distribution's name
+    distributions = {"lxml": "lxml", "trafilatura": "trafilatura", "pysbd": "pysbd",
+                     "jinja2": "jinja2", "nbformat": "nbformat"}
+    imported = set()
+    for path in (ROOT / "src" / "readkit" / "authoring").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module
+                     else [])
+            imported |= {name.split(".")[0] for name in names}
+    needed = {distributions[name] for name in imported if name in distributions}
+    assert needed - {"nbformat"} <= provided, needed - provided  # nbformat comes with nbgrader
+    assert {"lxml", "trafilatura", "pysbd"} <= needed

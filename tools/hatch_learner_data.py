@@ -6,8 +6,9 @@ text, units, sources, claims and sections, and only the practice rows of its key
 installs read the course's data/ directly and need nothing here.
 """
 
-import importlib.util
+import importlib
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -15,12 +16,14 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 
 def _learner_data_module(root: Path):
-    # The build environment does not have readkit installed: load the one module by path.
-    path = root / "src" / "readkit" / "course" / "learner_data.py"
-    spec = importlib.util.spec_from_file_location("readkit_learner_data", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    # The build environment does not have readkit installed: import it from the source tree.
+    # readkit.course.learner_data and what it imports (the contract's CSV reader, the key's
+    # rows) need the standard library only.
+    sys.path.insert(0, str(root / "src"))
+    try:
+        return importlib.import_module("readkit.course.learner_data")
+    finally:
+        sys.path.remove(str(root / "src"))
 
 
 class LearnerDataHook(BuildHookInterface):

@@ -43,13 +43,13 @@ def _release(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     """The benchmarks live in the course repository (benchmarks/), not in the package."""
     folder = Path(args.course).resolve() / "benchmarks"
-    if not (folder / f"{args.bench}.py").is_file():
+    if not (folder / f"{args.bench.replace('-', '_')}.py").is_file():
         print(f"readkit bench: no benchmarks/{args.bench}.py in {folder.parent}. The benchmarks "
               "come with the course repository: run `make bench` there (it installs the test "
               "tools they need).", file=sys.stderr)
         return 2
     sys.path.insert(0, str(folder.parent))
-    module = import_module(f"benchmarks.{args.bench}")
+    module = import_module(f"benchmarks.{args.bench.replace('-', '_')}")
     return module.main(args.rest)
 
 
@@ -103,7 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     # Course authors' tools (readkit[authoring]): the same add_arguments/run shape.
     for name, module_name, help_text in (
         ("new-article", "new_article", "turn a saved web page or a text file into a new "
-         "article folder: text, sentence units, a blank key"),
+         "article folder: text, sentence units, a draft key to check"),
+        ("draft-key", "draft_command", "draft the key rows of an article's blank units from "
+         "readable rules (marked draft until confirmed in author mode)"),
         ("handout", "handout", "printable HTML (and PDF) of an article with label boxes, and a "
          "separate teacher's answer sheet"),
         ("new-lesson", "new_lesson", "a self-study lesson notebook on an article: the codebook's "
@@ -117,12 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
         tool.set_defaults(run=module.run)
 
     bench = commands.add_parser(
-        "bench", help="measure widget and grading speed, segmentation (course repository only)")
-    bench.add_argument("bench", choices=("widget", "grading", "segment"), metavar="WHAT",
+        "bench", help="measure widget and grading speed, segmentation, the draft key, the static "
+                      "site (course repository only)")
+    bench.add_argument("bench", choices=("widget", "grading", "segment", "draft-key", "site"),
+                       metavar="WHAT",
                        help="widget: render and key/click-to-disk in JupyterLab + Chromium; "
                             "grading: stock nbgrader vs readkit autograde, grade + report of "
                             "1,000; segment: sentence segmenters vs the Raqqa article's hand "
-                            "units")
+                            "units; draft-key: the draft key vs the finished key of every "
+                            "article; site: the JupyterLite site's size, first kernel idle and "
+                            "key-to-saved in the browser kernel (after make site)")
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="options of that benchmark")
     bench.add_argument("--course", type=Path, default=Path("."), help=argparse.SUPPRESS)
     bench.set_defaults(run=_bench)

@@ -26,3 +26,5 @@ def label_the_test_article(sorter) -> None:
         sorter.set_source(entry["unit_id"], entry["source"] or None)
         sorter.set_rationale(entry["unit_id"], entry["rationale"])
     sorter.start_assessment_at(next(e["unit_id"] for e in key if e["split"] == "assessment"))
+    # `readkit new-article` drafted the key: every row is checked now, so confirm them all
+    sorter.editor.confirm_all()

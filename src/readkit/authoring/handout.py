@@ -1,10 +1,13 @@
-"""`readkit handout ARTICLE [--out DIR]`: paper copies of an article (ARTICLE: a slug of the
-course, or an article folder; DIR defaults to handouts/SLUG).
+"""`readkit handout ARTICLE [--out DIR] [--teacher-out DIR]`: paper copies of an article
+(ARTICLE: a slug of the course, or an article folder).
 
-    DIR/SLUG-handout.html               for learners: every unit with its id and four label
-                                        boxes, print CSS; made from the text and units only
-    DIR/teacher/SLUG-answer-sheet.html  for the teacher: the key with rationales. Never release
-                                        it (it says so on the page)
+    handouts/SLUG/SLUG-handout.html             for learners: every unit with its id and four
+                                                label boxes, print CSS; made from the text and
+                                                units only (--out)
+    grading/handouts/SLUG/SLUG-answer-sheet.html  for the teacher: the key with rationales, in
+                                                the course's grading/ folder, which git ignores
+                                                and nothing releases (--teacher-out). Never
+                                                release it (it says so on the page)
 
 and a PDF of each beside it when a Chromium is installed (headless --print-to-pdf); without one
 the command says so and writes the HTML only (print it from a browser). The templates
@@ -74,8 +77,13 @@ def to_pdf(chromium: str, html: Path, pdf: Path) -> None:
     subprocess.run(command, check=True, timeout=PDF_SECONDS, capture_output=True)
 
 
-def write_handout(folder: Path, out: Path, *, pdf: bool = True,
+TEACHER_FOLDER = Path("grading") / "handouts"  # under the course root: ignored, never released
+
+
+def write_handout(folder: Path, out: Path, *, teacher_out: Path | None = None, pdf: bool = True,
                   converter: str | None = None) -> Handout:
+    """The learner's copy in `out`, the answer sheet in `teacher_out` (default: a sibling
+    folder of `out` named SLUG-teacher; the command puts it under grading/)."""
     folder = Path(folder)
     units, key, sources = _read(folder)
     slug = folder.name
@@ -100,8 +108,10 @@ def write_handout(folder: Path, out: Path, *, pdf: bool = True,
     teacher = env.get_template("teacher.html.j2").render(
         title=title, slug=slug, rows=rows, sources=sources, units_count=len(units),
         unlabelled=sum(1 for row in rows if not row["label"]), handout_name=learner_name)
-    (out / "teacher").mkdir(parents=True, exist_ok=True)
-    result = Handout(out / learner_name, out / "teacher" / f"{slug}-answer-sheet.html")
+    teacher_out = teacher_out or out.parent / f"{out.name}-teacher"
+    out.mkdir(parents=True, exist_ok=True)
+    teacher_out.mkdir(parents=True, exist_ok=True)
+    result = Handout(out / learner_name, teacher_out / f"{slug}-answer-sheet.html")
     result.learner.write_text(learner, encoding="utf-8")
     result.teacher.write_text(teacher, encoding="utf-8")
     if not pdf:
@@ -128,8 +138,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the article's slug in the course, or its folder (article.txt, "
                              "units.csv, key.csv, ...)")
     parser.add_argument("--out", type=Path, metavar="DIR",
-                        help="where to write the handout (default: handouts/SLUG; the answer "
-                             "sheet goes to DIR/teacher/)")
+                        help="where to write the learners' copy (default: handouts/SLUG)")
+    parser.add_argument("--teacher-out", type=Path, metavar="DIR",
+                        help="where to write the answer sheet (default: grading/handouts/SLUG, "
+                             "ignored by git and never released)")
     parser.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
                         help="course folder (default: the working directory)")
     parser.add_argument("--no-pdf", dest="pdf", action="store_false",
@@ -150,8 +162,10 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         folder = article_folder(args.article, args.course)
-        out = args.out or Path("handouts") / folder.name
-        result = write_handout(folder, out, pdf=args.pdf)
+        root = Path(args.course)
+        out = args.out or root / "handouts" / folder.name
+        teacher = args.teacher_out or root / TEACHER_FOLDER / folder.name
+        result = write_handout(folder, out, teacher_out=teacher, pdf=args.pdf)
     except (CourseError, HandoutError) as error:
         print(f"readkit handout: {error}", file=sys.stderr)
         return 2

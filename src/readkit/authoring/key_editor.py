@@ -9,6 +9,14 @@
     editor.start_assessment_at("p11s1")        # before paragraph 11: practice; from it: assessment
     editor.split_unit("p06s2", 33)             # two units, two new ids (units.csv and key.csv)
     editor.merge_with_next("p06s1")            # one unit, one new id
+    editor.confirm("p04s1")                    # a draft row (readkit new-article's guess) is
+    editor.confirm_all()                       #   the teacher's from now on
+
+Drafts (readkit.course.key: key.csv's status column says `draft`): every change above keeps a
+draft a draft, so a teacher who corrects a guessed label still confirms the row, once, when the
+source and rationale fit it too. Confirming is one call (author mode: one key) per unit; the
+status column is written only while some row is a draft, so a finished key has the six columns
+it always had.
 
 Pure: no widget, no Course. The Sorter's author mode (readkit.widgets.author) only calls it.
 
@@ -31,20 +39,17 @@ the old ids.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from readkit.course.answers import locked, temp_file_beside, write_text_atomic
-from readkit.course.key import ASSESSMENT, KEY_COLUMNS, PRACTICE
+from readkit.course.key import ASSESSMENT, KEY_COLUMNS, PRACTICE, STATUS, is_draft
 from readkit.course.labels import LABELS
+from readkit.course.tables import SOURCES_COLUMNS, UNITS_COLUMNS, read_table, table_text
 
-UNITS_COLUMNS = ("unit_id", "paragraph", "text")
-SOURCES_COLUMNS = ("source_id", "name", "kind", "date", "citation")
 FILES = ("units.csv", "key.csv", "sources.csv")
 SOURCE_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 UNIT_NUMBER = re.compile(r"p0*(\d+)s(\d+)")
@@ -66,28 +71,16 @@ class Unit:
         return self.start + len(self.text)
 
 
-def _csv_text(columns, rows) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
 def _read_csv(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[dict[str, str]]]:
     if not path.is_file():
         raise KeyEditError(f"{path} is missing: make the article folder with `readkit "
                            "new-article SLUG FILE`, or restore the file from git.")
-    with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        columns = list(reader.fieldnames or [])
-        rows = [{name: (value or "") for name, value in row.items() if name is not None}
-                for row in reader]
-    missing = [name for name in required if name not in columns]
+    table = read_table(path)
+    missing = table.missing(required)
     if missing:
         raise KeyEditError(f"{path} lacks the column(s) {', '.join(missing)} (it has: "
-                           f"{', '.join(columns) or 'none'}). Fix its header row.")
-    return columns, rows
+                           f"{', '.join(table.header) or 'none'}). Fix its header row.")
+    return list(table.header), [dict(row) for row in table.rows]
 
 
 def _digest(path: Path) -> str | None:
@@ -189,9 +182,51 @@ class KeyEditor:
     def sources(self) -> list[dict[str, str]]:
         return [dict(row) for row in self._sources]
 
+    def drafts(self) -> list[str]:
+        """The units whose key row is still a draft (guessed by readkit's rules), in reading
+        order."""
+        return [u for u in self.unit_ids if is_draft(self._key[u])]
+
     def assessment_start(self) -> str | None:
         """The first unit whose split is assessment, or None."""
         return next((u for u in self.unit_ids if self._key[u]["split"] == ASSESSMENT), None)
+
+    # -- drafts ----------------------------------------------------------------------------------
+
+    def replace_key(self, key: dict[str, dict[str, str]]) -> None:
+        """Write a whole key at once (readkit draft-key fills every blank row in one write);
+        `key` has a row for every unit."""
+        missing = [u for u in self.unit_ids if u not in key]
+        if missing:
+            raise KeyEditError(f"No key row for {', '.join(missing)}: a key has one row per "
+                               "unit.")
+        self._save(key={u: dict(key[u]) for u in self.unit_ids})
+
+    def confirm(self, unit_id: str) -> dict[str, str]:
+        """The teacher checked this row (its label, source, rationale and split) and keeps it:
+        it stops being a draft. A row that is no draft is returned as it is."""
+        row = self.row(unit_id)
+        if not is_draft(row):
+            return row
+        self._check_confirmable(row)
+        return self._change_row(unit_id, **{STATUS: ""})
+
+    def confirm_all(self, unit_ids=None) -> list[str]:
+        """Confirm every draft row (or those of `unit_ids`) in one write; returns their ids. For
+        a teacher who has checked the whole draft: author mode confirms one unit per key."""
+        chosen = self.drafts() if unit_ids is None else [self.unit(u).unit_id for u in unit_ids]
+        chosen = [u for u in chosen if is_draft(self._key[u])]
+        for unit_id in chosen:
+            self._check_confirmable(self._key[unit_id])
+        if chosen:
+            self._save(key={u: ({**row, STATUS: ""} if u in chosen else row)
+                            for u, row in self._key.items()})
+        return chosen
+
+    @staticmethod
+    def _check_confirmable(row: dict[str, str]) -> None:
+        if not row["label"]:
+            raise KeyEditError(f"{row['unit_id']} has no label: label it before confirming it.")
 
     # -- changes to one key row ----------------------------------------------------------------
 
@@ -385,13 +420,19 @@ class KeyEditor:
         changes here when a write fails or a file was edited meanwhile."""
         texts = {}
         if units is not None:
-            texts["units.csv"] = _csv_text(UNITS_COLUMNS, (
+            texts["units.csv"] = table_text(UNITS_COLUMNS, (
                 {"unit_id": u.unit_id, "paragraph": u.paragraph, "text": u.text} for u in units))
         if key is not None:
             order = [u.unit_id for u in (units if units is not None else self.units)]
-            texts["key.csv"] = _csv_text(self._key_columns, (key[u] for u in order))
+            columns = list(self._key_columns)
+            if STATUS in columns and not any(is_draft(key[u]) for u in order):
+                columns.remove(STATUS)  # the last draft confirmed: the key's usual six columns
+            elif STATUS not in columns and any(is_draft(key[u]) for u in order):
+                columns.append(STATUS)
+            texts["key.csv"] = table_text(columns, (key[u] for u in order))
+            key_columns = columns
         if sources is not None:
-            texts["sources.csv"] = _csv_text(self._source_columns, sources)
+            texts["sources.csv"] = table_text(self._source_columns, sources)
         with locked(self.folder / "key.csv"):
             changed = [name for name in FILES
                        if _digest(self.folder / name) != self._digests[name]]
@@ -430,5 +471,6 @@ class KeyEditor:
             self.units = units
         if key is not None:
             self._key = key
+            self._key_columns = key_columns
         if sources is not None:
             self._sources = sources

@@ -3,7 +3,7 @@
 Writes the assignment's rows into the article's sections.csv (unless it has some already: then
 they are used as they are) by cutting the assessment paragraphs into --parts parts
 (authoring/cuts.py), and the nbgrader source notebook solutions/NAME/NAME.ipynb
-(authoring/assignment_notebook.py). `readkit release NAME` then makes exercises/NAME.
+(authoring/assignment_notebook.py). `make release` then makes exercises/NAME.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 from readkit.authoring.articles import GeneratorError, assignment_names, open_article
 from readkit.authoring.cuts import CutError, cut_assessment, guessing
 from readkit.course.course import Article, Course, CourseError
-from readkit.course.key import ASSESSMENT, SPLITS
+from readkit.course.key import ASSESSMENT, SPLITS, is_draft
 from readkit.course.labels import LABELS
 from readkit.course.sections import SECTION_COLUMNS, Section, parse_sections
 
@@ -48,6 +48,13 @@ def check_key(article: Article, *, need_assessment: bool = True) -> None:
             f"{where} has {len(blank)} unit(s) without a label ({_few(blank)}): label every unit "
             f'first, in the Sorter\'s author mode (Sorter(article="{article.slug}", '
             'mode="author")), then run readkit validate.')
+    drafts = [r["unit_id"] for r in rows if is_draft(r)]
+    if drafts:
+        raise GeneratorError(
+            f"{where} has {len(drafts)} draft row(s) nobody has confirmed ({_few(drafts)}): "
+            "check and confirm each in the Sorter's author mode "
+            f'(Sorter(article="{article.slug}", mode="author"); KeyEditor.confirm), then run '
+            "readkit validate. Drafts are never graded or shown to learners.")
     unknown = [r["unit_id"] for r in rows if r["label"].strip() not in LABELS]
     if unknown:
         raise GeneratorError(f"{where}: unit(s) {_few(unknown)} have a label that is not one of "
@@ -177,7 +184,7 @@ def summary(result: NewAssignment, course: Course) -> str:
             f"{strategy} {result.scores[strategy]:.0%}" for strategy in
             ("best label per part", "one label for everything", "random labels")) + ".")
     lines += result.notes
-    lines += ["Next:", f"  readkit release {result.name}    (makes exercises/{result.name}; "
+    lines += ["Next:", f"  make release    (makes exercises/{result.name} with nbgrader; "
               "commit solutions/ and exercises/ together)"]
     return "\n".join(lines)
 

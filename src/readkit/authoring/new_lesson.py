@@ -86,5 +86,5 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(f"Wrote {result.path.relative_to(course.root)}: the procedure, worked examples, a "
           f"practice Sorter on {result.practice_units} practice units, and self-checks on "
-          f"{', '.join(result.hard_cases)}. Open it with make lab; add it to lessons/README.md.")
+          f"{', '.join(result.hard_cases)}. Open it with make lab (it is in lessons/).")
     return 0

@@ -1,6 +1,8 @@
 """One article of a course: its folder under data/articles/<slug>/ and the files of the data
 contract in it (article.txt, units.csv, key.csv, sources.csv, claims.csv, sections.csv,
-checksum.sha256). Made by `Course.article(slug)`; read once, on first use.
+checksum.sha256). Made by `Course.article(slug)`; read once, on first use. Its CSV files are read
+with readkit.course.tables (the one reader of the contract's files); `readkit validate` reads
+them through here too (`table`, `data`), with row numbers for its messages.
 
 Unit ids are unique within an article (two articles may both have a p01s1): an answers file
 names its article, and a graded assignment belongs to the article whose sections.csv names it.
@@ -8,7 +10,6 @@ names its article, and a graded assignment belongs to the article whose sections
 
 from __future__ import annotations
 
-import csv
 from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
@@ -16,8 +17,14 @@ from typing import NamedTuple
 from readkit.course.errors import CourseError
 from readkit.course.key import ASSESSMENT, KEY_COLUMNS, KeyEntry, check_split, parse_key
 from readkit.course.sections import Section, parse_sections, units_in_paragraphs
+from readkit.course.tables import Table, read_table
 
 SECTIONS_FILE = "sections.csv"
+NO_PANDAS = (
+    "This needs pandas (readkit's load_* helpers give pandas tables), and pandas is not "
+    "installed here. The browser version of the course cannot run it: open this lesson with "
+    "`make lab` (the course's README says how). Elsewhere: pip install pandas."
+)
 
 
 class Unit(NamedTuple):
@@ -50,10 +57,20 @@ class Article:
             )
         return path
 
+    def has(self, name: str) -> bool:
+        return (self.folder / name).is_file()
+
+    def table(self, name: str) -> Table:
+        """A CSV file of the article folder: its header and numbered rows (tables.Table)."""
+        return read_table(self.file(name))
+
     def rows(self, name: str) -> list[dict[str, str]]:
         """A CSV file of the article folder as plain rows of strings, in file order."""
-        with self.file(name).open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
+        return list(self.table(name).rows)
+
+    def data(self, name: str) -> bytes:
+        """A file of the article folder byte for byte (article.txt for its checksum)."""
+        return self.file(name).read_bytes()
 
     # -- the text -----------------------------------------------------------------------
 
@@ -140,18 +157,11 @@ class Article:
         """The unit ids of one split, from key.csv's unit_id and split columns only: labels and
         rationales are never read (the assessment-mode Sorter uses this)."""
         check_split(split)
-        path = self.file("key.csv")
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = csv.reader(handle)
-            header = next(rows, [])
-            try:
-                id_column, split_column = header.index("unit_id"), header.index("split")
-            except ValueError:
-                raise CourseError(
-                    f"{path} needs the columns unit_id and split (found: {', '.join(header)})."
-                ) from None
-            return [row[id_column] for row in rows
-                    if len(row) > split_column and row[split_column] == split]
+        table = self.table("key.csv")
+        if table.missing(("unit_id", "split")):
+            raise CourseError(f"{table.path} needs the columns unit_id and split (found: "
+                              f"{', '.join(table.header)}).")
+        return [row["unit_id"] for row in table.rows if row["split"] == split]
 
     # -- sections ----------------------------------------------------------------------------
 
@@ -192,7 +202,10 @@ class Article:
     # -- DataFrames for lessons and reports ----------------------------------------------------
 
     def _frame(self, name: str, dtypes: dict[str, str]):
-        import pandas as pd
+        try:
+            import pandas as pd
+        except ImportError:  # the browser version of the course (Pyodide) has no pandas
+            raise ModuleNotFoundError(NO_PANDAS, name="pandas") from None
 
         # keep_default_na=False: an empty cell is an empty string, never NaN.
         return pd.read_csv(self.file(name), dtype=dtypes, keep_default_na=False)

@@ -1,4 +1,12 @@
-"""The answer key (key.csv): one row per unit, and the practice/assessment split."""
+"""The answer key (key.csv): one row per unit, and the practice/assessment split.
+
+A row can be a draft: `readkit new-article` (or `readkit draft-key`) fills each unit's label,
+source and rationale from rules (readkit.authoring.draft_key) and marks the row `draft` in the
+optional last column, `status`. A draft is the rules' guess, not the teacher's key: the teacher
+confirms each one (author mode; KeyEditor.confirm), `readkit validate` refuses a key that still
+has drafts, and no draft reaches learners. A key.csv without the column (every key written before
+drafts, and every finished key) has no drafts.
+"""
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -7,6 +15,8 @@ from functools import cached_property
 PRACTICE, ASSESSMENT = "practice", "assessment"
 SPLITS = (PRACTICE, ASSESSMENT)
 KEY_COLUMNS = ("unit_id", "label", "accept", "source", "split", "rationale")
+STATUS, DRAFT = "status", "draft"  # the optional column, and its value for a draft row
+KEY_COLUMNS_WITH_STATUS = (*KEY_COLUMNS, STATUS)
 
 
 @dataclass(frozen=True)
@@ -17,6 +27,7 @@ class KeyEntry:
     source: str
     split: str
     rationale: str
+    draft: bool = False  # the rules' guess, not yet confirmed by the teacher
 
     @cached_property  # read for every learner and unit when a class is graded
     def accepted(self) -> tuple[str, ...]:
@@ -33,6 +44,11 @@ def parse_accept(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split("|") if part.strip())
 
 
+def is_draft(row: Mapping[str, str]) -> bool:
+    """Whether a key.csv row is a draft not yet confirmed (its status column says draft)."""
+    return (row.get(STATUS) or "").strip() == DRAFT
+
+
 def parse_key(rows: Iterable[Mapping[str, str]]) -> dict[str, KeyEntry]:
     """unit_id -> KeyEntry, in file (reading) order, from the rows of key.csv."""
     entries = (
@@ -43,6 +59,7 @@ def parse_key(rows: Iterable[Mapping[str, str]]) -> dict[str, KeyEntry]:
             source=row["source"],
             split=row["split"],
             rationale=row["rationale"],
+            draft=is_draft(row),
         )
         for row in rows
     )

@@ -4,12 +4,16 @@ For every article of data/articles.csv (the index is copied too): the article, u
 claims, sections and checksum, and key.csv with the practice rows
 whole and, for assessment rows, only the unit id and the split (which units a graded part covers
 is not secret; their labels are): assessment labels and rationales stay with the instructor.
+A draft row (key.csv's status column, readkit.course.key) is the rules' guess, not the key: it
+is copied like an assessment row, and the status column is left out.
 Used by the wheel's build hook (tools/hatch_learner_data.py) and by the sandboxed autograde.
 """
 
-import csv
 import shutil
 from pathlib import Path
+
+from readkit.course.key import KEY_COLUMNS, PRACTICE, is_draft
+from readkit.course.tables import read_table, write_table
 
 PUBLIC_FILES = ("article.txt", "units.csv", "sources.csv", "claims.csv", "sections.csv",
                 "checksum.sha256")
@@ -18,19 +22,13 @@ KEY_FILE = "key.csv"
 
 
 def _learner_row(row: dict[str, str]) -> dict[str, str]:
-    if row["split"] == "practice":
+    if row["split"] == PRACTICE and not is_draft(row):
         return row
     return {name: (value if name in ("unit_id", "split") else "") for name, value in row.items()}
 
 
 def write_practice_key(source: Path, target: Path) -> None:
-    with source.open(encoding="utf-8", newline="") as handle:
-        reader = csv.DictReader(handle)
-        fields, rows = reader.fieldnames, [_learner_row(r) for r in reader]
-    with target.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+    write_table(target, KEY_COLUMNS, [_learner_row(row) for row in read_table(source).rows])
 
 
 def write_article_files(folder: Path, target: Path) -> list[Path]:
@@ -49,8 +47,7 @@ def write_learner_files(data: Path, target: Path) -> list[Path]:
     every article it lists. Returns every file written."""
     target.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(data / INDEX, target / INDEX)
-    with (data / INDEX).open(encoding="utf-8", newline="") as handle:
-        slugs = [row["slug"] for row in csv.DictReader(handle)]
+    slugs = read_table(data / INDEX).column("slug")
     written = [target / INDEX]
     for slug in slugs:
         written += write_article_files(data / ARTICLES / slug, target / ARTICLES / slug)

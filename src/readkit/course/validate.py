@@ -2,12 +2,14 @@
 contract: data/articles.csv lists the articles, data/articles/<slug>/ holds each one's files.
 
 Every problem names the file, the row (the file's line number, header = row 1, as a spreadsheet
-shows it) and a hint on what to do. Reads with the csv module so rows map exactly to lines.
+shows it) and a hint on what to do. The files are read through the Article
+(readkit.course.article, which reads CSV with readkit.course.tables): this module opens no file.
 Nothing here knows one article from another: an article's published text is pinned by the
-checksum.sha256 in its folder (data, written by `readkit new-article`), not by code.
+checksum.sha256 in its folder (data, written by `readkit new-article`), not by code. The label
+mix rule (one minimum per label, meta not needed in the assessment half) is
+readkit.course.label_mix's.
 """
 
-import csv
 import hashlib
 import re
 from collections import Counter
@@ -15,21 +17,37 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from readkit.course import label_mix
+from readkit.course.article import Article
 from readkit.course.course import ARTICLES, ARTICLES_INDEX, DATA, Course, CourseError
-from readkit.course.key import ASSESSMENT, SPLITS, parse_accept
+from readkit.course.key import (
+    ASSESSMENT,
+    KEY_COLUMNS,
+    KEY_COLUMNS_WITH_STATUS,
+    PRACTICE,
+    SPLITS,
+    is_draft,
+    parse_accept,
+)
 from readkit.course.labels import LABELS
 from readkit.course.sections import parse_sections, units_in_paragraphs
+from readkit.course.tables import (
+    CLAIMS_COLUMNS,
+    INDEX_COLUMNS,
+    SOURCES_COLUMNS,
+    UNITS_COLUMNS,
+    Table,
+    read_table,
+)
 
 UNIT_ID = re.compile(r"p(\d{2,3})s(\d+)")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 CHECKSUM = re.compile(r"([0-9a-f]{64}) [ *]article\.txt\n?")
-# Each label at least twice in the assessment split (a part's chance-corrected score needs every
-# label it grades to be there); fewer in the practice split is a note (a short article).
-MIN_PER_LABEL_PER_SPLIT = 2
 NUMBER_WORDS = {
     0.5: ("half",), 2: ("two",), 4: ("four",), 10: ("ten",), 13: ("thirteen",),
     20: ("twenty",), 50: ("fifty",), 100: ("hundred",), 8000: ("eight thousand",),
 }
+Rows = list[tuple[int, dict[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -43,12 +61,6 @@ class Problem:
         return f"{where}: {self.message}"
 
 
-def _rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """(row number as a spreadsheet shows it, row) for every data row."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [(number, row) for number, row in enumerate(csv.DictReader(handle), start=2)]
-
-
 def paragraphs(article: str) -> list[tuple[int, int]]:
     """(start, end) offsets of each non-blank line: paragraph n is paragraphs(article)[n - 1]."""
     spans, offset = [], 0
@@ -59,32 +71,44 @@ def paragraphs(article: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _missing_columns(name: str, path: Path, expected: tuple[str, ...]) -> list[Problem]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    if tuple(header) != expected:
-        return [Problem(name, 1, f"header is {','.join(header)}; expected {','.join(expected)}")]
-    return []
+def _header_problems(where: str, table: Table, *expected: tuple[str, ...]) -> list[Problem]:
+    if table.header in expected:
+        return []
+    return [Problem(where, 1, f"header is {','.join(table.header)}; expected "
+                    + " or ".join(",".join(columns) for columns in expected))]
+
+
+def _few(ids: list[str], limit: int = 5) -> str:
+    return ", ".join(ids[:limit]) + (" ..." if len(ids) > limit else "")
 
 
 class Validator:
-    """The data-contract checks of one article folder of `course`."""
+    """The data-contract checks of one article folder, read through its Article."""
 
-    def __init__(self, course: Course, slug: str):
-        self.course = course
-        self.data = course.data / ARTICLES / slug
-        self.where = f"{DATA}/{ARTICLES}/{slug}"
+    def __init__(self, article: Article):
+        self.article = article
+        self.where = f"{DATA}/{ARTICLES}/{article.slug}"
         self.problems: list[Problem] = []
         self.notes: list[str] = []  # worth knowing, but not wrong
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.key_rows: Rows = []
 
     def add(self, file: str, row: int | None, message: str) -> None:
         self.problems.append(Problem(f"{self.where}/{file}", row, message))
 
+    def table(self, name: str, *columns: tuple[str, ...]) -> Rows:
+        """The file's numbered rows, after its header is checked against `columns` (each row
+        has every expected column, "" where the file lacks it)."""
+        table = self.article.table(name)
+        self.problems += _header_problems(f"{self.where}/{name}", table, *columns)
+        wanted = dict.fromkeys(name for header in columns for name in header)
+        return [(number, {**dict.fromkeys(wanted, ""), **row}) for number, row in table.numbered()]
+
     # --- article ------------------------------------------------------------------------
     def check_article(self) -> str:
-        raw = (self.data / "article.txt").read_bytes()
+        raw = self.article.data("article.txt")
         digest = hashlib.sha256(raw).hexdigest()
-        recorded = (self.data / "checksum.sha256").read_text(encoding="utf-8")
+        recorded = self.article.data("checksum.sha256").decode("utf-8", errors="replace")
         match = CHECKSUM.fullmatch(recorded)
         if not match:
             self.add("checksum.sha256", None, "is not one line '<sha256>  article.txt'; write "
@@ -97,8 +121,8 @@ class Validator:
         return raw.decode("utf-8")
 
     # --- units --------------------------------------------------------------------------
-    def check_units(self, article: str) -> list[tuple[int, dict[str, str]]]:
-        rows = _rows(self.data / "units.csv")
+    def check_units(self, article: str) -> Rows:
+        rows = self.table("units.csv", UNITS_COLUMNS)
         spans = paragraphs(article)
         seen: dict[str, int] = {}
         position, previous = 0, None
@@ -145,44 +169,44 @@ class Validator:
 
     # --- sources ------------------------------------------------------------------------
     def check_sources(self) -> set[str]:
-        path = self.data / "sources.csv"
-        self.problems += _missing_columns(
-            f"{self.where}/sources.csv", path, ("source_id", "name", "kind", "date", "citation"))
         ids: set[str] = set()
-        for number, row in _rows(path):
+        for number, row in self.table("sources.csv", SOURCES_COLUMNS):
             if row["source_id"] in ids:
                 self.add("sources.csv", number, f"source_id {row['source_id']} repeats")
             ids.add(row["source_id"])
             for column in ("name", "kind", "citation"):
-                if not (row.get(column) or "").strip():
+                if not row[column].strip():
                     self.add("sources.csv", number, f"{column} is empty; fill it in")
-            if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", (row.get("date") or "").strip()):
-                self.add("sources.csv", number, f"date {row.get('date')!r} is not YYYY-MM-DD, "
+            if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", row["date"].strip()):
+                self.add("sources.csv", number, f"date {row['date']!r} is not YYYY-MM-DD, "
                          "YYYY-MM or YYYY")
         return ids
 
     # --- key ----------------------------------------------------------------------------
-    def check_key(self, units: list[tuple[int, dict[str, str]]], sources: set[str]) -> None:
-        path = self.data / "key.csv"
-        self.problems += _missing_columns(
-            f"{self.where}/key.csv", path,
-            ("unit_id", "label", "accept", "source", "split", "rationale"))
-        rows = _rows(path)
+    def check_key(self, units: Rows, sources: set[str]) -> None:
+        rows = self.key_rows = self.table("key.csv", KEY_COLUMNS, KEY_COLUMNS_WITH_STATUS)
         unit_ids = [row["unit_id"] for _, row in units]
         key_ids = [row["unit_id"] for _, row in rows]
         for missing in [u for u in unit_ids if u not in set(key_ids)]:
             self.add("key.csv", None, f"unit {missing} has no key row; add one")
         if [k for k in key_ids if k in set(unit_ids)] != [u for u in unit_ids if u in set(key_ids)]:
             self.add("key.csv", None, "rows are not in the reading order of units.csv; sort them")
-        counts: Counter[tuple[str, str]] = Counter()
+        counts = self.counts
         seen: set[str] = set()
         unlabelled = [row["unit_id"] for _, row in rows if not row["label"].strip()]
         if unlabelled:
             # A new article's key is blank: one problem, not one per row.
             self.add("key.csv", None, f"{len(unlabelled)} of {len(rows)} units have no label "
-                     f"yet ({', '.join(unlabelled[:5])}{' ...' if len(unlabelled) > 5 else ''}); "
-                     f"label them in the Sorter's author mode: Sorter(article="
-                     f"\"{self.data.name}\", mode=\"author\")")
+                     f"yet ({_few(unlabelled)}); label them in the Sorter's author mode: "
+                     f"Sorter(article=\"{self.article.slug}\", mode=\"author\")")
+        drafts = [row["unit_id"] for _, row in rows if is_draft(row)]
+        if drafts:
+            self.add("key.csv", None, f"{len(drafts)} of {len(rows)} units are still drafts "
+                     f"({_few(drafts)}): their label, source and rationale were guessed by "
+                     "readkit's rules and nobody has checked them. Check each in the Sorter's "
+                     f"author mode (Sorter(article=\"{self.article.slug}\", mode=\"author\")) and "
+                     "confirm it (KeyEditor.confirm(unit_id)); a draft is never graded or shown "
+                     "to learners")
         for number, row in rows:
             unit_id, label, split = row["unit_id"], row["label"], row["split"]
             if unit_id not in set(unit_ids):
@@ -190,6 +214,9 @@ class Validator:
             if unit_id in seen:
                 self.add("key.csv", number, f"unit_id {unit_id} has two key rows; keep one")
             seen.add(unit_id)
+            if row["status"].strip() not in ("", "draft"):
+                self.add("key.csv", number, f"status {row['status']!r} is not draft or empty; "
+                         "empty it once the row is checked")
             if not label.strip():
                 continue  # counted above
             if label not in LABELS:
@@ -219,29 +246,50 @@ class Validator:
         if splits != sorted(splits, key=SPLITS.index):
             self.add("key.csv", None, "practice units must all come before assessment units "
                      "(the practice split is the start of the article)")
-        for split in SPLITS if not (unlabelled or unsplit) else ():  # once the key is whole
-            for label in LABELS:
-                if counts[split, label] >= MIN_PER_LABEL_PER_SPLIT:
-                    continue
-                if split == ASSESSMENT:
-                    self.add("key.csv", None, f"the {split} split has {counts[split, label]} "
-                             f"{label} units; it needs at least {MIN_PER_LABEL_PER_SPLIT}")
-                else:  # a short article may not have them: the teacher decides
-                    self.notes.append(
-                        f"{self.where}/key.csv: the practice split has {counts[split, label]} "
-                        f"{label} unit(s), so learners meet {label} in the assessment with "
-                        "little practice on this article; move the split, or teach it with "
-                        "another article first")
-        self.counts = counts
+        if not (unlabelled or unsplit):  # once the key is whole
+            self.check_mix(units)
+
+    def check_mix(self, units: Rows) -> None:
+        """label_mix's rule: the assessment half needs the minimum of each graded label (a
+        problem), the practice half of each label the article has (a note); each message says
+        where the split would meet it."""
+        practice = Counter({label: self.counts[PRACTICE, label] for label in LABELS})
+        assessment = Counter({label: self.counts[ASSESSMENT, label] for label in LABELS})
+        paragraph = {row["unit_id"]: int(row["paragraph"]) for _, row in units
+                     if row["paragraph"].strip().isdigit()}
+        labelled = [(row["unit_id"], paragraph[row["unit_id"]], row["label"])
+                    for _, row in self.key_rows if row["unit_id"] in paragraph]
+        suggestion = label_mix.suggest_split(labelled)
+        first = next((row["unit_id"] for _, row in self.key_rows
+                      if row["split"] == ASSESSMENT), None)
+        better = (suggestion if suggestion is not None and suggestion.meets_rule
+                  and suggestion.unit_id != first else None)
+        move = (f"start the assessment at {better.unit_id} (paragraph {better.paragraph}) instead, "
+                f"which gives {better.describe()} (author mode, or "
+                f"KeyEditor.start_assessment_at(\"{better.unit_id}\"))") if better else ""
+        short = label_mix.short_in_assessment(assessment)
+        if short:
+            have = " and ".join(f"{assessment[label]} {label}" for label in short)
+            self.add("key.csv", None, f"the assessment split has {have} unit(s); it needs at "
+                     f"least {label_mix.MIN_PER_LABEL} of each of "
+                     f"{', '.join(label_mix.GRADED_LABELS)} (meta is not needed there); "
+                     + (move or "no split of this key has them: label more of the article, or "
+                        "use it for practice only (a lesson, no assignment)"))
+        if sum(practice.values()) == 0:
+            return  # all assessment: a test on text learners have not practised
+        few = label_mix.short_in_practice(practice, practice + assessment)
+        if few:
+            have = ", ".join(f"{practice[label]} {label}" for label in few)
+            self.notes.append(
+                f"{self.where}/key.csv: the practice split has {have} unit(s), so learners meet "
+                f"{' and '.join(few)} in the assessment with little practice on this article; "
+                + (move or "move the split") + ", or teach it with another article first")
 
     # --- claims -------------------------------------------------------------------------
-    def check_claims(self, units: list[tuple[int, dict[str, str]]], sources: set[str]) -> None:
-        path = self.data / "claims.csv"
-        self.problems += _missing_columns(f"{self.where}/claims.csv", path, (
-            "claim_id", "unit_id", "value", "unit", "counts_what", "event", "reported_by"))
+    def check_claims(self, units: Rows, sources: set[str]) -> None:
         texts = {row["unit_id"]: row["text"] for _, row in units}
         ids: set[str] = set()
-        for number, row in _rows(path):
+        for number, row in self.table("claims.csv", CLAIMS_COLUMNS):
             if row["claim_id"] in ids:
                 self.add("claims.csv", number, f"claim_id {row['claim_id']} repeats")
             ids.add(row["claim_id"])
@@ -268,32 +316,29 @@ class Validator:
             if not row["counts_what"].strip() or not row["unit"].strip():
                 self.add("claims.csv", number, "unit and counts_what must say what is counted")
 
-
     # --- sections -----------------------------------------------------------------------
-    def check_sections(self, units: list[tuple[int, dict[str, str]]]) -> None:
+    def check_sections(self, units: Rows) -> None:
         """Graded sections cover only assessment units (a practice unit's label is shown in
         the lessons), and every section has units to grade."""
-        path = self.data / "sections.csv"
-        if not path.is_file():
-            return  # a course without graded sections
         try:
-            sections = parse_sections(row for _, row in _rows(path))
+            sections = parse_sections(self.article.rows("sections.csv"))
         except ValueError as error:
             self.add("sections.csv", None, f"{error}; fix the row")
             return
-        with (self.data / "key.csv").open(encoding="utf-8", newline="") as handle:
-            split = {row["unit_id"]: row["split"] for row in csv.DictReader(handle)}
-        paragraphs = {row["unit_id"]: int(row["paragraph"] or 0) for _, row in units}
+        split = {row["unit_id"]: row["split"] for _, row in self.key_rows}
+        paragraph = {row["unit_id"]: int(row["paragraph"]) for _, row in units
+                     if row["paragraph"].strip().isdigit()}
         for number, section in enumerate(sections, start=2):
-            covered = units_in_paragraphs(section, paragraphs)
+            covered = units_in_paragraphs(section, paragraph)
             if not covered:
                 self.add("sections.csv", number, f"section {section.section} covers no units "
                          f"(paragraphs {section.first_paragraph}-{section.last_paragraph})")
-            practice = [u for u in covered if split.get(u) != "assessment"]
+            practice = [u for u in covered if split.get(u) != ASSESSMENT]
             if practice:
-                self.add("sections.csv", number, f"section {section.section} covers units that "
-                         f"are not in the assessment split: {', '.join(practice[:5])}; graded "
-                         "units must be assessment units (move the paragraphs or the split)")
+                self.add("sections.csv", number, f"section {section.section} of "
+                         f"{section.assignment} covers units that are not in the assessment "
+                         f"split: {', '.join(practice[:5])}; graded units must be assessment "
+                         "units (move the paragraphs or the split)")
 
 
 def _mentions(text: str, value: float) -> bool:
@@ -317,8 +362,8 @@ AssignmentChecks = Callable[[Course, str], tuple[list["Problem"], str]]
 def validate_article(course: Course, slug: str, assignment_checks: AssignmentChecks | None = None
                      ) -> tuple[list[Problem], str]:
     """All problems of one article folder, and a one-line summary."""
-    checker = Validator(course, slug)
-    missing = [name for name in REQUIRED if not (checker.data / name).is_file()]
+    checker = Validator(Article(course.data / ARTICLES / slug, slug))
+    missing = [name for name in REQUIRED if not checker.article.has(name)]
     if missing:
         return [Problem(f"{checker.where}/{name}", None, "file is missing; restore it from the "
                         "course repository (`readkit new-article` writes every file)")
@@ -348,11 +393,11 @@ def check_index(course: Course) -> list[Problem]:
     if not (course.data / ARTICLES_INDEX).is_file():
         return [Problem(where, None, "file is missing; it lists the course's articles "
                         "(slug,title; the first is the default): restore it")]
-    rows = _rows(course.data / ARTICLES_INDEX)
-    problems = _missing_columns(where, course.data / ARTICLES_INDEX, ("slug", "title"))
+    table = read_table(course.data / ARTICLES_INDEX)
+    problems = _header_problems(where, table, INDEX_COLUMNS)
     listed = set()
-    for number, row in rows:
-        slug = row.get("slug") or ""
+    for number, row in table.numbered():
+        slug = row.get("slug", "")
         if not SLUG.fullmatch(slug) or slug in listed:
             problems.append(Problem(where, number, f"slug {slug!r} is empty, repeats or is not "
                                     "lower case letters, digits and hyphens"))
@@ -391,11 +436,20 @@ def validate(data: Path, article: str | None = None,
     """All problems in a course's data folder (every article, or one), and a summary line per
     article checked."""
     course = Course(data.parent, data)
+    return validate_course(course, [article] if article else None, assignment_checks)
+
+
+def validate_course(course: Course, articles: list[str] | None = None,
+                    assignment_checks: AssignmentChecks | None = None
+                    ) -> tuple[list[Problem], list[str]]:
+    """All problems of a course's data (the index, and every article or the ones named), and a
+    summary line per article checked. `readkit release` asks this for the articles it grades."""
     problems = check_index(course)
-    if problems and article is None:
+    if problems and articles is None:
         return problems, []
     try:
-        slugs = [course.article(article).slug] if article else list(course.article_slugs)
+        slugs = ([course.article(slug).slug for slug in articles] if articles is not None
+                 else list(course.article_slugs))
     except CourseError as error:
         return [*problems, Problem(f"{DATA}/{ARTICLES_INDEX}", None, str(error))], []
     summaries = []

@@ -68,8 +68,6 @@ NBGRADER_LAB = "@jupyter/nbgrader"
 # Panels only the instructor gets (JupyterLab plugin ids of nbgrader's lab extension).
 INSTRUCTOR_PANELS = ("formgrader", "create-assignment", "course-list")
 FORMGRADER_SERVER_EXTENSION = "nbgrader.server_extensions.formgrader"
-# nbgrader's formgrader with "Tests failed?" only for cells with tests (it loads nbgrader's).
-READKIT_FORMGRADER = "readkit.nbgrader.formgrader"
 NOTIFICATION_PLUGIN = "@jupyterlab/apputils-extension:notification"
 USER_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
@@ -196,11 +194,10 @@ def _configure_environment(env: Path) -> None:
     # buttons); a choice a user makes in JupyterLab's settings still wins.
     _merge_json(labconfig / "default_setting_overrides.json", {NOTIFICATION_PLUGIN: {
         "fetchNews": "false", "checkForUpdates": False}})
-    # The formgrader's grading pages and feedback load no MathJax from a CDN (config/formgrade/).
-    for template in ("formgrade", "feedback"):
-        folder = env / "share" / "jupyter" / "nbconvert" / "templates" / template
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(CONFIG / "formgrade" / "mathjax.html.j2", folder / "mathjax.html.j2")
+    # Feedback pages load no MathJax from a CDN (config/feedback/mathjax.html.j2).
+    feedback = env / "share" / "jupyter" / "nbconvert" / "templates" / "feedback"
+    feedback.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CONFIG / "feedback" / "mathjax.html.j2", feedback / "mathjax.html.j2")
 
 
 def _merge_json(path: Path, update: dict) -> None:
@@ -491,13 +488,11 @@ class Hub:
         (jupyter / "labconfig").mkdir(parents=True)
         # The instructor panels on again for the instructor only (user level beats the hub
         # environment's sys-prefix level), as `jupyter labextension enable --level=user ...`
-        # and `jupyter server extension enable --user readkit.nbgrader.formgrader` (which
-        # loads nbgrader.server_extensions.formgrader, left off here: it would load twice).
+        # and `jupyter server extension enable --user nbgrader.server_extensions.formgrader`.
         _merge_json(jupyter / "labconfig" / "page_config.json", {"disabledExtensions": {
             f"{NBGRADER_LAB}:{panel}": False for panel in INSTRUCTOR_PANELS}})
         _merge_json(jupyter / "jupyter_server_config.json", {"ServerApp": {
-            "jpserver_extensions": {READKIT_FORMGRADER: True,
-                                    FORMGRADER_SERVER_EXTENSION: False}}})
+            "jpserver_extensions": {FORMGRADER_SERVER_EXTENSION: True}}})
         # The formgrader finds the course from the server's root (the home folder).
         (jupyter / "nbgrader_config.py").write_text(
             "c = get_config()  # noqa: F821\n"

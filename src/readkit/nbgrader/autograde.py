@@ -38,6 +38,8 @@ from pathlib import Path
 
 from readkit.course.course import Course
 from readkit.course.errors import CourseError, GradingError
+from readkit.course.safe_text import printable
+from readkit.nbgrader import student_ids
 
 LOCKED = "database is locked"
 RETRIES = 3
@@ -376,14 +378,25 @@ def autograde_all(
     if not everyone:
         raise GradingError(f"No submissions in {course.layout.submitted}/<student>/{assignment}/ "
                            "(nbgrader collect puts them there).")
-    jobs = min(jobs, len(everyone))
+    total = len(everyone)
+    # A folder name that is not a safe student id is never handed to nbgrader: it would reach
+    # the formgrader's pages, URLs and the gradebook as it is.
+    refused = [s for s in everyone if student_ids.problem(s)]
+    everyone = [s for s in everyone if not student_ids.problem(s)]
+    jobs = max(1, min(jobs, len(everyone)))
     summary = AutogradeSummary(assignment, jobs, trusted=trust_learner_code)
     start = time.perf_counter()
     logs = log_dir(course, assignment)
     logs.mkdir(parents=True, exist_ok=True)
+    for student in refused:
+        summary.runs.append(StudentRun(student, False, 0.0, error=(
+            f"not autograded: {student_ids.problem(student)}; {student_ids.RENAME_FOLDER}")))
+        say(progress_line(len(summary.runs), total, summary.runs[-1]))
+    if not everyone:
+        summary.logs = logs
+        return summary
     record_mode(course, assignment, everyone, sandboxed=not trust_learner_code)
     try:
-        total = len(everyone)
         with ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_init_worker,
                                  initargs=(str(course.root), assignment, force, str(logs),
                                            trust_learner_code)) as pool:
@@ -413,8 +426,6 @@ def autograde_all(
 
 def progress_line(done: int, total: int, result: StudentRun) -> str:
     """One line per finished student; learner-chosen names and errors made printable."""
-    from readkit.course.safe_text import printable
-
     return printable(_progress_line(done, total, result))
 
 
@@ -440,7 +451,9 @@ def summary_lines(summary: AutogradeSummary) -> list[str]:
         lines.append(f"Failed ({len(summary.failed)}); the full nbgrader log of each is in "
                      f"{where}:")
         lines.extend(f"  {r.student}: {r.error}" for r in summary.failed)
-    return lines
+    # Student folder names and nbgrader's errors come from learners (a name can hold escape
+    # sequences that rewrite the terminal): every line made printable.
+    return [printable(line) for line in lines]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

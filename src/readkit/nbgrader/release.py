@@ -2,8 +2,10 @@
 
 exercises/ is generated, committed and never edited by hand; CI regenerates it and fails on any
 difference. Before nbgrader runs, the course is checked for what would make grades wrong or leak
-answers: an answers.json in a source folder (it would be handed to every learner), sections
-outside the assessment split, an unreadable readkit.toml.
+answers: an answers.json in a source folder (it would be handed to every learner), an
+unreadable readkit.toml, grade cells whose points differ from what they can score, and the data
+contract of the articles it grades, which release asks `readkit validate` about
+(readkit.course.validate) instead of repeating its rules.
 """
 
 import json
@@ -14,10 +16,9 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from readkit.course import validate as contract
 from readkit.course.answers import ANSWERS_FILE
 from readkit.course.course import Course, CourseError
-from readkit.course.key import ASSESSMENT
-from readkit.course.sections import units_in_paragraphs
 from readkit.grading import numbers, trusted
 
 
@@ -121,32 +122,27 @@ def number_task_articles(course: Course, assignments: list[str] | None = None
     return found
 
 
+def graded_articles(course: Course, assignments: list[str]) -> list[str]:
+    """The articles whose sections.csv has parts of `assignments`, in articles.csv order."""
+    return [slug for slug in course.article_slugs
+            if any(course.article(slug).sections(name) for name in assignments)]
+
+
 def validate_course(course: Course, assignments: list[str] | None = None) -> list[str]:
-    """What would make grading wrong: settings, sections and their units, and the claims of
-    the article that the number tasks of `assignments` (all of solutions/ by default) score.
-    [] when fine. A course without number tasks needs no particular article."""
+    """What would make grading wrong: the settings, and the data contract of every article that
+    `assignments` (all of solutions/ by default) grade, as `readkit validate` checks it
+    (readkit.course.validate: sections inside the assessment split, no draft in the key, ...),
+    plus the claims of the article their number tasks score. [] when fine. Articles that no
+    released assignment uses (one still being labelled) are left to `readkit validate`."""
+    names = assignments if assignments is not None else source_assignments(course)
     try:
         _ = course.settings  # raises on an unreadable readkit.toml
-        articles = [course.article(slug) for slug in course.article_slugs]
-        for article in articles:
-            _ = article.sections(), article.key(ASSESSMENT)  # raise on an unreadable file
+        slugs = graded_articles(course, names)
     except (CourseError, OSError, ValueError, KeyError) as error:
         return [str(error)]
-    problems = []
-    for article, section in [(a, s) for a in articles for s in a.sections()]:
-        key = article.key(ASSESSMENT)
-        units = units_in_paragraphs(section, article.unit_paragraphs)
-        if not units:
-            problems.append(f"{article.slug}/sections.csv: {section.section} has no units in "
-                            "its paragraphs")
-        outside = [u for u in units if u not in key]
-        if outside:
-            problems.append(
-                f"{article.slug}/sections.csv: {section.assignment} {section.section} covers "
-                "units that are not "
-                f"in the assessment split: {', '.join(outside)} (graded units must be assessment "
-                "units; move the section's paragraphs or the split)")
-    for slug, users in number_task_articles(course, assignments).items():
+    found, _ = contract.validate_course(course, slugs)
+    problems = [str(problem) for problem in found]
+    for slug, users in number_task_articles(course, names).items():
         try:
             article = course.article(slug)
             expected = numbers.expected_numbers(article.claims())

@@ -1,4 +1,5 @@
-"""What `readkit.Sorter` is while nbgrader autogrades a notebook.
+"""What `readkit.Sorter` (and `readkit.HandIn`, the download button) is while nbgrader
+autogrades a notebook.
 
 Nobody sees the widget then, and the grade comes from the answers.json that was handed in. So
 the widget library is not loaded in every grading kernel (about 0.15 s of CPU per submission),
@@ -22,3 +23,11 @@ class SorterPlaceholder:
     def __repr__(self) -> str:
         return (f"Sorter for {self.assignment} (not shown while nbgrader grades: "
                 f"the grade comes from {self.answers_path.name})")
+
+
+class HandInPlaceholder:
+    def __init__(self, assignment, *, answers_path="answers.json"):
+        self.assignment = assignment
+
+    def __repr__(self) -> str:
+        return f"Download button for {self.assignment} (not shown while nbgrader grades)"

@@ -240,6 +240,34 @@ def show_reporting_verbs(units=None, *, article: str | None = None) -> HTML:
     return HTML(reporting_verbs_html(units, article=article))
 
 
+# -- sources ---------------------------------------------------------------------------------
+
+SOURCE_COLUMNS = ("source_id", "name", "kind", "date", "citation")
+
+
+def sources_html(source_ids=None, *, article: str | None = None) -> str:
+    """The article's sources (sources.csv) as a table: all, or the ids given, in that order."""
+    rows = {row["source_id"]: row for row in Course.default().article(article).rows("sources.csv")}
+    wanted = list(rows) if source_ids is None else [str(s) for s in source_ids]
+    unknown = [s for s in wanted if s not in rows]
+    if unknown:
+        raise ValueError(f"Unknown source id(s): {', '.join(unknown)}. The article's sources: "
+                         f"{', '.join(rows)}.")
+    head = "".join(f'<th scope="col" style="{CELL}">{name}</th>' for name in SOURCE_COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="{CELL}">{html.escape(rows[s].get(c) or "")}</td>'
+                         for c in SOURCE_COLUMNS) + "</tr>"
+        for s in wanted)
+    return f'<table class="rk-sources" style="{TABLE}"><thead><tr>{head}</tr></thead>' \
+           f"<tbody>{body}</tbody></table>"
+
+
+def show_sources(source_ids=None, *, article: str | None = None) -> HTML:
+    """A table of the sources the article draws on (name, kind, date, full citation), from
+    sources.csv: plain Python, so it shows in the browser version of the course too."""
+    return HTML(sources_html(source_ids, article=article))
+
+
 # -- side by side and reveal -------------------------------------------------------------------
 
 def side_by_side_html(left, right, *, titles: Iterable[str] = ("", ""),

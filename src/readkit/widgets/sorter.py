@@ -26,6 +26,7 @@ import anywidget
 import traitlets as t
 
 from readkit.course import answers as store
+from readkit.course import browser
 from readkit.course.course import Article, Course, CourseError
 from readkit.course.key import ASSESSMENT, PRACTICE
 from readkit.course.labels import DESCRIPTIONS, LABELS, key_letters
@@ -151,6 +152,8 @@ class Sorter(anywidget.AnyWidget):
         )
         self.on_msg(self._on_message)
         self._restore()
+        # In the browser version of the course, only its drive outlives the page: say so now.
+        self.notice = self.notice or browser.not_kept(path)
         self._ready = True
 
     def __new__(cls, *args, mode: str = PRACTICE, **kwargs):
@@ -257,9 +260,10 @@ class Sorter(anywidget.AnyWidget):
             except OSError as error:
                 self.notice = (
                     f"Your answers could not be saved to {self.answers_path.name} "
-                    f"({self.answers_path.parent}): {error.strerror or error}. Free some space or "
-                    "fix the folder's permissions, then choose again: every unsaved answer is "
-                    "saved with the next one."
+                    f"({self.answers_path.parent}): {error.strerror or error}. "
+                    + (browser.cannot_save_hint() or "Free some space or fix the folder's "
+                       "permissions, then choose again: ")
+                    + "every unsaved answer is saved with the next one."
                 )
                 return False
         self._dirty.clear()

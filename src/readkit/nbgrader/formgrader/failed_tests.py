@@ -1,4 +1,4 @@
-"""nbgrader's formgrader, where "Tests failed?" marks only cells whose tests failed.
+"""The formgrader's "Tests failed?" marks only cells whose tests failed.
 
 nbgrader marks a submitted notebook "Tests failed" when any code grade cell scored below its
 points (nbgrader.api: `Grade.failed_tests` is `auto_score < max_score`). readkit's Sorter parts
@@ -7,11 +7,11 @@ and part 5's choice are grade cells whose points readkit computes from answers.j
 So every learner with one Sorter sentence wrong, or no sentence chosen yet, was marked as
 failing, even when every cell of the notebook ran.
 
-This server extension (enable it instead of `nbgrader.server_extensions.formgrader`: it loads
-that one) answers the formgrader's two lists of notebook submissions (Gradebook > notebook,
-Manage Students > student > assignment) with `failed_tests` counted over the other grade
-cells only (a pandas task of 02, a test cell of the teacher's own), nbgrader's rule for those.
-Scores, the gradebook and every other page are nbgrader's own.
+Where nbgrader's formgrader is loaded, readkit's formgrader extension (install() below) answers
+the formgrader's two lists of notebook submissions (Gradebook > notebook, Manage Students >
+student > assignment) with `failed_tests` counted over the other grade cells only (a pandas task
+of 02, a test cell of the teacher's own), nbgrader's rule for those. Scores, the gradebook and
+every other page are nbgrader's own.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import json
 from jupyter_server.utils import url_path_join
 from nbgrader.api import Grade
 from nbgrader.server_extensions.formgrader import apihandlers
-from nbgrader.server_extensions.formgrader import formgrader as nbgrader_formgrader
 from nbgrader.server_extensions.formgrader.base import check_notebook_dir, check_xsrf
 from tornado import web
 
@@ -83,6 +82,9 @@ class StudentNotebookSubmissions(_Recount, apihandlers.StudentNotebookSubmission
         self.write(json.dumps(self.recount(submissions, assignment_id)))
 
 
+NBGRADER_FORMGRADER = "nbgrader.server_extensions.formgrader"
+
+
 def _routes() -> list[tuple[str, type]]:
     """nbgrader's own URL patterns of the two lists, with these handlers."""
     replace = {apihandlers.SubmittedNotebookCollectionHandler: SubmittedNotebooks,
@@ -91,14 +93,18 @@ def _routes() -> list[tuple[str, type]]:
             if handler in replace]
 
 
-def _jupyter_server_extension_points() -> list[dict]:
-    return [{"module": "readkit.nbgrader.formgrader"}]
-
-
-def _load_jupyter_server_extension(serverapp) -> None:
+def install(serverapp) -> bool:
+    """These two lists in front of nbgrader's, on a server that loads nbgrader's formgrader
+    (False elsewhere: a learner's server gets no formgrader route)."""
+    if not serverapp.jpserver_extensions.get(NBGRADER_FORMGRADER):
+        return False
     web_app = serverapp.web_app
-    base_url = web_app.settings["base_url"]
-    # Added before nbgrader's handlers: tornado takes the first rule that matches.
+    base_url = web_app.settings.get("base_url", "/")
     web_app.add_handlers(".*$", [(url_path_join(base_url, pattern.lstrip("/")), handler)
                                  for pattern, handler in _routes()])
-    nbgrader_formgrader.load_jupyter_server_extension(serverapp)
+    # tornado takes the first host rule that matches. add_handlers put this one just before the
+    # server's own (the last rule), so after nbgrader's formgrader when that loaded first
+    # (extensions load in name order): it goes first.
+    rules = web_app.default_router.rules
+    rules.insert(0, rules.pop(-2))
+    return True
