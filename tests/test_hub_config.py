@@ -174,7 +174,7 @@ def test_feedback_and_the_submission_page_render_without_a_cdn(tmp_path, monkeyp
     for html in (feedback, page):
         assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == []
     scripts = re.findall(r'<script src="([^"]+)"', page)
-    assert scripts.index("/user/t/readkit/formgrader/static/mathjax_stand_in.js") \
+    assert scripts.index("/user/t/readkit/formgrader/static/typesetting_stand_in.js") \
         < scripts.index("/user/t/formgrader/static/js/formgrade.js")
 
 
