@@ -60,8 +60,11 @@ class _Recount:
                      .filter(Grade.notebook_id.in_(ids)).filter(Grade.failed_tests))
             for grade in query:
                 failed.setdefault(grade.notebook_id, set()).add(grade.name)
-        course = Course.open(self.coursedir.root)
-        return recount_failed_tests(submissions, failed, readkit_scored_cells(course, assignment))
+        try:
+            ours = readkit_scored_cells(Course.open(self.coursedir.root), assignment)
+        except CourseError:  # not a readkit course (or a broken one): nbgrader's rule for all
+            ours = set()
+        return recount_failed_tests(submissions, failed, ours)
 
 
 class SubmittedNotebooks(_Recount, apihandlers.SubmittedNotebookCollectionHandler):
