@@ -7,7 +7,7 @@ DEPS := pyproject.toml constraints.txt
 # nbgrader calls alembic and jupyter by name: they must come from the venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab lab-instructor test release demo bench bench-hub lock browser sandbox hub hub-deps site site-serve clean help
+.PHONY: lab lab-instructor test release demo bench bench-hub lock browser sandbox hub hub-deps site site-serve widgets clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "make site     the course as a static JupyterLite site in dist/site/ (no install for learners)"
 	@echo "make site-serve  build it and serve it on 127.0.0.1 for a try-out (PORT=8000)"
 	@echo "make lock     rewrite constraints.txt from the current .venv"
+	@echo "make widgets  rebuild the widgets' front ends (src/readkit/widgets/static) with esbuild"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,7 +78,20 @@ site-serve: site
 	$(SITE_VENV)/bin/python -m tools.site serve $(if $(PORT),--port $(PORT))
 
 # The site is built here so that it cannot rot: tests/browser/test_site.py drives it.
-test: $(VENV)/.installed-test browser sandbox hub-deps site
+
+# The widgets' front ends: esbuild (pinned in package-lock.json) bundles src/readkit/widgets/js
+# into static/, which is committed (a clone needs no Node.js). The tests check the bundles are
+# up to date, and rebuild them byte for byte where esbuild is installed, as make test does.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+widgets: node_modules/.installed
+	$(PYTHON) -m tools.build_widgets
+
+
+# The site is built here so that it cannot rot: tests/browser/test_site.py drives it.
+test: $(VENV)/.installed-test browser sandbox hub-deps node_modules/.installed site
 	$(BIN)/ruff check src tests tools lessons benchmarks
 	$(BIN)/pytest
 
@@ -101,4 +115,4 @@ lock: | $(BIN)/python
 	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > constraints.txt
 
 clean:
-	rm -rf $(VENV) $(SITE_VENV) grading build dist
+	rm -rf $(VENV) $(SITE_VENV) grading build dist node_modules

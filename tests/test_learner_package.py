@@ -46,8 +46,8 @@ def names(wheel) -> list[str]:
 
 
 def test_wheel_has_the_package_and_the_learner_data_of_every_article(names):
-    assert {"readkit/__init__.py", "readkit/course/course.py", "readkit/widgets/sorter.js",
-            "readkit/_data/articles.csv"} <= set(names)
+    assert {"readkit/__init__.py", "readkit/course/course.py", "readkit/widgets/static/sorter.js",
+            "readkit/widgets/templates/show.html.j2", "readkit/_data/articles.csv"} <= set(names)
     data = sorted(name for name in names if name.startswith("readkit/_data/articles/"))
     assert data == sorted(f"readkit/_data/articles/{slug}/{name}"
                           for slug in SLUGS for name in PUBLIC)

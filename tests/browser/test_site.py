@@ -254,7 +254,7 @@ def test_show_sources_is_a_table_without_pandas():
     from readkit.widgets.show import sources_html
 
     table = sources_html(["bbc", "cbs"])
-    assert table.count("<tr>") == 3 and "Raqqa&#x27;s dirty secret" in table
+    assert table.count("<tr>") == 3 and "Raqqa&#39;s dirty secret" in table
     with pytest.raises(ValueError, match="Unknown source id"):
         sources_html(["nobody"])
 
@@ -415,7 +415,7 @@ def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, sit
     (tmp_path / "lab").mkdir()
     lab_answers = label_in_make_lab(browser, course_env, tmp_path / "lab", ids)
     assert read_answers(lab_answers, ASSIGNMENT).answers == given
-    course = make_course(tmp_path / "teacher")
+    course = make_course(tmp_path / "teacher", solutions=True)
     hand_in(course, "from-the-site", downloaded)
     hand_in(course, "from-make-lab", lab_answers)
     result = subprocess.run([sys.executable, "-m", "readkit.cli", "grade", ASSIGNMENT,

@@ -12,12 +12,8 @@ saved, with `readkit grade`.
 import os
 from pathlib import Path
 
-import anywidget
-import traitlets as t
-
 from readkit.course import answers as store
-
-_HERE = Path(__file__).parent
+from readkit.widgets.sorter import nbgrader_autogrades
 
 HELP = (
     "To hand in by upload: press the button, then upload the downloaded answers.json where "
@@ -29,35 +25,47 @@ HELP = (
 )
 
 
-class HandIn(anywidget.AnyWidget):
+def file_message(path: Path, assignment: str) -> dict:
+    """What the button gets: the file as it is on disk, or why it is not ready."""
+    found = store.read_answers(path, assignment)
+    if not found.usable:
+        return {"type": "not-ready", "text": " ".join(found.problems)}
+    count = len(found.answers)
+    return {"type": "file", "name": path.name, "text": path.read_text(encoding="utf-8-sig"),
+            "summary": f"{path.name} downloaded: {count} sentence"
+                       f"{'' if count == 1 else 's'} labelled. Now upload it."}
+
+
+class HandIn:
     """A "Download answers.json" button for `assignment`'s answers file (beside the notebook by
-    default)."""
-
-    _esm = (_HERE / "keys.js").read_text(encoding="utf-8") + (_HERE / "handin.js").read_text(
-        encoding="utf-8")
-    _css = _HERE / "handin.css"
-
-    filename = t.Unicode(store.ANSWERS_FILE).tag(sync=True)
-    help = t.Unicode(HELP).tag(sync=True)
+    default). While nbgrader autogrades it is nothing: no widget, no file read (like the
+    Sorter, whose module it shares the test with)."""
 
     def __init__(self, assignment: str, *, answers_path: str | Path = store.ANSWERS_FILE) -> None:
         # Resolved now, like the Sorter's: a later chdir does not move the file.
         self.path = Path(os.path.abspath(Path(answers_path).expanduser()))
         self.assignment = assignment
-        super().__init__(filename=self.path.name)
-        self.on_msg(self._on_message)
+        self.widget = None
+        if not nbgrader_autogrades():
+            from readkit.widgets.handin_widget import HandInWidget
+
+            self.widget = HandInWidget(filename=self.path.name, help=HELP)
+            self.widget.on_msg(self._on_message)
 
     def file_message(self) -> dict:
-        """What the button gets: the file as it is on disk, or why it is not ready."""
-        found = store.read_answers(self.path, self.assignment)
-        if not found.usable:
-            return {"type": "not-ready", "text": " ".join(found.problems)}
-        count = len(found.answers)
-        return {"type": "file", "name": self.path.name,
-                "text": self.path.read_text(encoding="utf-8-sig"),
-                "summary": f"{self.path.name} downloaded: {count} sentence"
-                           f"{'' if count == 1 else 's'} labelled. Now upload it."}
+        """What the button gets when pressed (file_message)."""
+        return file_message(self.path, self.assignment)
 
     def _on_message(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and content.get("type") == "download":
-            self.send(self.file_message())
+            self.widget.send(self.file_message())
+
+    def _repr_mimebundle_(self, **kwargs):
+        if self.widget is None:
+            return {"text/plain": repr(self)}
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        if self.widget is None:
+            return f"HandIn for {self.assignment} (not shown while nbgrader grades)"
+        return f"HandIn for {self.assignment} ({self.path.name})"

@@ -1,22 +1,16 @@
 // Hand in by download: the kernel reads answers.json as it is on disk (in the browser version
 // of the course, the site's own storage) and sends it; the page saves it as a file. The file
 // is asked for at the click, so a label changed after the cell ran is in it.
+import { h } from "./dom.js";
+import { keepKeys } from "./keys.js";
+
 function render({ model, el }) {
-  const root = document.createElement("div");
-  root.className = "rk-handin";
+  const button = h("button", { type: "button", className: "rk-handin-button" },
+    `Download ${model.get("filename")}`);
+  const status = h("p", { className: "rk-handin-status", role: "status", "aria-live": "polite" });
+  const help = h("p", { className: "rk-handin-help" }, model.get("help"));
+  const root = h("div", { className: "rk-handin" }, button, status, help);
   keepKeys(root);
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "rk-handin-button";
-  button.textContent = `Download ${model.get("filename")}`;
-  const status = document.createElement("p");
-  status.className = "rk-handin-status";
-  status.setAttribute("role", "status");
-  status.setAttribute("aria-live", "polite");
-  const help = document.createElement("p");
-  help.className = "rk-handin-help";
-  help.textContent = model.get("help");
-  root.append(button, status, help);
   el.appendChild(root);
 
   button.addEventListener("click", () => {
@@ -26,10 +20,8 @@ function render({ model, el }) {
   const onMessage = (message) => {
     if (message.type === "file") {
       const blob = new Blob([message.text], { type: "application/json" });
-      const link = document.createElement("a");
+      const link = h("a", { hidden: true, download: message.name });
       link.href = URL.createObjectURL(blob);
-      link.download = message.name;
-      link.hidden = true;
       root.appendChild(link);
       link.click();
       setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 10000);
