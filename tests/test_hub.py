@@ -128,6 +128,18 @@ def expected_points(course: Course, text: str | None, folder: Path) -> dict[str,
     return points
 
 
+def expected_unlabelled(course: Course, text: str | None, folder: Path) -> int:
+    """How many of the assignment's Sorter sentences this answers.json leaves unlabelled."""
+    plan = SorterAssignment.from_course(course, A1)
+    path = folder / "answers.json"
+    if text is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_text(text, encoding="utf-8")
+    grade = grade_answers(read_answers(path, A1), plan)
+    return len(plan.section_of()) - sum(1 for r in grade.results if r.labelled)
+
+
 SCORES_SQL = (
     "SELECT sa.student_id, bc.name, g.auto_score FROM grade g "
     "JOIN submitted_notebook sn ON g.notebook_id = sn.id "
@@ -189,9 +201,11 @@ def graded(hub, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("expected")
     expected = {n: expected_points(course, texts[n], folder) for n in names}
+    unlabelled = {n: expected_unlabelled(course, texts[n], folder) for n in names}
     print(f"hub up in {hub.started_in:.0f} s; " + ", ".join(
         f"{k} {v:.1f} s" for k, v in timings.items()), file=sys.stderr)
-    return {"texts": texts, "expected": expected, "submissions": submissions, "peek": peek,
+    return {"texts": texts, "expected": expected, "unlabelled": unlabelled,
+            "submissions": submissions, "peek": peek,
             "autograde": results, "report": report, "grade": grade, "timings": timings}
 
 
@@ -269,6 +283,9 @@ def test_readkit_grade_and_report_read_the_postgresql_gradebook(hub, graded):
     assert set(rows) == set(graded["expected"])
     for student, points in graded["expected"].items():
         assert float(rows[student]["points"]) == pytest.approx(sum(points.values())), student
+    # the unlabelled count of each hand-in (issue 26: 41 of 53 unlabelled went unnoticed)
+    assert {s: int(row["unlabelled"]) for s, row in rows.items()} == graded["unlabelled"]
+    assert len(set(graded["unlabelled"].values())) > 3  # empty, full and partial hand-ins
     assert (reports / "report" / "index.html").is_file()
     with (reports / "lms.csv").open(encoding="utf-8", newline="") as handle:
         assert len(list(csv.DictReader(handle))) >= CLASS
@@ -307,15 +324,35 @@ def test_the_formgrader_marks_no_failed_tests_for_cells_that_ran(hub, graded):
 def test_the_instructors_terminal_runs_the_documented_commands(hub, graded):
     """A terminal of the instructor's own server (JupyterLab's terminals API and its
     websocket, as File > New > Terminal opens one): readkit, nbgrader and jupyter are the hub
-    environment's, and `readkit grade` runs in the course folder as the README says."""
+    environment's, and `readkit grade` runs in the course folder as the README says; so does
+    the feedback step, for one learner: the score on the learner's feedback page is the one
+    in grades.csv (and the formgrader's: above), and the page names no other machine."""
+    import re
+
+    partial = next(s for s, points in graded["expected"].items()
+                   if 0 < sum(points.values()) < 31)
     output = run_in_terminal(hub, hub.settings.instructor, (
         "command -v readkit nbgrader jupyter; cd ~/readkit-course && "
-        f"readkit grade {A1}; echo END-OF-STEPS $?"))
+        f"readkit grade {A1} && nbgrader generate_feedback {A1} --student={partial}; "
+        "echo END-OF-STEPS $?"))
     env_bin = hub.env_bin
     for tool in ("readkit", "nbgrader", "jupyter"):
         assert f"{env_bin}/{tool}" in output, output[-3000:]
     assert "END-OF-STEPS 0" in output, output[-3000:]
     assert "grades.csv" in output, output[-3000:]
+
+    with (hub.course_dir / "grading" / "reports" / A1 / "grades.csv").open(
+            encoding="utf-8", newline="") as handle:
+        points = next(row["points"] for row in csv.DictReader(handle)
+                      if row["student"] == partial)
+    page = (hub.course_dir / "grading" / "feedback" / partial / A1 / f"{NB1}.html").read_text(
+        encoding="utf-8")
+    score = re.search(rf"{NB1} \(Score: ([0-9.]+) / ([0-9.]+)\)", page)
+    assert score, page[:2000]
+    assert (float(score.group(1)), float(score.group(2))) == (pytest.approx(float(points)), 35)
+    # nothing the page loads comes from another machine (nbgrader's asked a CDN for MathJax)
+    assert re.findall(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)="(https?:[^"]*)"',
+                      page) == []
 
 
 def run_in_terminal(hub: Hub, name: str, line: str, timeout: float = 300) -> str:

@@ -201,6 +201,9 @@ def test_no_learner_facing_text_names_a_panel_the_interface_does_not_have():
                  ROOT / "lessons" / "README.md", ROOT / "exercises" / "README.md"]:
         assert "Assignments panel" not in path.read_text(), path
         assert "*Assignments* panel" not in path.read_text(), path
+    # the Sorter's hand-in help, shown to every learner
+    from readkit.widgets.handin import HELP
+    assert "Assignments panel" not in HELP and "Nbgrader > Assignment List > Submit" in HELP
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("### A class on JupyterHub"):]
     assert "as root" in section and "Nbgrader > Assignment List" in readme
