@@ -1,4 +1,4 @@
-// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 b244251e41bb6a1447afd249790ff8d447800ff3b49ae833428b396788f28a3e
+// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 ccb847b298eb9059ba9aa239cb0f117f1d2fb7dcab46e95701d10093d07cce1e
 
 // src/readkit/widgets/js/dom.js
 function h(tag, props = {}, ...children) {
