@@ -498,15 +498,15 @@ function render({ model, el }) {
       "aria-describedby": kindIds.help },
     h("option", { value: "" }, "(choose a kind)"),
     kinds.map((k) => h("option", { value: k.name, title: k.description }, k.name)));
-    const help = h("span", { className: "rk-kind-help", id: kindIds.help });
+    const help = h("p", { className: "rk-kind-help", id: kindIds.help });
     const form = h("form", { className: "rk-add-source", "aria-labelledby": headId },
       h("p", { className: "rk-form-head", id: headId }, "New source for ", h("b", {}, id), " ",
         opening(units[indexOf(id)].text)),
       field("id", "source_id", 14, { value: guess.source_id || "" }),
       field("name", "name", 30, { value: guess.name || "" }),
-      h("label", {}, "kind ", kind), help,
+      h("label", {}, "kind ", kind),
       field("date", "date", 10, { placeholder: "YYYY-MM-DD" }),
-      field("citation", "citation", 40),
+      field("citation", "citation", 40), help,
       h("span", { className: "rk-buttons" },
         h("button", { type: "submit", "data-lm-suppress-shortcuts": "true" },
           "Add and choose it"), " ",

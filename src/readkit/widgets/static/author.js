@@ -1,4 +1,4 @@
-// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 ccb847b298eb9059ba9aa239cb0f117f1d2fb7dcab46e95701d10093d07cce1e
+// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 29ec9362c6b2fd1967703be53b5a8cd31354e9628f205c1a5c9b8f0f4090511c
 
 // src/readkit/widgets/js/article.js
 function runNode(run) {
@@ -671,7 +671,7 @@ function render({ model, el }) {
       h("option", { value: "" }, "(choose a kind)"),
       kinds.map((k) => h("option", { value: k.name, title: k.description }, k.name))
     );
-    const help = h("span", { className: "rk-kind-help", id: kindIds.help });
+    const help = h("p", { className: "rk-kind-help", id: kindIds.help });
     const form = h(
       "form",
       { className: "rk-add-source", "aria-labelledby": headId },
@@ -686,9 +686,9 @@ function render({ model, el }) {
       field("id", "source_id", 14, { value: guess.source_id || "" }),
       field("name", "name", 30, { value: guess.name || "" }),
       h("label", {}, "kind ", kind),
-      help,
       field("date", "date", 10, { placeholder: "YYYY-MM-DD" }),
       field("citation", "citation", 40),
+      help,
       h(
         "span",
         { className: "rk-buttons" },

@@ -1,4 +1,4 @@
-// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 ccb847b298eb9059ba9aa239cb0f117f1d2fb7dcab46e95701d10093d07cce1e
+// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 29ec9362c6b2fd1967703be53b5a8cd31354e9628f205c1a5c9b8f0f4090511c
 
 // src/readkit/widgets/js/dom.js
 var made = 0;
