@@ -263,7 +263,8 @@ function render({ model, el }) {
     (radios.find((radio) => radio.tabIndex === 0) || radios[0]).focus();
   }
 
-  // On to the next unit still to do (no label, or a draft), after `id`, round to the start.
+  // On to the next unit still to do (no label, or a draft), after `id`, round to the start;
+  // when none is left, the next unit. Returns the unit focused (null: the focus stayed).
   function advance(id) {
     const i = indexOf(id);
     for (let step = 1; step < units.length; step++) {
@@ -274,8 +275,9 @@ function render({ model, el }) {
         return next;
       }
     }
-    if (i + 1 < units.length) focusUnit(units[i + 1].unit_id);
-    return null;
+    if (i + 1 >= units.length) return null;
+    focusUnit(units[i + 1].unit_id);
+    return units[i + 1].unit_id;
   }
 
   // -- the split point chooser --------------------------------------------------------------------

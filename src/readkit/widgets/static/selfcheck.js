@@ -1,4 +1,4 @@
-// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 29ec9362c6b2fd1967703be53b5a8cd31354e9628f205c1a5c9b8f0f4090511c
+// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 7a3c97aa41e7ea9ba45e55049802515406811c72c08f22f1b85af32c6b2f2a68
 
 // src/readkit/widgets/js/dom.js
 var made = 0;
