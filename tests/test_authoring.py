@@ -436,14 +436,14 @@ def test_handout_of_a_folder_that_is_no_article(tmp_path, capsys):
 
 
 def test_handouts_are_ignored_by_git():
-    """The default handout folder holds the teacher's answer sheet (the key): git ignores it,
-    so it is never committed by accident."""
+    """The teacher's answer sheet (the key) goes to grading/handouts/, and the learner copy to
+    handouts/: git ignores both, so neither is committed by accident."""
     import subprocess
 
-    sheet = "handouts/raqqa-2021/teacher/raqqa-2021-answer-sheet.html"
-    assert subprocess.run(["git", "check-ignore", "-q", sheet], cwd=ROOT).returncode == 0
-    assert handout_module.__doc__.startswith("`readkit handout ARTICLE [--out DIR]`") and \
-        "defaults to handouts/SLUG" in handout_module.__doc__
+    for made in ("grading/handouts/raqqa-2021/raqqa-2021-answer-sheet.html",
+                 "handouts/raqqa-2021/raqqa-2021-handout.html"):
+        assert subprocess.run(["git", "check-ignore", "-q", made], cwd=ROOT).returncode == 0, made
+    assert "grading/handouts/SLUG/SLUG-answer-sheet.html" in handout_module.__doc__
 
 
 def test_write_article_raises_for_an_existing_folder(tmp_path):

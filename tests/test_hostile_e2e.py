@@ -361,7 +361,8 @@ def test_no_key_through_the_file_system_in_nbgrader_autograde(graded):
 
 def test_no_other_learners_work(graded):
     text = graded.hostile_output(student_of("other-learner"))
-    assert "files read: 0; next to me: ['hostile-other-learner']" in text
+    # its copy is /home/learner/<assignment> in the sandbox: no learner's id is there, not its own
+    assert "files read: 0; next to me: ['learner']" in text
 
 
 def test_no_key_and_no_other_learners_data_in_notebooks_or_feedback(graded):
@@ -407,7 +408,8 @@ def test_rewrite_reached_only_its_working_copy(graded):
 def test_brought_readkit_config_and_key_change_nothing(graded):
     student = student_of("brings-own")
     text = graded.hostile_output(student)
-    brought = graded.autograded(student) / "readkit" / "__init__.py"
+    assert (graded.autograded(student) / "readkit" / "__init__.py").is_file()
+    brought = f"/home/learner/{A1}/readkit/__init__.py"  # that folder's copy in the sandbox
     assert f"readkit from {brought}, brought: True" in text  # its readkit ran in its kernel
     assert "part-1 in the kernel: 7.5; own key file: True" in text
     assert not graded.loaded.exists()  # its nbgrader_config.py was never loaded

@@ -415,7 +415,7 @@ def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, sit
     (tmp_path / "lab").mkdir()
     lab_answers = label_in_make_lab(browser, course_env, tmp_path / "lab", ids)
     assert read_answers(lab_answers, ASSIGNMENT).answers == given
-    course = make_course(tmp_path / "teacher")
+    course = make_course(tmp_path / "teacher", solutions=True)
     hand_in(course, "from-the-site", downloaded)
     hand_in(course, "from-make-lab", lab_answers)
     result = subprocess.run([sys.executable, "-m", "readkit.cli", "grade", ASSIGNMENT,

@@ -57,8 +57,8 @@ def build(output: Path, cache: Path) -> str:
     """Build the site into `output`; returns a summary of what is in it."""
     core = fetch.pyodide_core(cache)
     *wheels, readkit_wheel = bytecode.compiled(
-        core, fetch.browser_wheels(cache) + fetch.kernel_wheels(), fetch.learner_wheel(cache),
-        cache)
+        core, fetch.browser_wheels(cache) + fetch.source_wheels(cache) + fetch.kernel_wheels(),
+        fetch.learner_wheel(cache), cache)
     stage = cache / "stage"
     shutil.rmtree(stage, ignore_errors=True)
     packages = stage_pyodide(core, wheels, readkit_wheel, stage / "static" / "pyodide")

@@ -1,10 +1,12 @@
 """The site's pinned downloads, cached so that a repeat build (every `make test`) fetches
 nothing: Pyodide's core from npm (its integrity checked), the browser's wheels from PyPI
-(browser-requirements.txt, hashes checked by pip), and readkit's learner wheel, built from
-this checkout each time (it is small and follows the code)."""
+(browser-requirements.txt, hashes checked by pip), pure-Python wheels built from pinned
+sources where PyPI has no wheel for the browser (source-requirements.txt), and readkit's
+learner wheel, built from this checkout each time (it is small and follows the code)."""
 
 import base64
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +23,7 @@ PYODIDE_INTEGRITY = ("sha512-BKDTJyIqFxC4BExLqeRS3f5xvXZIjOt8C3zGLN/Cc7tFxSwvKVh
 PLATFORM = "pyemscripten_2026_0_wasm32"
 PYTHON = "3.14"
 BROWSER_REQUIREMENTS = HERE / "browser-requirements.txt"
+SOURCE_REQUIREMENTS = HERE / "source-requirements.txt"
 # Pyodide's core: the loader, the interpreter and the standard library. The npm package also
 # has type declarations, source maps, a classic-script loader and console pages: not shipped.
 CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
@@ -82,6 +85,31 @@ def browser_wheels(cache: Path) -> list[Path]:
         )
         stamp.write_text(wanted)
     return sorted(folder.glob("*.whl"))
+
+
+def source_wheels(cache: Path) -> list[Path]:
+    """Pure-Python wheels of source-requirements.txt: the pinned sources (hashes checked) built
+    with no C compiler, so that an optional C extension is left out; each must come out
+    py3-none-any (checked), or the browser could not load it."""
+    folder = cache / "source-wheels"
+    stamp = folder / ".requirements.sha256"
+    wanted = hashlib.sha256(SOURCE_REQUIREMENTS.read_bytes()).hexdigest()
+    if not (stamp.is_file() and stamp.read_text() == wanted):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+             "--no-deps", "--require-hashes", "--no-binary=:all:", "-w", str(folder),
+             "-r", str(SOURCE_REQUIREMENTS)],
+            check=True, env={**os.environ, "CC": "false"},
+        )
+        stamp.write_text(wanted)
+    wheels = sorted(folder.glob("*.whl"))
+    impure = [w.name for w in wheels if not w.name.endswith("-py3-none-any.whl")]
+    if impure:
+        raise FetchError(f"{', '.join(impure)}: built with a C extension; the browser needs "
+                         "pure-Python wheels (is CC honoured by this package's build?)")
+    return wheels
 
 
 def learner_wheel(cache: Path) -> Path:

@@ -32,6 +32,7 @@ from readkit.course.errors import GradingError
 from readkit.course.safe_text import csv_cell, printable
 from readkit.grading import trusted
 from readkit.nbgrader import gradebook, student_ids
+from readkit.nbgrader.autograde import autograde_notes
 from readkit.results import grade_cells, record
 from readkit.results.grade_cells import CHOICE, MANUAL, SORTER, GradeCell
 from readkit.results.gradebook_check import DIFFERS, CellScore, check_cells, format_points
@@ -209,6 +210,11 @@ def grade_assignment(course: Course, assignment: str, db_url: str | None = None,
                 for student, folder in folders.items()]
     students += [_not_submitted(student, plan, cells, book)
                  for student in sorted(set(book.names) - set(folders))]
+    notes = autograde_notes(course, assignment)  # what readkit autograde said went wrong
+    for student in students:
+        if notes.get(student.student):
+            student.book_reason = "; ".join(filter(None, (student.book_reason,
+                                                          notes[student.student])))
     students.sort(key=lambda s: s.student)
     return ClassGrades(assignment, course, cells, plan, students, book.state,
                        _book_detail(book, cells), record.now(), time.perf_counter() - start)
