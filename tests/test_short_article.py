@@ -97,7 +97,10 @@ def test_the_lesson_practises_every_label_and_asks_about_no_furniture(course, ca
     assert "Note:" not in out
     notebook = nbformat.read(path, as_version=4)
     assert notebook.metadata[GENERATED] == {"article": SLUG}
-    assert "has no `" not in " ".join(c.source for c in notebook.cells)
+    markdown = " ".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    assert "has no `" not in markdown
+    # the article's text is loaded, never typed in: not even its headline in the title
+    assert "Allotment waiting list" not in markdown and f"`{SLUG}`" in markdown
 
 
 def test_a_practice_half_without_a_label_gets_a_note_and_the_split_that_fixes_it(course,

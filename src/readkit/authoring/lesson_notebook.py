@@ -104,10 +104,12 @@ def _missing_note(practice: Mapping[str, KeyEntry]) -> str:
             "labels table and the procedure for it before the graded part.")
 
 
-def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEntry],
+def build_lesson(slug: str, name: str, practice: Mapping[str, KeyEntry],
                  paragraphs: tuple[int, int]):
     """The lesson as an nbformat NotebookNode. `practice`: the practice key (unit_id -> entry,
-    reading order); `paragraphs`: the first and last paragraph of the practice units."""
+    reading order); `paragraphs`: the first and last paragraph of the practice units. The
+    article is named by its slug, never by its headline: the article's text is only ever loaded
+    (show_units, the Sorter), so nothing typed into the lesson can drift from units.csv."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     hard = hard_cases(practice)
@@ -119,10 +121,10 @@ def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEnt
     first, last = paragraphs
     cells = [
         new_markdown_cell(
-            f'# Lesson {number}: Who is speaking? Practice on "{title}"\n\n'
+            f"# Lesson {number}: Who is speaking? Practice on a news article\n\n"
             "Every sentence of a news text carries someone's words or information. This lesson "
-            "practises one skill on this article: telling what the writer reports from a named "
-            "source apart from what the writer states or thinks.\n\n"
+            f"practises one skill on the article `{slug}`: telling what the writer reports from "
+            "a named source apart from what the writer states or thinks.\n\n"
             "**Learning objectives.** Label a sentence as `meta`, `sourced`, `claim` or "
             "`commentary` with a fixed procedure; point at the words that decide the label.\n\n"
             "**Standards.** CCRA.R.1, CCRA.R.6, RH.6-8.8.\n\n"

@@ -67,7 +67,7 @@ def new_lesson(course: Course, slug: str, name: str | None = None, *,
         raise GeneratorError(f"{path} exists already: choose another --name, or pass --force "
                              "to write it again (edits made to it are lost).")
     paragraphs = [article.unit_paragraphs[u] for u in practice]
-    notebook = build_lesson(slug, title_of(article), name, practice,
+    notebook = build_lesson(slug, name, practice,
                             (min(paragraphs), max(paragraphs)))
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
