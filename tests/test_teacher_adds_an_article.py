@@ -17,7 +17,6 @@ runs headless), and `nbgrader` as it runs nbgrader.
 """
 
 import os
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -27,6 +26,7 @@ import pytest
 
 from readkit.authoring.key_editor import KeyEditor
 from tests.support.author_key import label_with_key_editor
+from tests.support.course_copy import copy_of_the_course, is_git_checkout
 
 pytestmark = [pytest.mark.slow, pytest.mark.nbgrader,
               pytest.mark.usefixtures("no_course_variable")]
@@ -43,19 +43,6 @@ CONTENT_TESTS = (
     "tests/test_nbgrader_e2e.py::test_release_matches_committed_exercises",
     "tests/test_nbgrader_e2e.py::test_released_notebooks_have_no_answers_key_or_hidden_tests",
 )
-
-
-def copy_of_the_course(target: Path) -> None:
-    """The files of this checkout that git tracks or would add (not what it ignores: .venv,
-    grading/, answers.json), as the working tree has them."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-        capture_output=True, check=True).stdout.decode("utf-8").split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file() and not source.is_symlink():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
 
 
 def environment(copy: Path) -> dict[str, str]:
@@ -88,10 +75,9 @@ def results(report: Path) -> dict[str, str]:
 
 
 def test_a_teachers_article_lesson_and_assignment_keep_the_content_tests_green(tmp_path):
-    if not (ROOT / ".git").exists():
+    if not is_git_checkout():
         pytest.skip("the course copy is made from git's list of files: not a git checkout")
-    copy = tmp_path / "course"
-    copy_of_the_course(copy)
+    copy = copy_of_the_course(tmp_path / "course")
 
     readkit(copy, "new-article", SLUG, str(FIXTURE))
     label_with_key_editor(KeyEditor.load(copy / "data" / "articles" / SLUG), "local-paper")
