@@ -6,8 +6,8 @@ code that opens a file under data/.
 
 Everything that loads, grades, releases or reports takes a Course explicitly: no process-wide
 environment changes, no chdir, no walking up from the working directory. course/tables.py
-reads the CSV files (kernels that only show a widget or grade never import pandas); the `load_*` methods
-give DataFrames for lessons and reports.
+reads the CSV files (kernels that only show a widget or grade never import pandas); the
+`load_*` methods give DataFrames for lessons and reports.
 """
 
 from __future__ import annotations
