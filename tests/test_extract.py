@@ -161,3 +161,11 @@ def test_the_draft_says_what_the_markup_made_of_a_piece(tmp_path):
     assert key["p08s1"]["rationale"] == ("The page's markup makes this a caption: publication "
                                          "furniture, not the article's text: meta.")
     assert key["p16s1"]["source"] == "" and key["p17s2"]["label"] == "meta"
+
+
+def test_a_long_container_whose_class_names_furniture_is_not_one_piece():
+    """A wrapper of the whole story whose class happens to say "related" is too long to be a
+    piece of furniture: the share bar, "Read more" and copyright line inside are found."""
+    wrapped = page("local-paper").replace('<div class="story" itemscope',
+                                          '<div class="story related-content" itemscope')
+    assert [(u.unit_id, u.text) for u in segment(extract(wrapped).text)] == LOCAL_PAPER

@@ -16,6 +16,11 @@ article stays in the middle. Furniture is found with lxml:
   comments, no list of links in a footer (About us, Contact, Privacy...), and nothing before
   the headline.
 
+trafilatura may also drop a paragraph of the body itself (text that follows a figure's <div> in
+a body written with <br><br>): a line of the page between the body's first and last paragraphs
+that reads as a sentence (MIN_LOST_WORDS words or more, a full stop) and is in no block is put
+back where it stands.
+
 Whitespace inside a block is collapsed to single spaces (HTML does not keep it), and the texts
 of block elements inside a piece (a share bar's buttons) are joined by a space; nothing else in
 the text is changed.
@@ -52,7 +57,7 @@ AROUND_KINDS = (
     (re.compile(r"disclaimer|correction", re.IGNORECASE), "a disclaimer"),
 )
 COMMENTS = re.compile(r"comment", re.IGNORECASE)
-NOT_TEXT = ("script", "style", "noscript", "template", "svg", "button", "form", "select")
+NOT_TEXT = ("script", "style", "noscript", "template", "svg", "form", "select")
 BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
     "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "li", "main", "ol", "p",
@@ -236,8 +241,10 @@ def _links_only(element) -> bool:
 
 def _around(page: PageText, tree, after: int) -> list[tuple[int, str, str]]:
     """(where, text, kind) of the share bars, related links, "Read more", tags, bios,
-    disclaimers, copyright lines and footers that start after `after` (the headline)."""
-    candidates = []
+    disclaimers, copyright lines and footers that start after `after` (the headline). A marked
+    element too long to be a piece of furniture (a container whose class says "related-...")
+    is not one: the pieces inside it may be."""
+    texts = {}
     for element in tree.iter():
         tag = _tag(element)
         if not tag or tag in NOT_TEXT or page.starts.get(element, -1) < after:
@@ -247,18 +254,18 @@ def _around(page: PageText, tree, after: int) -> list[tuple[int, str, str]]:
         if COMMENTS.search(" ".join(element.get(n, "") for n in ("class", "id"))):
             continue
         own = tag == "footer" or AROUND_MARKS.search(_marks(element))
-        starts = tag in BLOCK_TAGS and AROUND_TEXT.match(page.text_of(element)[:40])
-        if own or starts:
-            candidates.append(element)
+        if not own and tag not in BLOCK_TAGS:
+            continue
+        text = _without_menus(element) if tag == "footer" else page.text_of(element)
+        if text and len(text) <= MAX_AROUND_CHARS and (own or AROUND_TEXT.match(text)):
+            texts[element] = text
     pieces = []
-    for element in _outermost(candidates):
-        text = _without_menus(element) if _tag(element) == "footer" else page.text_of(element)
-        if text and len(text) <= MAX_AROUND_CHARS and element in page.starts:
-            marks = _marks(element)
-            kind = next((name for pattern, name in AROUND_KINDS
-                         if pattern.search(marks) or pattern.match(text)),
-                        "a footer" if _tag(element) == "footer" else "furniture")
-            pieces.append((page.starts[element], text, kind))
+    for element in _outermost(list(texts)):
+        text = texts[element]
+        kind = next((name for pattern, name in AROUND_KINDS
+                     if pattern.search(_marks(element)) or pattern.match(text)),
+                    "a footer" if _tag(element) == "footer" else "furniture")
+        pieces.append((page.starts[element], text, kind))
     return pieces
 
 
