@@ -94,7 +94,7 @@ def test_own_article_steps_from_the_lab_environment_alone(tmp_path):
         assert [row["unit_id"] for row in units] == list(KEY)
     run([bin_ / "python", "-c", LABEL_SCRIPT, ROOT, SLUG, TEXT_SLUG], course, env)
     out = readkit("validate")
-    assert f"valid: {SLUG}: 28 units" in out and f"valid: {TEXT_SLUG}: 28 units" in out
+    assert f"valid: {SLUG}: 26 units" in out and f"valid: {TEXT_SLUG}: 26 units" in out
 
     lesson = readkit("new-lesson", SLUG).split()[1].rstrip(":")
     run([bin_ / "jupyter", "nbconvert", "--to", "notebook", "--execute", lesson,

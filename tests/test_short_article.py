@@ -1,8 +1,8 @@
 """Generated lessons and assignments on a short article with its furniture at the top (issue 25):
-tests/fixtures/articles/local-paper.txt, 28 units (headline, byline, date at the top, a caption
-in the middle, a share bar, "Read more" and a copyright line at the end), keyed by hand in
+tests/fixtures/articles/local-paper.txt, 26 units (headline, byline, date at the top, a caption
+in the middle, a share bar and a copyright line at the end), keyed by hand in
 local-paper-key.csv: practice paragraphs 1-9 (5 meta, 3 sourced, 4 claim, 2 commentary),
-assessment 10-17 (4 sourced, 2 claim, 4 commentary, 4 meta).
+assessment 10-16 (4 sourced, 2 claim, 4 commentary, 2 meta).
 
 - new-lesson: a worked example of every label, self-checks on three different labels and never
   on furniture, and a note (with the split that fixes it) when the practice half lacks a label;
@@ -113,7 +113,7 @@ def test_a_practice_half_without_a_label_gets_a_note_and_the_split_that_fixes_it
         "Note: The practice half has 0 commentary unit(s) (fewer than 2), so the lesson gives "
         "little practice of commentary before the assessment. Start the assessment at p10s1 "
         "(paragraph 10) instead, which gives practice 3 sourced, 4 claim, 2 commentary, 5 meta; "
-        "assessment 4 sourced, 2 claim, 4 commentary, 4 meta: in author mode, or "
+        "assessment 4 sourced, 2 claim, 4 commentary, 2 meta: in author mode, or "
         f'KeyEditor.start_assessment_at("p10s1"); then run readkit validate {SLUG} and readkit '
         f"new-lesson {SLUG} --force.")
     path = course / "lessons" / f"{LESSON}.ipynb"
@@ -154,11 +154,11 @@ def part_labels(course: Path) -> dict[str, Counter]:
 def test_every_label_of_a_part_has_two_sentences_there(course, capsys):
     code, out, err = run(capsys, "new-assignment", SLUG, "--course", str(course))
     assert code == 0, err
-    assert "part-1: paragraphs 10-12, 6 units, 4.5 points" in out
-    assert "part-2: paragraphs 13-17, 8 units, 5.5 points" in out
+    assert "part-1: paragraphs 10-12, 6 units, 5 points" in out
+    assert "part-2: paragraphs 13-16, 6 units, 5 points" in out
     assert part_labels(course) == {
         "part-1": Counter(sourced=2, claim=2, commentary=2),
-        "part-2": Counter(sourced=2, commentary=2, meta=4)}
+        "part-2": Counter(sourced=2, commentary=2, meta=2)}
 
 
 def test_with_no_cut_into_two_parts_the_default_is_one(course, capsys):
@@ -174,7 +174,7 @@ def test_with_no_cut_into_two_parts_the_default_is_one(course, capsys):
         "how the label is scored there): ask for fewer parts (--parts 1).\n")
     code, out, err = run(capsys, "new-assignment", SLUG, "--course", str(course))
     assert code == 0, err
-    assert "part-1: paragraphs 10-17, 14 units, 10 points" in out
+    assert "part-1: paragraphs 10-16, 12 units, 10 points" in out
     assert ("Cut into 1 part(s) instead of 2: No cut into 2 part(s) gives each part at least 2 "
             "sentences of every label it has (with one sentence of a label in a part, that one "
             "sentence decides how the label is scored there).") in out

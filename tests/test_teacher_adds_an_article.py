@@ -81,7 +81,7 @@ def test_a_teachers_article_lesson_and_assignment_keep_the_content_tests_green(t
 
     readkit(copy, "new-article", SLUG, str(FIXTURE))
     label_with_key_editor(KeyEditor.load(copy / "data" / "articles" / SLUG), "local-paper")
-    assert readkit(copy, "validate", SLUG).startswith(f"valid: {SLUG}: 28 units")
+    assert readkit(copy, "validate", SLUG).startswith(f"valid: {SLUG}: 26 units")
     lesson = readkit(copy, "new-lesson", SLUG).split()[1].removeprefix("lessons/").rstrip(":")
     assignment = readkit(copy, "new-assignment", SLUG).split()[1].split("/")[1]
     assert (copy / "lessons" / lesson).is_file()
