@@ -7,7 +7,7 @@ DEPS := pyproject.toml constraints.txt
 # nbgrader calls alembic and jupyter by name: they must come from the venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab lab-instructor test release demo bench bench-hub lock browser sandbox hub hub-deps clean help
+.PHONY: lab lab-instructor test release demo bench bench-hub lock browser sandbox hub hub-deps site site-serve widgets clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -18,7 +18,10 @@ help:
 	@echo "make demo     simulate a class end to end and build the grading report"
 	@echo "make bench    measure widget and grading speed"
 	@echo "make hub      a class on JupyterHub on 127.0.0.1: real users, PostgreSQL (root; LEARNERS=5)"
+	@echo "make site     the course as a static JupyterLite site in dist/site/ (no install for learners)"
+	@echo "make site-serve  build it and serve it on 127.0.0.1 for a try-out (PORT=8000)"
 	@echo "make lock     rewrite constraints.txt from the current .venv"
+	@echo "make widgets  rebuild the widgets' front ends (src/readkit/widgets/static) with esbuild"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +60,38 @@ hub-deps:
 hub: $(VENV)/.installed-lab hub-deps
 	$(BIN)/readkit hub $(if $(LEARNERS),--learners $(LEARNERS)) $(if $(HUB_PORT),--port $(HUB_PORT))
 
-test: $(VENV)/.installed-test browser sandbox hub-deps
+# The static JupyterLite site (tools/site): built in its own environment, with only the lab
+# extensions the site ships; downloads (Pyodide's core from npm, wheels from PyPI) are cached in
+# build/site-cache/, so a repeat build fetches nothing.
+# Beside .venv, not in it: the grading sandbox binds .venv, and needs none of this.
+SITE_VENV := .venv-site
+
+$(SITE_VENV)/.installed: tools/site/build-requirements.txt
+	$(PYTHON) -m venv $(SITE_VENV)
+	$(SITE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/site/build-requirements.txt
+	touch $@
+
+site: $(SITE_VENV)/.installed
+	$(SITE_VENV)/bin/python -m tools.site build
+
+site-serve: site
+	$(SITE_VENV)/bin/python -m tools.site serve $(if $(PORT),--port $(PORT))
+
+# The site is built here so that it cannot rot: tests/browser/test_site.py drives it.
+
+# The widgets' front ends: esbuild (pinned in package-lock.json) bundles src/readkit/widgets/js
+# into static/, which is committed (a clone needs no Node.js). The tests check the bundles are
+# up to date, and rebuild them byte for byte where esbuild is installed, as make test does.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+widgets: node_modules/.installed
+	$(PYTHON) -m tools.build_widgets
+
+
+# The site is built here so that it cannot rot: tests/browser/test_site.py drives it.
+test: $(VENV)/.installed-test browser sandbox hub-deps node_modules/.installed site
 	$(BIN)/ruff check src tests tools lessons benchmarks
 	$(BIN)/pytest
 
@@ -67,10 +101,11 @@ release: $(VENV)/.installed-lab
 demo: $(VENV)/.installed-lab sandbox
 	$(BIN)/readkit demo
 
-bench: $(VENV)/.installed-test browser sandbox
+bench: $(VENV)/.installed-test browser sandbox site
 	$(BIN)/python -m benchmarks.widget
 	$(BIN)/python -m benchmarks.grading
 	$(BIN)/python -m benchmarks.segment
+	$(BIN)/python -m benchmarks.site
 
 bench-hub: $(VENV)/.installed-test hub-deps sandbox
 	$(BIN)/python -m benchmarks.hub
@@ -80,4 +115,4 @@ lock: | $(BIN)/python
 	$(BIN)/python -m pip freeze --exclude-editable --disable-pip-version-check > constraints.txt
 
 clean:
-	rm -rf $(VENV) grading build dist
+	rm -rf $(VENV) $(SITE_VENV) grading build dist node_modules

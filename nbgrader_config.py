@@ -80,6 +80,16 @@ c.OverwriteCells.add_missing_cells = True
 c.Execute.timeout = 20
 c.SandboxedExecute.timeout = 20
 
+# Feedback and the formgrader show learners' notebooks as HTML, which runs for whoever opens it
+# (the instructor too, from disk or in the formgrader): markdown and outputs are sanitized,
+# JavaScript and widget outputs are shown as text (readkit.nbgrader.safe_html.exporter_config,
+# which readkit's formgrader extension applies in any case).
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.skip_svg_encoding = False
+c.HTMLExporter.preprocessors = ["readkit.nbgrader.safe_html.InertOutputs"]
+c.HTMLExporter.filters = {"markdown2html": "readkit.nbgrader.safe_html.markdown2html",
+                          "clean_html": "readkit.nbgrader.safe_html.clean"}
+
 # The default feedback shows hidden tests; strip them before the HTML is written.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

@@ -17,12 +17,12 @@ from jupyter_client.manager import AsyncKernelManager
 
 import readkit
 from readkit.sandbox.bubblewrap import SandboxSpec
-from readkit.sandbox.kernels import make_kernel_manager
+from readkit.sandbox.kernels import kernel_manager
 
 
-async def start_and_stop(km) -> tuple[float, float]:
+async def start_and_stop(km, folder: str) -> tuple[float, float]:
     start = time.perf_counter()
-    await km.start_kernel()
+    await km.start_kernel(cwd=folder)
     client = km.client()
     client.start_channels()
     await client.wait_for_ready(timeout=60)
@@ -46,8 +46,8 @@ async def main(starts: int) -> None:
     results: dict[str, list[tuple[float, float]]] = {"plain": [], "sandboxed": []}
     with tempfile.TemporaryDirectory() as work:
         for _ in range(starts):
-            results["plain"].append(await start_and_stop(AsyncKernelManager()))
-            results["sandboxed"].append(await start_and_stop(make_kernel_manager(spec, work)))
+            results["plain"].append(await start_and_stop(AsyncKernelManager(), work))
+            results["sandboxed"].append(await start_and_stop(kernel_manager(spec), work))
     for name, times in results.items():
         print(summary(name, times))
 

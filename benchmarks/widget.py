@@ -191,7 +191,7 @@ def run(clicks: int = CLICKS, render_runs: int = RENDER_RUNS, log=None) -> dict:
         folder = Path(folder)
         answers = folder / "bench.json"
         write_notebook(folder / "bench.ipynb", [
-            "import readkit, readkit.widgets.sorter",
+            "import readkit, readkit.widgets.sorter_widget",
             f"sorter = readkit.Sorter(({first}, {last}), assignment='bench', mode='assessment',"
             " answers_path='bench.json')\nsorter",
         ])

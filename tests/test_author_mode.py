@@ -19,7 +19,6 @@ from readkit.authoring.key_editor import KeyEditError, KeyEditor
 from readkit.authoring.new_article import register, write_article
 from readkit.course.course import PACKAGED_DATA, Course, CourseError
 from readkit.widgets.author import AuthorSorter
-from readkit.widgets.sorter import Sorter
 from tests.support.author_key import label_the_test_article
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -372,9 +371,11 @@ def sent(monkeypatch) -> list:
     return messages
 
 
-def test_sorter_in_author_mode_is_the_author_widget(course, folder):
-    sorter = Sorter(article=SLUG, mode="author", course=course)
-    assert isinstance(sorter, AuthorSorter)
+def test_readkit_author_sorter_is_the_author_widget(course, folder):
+    import readkit
+
+    assert readkit.AuthorSorter is AuthorSorter
+    sorter = readkit.AuthorSorter(article=SLUG, course=course)
     assert sorter.mode == "author" and sorter.article == SLUG
     assert sorter.unit_ids == ORIGINAL_IDS
     assert [unit["unit_id"] for unit in sorter._units] == ORIGINAL_IDS
@@ -382,7 +383,7 @@ def test_sorter_in_author_mode_is_the_author_widget(course, folder):
 
 
 def test_the_python_api_writes_the_files(course, folder):
-    sorter = Sorter(article=SLUG, mode="author", course=course)
+    sorter = AuthorSorter(article=SLUG, course=course)
     sorter.choose("p04s1", "sourced")
     sorter.accept("p04s1", "claim")
     sorter.add_source("council", "Kelmouth Town Council", "official")
@@ -405,7 +406,7 @@ def test_the_python_api_writes_the_files(course, folder):
 
 
 def test_browser_messages_are_answered_and_bad_ones_shown(course, folder, sent):
-    sorter = Sorter(article=SLUG, mode="author", course=course)
+    sorter = AuthorSorter(article=SLUG, course=course)
     sorter._handle_custom_msg({"type": "edit", "action": "label", "unit": "p01s1",
                                "label": "meta", "seq": 1}, [])
     sorter._handle_custom_msg({"type": "edit", "action": "accept", "unit": "p01s1",
@@ -433,7 +434,7 @@ def test_browser_messages_are_answered_and_bad_ones_shown(course, folder, sent):
 
 
 def test_a_full_disk_is_a_notice_not_a_crash(course, folder, sent, monkeypatch):
-    sorter = Sorter(article=SLUG, mode="author", course=course)
+    sorter = AuthorSorter(article=SLUG, course=course)
     fail_replace(monkeypatch)
     sorter._handle_custom_msg({"type": "edit", "action": "label", "unit": "p01s1",
                                "label": "meta", "seq": 1}, [])
@@ -448,7 +449,7 @@ def test_a_full_disk_is_a_notice_not_a_crash(course, folder, sent, monkeypatch):
 def test_not_in_the_learner_package(monkeypatch):
     learner = Course(PACKAGED_DATA.parent, PACKAGED_DATA)
     with pytest.raises(CourseError, match="installed learner package has only the practice"):
-        Sorter(article=SLUG, mode="author", course=learner)
+        AuthorSorter(article=SLUG, course=learner)
 
 
 def test_not_in_a_learner_data_folder(tmp_path):
@@ -456,31 +457,31 @@ def test_not_in_a_learner_data_folder(tmp_path):
     root = make_course(tmp_path / "learner")
     (root / "nbgrader_config.py").unlink()
     with pytest.raises(CourseError, match="is not a course checkout"):
-        Sorter(article=SLUG, mode="author", course=Course(root))
+        AuthorSorter(article=SLUG, course=Course(root))
 
 
 def test_not_while_nbgrader_runs_the_notebook(course, monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     with pytest.raises(CourseError, match="does not run while nbgrader runs a notebook"):
-        Sorter(article=SLUG, mode="author", course=course)
+        AuthorSorter(article=SLUG, course=course)
 
 
 def test_an_unknown_article_says_how_to_make_it(course, folder):
     with pytest.raises(CourseError, match="No article 'ferry' in this course.*new-article"):
-        Sorter(article="ferry", mode="author", course=course)
+        AuthorSorter(article="ferry", course=course)
     register(course.data, "ferry", "Listed, never made")
     with pytest.raises(CourseError, match="No article folder .*readkit new-article ferry FILE"):
-        Sorter(article="ferry", mode="author", course=Course(course.root))
+        AuthorSorter(article="ferry", course=Course(course.root))
 
 
 def test_without_an_article_it_edits_the_default_one(course):
-    assert Sorter(mode="author", course=course).article == SLUG
+    assert AuthorSorter(course=course).article == SLUG
 
 
 def test_the_python_api_makes_the_fixture_key_byte_for_byte(course, folder):
     """The teacher's key of the end-to-end test (tests/fixtures/articles/harbour-bridge-key.csv
     and -sources.csv), made through the author mode's Python API: the same bytes."""
     fixtures = ROOT / "tests" / "fixtures" / "articles"
-    label_the_test_article(Sorter(article=SLUG, mode="author", course=course))
+    label_the_test_article(AuthorSorter(article=SLUG, course=course))
     for name in ("key.csv", "sources.csv"):
         assert (folder / name).read_bytes() == (fixtures / f"harbour-bridge-{name}").read_bytes()

@@ -143,7 +143,7 @@ def test_new_article_from_html(tmp_path, capsys):
     assert units_of(folder) == EXPECTED_HTML_UNITS
     assert_contract(folder)
     for needed in ("Wrote 39 units in 19 paragraphs from the HTML page",
-                   'Sorter(article="harbour-bridge", mode="author")',
+                   'readkit.AuthorSorter(article="harbour-bridge")',
                    "readkit validate harbour-bridge", "readkit new-lesson harbour-bridge",
                    "readkit new-assignment harbour-bridge", "p14s4 (from p14s2)"):
         assert needed in out
@@ -443,6 +443,17 @@ def test_no_pdf_without_a_converter(labelled, tmp_path, monkeypatch):
 def test_handout_of_a_folder_that_is_no_article(tmp_path, capsys):
     assert main(["handout", str(tmp_path), "--out", str(tmp_path / "o"), "--no-pdf"]) == 2
     assert "is not an article folder" in capsys.readouterr().err
+
+
+def test_handouts_are_ignored_by_git():
+    """The teacher's answer sheet (the key) goes to grading/handouts/, and the learner copy to
+    handouts/: git ignores both, so neither is committed by accident."""
+    import subprocess
+
+    for made in ("grading/handouts/raqqa-2021/raqqa-2021-answer-sheet.html",
+                 "handouts/raqqa-2021/raqqa-2021-handout.html"):
+        assert subprocess.run(["git", "check-ignore", "-q", made], cwd=ROOT).returncode == 0, made
+    assert "grading/handouts/SLUG/SLUG-answer-sheet.html" in handout_module.__doc__
 
 
 def test_write_article_raises_for_an_existing_folder(tmp_path):

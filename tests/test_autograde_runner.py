@@ -357,3 +357,117 @@ def test_instructor_modules_are_light():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=REPO)
     assert done.stdout.strip() == "[]"
+
+
+def test_summary_and_progress_lines_are_printable():
+    """A student folder named with terminal escape sequences cannot rewrite the instructor's
+    terminal (it once printed a fake "all graded" line)."""
+    evil = "eve\x1b[2J\x1b[1;1HAutograded 30 of 30\r\n"
+    summary = autograde.AutogradeSummary(ASSIGNMENT, 2, seconds=3.0, runs=[
+        autograde.StudentRun(evil, False, 0.5, error="boom\x1b]0;owned\x07"),
+        autograde.StudentRun("flo\x9b31m", True, 1.0, note="cell 2: dropped\x1b[0m")])
+    lines = autograde.summary_lines(summary) + [
+        autograde.progress_line(done, 2, run) for done, run in enumerate(summary.runs, 1)]
+    text = "".join(lines)
+    assert not any(ch in text for ch in "\x1b\x07\x9b\r\n")
+    assert "  eve\\x1b[2J\\x1b[1;1HAutograded 30 of 30\\r\\n: boom\\x1b]0;owned\\x07" in lines
+    assert "  flo\\x9b31m: cell 2: dropped\\x1b[0m" in lines
+    assert lines[-1] == ("[2/2] autograded flo\\x9b31m (1.0 s); output over readkit's limits "
+                         "dropped")
+
+
+def test_a_dead_worker_row_says_what_happened_and_how_to_grade_again():
+    assert autograde.died(ASSIGNMENT, "ada", -9) == (
+        "the worker grading it died (killed by SIGKILL, e.g. for lack of memory); the others "
+        "were graded by a new worker. Autograde it again: readkit autograde "
+        f"{ASSIGNMENT} --student ada --force")
+    assert autograde.died(ASSIGNMENT, "bo", 1).startswith("the worker grading it died (exit "
+                                                          "code 1); ")
+
+
+def test_outcomes_are_kept_until_a_learner_is_graded_cleanly(tmp_path):
+    course = Course.open(make_course(tmp_path))
+    autograde.log_dir(course, ASSIGNMENT).mkdir(parents=True)
+    assert autograde.autograde_notes(course, ASSIGNMENT) == {}
+    autograde.record_outcomes(course, ASSIGNMENT, [
+        autograde.StudentRun("ada", False, 1.0, error="the worker grading it died"),
+        autograde.StudentRun("bo", True, 1.0, note="cell 2: a message was dropped"),
+        autograde.StudentRun("cy", True, 1.0)])
+    assert autograde.autograde_notes(course, ASSIGNMENT) == {
+        "ada": "autograde failed: the worker grading it died",
+        "bo": "autograde dropped output over readkit's limits: cell 2: a message was dropped"}
+    autograde.record_outcomes(course, ASSIGNMENT, [autograde.StudentRun("ada", True, 1.0)])
+    assert list(autograde.autograde_notes(course, ASSIGNMENT)) == ["bo"]
+    (autograde.log_dir(course, ASSIGNMENT) / autograde.OUTCOMES_FILE).write_text("[")
+    assert autograde.autograde_notes(course, ASSIGNMENT) == {}
+
+
+def test_output_notes_come_from_the_log_lines_of_output_limits():
+    from readkit.nbgrader.output_limits import LOG_PREFIX
+
+    log = (f"[INFO] Autograding\n[WARNING] {LOG_PREFIX}cell 2: a message was dropped\n"
+           f"[WARNING] something else\n[WARNING] {LOG_PREFIX}cell 5: output was cut\n")
+    assert autograde._output_notes(log) == "cell 2: a message was dropped; cell 5: output was cut"
+
+
+# --- the nbgrader speed patches (readkit.nbgrader.patches) ---------------------------------
+
+
+def test_nbgrader_patches_fit_the_installed_nbgrader():
+    """Fails when nbgrader changes what the patches replace: then check them again on the new
+    version and move patches.CHECKED_VERSIONS."""
+    import nbgrader
+
+    from readkit.nbgrader import patches
+
+    assert patches.checked_version(nbgrader.__version__)
+    assert patches.broken_assumptions() == []
+
+
+def test_nbgrader_patches_are_skipped_where_they_were_not_checked(monkeypatch, caplog):
+    import jsonschema
+    import nbgrader.api
+    import nbgrader.nbgraderformat.common as formats
+    import sqlalchemy
+
+    from readkit.nbgrader import patches
+
+    monkeypatch.setattr(formats, "jsonschema", jsonschema)
+    monkeypatch.setattr(nbgrader.api, "create_engine", sqlalchemy.create_engine)
+    monkeypatch.setattr(patches, "version", lambda name: "0.10.1")
+    with caplog.at_level("WARNING"):
+        assert patches.apply() is False
+    assert "nbgrader 0.10.1 is outside 0.9.3 to 0.10.0 (not included)" in caplog.text
+    assert formats.jsonschema is jsonschema
+    assert nbgrader.api.create_engine is sqlalchemy.create_engine
+
+    monkeypatch.setattr(patches, "version", lambda name: "0.9.6")
+    monkeypatch.setattr(formats, "jsonschema", object())  # no longer the jsonschema module
+    assert patches.broken_assumptions() == [
+        "nbgrader.nbgraderformat.common.jsonschema is not the jsonschema module"]
+    assert patches.apply() is False
+    assert "is not as its speed patches assume" in caplog.text
+
+    monkeypatch.setattr(formats, "jsonschema", jsonschema)
+    assert patches.apply() is True
+    assert isinstance(formats.jsonschema, patches._CheckedSchemas)
+    assert nbgrader.api.create_engine("sqlite://") is nbgrader.api.create_engine("sqlite://")
+
+
+def test_checked_schemas_raise_what_jsonschema_raises():
+    import jsonschema
+
+    from readkit.nbgrader import patches
+
+    schema = {"type": "object", "properties": {"points": {"type": "number"}},
+              "required": ["points"]}
+    checked = patches._CheckedSchemas(jsonschema)
+    assert checked.validate({"points": 2}, schema) is None
+    for bad in ({"points": "two"}, {}):
+        with pytest.raises(jsonschema.ValidationError) as ours:
+            checked.validate(bad, schema)
+        with pytest.raises(jsonschema.ValidationError) as theirs:
+            jsonschema.validate(bad, schema)
+        assert ours.value.message == theirs.value.message
+    with pytest.raises(jsonschema.SchemaError):
+        checked.validate({}, {"type": "no-such-type"})

@@ -186,7 +186,7 @@ def test_lesson_3_model_rewrite_keeps_what_the_source_said():
 
 
 def test_lesson_4_teaches_one_key_per_sentence():
-    from readkit.widgets.sorter import key_letters
+    from readkit.course.labels import key_letters
 
     text = markdown_of("04-fact-claim-commentary")
     assert "arrow keys" not in text

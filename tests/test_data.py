@@ -531,7 +531,7 @@ def test_a_new_articles_blank_key_is_one_problem_each_not_one_per_row(tmp_path):
     assert [str(p) for p in problems] == [
         f"data/articles/harbour-bridge/key.csv: {units} of {units} units have no label yet "
         "(p01s1, p02s1, p03s1, p04s1, p04s2 ...); label them in the Sorter's author mode: "
-        'Sorter(article="harbour-bridge", mode="author")',
+        'readkit.AuthorSorter(article="harbour-bridge")',
         f"data/articles/harbour-bridge/key.csv: {units} units have no split yet; in author mode "
         "mark the unit where the assessment starts (units before it are practice)",
     ]
@@ -590,9 +590,9 @@ def test_a_key_with_drafts_is_refused_until_each_is_confirmed(tmp_path):
     assert [str(p) for p in problems] == [
         f"{WHERE}/key.csv: 7 of 130 units are still drafts (p01s1, p02s1, p03s1, p04s1, p05s1 "
         "...): their label, source and rationale were guessed by readkit's rules and nobody has "
-        "checked them. Check each in the Sorter's author mode (Sorter(article=\"raqqa-2021\", "
-        "mode=\"author\")) and confirm it (KeyEditor.confirm(unit_id)); a draft is never graded "
-        "or shown to learners"]
+        "checked them. Check each in the Sorter's author mode (readkit.AuthorSorter("
+        "article=\"raqqa-2021\")) and confirm it (KeyEditor.confirm(unit_id)); a draft is never "
+        "graded or shown to learners"]
     editor = KeyEditor.load(key.parent)
     assert editor.drafts() == ["p01s1", "p02s1", "p03s1", "p04s1", "p05s1", "p06s1", "p07s1"]
     editor.confirm("p01s1")  # one call (author mode: one key) per unit

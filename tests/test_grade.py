@@ -32,7 +32,7 @@ from readkit.course.answers import write_answers
 from readkit.course.course import Course
 from readkit.course.safe_text import csv_cell, printable
 from readkit.grading import trusted
-from readkit.nbgrader import gradebook
+from readkit.nbgrader import gradebook, student_ids
 from readkit.results import grade
 from tests.support.grading import (
     ASSIGNMENT,
@@ -718,12 +718,12 @@ def test_hostile_honest_files_graded_as_meant(hostile_run):
         assert (row["status"], row["manual_grading"], row["points"], row["reason"]) == (
             "ok; no-gradebook", "pending", "", NO_NOTEBOOK), student
     assert sorter_points(rows["b-partial"]) == "19.94"
-    # the learner-named rows: graded, with the name made harmless
-    assert sorter_points(rows["\\x1b[2J\\x1b[31mescape-sequence"]) == "30"
-    assert sorter_points(rows["'=HYPERLINK(\"https:evil.example\",\"formula\")"]) == "19.94"
-    assert sorter_points(rows["'+formula-plus"]) == "30"
-    assert sorter_points(rows["'@formula-at"]) == "19.94"
-    assert sorter_points(rows["latin1-name-\\udcff"]) == "30"
+    # folders named with what is not a student id (an escape sequence, a formula, a name that
+    # is not UTF-8): refused, not graded, with the name made harmless in its row
+    for name in ("\\x1b[2J\\x1b[31mescape-sequence", "'+formula-plus", "'@formula-at",
+                 "'=HYPERLINK(\"https:evil.example\",\"formula\")", "latin1-name-\\udcff"):
+        assert (sorter_points(rows[name]), rows[name]["status"]) == ("0", "refused-id"), name
+        assert rows[name]["reason"].startswith("student id refused (a student id is 1 to 64 "), name
     # wrong types: the two string labels count, the rest is named as ignored
     wrong = rows["wrong-types"]
     assert wrong["status"] == "ok; no-gradebook"
@@ -764,6 +764,9 @@ def test_hostile_files_are_read_in_the_same_way_by_autograde(hostile_run):
     rows = csv_rows(grades_csv(root))
     assert len(found) == len(rows)
     for student, answers in found.items():
+        if student_ids.problem(student):  # refused by both (tests/test_student_ids.py)
+            assert rows[csv_cell(student)]["status"] == student_ids.REFUSED
+            continue
         points = trusted.grade_answers(answers, plan).points
         assert grade.format_points(points) == sorter_points(rows[csv_cell(student)]), student
 

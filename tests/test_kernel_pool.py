@@ -1,10 +1,11 @@
 """readkit.sandbox.pool and the zygote: one sandbox per grading process, reused by
 one learner's kernel after another. Nothing of learner A (processes, files in its folder, /tmp,
-/dev/shm, the ipc folder) reaches learner B; the zygote (the sandbox's PID 1) cannot be signalled,
+/dev/shm, the ipc folder, keyrings) reaches learner B; the zygote (the sandbox's PID 1) cannot be signalled,
 traced or read by a kernel; limits and exit codes are each kernel's own; a zygote killed in the
 middle of grading fails that learner only.
 """
 
+import json
 import os
 import platform
 import signal
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
@@ -22,7 +25,7 @@ from nbclient.exceptions import DeadKernelError
 import readkit
 from readkit.sandbox import pool as kernel_pool
 from readkit.sandbox.bubblewrap import SandboxSpec
-from readkit.sandbox.kernels import SandboxedKernelManager, make_kernel_manager
+from readkit.sandbox.kernels import SandboxProvisioner, kernel_manager, sandboxed_kernel_spec
 from readkit.sandbox.pool import close_pools
 
 pytestmark = pytest.mark.sandbox
@@ -135,7 +138,7 @@ def test_nothing_of_learner_a_reaches_learner_b(autograded):
     marker = f"rk-daemon-{uuid.uuid4().hex}"
     (autograded["a"] / "a-notebook-file.txt").write_text("A-SECRET")
     (autograded["b"] / "b-own.txt").write_text("mine")
-    km_a = make_kernel_manager(spec(), autograded["a"])
+    km_a = kernel_manager(spec())
     run_dir = None
 
     def with_run(code):
@@ -146,7 +149,7 @@ def test_nothing_of_learner_a_reaches_learner_b(autograded):
     nb_a = execute(km_a, autograded["a"], with_run(LEAVE_TRACES))
     assert out(nb_a.cells[0]) == ["left"]
     assert host_processes_with(marker) != []  # the daemon runs
-    km_b = make_kernel_manager(spec(), autograded["b"])
+    km_b = kernel_manager(spec())
     nb_b = execute(km_b, autograded["b"], with_run(LOOK_FOR_TRACES))
     assert host_processes_with(marker) == []  # dead before B's kernel started
     assert out(nb_b.cells[0]) == ["[] ['b-own.txt'] False"]
@@ -182,7 +185,7 @@ print("signals sent")
 
 
 def test_a_kernel_cannot_signal_trace_or_read_the_zygote(autograded):
-    km = make_kernel_manager(spec(), autograded["a"])
+    km = kernel_manager(spec())
     nb = execute(km, autograded["a"], ATTACK_THE_ZYGOTE, "print('kernel alive')")
     pool = km.provisioner.pool
     assert out(nb.cells[0]) == [
@@ -191,7 +194,7 @@ def test_a_kernel_cannot_signal_trace_or_read_the_zygote(autograded):
         "signals sent"]
     assert out(nb.cells[1]) == ["kernel alive"]
     run_sync(km.shutdown_kernel)()
-    km_b = make_kernel_manager(spec(), autograded["b"])
+    km_b = kernel_manager(spec())
     nb_b = execute(km_b, autograded["b"], "import os\nprint(os.getppid())")
     assert out(nb_b.cells[0]) == ["1"]  # forked by the same zygote, which survived it all
     assert km_b.provisioner.pool is pool and pool.alive
@@ -209,20 +212,20 @@ print(len([p for p in __import__("os").listdir("/proc") if p.isdigit()]) > 20)
 
 def test_a_fork_loop_is_killed_to_the_last_process(autograded):
     marker = f"rk-forks-{uuid.uuid4().hex}"
-    km = make_kernel_manager(spec(), autograded["a"])
+    km = kernel_manager(spec())
     nb = execute(km, autograded["a"], FORK_LOOP.replace("MARKER", marker))
     assert out(nb.cells[0]) == ["True"]
     run_sync(km.shutdown_kernel)()
     assert host_processes_with(marker) == []
     count = "import os\nprint(sorted(open(f'/proc/{p}/comm').read().strip() for p in os.listdir('/proc') if p.isdigit()))"
-    km_b = make_kernel_manager(spec(), autograded["b"])
+    km_b = kernel_manager(spec())
     nb_b = execute(km_b, autograded["b"], count)
     assert "sleep" not in out(nb_b.cells[0])[0] and "sh" not in out(nb_b.cells[0])[0]
     run_sync(km_b.shutdown_kernel)()
 
 
 def test_a_killed_zygote_fails_that_learner_and_the_next_gets_a_new_sandbox(autograded):
-    km = make_kernel_manager(spec(), autograded["a"])
+    km = kernel_manager(spec())
     execute(km, autograded["a"], "1")
     pool = km.provisioner.pool
     # from the host, while a cell runs: the sandbox's PID 1 dies, and its namespace with it
@@ -231,7 +234,7 @@ def test_a_killed_zygote_fails_that_learner_and_the_next_gets_a_new_sandbox(auto
         execute(km, autograded["a"], "import time; time.sleep(30)", allow_errors=False)
     assert km.provisioner.sandbox_died == "the kernel sandbox ended"
     run_sync(km.shutdown_kernel)()
-    km_b = make_kernel_manager(spec(), autograded["b"])
+    km_b = kernel_manager(spec())
     nb_b = execute(km_b, autograded["b"], "print('graded')")
     assert out(nb_b.cells[0]) == ["graded"]
     assert km_b.provisioner.pool is not pool and not km_b.provisioner.sandbox_died
@@ -242,7 +245,7 @@ def test_every_kernel_of_a_pool_has_its_memory_and_wall_limit(autograded):
     limits = spec(memory_bytes=1024**3, wall_seconds=4)
     show = "import resource\nprint(resource.getrlimit(resource.RLIMIT_AS))"
     for learner in ("a", "b"):
-        km = make_kernel_manager(limits, autograded[learner])
+        km = kernel_manager(limits)
         nb = execute(km, autograded[learner], show, "block = bytearray(2 * 1024**3)")
         assert out(nb.cells[0]) == [f"({1024**3}, {1024**3})"]
         assert out(nb.cells[1]) == ["MemoryError"]
@@ -255,8 +258,7 @@ def test_every_kernel_of_a_pool_has_its_memory_and_wall_limit(autograded):
 
 @pytest.mark.parametrize("sandboxed", [True, False])
 def test_exit_codes_are_the_kernels_own(autograded, sandboxed):
-    km = SandboxedKernelManager(sandbox_spec=spec(), sandboxed=sandboxed,
-                                work_dir=str(autograded["a"]))
+    km = kernel_manager(spec(), sandboxed=sandboxed)
     with pytest.raises(DeadKernelError):
         execute(km, autograded["a"], "import os\nos._exit(7)", allow_errors=False)
     assert run_sync(km.provisioner.poll)() == 7
@@ -266,7 +268,7 @@ def test_exit_codes_are_the_kernels_own(autograded, sandboxed):
 def test_trusted_code_runs_in_the_same_zygote_on_the_host_and_its_daemons_die(autograded):
     """--trust-learner-code: no sandbox (the real folder, the host's files), the same fork."""
     marker = f"rk-trusted-{uuid.uuid4().hex}"
-    km = SandboxedKernelManager(sandboxed=False, work_dir=str(autograded["a"]))
+    km = kernel_manager(SandboxSpec(), sandboxed=False)
     daemon = LEAVE_TRACES.split("if os.fork() == 0:", 1)[1].replace("MARKER", marker)
     nb = execute(km, autograded["a"], "import os\nprint(os.getcwd())\n_ = open('w.txt', 'w').write('x')",
                  "import os\nif os.fork() == 0:" + daemon)
@@ -276,6 +278,25 @@ def test_trusted_code_runs_in_the_same_zygote_on_the_host_and_its_daemons_die(au
     assert host_processes_with(marker) != []
     run_sync(km.shutdown_kernel)()
     assert host_processes_with(marker) == []
+
+
+def test_a_kernel_spec_names_the_sandbox_provisioner(autograded, tmp_path, monkeypatch):
+    """jupyter_client's public way: a kernel spec on disk whose metadata names the provisioner
+    (an entry point) with the sandbox's settings; a plain AsyncKernelManager runs it."""
+    base = KernelSpecManager().get_kernel_spec("python3")
+    folder = tmp_path / "jupyter" / "kernels" / "python3-sandboxed"
+    folder.mkdir(parents=True)
+    spec_json = sandboxed_kernel_spec(base, spec(memory_bytes=1024**3)).to_dict()
+    (folder / "kernel.json").write_text(json.dumps(spec_json))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    km = AsyncKernelManager(kernel_name="python3-sandboxed")
+    nb = execute(km, autograded["a"], f"import os, resource\nprint(os.getcwd(), "
+                 f"os.path.exists({str(autograded['a'])!r}), resource.getrlimit(resource.RLIMIT_AS)[0])")
+    assert spec_json["metadata"]["kernel_provisioner"]["provisioner_name"] == "readkit-sandbox"
+    assert isinstance(km.provisioner, SandboxProvisioner)
+    assert km.kernel_spec.interrupt_mode == "message" and km.transport == "ipc"
+    assert out(nb.cells[0]) == [f"/home/learner/01 False {1024**3}"]
+    run_sync(km.shutdown_kernel)()
 
 
 def test_a_failed_sandbox_is_that_submissions_failure_row(monkeypatch):
@@ -327,12 +348,12 @@ print([len(open(f"/proc/sysvipc/{k}").readlines()) - 1 for k in ("shm", "sem", "
 
 def test_system_v_ipc_is_removed_and_posix_queues_cannot_be_made(autograded):
     """Kernel objects that outlive a process in the sandbox's IPC namespace: none reaches B."""
-    km = make_kernel_manager(spec(), autograded["a"])
+    km = kernel_manager(spec())
     nb = execute(km, autograded["a"], SYSV_AND_MQUEUE, SYSV_LEFT)
     assert out(nb.cells[0]) == ["True True True", "FileNotFoundError", "-1 True"]
     assert out(nb.cells[1]) == ["[1, 1, 1]"]
     run_sync(km.shutdown_kernel)()
-    km_b = make_kernel_manager(spec(), autograded["b"])
+    km_b = kernel_manager(spec())
     nb_b = execute(km_b, autograded["b"], SYSV_LEFT)
     assert out(nb_b.cells[0]) == ["[0, 0, 0]"]
     run_sync(km_b.shutdown_kernel)()
@@ -341,27 +362,63 @@ def test_system_v_ipc_is_removed_and_posix_queues_cannot_be_made(autograded):
 KEYS = """
 import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
-SYS_add_key, SYS_keyctl, KEYCTL_SEARCH = 248, 250, 10
-def add(keyring, payload):
-    return libc.syscall(SYS_add_key, b"user", b"rk-note", payload, len(payload),
-                        ctypes.c_long(keyring)) > 0
-def found(keyring):
-    return libc.syscall(SYS_keyctl, KEYCTL_SEARCH, ctypes.c_long(keyring), b"user", b"rk-note",
-                        0) > 0
+SYS_add_key, SYS_request_key, SYS_keyctl = 248, 249, 250
+KEYCTL_GET_PERSISTENT, KEYCTL_SEARCH, KEYCTL_READ = 22, 10, 11
+def call(number, *args):
+    args = [ctypes.c_long(a) if isinstance(a, int) else a for a in args]
+    result = libc.syscall(ctypes.c_long(number), *args)
+    return result if result >= 0 else -ctypes.get_errno()
+def keyrings():
+    # thread, process, session, user and user-session keyrings (KEY_SPEC_*), and the user's
+    # persistent keyring, which outlives every process of the sandbox
+    found = {"thread": -1, "process": -2, "session": -3, "user": -4, "user-session": -5}
+    found["persistent"] = call(SYS_keyctl, KEYCTL_GET_PERSISTENT, -1, -3)
+    return found
+def add(keyring):
+    return call(SYS_add_key, b"user", b"rk-note", b"from a", 6, keyring)
+def read(keyring):
+    key = call(SYS_keyctl, KEYCTL_SEARCH, keyring, b"user", b"rk-note", 0)
+    if key < 0:
+        return key
+    payload = ctypes.create_string_buffer(64)
+    size = call(SYS_keyctl, KEYCTL_READ, key, payload, 64)
+    return payload.raw[:size].decode() if size >= 0 else size
 """
-# The user, user-session and session keyrings (KEY_SPEC_*_KEYRING).
-KEYRINGS = (-4, -5, -3)
+EPERM = 1
+# add_key through the 32-bit ABI (int 0x80, i386's number 286), in a process of its own: the
+# filter allows the native ABI only, so the process is killed (SIGSYS) before the call runs.
+I386_ADD_KEY = r"""
+import subprocess, sys
+code = (
+    "import ctypes, mmap\n"
+    "machine = bytes([0xB8, 30, 1, 0, 0, 0xCD, 0x80, 0xC3])  # mov eax, 286; int 0x80; ret\n"
+    "page = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)\n"
+    "page.write(machine)\n"
+    "call = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(page)))\n"
+    "print(call())\n")
+print(subprocess.run([sys.executable, "-c", code]).returncode)
+"""
 
 
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="the system call numbers of x86_64")
-def test_a_key_left_in_a_kernel_keyring_does_not_reach_the_next_learner(autograded):
-    """Keyrings outlive their processes: what learner A adds, B's kernel cannot find."""
-    km = make_kernel_manager(spec(), autograded["a"])
-    nb = execute(km, autograded["a"], KEYS + f"print([add(k, b'from a') for k in {KEYRINGS}],"
-                 f" [found(k) for k in {KEYRINGS}])")
-    assert out(nb.cells[0]) == ["[True, True, True] [True, True, True]"]
+def test_no_key_of_learner_a_reaches_learner_b_in_any_keyring(autograded):
+    """Keyrings are not namespaced and outlive their processes (the persistent keyring outlives
+    them all): no kernel may use them. A tries to leave a key in each, and to ask the kernel for
+    one; B, next in the same sandbox, finds nothing."""
+    km = kernel_manager(spec())
+    nb = execute(km, autograded["a"], KEYS + "print({name: add(k) for name, k in keyrings().items()})",
+                 KEYS + "print(call(SYS_request_key, b'user', b'rk-note', b'callout', -3))",
+                 I386_ADD_KEY)
+    pool = km.provisioner.pool
+    refused = {name: -EPERM for name in
+               ("thread", "process", "session", "user", "user-session", "persistent")}
+    assert out(nb.cells[0]) == [str(refused)]
+    assert out(nb.cells[1]) == [str(-EPERM)]
+    assert out(nb.cells[2]) == [str(-signal.SIGSYS)]
     run_sync(km.shutdown_kernel)()
-    km_b = make_kernel_manager(spec(), autograded["b"])
-    nb_b = execute(km_b, autograded["b"], KEYS + f"print([found(k) for k in {KEYRINGS}])")
-    assert out(nb_b.cells[0]) == ["[False, False, False]"]
+    km_b = kernel_manager(spec())
+    nb_b = execute(km_b, autograded["b"], KEYS + "print({name: read(k) for name, k in keyrings().items()})")
+    assert km_b.provisioner.pool is pool  # the same sandbox
+    assert "from a" not in out(nb_b.cells[0])[0]
+    assert out(nb_b.cells[0]) == [str(refused)]
     run_sync(km_b.shutdown_kernel)()

@@ -46,8 +46,8 @@ def names(wheel) -> list[str]:
 
 
 def test_wheel_has_the_package_and_the_learner_data_of_every_article(names):
-    assert {"readkit/__init__.py", "readkit/course/course.py", "readkit/widgets/sorter.js",
-            "readkit/_data/articles.csv"} <= set(names)
+    assert {"readkit/__init__.py", "readkit/course/course.py", "readkit/widgets/static/sorter.js",
+            "readkit/widgets/templates/show.html.j2", "readkit/_data/articles.csv"} <= set(names)
     data = sorted(name for name in names if name.startswith("readkit/_data/articles/"))
     assert data == sorted(f"readkit/_data/articles/{slug}/{name}"
                           for slug in SLUGS for name in PUBLIC)
@@ -58,8 +58,12 @@ def test_wheel_has_no_tests_benchmarks_or_browser_harness(names):
                 if name.startswith(("benchmarks/", "tests/", "tools/"))
                 or "/benchmarks/" in name or "/tests/" in name or "browser_harness" in name]
     assert unwanted == []
+    version = names_version(names)
     assert {name.split("/")[0] for name in names} == {
-        "readkit", f"readkit-{names_version(names)}.dist-info"}
+        "readkit", f"readkit-{version}.dist-info", f"readkit-{version}.data"}
+    # the one file installed outside the package: it enables readkit's formgrader extension
+    assert [name for name in names if name.startswith(f"readkit-{version}.data/")] == [
+        f"readkit-{version}.data/data/etc/jupyter/jupyter_server_config.d/readkit.json"]
 
 
 def names_version(names: list[str]) -> str:

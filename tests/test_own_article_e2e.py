@@ -2,7 +2,7 @@
 (README, "Use your own article") on the test article tests/fixtures/articles/harbour-bridge.txt.
 
     readkit new-article harbour-bridge FILE    -> data/articles/harbour-bridge/ (draft key)
-    Sorter(article=..., mode="author")         -> key.csv and sources.csv (its Python API)
+    readkit.AuthorSorter(article=...)          -> key.csv and sources.csv (its Python API)
     readkit validate harbour-bridge
     readkit new-lesson harbour-bridge          -> lessons/NN-harbour-bridge.ipynb, run headless
     readkit new-assignment harbour-bridge      -> sections.csv rows + solutions/NN-sort-harbour-bridge/
@@ -34,7 +34,7 @@ from nbclient import NotebookClient
 from readkit.cli import main
 from readkit.course.course import Course
 from readkit.course.labels import LABELS
-from readkit.widgets.sorter import Sorter
+from readkit.widgets.author import AuthorSorter
 from tests.support.author_key import label_the_test_article
 
 pytestmark = pytest.mark.nbgrader
@@ -119,7 +119,7 @@ def test_a_teachers_own_article_from_text_to_grades(tmp_path, capsys, monkeypatc
 
     # 2. the teacher labels the article in the Sorter's author mode (driven from Python here;
     # tests/browser/test_author_browser.py labels it by keyboard)
-    label_the_test_article(Sorter(article=SLUG, mode="author", course=Course.open(root)))
+    label_the_test_article(AuthorSorter(article=SLUG, course=Course.open(root)))
     for name in ("key.csv", "sources.csv"):
         assert (folder / name).read_bytes() == (FIXTURES / f"harbour-bridge-{name}").read_bytes()
     capsys.readouterr()
@@ -239,7 +239,7 @@ def test_a_course_with_only_the_teachers_article(tmp_path, capsys, monkeypatch):
     assert (root / "data" / "articles.csv").read_text(encoding="utf-8") == "slug,title\n"
 
     assert main(["new-article", SLUG, str(FIXTURES / "harbour-bridge.txt"), *course]) == 0
-    label_the_test_article(Sorter(article=SLUG, mode="author", course=Course.open(root)))
+    label_the_test_article(AuthorSorter(article=SLUG, course=Course.open(root)))
     assert main(["validate", *course]) == 0
     assert main(["new-assignment", SLUG, *course]) == 0
     capsys.readouterr()

@@ -273,8 +273,9 @@ HOSTILE_NAMES = {
 
 
 def test_report_and_lms_of_hostile_student_names(tmp_path, capsys):
-    """Learner-chosen folder names reach the page escaped and the LMS file as no formula, and
-    `readkit report` does not fail on a folder name that is not UTF-8."""
+    """Learner-chosen folder names are refused (not student ids), and still reach the page
+    escaped and the LMS file as no formula; `readkit report` does not fail on a folder name
+    that is not UTF-8."""
     root = make_course(tmp_path, solutions=True)
     for name, source in HOSTILE_NAMES.items():
         hand_in(root, name, source)
@@ -299,13 +300,14 @@ def test_report_and_lms_of_hostile_student_names(tmp_path, capsys):
         for cell in row:
             assert not cell.startswith(("=", "+", "@")), row
             assert "\x1b" not in cell and "\udcff" not in cell, row
-    # answers.json alone, no gradebook: no total until the rewrite is graded; the record
-    # keeps the Sorter parts (bob-partial.json: 19.94, tests/test_grade.py works it out)
-    assert [row[-1] for row in rows] == ["", "", "", ""]
-    sorter = {s.student: s.sorter_points
-              for s in record.read_record(Course.open(root), ASSIGNMENT).students}
-    assert sorter == {"<img src=x onerror=alert(1)>": 30, '=HYPERLINK("https:evil.example","x")':
-                      19.94, "\x1b[31mred": 0, "latin1-\udcff": 19.94}
+    # none of these names is a student id: each is listed, refused, with 0 points
+    assert [row[-1] for row in rows] == ["0", "0", "0", "0"]
+    refused = {s.student: (s.status, s.sorter_points)
+               for s in record.read_record(Course.open(root), ASSIGNMENT).students}
+    assert refused == dict.fromkeys(["<img src=x onerror=alert(1)>", "\x1b[31mred",
+                                     '=HYPERLINK("https:evil.example","x")', "latin1-\udcff"],
+                                    ("refused-id", 0))
+    assert page.count("<td>refused-id</td>") == 4
 
 
 def test_lms_file_keeps_commas_and_quotes_in_names(golden, tmp_path):

@@ -2,7 +2,7 @@
 
 Each test plays a hostile learner against a fake course on disk: the key in course/data/key.csv,
 another learner's answers in course/grading/submitted/other/, and the learner's own work folder
-course/grading/autograded/me/01/ (the sandbox's only writable folder and its cwd).
+course/grading/autograded/me/01/ (copied into the sandbox as /home/learner/01, its cwd).
 """
 
 import json
@@ -22,8 +22,8 @@ from nbclient.exceptions import DeadKernelError
 
 import readkit
 from readkit.sandbox import bubblewrap as sandbox
-from readkit.sandbox.bubblewrap import SandboxSpec, sandbox_available
-from readkit.sandbox.kernels import SandboxedKernelManager, make_kernel_manager
+from readkit.sandbox.bubblewrap import SandboxSpec, kernel_folder, sandbox_available
+from readkit.sandbox.kernels import kernel_manager
 from readkit.sandbox.pool import close_pools
 
 pytestmark = pytest.mark.sandbox
@@ -59,7 +59,7 @@ def run(work: Path, *sources: str, spec=None, shutdown=True, **client_options):
     km.shutdown_kernel() as the grading code will.
     """
     nb = notebook(*sources)
-    km = make_kernel_manager(spec or SandboxSpec(read_only=(str(SRC),)), work)
+    km = kernel_manager(spec or SandboxSpec(read_only=(str(SRC),)))
     options = {"timeout": 60, "allow_errors": True} | client_options
     client = NotebookClient(nb, km=km, resources={"metadata": {"path": str(work)}}, **options)
     try:
@@ -109,7 +109,7 @@ def test_missing_bubblewrap_is_explained(monkeypatch):
             "(or python -m tools.ensure_bubblewrap from the course folder)"
         )
         with pytest.raises(RuntimeError, match="bubblewrap is not installed"):
-            make_kernel_manager(SandboxSpec(), "/tmp")
+            kernel_manager(SandboxSpec())
     finally:
         sandbox._probe.cache_clear()
 
@@ -142,26 +142,26 @@ def test_secret_files_cannot_be_read_by_path(course):
     assert_no_secret(nb)
 
 
-def test_walking_up_from_the_work_folder_finds_only_the_way_down(course):
-    """Every folder above the work folder holds exactly the next folder on the way down."""
+def test_the_kernel_works_in_a_copy_that_names_nothing_of_the_host(course):
+    """The kernel's folder is a copy at /home/learner/<the folder's name>: above it only the way
+    down; the course's folders are not there at any path."""
     root, work = course
     (work / "mine.txt").write_text("my own file")
     walk = """
     import json, os
     here, seen = os.getcwd(), {}
-    while here != "/":
+    while here != "/home":
         here = os.path.dirname(here)
         seen[here] = sorted(os.listdir(here))
-    found = [os.path.join(d, f) for d, _, files in os.walk(ROOT) for f in files]
-    print(json.dumps({"seen": seen, "found": found}))
+    found = [os.path.join(d, f) for top in (ROOT, "/home") for d, _, files in os.walk(top) for f in files]
+    print(json.dumps({"cwd": os.getcwd(), "seen": seen, "found": found}))
     """.replace("ROOT", repr(str(root)))
     nb, _ = run(work, walk)
     result = json.loads(text_of(nb.cells[0]))
-    for folder in [work.parent, *work.parent.parents]:
-        if folder == root.parent:
-            break
-        assert result["seen"][str(folder)] == [work.relative_to(folder).parts[0]]
-    assert result["found"] == [str(work / "mine.txt")]
+    assert result == {"cwd": "/home/learner/01",
+                      "seen": {"/home/learner": ["01"], "/home": ["learner"]},
+                      "found": ["/home/learner/01/mine.txt"]}
+    assert kernel_folder(str(work)) == "/home/learner/01"
     assert_no_secret(nb)
 
 
@@ -328,7 +328,7 @@ def beat_file(work: Path, name: str) -> str:
     for entry in Path("/proc").iterdir():
         try:
             if entry.name.isdigit() and f"> {name};".encode() in (entry / "cmdline").read_bytes():
-                return (entry / "root" / str(work).lstrip("/") / name).read_text()
+                return (entry / "root" / kernel_folder(str(work)).lstrip("/") / name).read_text()
         except OSError:
             continue
     return ""
@@ -387,7 +387,7 @@ def test_environment_is_rebuilt_not_inherited(course, monkeypatch):
         "INSTRUCTOR_TOKEN None",
         "JPY_PARENT_PID None",
         f"READKIT_COURSE {root / 'public'}",
-        f"HOME {work}",
+        "HOME /home/learner/01",
         "OPENBLAS_NUM_THREADS 1",
     ]
     assert lines_of(nb.cells[1]) == ["learner ['root']"]  # no host user names
@@ -397,7 +397,7 @@ def test_sockets_live_in_a_short_scratch_folder_removed_at_shutdown(course):
     _, work = course
     inside = "import os\nprint([sorted(os.listdir('/tmp/' + d)) for d in os.listdir('/tmp') if d.startswith('rk-sandbox-')])"
     nb, km = run(work, "1 + 1", inside, shutdown=False)
-    scratch = Path(km.scratch_dir)
+    scratch = Path(km.provisioner.pool.scratch)
     assert scratch.parent == Path("/tmp") and scratch.name.startswith("rk-sandbox-")
     assert Path(km.connection_file) == scratch / "run" / "kernel.json"
     assert len(str(scratch / "run" / "k-5")) < 107
@@ -415,12 +415,12 @@ import sys
 import nbformat
 from nbclient import NotebookClient
 from readkit.sandbox.bubblewrap import SandboxSpec
-from readkit.sandbox.kernels import make_kernel_manager
+from readkit.sandbox.kernels import kernel_manager
 work, code = sys.argv[1], sys.argv[2]
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-km = make_kernel_manager(SandboxSpec(), work)
+km = kernel_manager(SandboxSpec())
 NotebookClient(nb, km=km, resources={"metadata": {"path": work}}).execute()
-print(km.scratch_dir, flush=True)
+print(km.provisioner.pool.scratch, flush=True)
 sys.stdin.read()  # until killed
 """
 
@@ -445,16 +445,49 @@ def test_the_sandbox_dies_with_a_grading_process_that_is_killed(course):
     assert not scratch.exists()  # the watchdog cleaned up after the grader
 
 
-def test_as_kernel_manager_class_the_work_folder_is_the_notebooks_folder(course):
-    """nbclient (and so nbgrader's Execute) can create the manager itself from the class."""
+READ_ALL_OF_PROC = """
+import json, os
+SKIP = {"mem", "pagemap", "kcore", "kmsg", "clear_refs", "kpagecount", "kpageflags", "kpagecgroup"}
+def every_file(top, depth=0):
+    try:
+        names = os.listdir(top)
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(top, name)
+        try:
+            if os.path.islink(path):
+                yield path, os.readlink(path).encode()
+            elif os.path.isdir(path):
+                if depth < 4 and name not in ("self", "thread-self", "map_files"):
+                    yield from every_file(path, depth + 1)
+            elif name not in SKIP:
+                with open(path, "rb") as f:
+                    yield path, f.read(4 << 20)
+        except OSError:
+            pass
+read, found = [], {}
+for path, data in every_file("/proc"):
+    read.append(path)
+    for needle in NEEDLES:
+        if needle.encode() in data:
+            found.setdefault(needle, []).append(path)
+among = ("cmdline", "environ", "mountinfo", "cgroup", "cwd")  # what the test checks was read
+print(json.dumps({"kernel": os.getpid(), "count": len(read), "found": found,
+                  "read": [p for p in read if p.count("/") == 3 and p.endswith(among)]}))
+"""
+
+
+def test_nothing_a_kernel_reads_in_proc_names_the_course(course):
+    """Every file and link under /proc that a kernel can read (its own, the zygote's: command
+    line, mountinfo, cgroup, environment, ...): the course root is in none of them."""
     root, work = course
-    key_folder = str(root / "data")
-    nb = notebook(f"import os\nprint(os.getcwd(), os.path.exists({key_folder!r}))")
-    client = NotebookClient(
-        nb,
-        kernel_manager_class=SandboxedKernelManager,
-        resources={"metadata": {"path": str(work)}},
-        timeout=60,
-    )
-    client.execute()
-    assert lines_of(nb.cells[0]) == [f"{work} False"]
+    needles = [str(root), os.path.realpath(root), "/home/learner/01"]
+    nb, _ = run(work, READ_ALL_OF_PROC.replace("NEEDLES", repr(needles)), timeout=300)
+    result = json.loads(text_of(nb.cells[0]))
+    kernel = f"/proc/{result['kernel']}"
+    zygote_and_kernel = {"/proc/1/cmdline", "/proc/1/mountinfo", "/proc/1/cgroup",
+                         f"{kernel}/environ", f"{kernel}/mountinfo", f"{kernel}/cwd"}
+    assert zygote_and_kernel <= set(result["read"]) and result["count"] > 1000
+    assert f"{kernel}/cwd" in result["found"]["/home/learner/01"]  # the scan finds what is there
+    assert sorted(result["found"]) == ["/home/learner/01"]

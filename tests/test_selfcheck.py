@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from readkit.course.markup import plain
 from readkit.widgets.selfcheck import (
     ASSERTS,
     EVIDENCE_OPTIONS,
@@ -116,12 +117,13 @@ def test_bad_questions_are_explained(overrides, message):
 
 
 def test_front_end_uses_text_not_markup_and_real_radios():
-    for esm in (SelfCheck._esm, EvidenceTable._esm):
+    for esm in (str(SelfCheck._esm), str(EvidenceTable._esm)):
         assert "innerHTML" not in esm  # feedback and article text are set as text
         assert "data-lm-suppress-shortcuts" in esm
-    assert 'input.type = "radio"' in SelfCheck._esm and "input.name = name" in SelfCheck._esm
-    assert "fieldset" in SelfCheck._esm and "legend" in SelfCheck._esm
-    assert 'setAttribute("aria-live", "polite")' in SelfCheck._esm
+    esm = str(SelfCheck._esm)
+    assert 'input.type = "radio"' in esm and "input.name = name" in esm
+    assert "fieldset" in esm and "legend" in esm
+    assert 'setAttribute("aria-live", "polite")' in esm
 
 
 # -- quiz --------------------------------------------------------------------------------------
@@ -159,6 +161,9 @@ def test_rows_show_the_units_verbatim_in_the_given_order():
     table = EvidenceTable(MODEL)
     assert [row["unit_id"] for row in table.rows] == list(MODEL)
     assert all(row["text"] == unit_text(row["unit_id"]) for row in table.rows)
+    # The browser builds each row's text from runs of plain text (the article's markup read).
+    assert all("".join(run["text"] for run in row["runs"]) == plain(row["text"])
+               for row in table.rows)
     assert table.options == list(EVIDENCE_OPTIONS)
 
 

@@ -38,7 +38,7 @@ def test_test_extra_includes_the_instructor_side():
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]
     assert "readkit[instructor]" in extras["test"]
-    assert {Requirement(s).name for s in extras["instructor"]} == {"nbgrader", "jinja2"}
+    assert {Requirement(s).name for s in extras["instructor"]} == {"nbgrader", "jinja2", "nh3"}
 
 
 def test_test_extra_includes_the_hub():

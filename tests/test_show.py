@@ -89,11 +89,21 @@ def test_passage_shows_every_unit_verbatim_with_its_id():
     assert ">p16s2</span>" not in show.units_html((14, 16), ids=False)
 
 
-def test_article_markup_is_escaped_not_rendered():
+def test_article_markup_is_shown_formatted_and_never_as_raw_html():
+    assert show.unit_text("p05s1") == "Theme: <u>Terrorism</u>, <u>US NATO War Agenda</u>"
     markup = show.units_html("p05s1")
-    assert "<u>" not in markup
-    assert "&lt;u&gt;Terrorism&lt;/u&gt;" in markup
-    assert "Theme: <u>Terrorism</u>, <u>US NATO War Agenda</u>" in text_of(markup)
+    assert ">p05s1</span>Theme: <u>Terrorism</u>, <u>US NATO War Agenda</u></p>" in markup
+    assert "Theme: Terrorism, US NATO War Agenda" in text_of(markup)
+    assert "In-depth Report: <strong>SYRIA</strong></p>" in show.units_html("p06s1")
+    # A highlight is found in the text as read, and keeps the formatting inside it.
+    marked = show.units_html("p05s1", highlight="Terrorism, US NATO")
+    assert re.search(r"<mark[^>]*><u>Terrorism</u>, <u>US NATO</u></mark><u> War Agenda</u>",
+                     marked)
+    # Anything but the two forms stays text: escaped, never HTML.
+    hostile = show.highlight_html('<u onclick="x()">a</u> <script>b</script> **c <b>d</b>')
+    assert hostile == ("&lt;u onclick=&quot;x()&quot;&gt;a&lt;/u&gt; &lt;script&gt;b&lt;/script&gt; "
+                       "**c &lt;b&gt;d&lt;/b&gt;")
+    assert show.highlight_html("**<u>x</u>** & y") == "<strong><u>x</u></strong> &amp; y"
 
 
 def test_left_out_paragraphs_are_marked():
@@ -203,7 +213,7 @@ def test_reveal_key_shows_practice_rationales_only():
     entry = read_key("practice")["p33s1"]
     markup = show.key_html("p33s1")
     assert f"Key: {entry.label}" in markup
-    assert html.escape(entry.rationale) in markup
+    assert entry.rationale in text_of(markup)
     assert "also accepted: sourced" in markup
     assessment = next(iter(read_key("assessment").values()))
     with pytest.raises(ValueError, match="practice units only.*" + assessment.unit_id):

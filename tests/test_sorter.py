@@ -4,7 +4,11 @@ feedback, and proof that assessment mode carries no key. Runs on small fixture c
 import csv
 import json
 import os
+import subprocess
+import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,8 @@ from readkit.course import answers as store
 from readkit.course import article as article_module
 from readkit.course.course import Article, Course, CourseError
 from readkit.course.labels import LABELS, RESERVED_KEYS, key_letters
-from readkit.widgets.sorter import Sorter, SorterWarning
+from readkit.widgets.sorter import Sorter
+from readkit.widgets.sorter_widget import SorterWarning, SorterWidget
 
 UNITS = [
     ("p01s1", 1, 'Headline: the "Secret Deal" to Allow <u>Escape</u>'),
@@ -90,7 +95,7 @@ def work(tmp_path, course, monkeypatch) -> Path:
 def sent(monkeypatch) -> list:
     """Custom messages the widget sends to the browser."""
     messages = []
-    monkeypatch.setattr(Sorter, "send", lambda self, content, buffers=None: messages.append(content))
+    monkeypatch.setattr(SorterWidget, "send", lambda self, content, buffers=None: messages.append(content))
     return messages
 
 
@@ -148,9 +153,9 @@ def test_an_explicit_course_is_used_instead_of_the_default(work, tmp_path):
     other = make_course(tmp_path / "other", units=[
         (uid, paragraph, f"OTHER {text}") for uid, paragraph, text in UNITS])
     sorter = Sorter((3, 3), assignment="a", mode="assessment", course=Course.open(other))
-    assert [unit["text"] for unit in sorter.get_state()["_units"]] == [
+    assert [unit["text"] for unit in sorter.widget.get_state()["_units"]] == [
         f"OTHER {UNITS[2][2]}", f"OTHER {UNITS[3][2]}"]
-    assert Sorter((3, 3), assignment="a", mode="assessment").get_state()["_units"][0]["text"] \
+    assert Sorter((3, 3), assignment="a", mode="assessment").widget.get_state()["_units"][0]["text"] \
         == UNITS[2][2]
 
 
@@ -194,17 +199,24 @@ def test_practice_mode_refuses_assessment_units(work):
 
 
 def test_units_carry_their_full_text_for_the_accessible_name(work):
-    """The browser names each radiogroup after the whole sentence (aria-labelledby)."""
+    """The browser names each radiogroup after the whole sentence (aria-labelledby), built
+    from runs of text: quotations marked, the article's markup read (never HTML)."""
     sorter = Sorter((3, 3), assignment="a", mode="assessment")
-    assert sorter.get_state()["_units"] == [
-        {"unit_id": "p03s1", "paragraph": 3, "text": UNITS[2][2]},
-        {"unit_id": "p03s2", "paragraph": 3, "text": UNITS[3][2]},
+    assert sorter.widget.get_state()["_units"] == [
+        {"unit_id": "p03s1", "paragraph": 3, "text": UNITS[2][2],
+         "runs": [{"text": "The BBC said "}, {"text": '"ten trucks left the city."', "q": True}]},
+        {"unit_id": "p03s2", "paragraph": 3, "text": UNITS[3][2],
+         "runs": [{"text": UNITS[3][2]}]},
     ]
-    assert [label["name"] for label in sorter.get_state()["_labels"]] == list(LABELS)
+    headline = Sorter(["p01s1"], assignment="a").widget.get_state()["_units"][0]
+    assert headline["text"] == 'Headline: the "Secret Deal" to Allow <u>Escape</u>'
+    assert headline["runs"] == [{"text": "Headline: the "}, {"text": '"Secret Deal"', "q": True},
+                                {"text": " to Allow "}, {"text": "Escape", "u": True}]
+    assert [label["name"] for label in sorter.widget.get_state()["_labels"]] == list(LABELS)
 
 
 def test_each_label_has_a_digit_and_a_letter_that_do_not_collide(work):
-    labels = Sorter((3, 3), assignment="a", mode="assessment").get_state()["_labels"]
+    labels = Sorter((3, 3), assignment="a", mode="assessment").widget.get_state()["_labels"]
     assert [(label["digit"], label["key"]) for label in labels] == [
         ("1", "s"), ("2", "c"), ("3", "o"), ("4", "m")]
     assert all(label["key"] in label["name"] for label in labels)
@@ -246,7 +258,7 @@ def test_setting_answers_writes_the_file(work, sent):
 
 def test_change_from_an_old_front_end_is_saved(work, sent):
     sorter = Sorter(assignment="01-sort", answers_path="lesson.json")
-    sorter.set_state({"answers": {"p02s1": "meta"}})  # a front end that syncs the whole dict
+    sorter.widget.set_state({"answers": {"p02s1": "meta"}})  # a front end that syncs the whole dict
     assert file_json(work / "lesson.json")["answers"] == {"p02s1": "meta"}
     assert sent == [{"type": "saved", "changes": [["p02s1", "meta"]]}]
 
@@ -256,7 +268,7 @@ def test_new_sorter_restores_saved_answers(work):
     again = Sorter(assignment="01-sort")
     assert again.answers == {"p01s1": "meta", "p02s1": "claim"}
     assert again.notice == ""
-    assert again.get_state()["answers"] == {"p01s1": "meta", "p02s1": "claim"}
+    assert again.widget.get_state()["answers"] == {"p01s1": "meta", "p02s1": "claim"}
 
 
 def test_sorters_sharing_a_file_keep_each_others_answers(work):
@@ -292,7 +304,7 @@ def test_corrupt_file_is_moved_aside(work):
         f"was deleted: it is kept as {aside[0].name} in the same folder, and a fresh "
         "answers.json was started. Ask your instructor if you need the old answers back."
     )
-    assert sorter.get_state()["notice"] == sorter.notice
+    assert sorter.widget.get_state()["notice"] == sorter.notice
     assert sorter.answers == {}
     assert file_json(work / "answers.json") == {
         "version": 1, "article": SLUG, "assignment": "01-sort", "answers": {}}
@@ -448,13 +460,13 @@ def test_practice_check_right_wrong_and_reveal_after_two_tries(work, sent):
     assert sorter.feedback["p02s1"] == {
         "label": "meta", "verdict": "right", "tries": 2, "accepted": ["meta"],
         "rationale": "RATIONALE-BYLINE: who wrote it."}
-    assert sorter.get_state()["feedback"] == sorter.feedback
+    assert sorter.widget.get_state()["feedback"] == sorter.feedback
 
 
 def test_check_message_from_the_browser(work, sent):
     sorter = Sorter(assignment="lesson")
-    sorter.set_state({"answers": {"p03s1": "claim"}})
-    sorter._handle_custom_msg({"type": "check"}, [])
+    sorter.widget.set_state({"answers": {"p03s1": "claim"}})
+    sorter.widget._handle_custom_msg({"type": "check"}, [])
     assert sorter.feedback == {"p03s1": {"label": "claim", "verdict": "wrong", "tries": 1}}
     assert sent[-1]["type"] == "checked"
 
@@ -463,7 +475,7 @@ def test_practice_feedback_never_carries_the_whole_key(work):
     sorter = Sorter(assignment="lesson")
     sorter.answers = {"p01s1": "meta"}
     sorter.check()
-    state = json.dumps(sorter.get_state())
+    state = json.dumps(sorter.widget.get_state())
     for _uid, _label, _accept, _split, rationale in KEY:
         assert rationale not in state
 
@@ -502,12 +514,14 @@ def test_assessment_mode_reads_no_key_and_shows_none(work, monkeypatch, sent):
     forbid_key(monkeypatch)
     sorter = Sorter(assignment="01-sort", mode="assessment")
     sorter.answers = {"p03s2": "claim", "p04s1": "claim"}
-    sorter._handle_custom_msg({"type": "check"}, [])  # ignored: no Check in assessment mode
+    sorter.widget._handle_custom_msg({"type": "check"}, [])  # ignored: no Check in assessment mode
     with pytest.raises(RuntimeError, match="practice mode only"):
         sorter.check()
     with pytest.raises(TraitError, match="read-only"):
+        sorter.widget.mode = "practice"
+    with pytest.raises(AttributeError):
         sorter.mode = "practice"
-    state = sorter.get_state()
+    state = sorter.widget.get_state()
     assert state["mode"] == "assessment" and state["feedback"] == {}
     dumped = json.dumps(state)
     for _uid, _label, _accept, _split, rationale in KEY:
@@ -526,40 +540,83 @@ def test_assessment_state_does_not_depend_on_the_key(tmp_path, monkeypatch):
         monkeypatch.setenv("READKIT_COURSE", str(root))
         sorter = Sorter(assignment="01-sort", mode="assessment",
                         answers_path=tmp_path / f"{name}.json")
-        state = sorter.get_state()
+        state = sorter.widget.get_state()
         state.pop("layout")  # the id of another widget
         states.append(json.dumps(state, sort_keys=True))
     assert states[0] == states[1]
 
 
-def test_while_nbgrader_autogrades_the_sorter_is_a_placeholder(work, monkeypatch):
-    """No widget is built in grading kernels, and the handed-in file is left as it came."""
+def test_while_nbgrader_autogrades_a_sorter_draws_nothing_and_keeps_the_file(work, monkeypatch):
+    """Always the one Sorter class; while nbgrader autogrades it holds no widget, reads no
+    course data and leaves the handed-in file as it came (even an unreadable one)."""
     import readkit
-    from readkit.widgets.placeholder import SorterPlaceholder
 
     (work / "answers.json").write_text("{not json")
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    placeholder = readkit.Sorter((1, 2), assignment="a", mode="assessment")
-    assert type(placeholder) is SorterPlaceholder
-    assert repr(placeholder) == ("Sorter for a (not shown while nbgrader grades: "
-                                 "the grade comes from answers.json)")
+    monkeypatch.setenv("READKIT_COURSE", str(work / "no-course-here"))
+    assert readkit.Sorter is Sorter
+    sorter = readkit.Sorter((1, 2), assignment="a", mode="assessment")
+    assert type(sorter) is Sorter and sorter.widget is None
+    assert repr(sorter) == ("Sorter for a (not shown while nbgrader grades: "
+                            "the grade comes from answers.json)")
+    assert sorter._repr_mimebundle_() == {"text/plain": repr(sorter)}
     section = readkit.Sorter.section("01-sort", "part-1", answers_path="part.json")
-    assert type(section) is SorterPlaceholder
+    assert type(section) is Sorter and section.widget is None
     assert (section.assignment, section.mode) == ("01-sort", "assessment")
     assert repr(section) == ("Sorter for 01-sort (not shown while nbgrader grades: "
                              "the grade comes from part.json)")
+    with pytest.raises(RuntimeError, match="not shown while nbgrader grades"):
+        section.answers  # noqa: B018
     assert (work / "answers.json").read_text() == "{not json"
     assert [p.name for p in work.iterdir()] == ["answers.json"]
 
+    # nbgrader validate is the learner's own check: the Sorter works as usual.
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
+    monkeypatch.setenv("READKIT_COURSE", str(work.parent / "course"))
     assert readkit.Sorter is Sorter
+    assert readkit.Sorter.section("01-sort", "part-1").widget is not None
+
+
+def test_a_grading_kernel_loads_no_widget_library(work):
+    """What a graded notebook's Sorter cell does in a fresh interpreter while nbgrader
+    autogrades (its value displayed, as a kernel does): no widget library, no pandas."""
+    code = (
+        "import sys\nfrom IPython.core.formatters import DisplayFormatter\n"
+        "from readkit import Sorter\n"
+        "shown = DisplayFormatter().format(Sorter.section('01-sort', 'part-1'))[0]\n"
+        "print(shown['text/plain'])\n"
+        "print(' '.join(sorted(sys.modules)))\n")
+    env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=work, env=env, check=True,
+                         capture_output=True, text=True).stdout.splitlines()
+    assert out[0] == ("Sorter for 01-sort (not shown while nbgrader grades: the grade comes "
+                      "from answers.json)")
+    loaded = set(out[1].split())
+    assert {"anywidget", "ipywidgets", "pandas", "readkit.widgets.sorter_widget"} & loaded == set()
+    assert "readkit.widgets.sorter" in loaded
+    assert list(work.iterdir()) == []
+
+
+def test_a_live_sorter_shows_its_widget(work):
+    from IPython.core.formatters import DisplayFormatter
+
+    sorter = Sorter(assignment="01-sort")
+    shown = DisplayFormatter().format(sorter)[0]
+    assert shown["application/vnd.jupyter.widget-view+json"]["model_id"] == \
+        sorter.widget.model_id
+    assert repr(sorter) == "Sorter for 01-sort: 0 of 3 units labelled (answers.json)"
+
+
+def test_the_author_mode_is_its_own_widget(work):
+    with pytest.raises(ValueError, match=r"readkit.AuthorSorter\(article=...\)"):
+        Sorter(article=SLUG, mode="author")
 
 
 # -- per-unit messages from the browser ---------------------------------------------------------
 
 def choose(sorter, unit_id, label, seq=1, view="v1") -> None:
     """What a key press or a click in the browser sends."""
-    sorter._handle_custom_msg({"type": "choose", "unit": unit_id, "label": label, "seq": seq,
+    sorter.widget._handle_custom_msg({"type": "choose", "unit": unit_id, "label": label, "seq": seq,
                                "view": view}, [])
 
 
@@ -593,6 +650,58 @@ def test_two_views_clicking_different_sentences_keep_both(work, sent):
     choose(sorter, "p02s1", "claim", seq=1, view="tab-2")
     assert file_json(work / "answers.json")["answers"] == {"p01s1": "meta", "p02s1": "claim"}
     assert [m["view"] for m in sent] == ["tab-1", "tab-2"]
+
+
+def slow_disk(monkeypatch, seconds: float = 0.2) -> None:
+    write = store.write_answers
+
+    def slow(*args, **kwargs):
+        time.sleep(seconds)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(store, "write_answers", slow)
+
+
+def test_choices_handled_at_the_same_time_are_all_saved(work, sent, monkeypatch):
+    """ipykernel 7 may handle two messages of one widget at once, in two threads (seen with a
+    busy kernel): each choice is saved and acknowledged with its own label, none is lost."""
+    sorter = Sorter(assignment="01-sort")
+    slow_disk(monkeypatch)
+    threads = [threading.Thread(target=choose, args=(sorter, unit_id, label, seq))
+               for seq, (unit_id, label) in enumerate(
+                   [("p01s1", "meta"), ("p02s1", "claim"), ("p03s1", "sourced")], start=1)]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.05)  # each starts while the one before is writing
+    for thread in threads:
+        thread.join()
+    expected = {"p01s1": "meta", "p02s1": "claim", "p03s1": "sourced"}
+    assert file_json(work / "answers.json")["answers"] == expected
+    assert sorter.answers == expected
+    acknowledged = {m["seq"]: m["changes"] for m in sent if m.get("type") == "saved"}
+    assert acknowledged == {1: [["p01s1", "meta"]], 2: [["p02s1", "claim"]],
+                            3: [["p03s1", "sourced"]]}
+
+
+def test_an_older_choice_handled_after_a_newer_one_does_not_undo_it(work, sent):
+    """Messages may also be handled out of order: a view's older choice for a unit that comes
+    after its newer one changes nothing, and is acknowledged with what is saved."""
+    sorter = Sorter(assignment="01-sort")
+    choose(sorter, "p02s1", "claim", seq=6)
+    choose(sorter, "p02s1", "meta", seq=5)  # pressed before, handled after
+    choose(sorter, "p02s1", "sourced", seq=2, view="v2")  # another view: its own order
+    assert file_json(work / "answers.json")["answers"] == {"p02s1": "sourced"}
+    choose(sorter, "p02s1", "commentary", seq=1, view="v2")
+    assert sorter.answers == {"p02s1": "sourced"}
+    assert [(m["view"], m["seq"], m["changes"]) for m in sent if m.get("type") == "saved"] == [
+        ("v1", 6, [["p02s1", "claim"]]), ("v1", 5, [["p02s1", "claim"]]),
+        ("v2", 2, [["p02s1", "sourced"]]), ("v2", 1, [["p02s1", "sourced"]])]
+    # A Check carries the view's pending choices with their order too.
+    check = Sorter(assignment="lesson", answers_path="lesson.json")
+    choose(check, "p01s1", "commentary", seq=9)
+    check.widget._handle_custom_msg({"type": "check", "view": "v1", "pending": {
+        "p01s1": {"label": "meta", "seq": 8}, "p02s1": {"label": "meta", "seq": 10}}}, [])
+    assert check.answers == {"p01s1": "commentary", "p02s1": "meta"}
 
 
 def test_overlapping_sorters_on_one_file_merge_per_unit(work, sent):
@@ -653,10 +762,10 @@ def test_a_fast_choice_then_check_gets_the_verdict_for_the_latest_choice(work, s
     sorter = Sorter(assignment="lesson")
     choose(sorter, "p02s1", "claim", seq=1)
     choose(sorter, "p02s1", "meta", seq=2)
-    sorter._handle_custom_msg({"type": "check", "view": "v1", "pending": {}}, [])
+    sorter.widget._handle_custom_msg({"type": "check", "view": "v1", "pending": {}}, [])
     assert sorter.feedback["p02s1"] == {"label": "meta", "verdict": "right", "tries": 0}
     # A choice that had not reached Python before the Check (pending in the view):
-    sorter._handle_custom_msg({"type": "check", "view": "v1",
+    sorter.widget._handle_custom_msg({"type": "check", "view": "v1",
                                "pending": {"p02s1": "sourced", "p99s1": "meta"}}, [])
     assert sorter.feedback["p02s1"]["label"] == "sourced"
     assert file_json(work / "answers.json")["answers"] == {"p02s1": "sourced"}

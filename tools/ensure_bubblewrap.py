@@ -1,14 +1,18 @@
-"""Make sure learner kernels can be sandboxed here: bubblewrap installed and able to run.
+"""Make sure learner kernels can be sandboxed here: bubblewrap (and libseccomp, for its seccomp
+filter) installed and able to run.
 
 Runs with the venv's Python as `python -m tools.ensure_bubblewrap`, after the install (like
 tools.ensure_chromium): it tries the sandbox exactly as autograde does, installs Debian's
-bubblewrap when it is missing and we are root, and otherwise says what is wrong and what to do.
+bubblewrap or libseccomp2 when one is missing and we are root, and otherwise says what is wrong
+and what to do.
 """
 
+import ctypes.util
 import shutil
 import sys
 
 from readkit.sandbox import bubblewrap as sandbox
+from readkit.sandbox import seccomp
 from tools.debian import apt_install, can_install
 
 
@@ -18,10 +22,20 @@ def install_bubblewrap() -> None:
     sandbox._probe.cache_clear()
 
 
+def install_libseccomp() -> None:
+    print("libseccomp is missing: installing Debian's libseccomp2 package...")
+    apt_install("libseccomp2")
+    seccomp._libseccomp.cache_clear()
+    sandbox._probe.cache_clear()
+
+
 def main() -> int:
     reason = sandbox.sandbox_available()
     if reason and shutil.which("bwrap") is None and can_install():
         install_bubblewrap()
+        reason = sandbox.sandbox_available()
+    if reason and ctypes.util.find_library("seccomp") is None and can_install():
+        install_libseccomp()
         reason = sandbox.sandbox_available()
     if reason is None:
         return 0

@@ -10,10 +10,10 @@
     readkit/authoring/   bring your own article
 
 Names are imported lazily: a grading kernel that only needs one check must not pay for pandas
-or the widget libraries.
+or the widget libraries (readkit.Sorter itself imports none: its widget is made only where it
+is shown).
 """
 
-import os
 from importlib import import_module
 
 __version__ = "0.2.0"
@@ -21,6 +21,8 @@ __version__ = "0.2.0"
 _LAZY = {
     "Course": "readkit.course.course",
     "Sorter": "readkit.widgets.sorter",
+    "AuthorSorter": "readkit.widgets.author",
+    "HandIn": "readkit.widgets.handin",
     "SelfCheck": "readkit.widgets.selfcheck",
     "EvidenceTable": "readkit.widgets.selfcheck",
     "show_units": "readkit.widgets.show",
@@ -37,10 +39,6 @@ __all__ = ["__version__", *_LAZY, *_LOADERS]
 
 
 def __getattr__(name: str):
-    if name == "Sorter" and os.environ.get("NBGRADER_EXECUTION") == "autograde":
-        from readkit.widgets.placeholder import SorterPlaceholder
-
-        return SorterPlaceholder
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     if name in _LOADERS:

@@ -119,14 +119,16 @@ def build_parser() -> argparse.ArgumentParser:
         tool.set_defaults(run=module.run)
 
     bench = commands.add_parser(
-        "bench", help="measure widget and grading speed, segmentation (course repository only)")
-    bench.add_argument("bench", choices=("widget", "grading", "segment", "draft-key"),
+        "bench", help="measure widget and grading speed, segmentation, the draft key, the static "
+                      "site (course repository only)")
+    bench.add_argument("bench", choices=("widget", "grading", "segment", "draft-key", "site"),
                        metavar="WHAT",
                        help="widget: render and key/click-to-disk in JupyterLab + Chromium; "
                             "grading: stock nbgrader vs readkit autograde, grade + report of "
                             "1,000; segment: sentence segmenters vs the Raqqa article's hand "
                             "units; draft-key: the draft key vs the finished key of every "
-                            "article")
+                            "article; site: the JupyterLite site's size, first kernel idle and "
+                            "key-to-saved in the browser kernel (after make site)")
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="options of that benchmark")
     bench.add_argument("--course", type=Path, default=Path("."), help=argparse.SUPPRESS)
     bench.set_defaults(run=_bench)

@@ -4,8 +4,10 @@ the assessment split, one merge and one split), then key.csv's exact rows; the f
 the widget and no key reaches JupyterLab; axe-core and the contrast of the new controls in the
 light and dark themes.
 
-The server serves a temporary course made with readkit.authoring.new_article from
-tests/fixtures/articles/harbour-bridge.txt: nothing here writes into the repository.
+Each test has a course of its own (made with readkit.authoring.new_article from
+tests/fixtures/articles/harbour-bridge.txt in a temporary folder) and a page of its own on the
+JupyterLab server the module shares: each passes alone and in any order, and nothing here
+writes into the repository.
 """
 
 import csv
@@ -16,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from readkit.authoring.new_article import register, write_article
-from tests.support.browser_harness import jupyter_server, open_notebook, run_all, write_notebook
+from tests.support.browser_harness import jupyter_server, write_notebook
 
-from .conftest import ROOT, serious_axe_violations
+from .conftest import ROOT, notebook_page, run_all_and_settle, serious_axe_violations
 from .test_sorter_browser import NOTEBOOK, contrast, set_theme
 
 pytestmark = pytest.mark.browser
@@ -26,7 +28,7 @@ pytestmark = pytest.mark.browser
 SLUG = "harbour-bridge"
 CELL = f"""\
 import readkit
-sorter = readkit.Sorter(article="{SLUG}", mode="author")
+sorter = readkit.AuthorSorter(article="{SLUG}", course=readkit.Course.open({{course!r}}))
 sorter"""
 SHAPE = f"""() => [{NOTEBOOK}.widgets.map(cell => cell.model.type).join(","),
   {NOTEBOOK}.mode, {NOTEBOOK}.activeCellIndex,
@@ -72,29 +74,36 @@ def press(page, *keys: str) -> None:
         wait_until_saved(page)
 
 
-@pytest.fixture(scope="class")
-def lab(browser, tmp_path_factory):
-    root = tmp_path_factory.mktemp("author-course")
+@pytest.fixture(scope="module")
+def author_server(tmp_path_factory):
+    """One JupyterLab for the module; each test's course is a folder under its root, and the
+    notebook names its course (AuthorSorter's course=)."""
+    root = tmp_path_factory.mktemp("author-courses")
+    with jupyter_server("lab", root) as server:
+        yield server
+
+
+@pytest.fixture
+def lab(browser, author_server, request):
+    root = author_server.root / request.node.name[:60].replace("[", "-").replace("]", "")
+    (root / "data").mkdir(parents=True)
     (root / "nbgrader_config.py").write_text("c = get_config()  # noqa\n", encoding="utf-8")
     folder = root / "data" / "articles" / SLUG
     text = (ROOT / "tests" / "fixtures" / "articles" / f"{SLUG}.txt").read_text(encoding="utf-8")
     write_article(SLUG, text, folder)
     register(root / "data", SLUG, "Harbour Bridge to close for six weeks of repairs")
-    notebooks = root / "notebooks"
-    notebooks.mkdir()
-    write_notebook(notebooks / "author.ipynb", [CELL])
-    with jupyter_server("lab", notebooks, env={"READKIT_COURSE": str(root)}) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    notebook = root / "notebooks" / "author.ipynb"
+    notebook.parent.mkdir()
+    write_notebook(notebook, [CELL.format(course=str(root))])
+    with notebook_page(browser, author_server, notebook) as page:
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
-        open_notebook(page, server, "author.ipynb")
-        run_all(page)
+        run_all_and_settle(page)
         page.wait_for_function(
             "() => document.querySelectorAll('.rk-author .rk-unit').length === 36",
             timeout=60000)
         yield page, folder
         assert errors == [], errors  # no script error in the widget, all along
-        page.close()
 
 
 def row(unit_id, label="", accept="", source="", split="", rationale=""):
@@ -223,11 +232,25 @@ class TestAuthorMode:
 
     def test_axe_finds_no_serious_violations(self, lab):
         page, _ = lab
+        page.click(".rk-author .rk-intro")
+        page.locator(radio("p01s1", "sourced")).focus()
+        press(page, "m", "Shift+C")  # p01s1 meta; p02s1 claim accepted too
+        press(page, "a")  # the assessment split from paragraph 2
+        page.locator(radio("p03s1", "sourced")).focus()
+        page.keyboard.press("/")  # the split point chooser open
+        page.wait_for_selector(".rk-splitter")
         serious, report = serious_axe_violations(page, [".rk-author"])
         assert serious == [], report
 
     def test_new_controls_contrast_light_and_dark(self, lab):
         page, _ = lab
+        # An accepted alternative on p04s1 and the assessment split from paragraph 11.
+        page.click(".rk-author .rk-intro")
+        page.locator(radio("p04s1", "sourced")).focus()
+        press(page, "Shift+C")
+        page.locator(radio("p11s1", "sourced")).focus()
+        press(page, "a")
+        page.wait_for_selector('.rk-split-line[data-paragraph="11"]:not([hidden])')
         for theme, color0 in (("JupyterLab Light", "white"), ("JupyterLab Dark", "#111")):
             set_theme(page, theme, color0)
             styles = page.evaluate("""() => {

@@ -3,25 +3,25 @@ wrong tries, the key's rationale; lesson 1's self-check works from the keyboard 
 pass axe-core in the light and dark themes; lesson 7's evidence table shows its model answer on
 request. Also writes the screenshots in docs/img/ (lesson-01.png, lesson-04.png).
 
-One server for the module, serving a temporary copy of lessons/ (running a lesson must not
-write answers.json into the repo); the tests of a page share it and run in order.
+One server for the module; each test opens its lesson in a page of its own, from a copy of
+lessons/ of its own (so its own answers.json: running a lesson must not write into the repo):
+each test passes alone and in any order.
 """
 
-import os
 import shutil
-from pathlib import Path
+from contextlib import contextmanager
 
 import pytest
 
 from readkit.course.course import Course
 from readkit.course.labels import LABELS
-from tests.support.browser_harness import jupyter_server, run_all, wait_for_idle_kernel
 
-from .conftest import ROOT, serious_axe_violations
+from .conftest import ROOT, notebook_page, run_all_and_settle, serious_axe_violations
+from .snapshots import assert_aria_snapshot, colour_at, rgb, screenshot_path
+from .test_sorter_browser import set_theme
 
 pytestmark = pytest.mark.browser
 
-IMAGES = ROOT / "docs" / "img"
 NOTEBOOK = "window.jupyterapp.shell.currentWidget.content"
 PRACTICE_UNIT = "p02s1"  # the byline: one accepted label, so two wrong tries are easy to pick
 
@@ -32,16 +32,6 @@ def unit(unit_id: str) -> str:
 
 def radio(unit_id: str, label: str) -> str:
     return f'{unit(unit_id)} [role="radio"][data-label="{label}"]'
-
-
-def screenshot_path(name: str, tmp_path: Path) -> Path:
-    """The committed picture is rewritten only when missing or asked for (READKIT_SCREENSHOTS=1),
-    so that a test run leaves the work tree clean."""
-    target = IMAGES / name
-    if os.environ.get("READKIT_SCREENSHOTS") == "1" or not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        return target
-    return tmp_path / name
 
 
 def tidy_for_screenshot(page) -> None:
@@ -59,15 +49,6 @@ def scroll_to_top_of(page, selector: str) -> None:
     page.wait_for_timeout(200)
 
 
-def set_theme(page, theme: str, layout_color0: str) -> None:
-    page.evaluate("t => { window.jupyterapp.commands.execute('apputils:change-theme', {theme: t}); }",
-                  theme)
-    page.wait_for_function(
-        "c => getComputedStyle(document.body).getPropertyValue('--jp-layout-color0').trim() === c",
-        arg=layout_color0, timeout=15000)
-    page.wait_for_timeout(300)
-
-
 def repo_answers_file() -> tuple | None:
     """The repo's own lessons/answers.json (a learner's real answers), as bytes and mtime."""
     path = ROOT / "lessons" / "answers.json"
@@ -77,32 +58,37 @@ def repo_answers_file() -> tuple | None:
 REPO_ANSWERS_BEFORE = repo_answers_file()
 
 
-@pytest.fixture(scope="module")
-def lessons_server(course_env, tmp_path_factory):
-    copy = tmp_path_factory.mktemp("lessons") / "lessons"
+@contextmanager
+def lesson(browser, server, folder, name: str, ready: str):
+    """Lesson `name` from a copy of lessons/ in `folder`, run in a page of its own."""
+    copy = folder / "lessons"
     shutil.copytree(ROOT / "lessons", copy, ignore=shutil.ignore_patterns("answers.json"))
-    with jupyter_server("lab", copy, env=course_env) as server:
-        yield server, copy
-
-
-def open_lesson(browser, server, name: str, ready: str):
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    # ?reset: a fresh workspace, so the lesson opened before is not restored in a hidden tab.
-    page.goto(server.notebook_url(name) + "?reset")
-    wait_for_idle_kernel(page)
-    run_all(page)
-    page.wait_for_selector(ready, timeout=60000)
-    return page
+    with notebook_page(browser, server, copy / name) as page:
+        run_all_and_settle(page)
+        page.wait_for_selector(ready, timeout=60000)
+        yield page, copy
 
 
 # -- lesson 4: the Sorter in practice mode -----------------------------------------------------
 
-@pytest.fixture(scope="class")
-def lesson4(browser, lessons_server):
-    server, folder = lessons_server
-    page = open_lesson(browser, server, "04-fact-claim-commentary.ipynb", unit(PRACTICE_UNIT))
-    yield page, folder
-    page.close()
+@pytest.fixture
+def lesson4(browser, lab_server, test_folder):
+    with lesson(browser, lab_server, test_folder, "04-fact-claim-commentary.ipynb",
+                unit(PRACTICE_UNIT)) as (page, folder):
+        yield page, folder
+
+
+def one_right_one_wrong(page) -> str:
+    """p01s1 right, the practice unit wrong, then Check: the feedback of both shows. Returns
+    the wrong label."""
+    entry = Course.open(ROOT).article().key("practice")[PRACTICE_UNIT]
+    wrong = next(label for label in LABELS if label not in entry.accepted)
+    page.click(radio("p01s1", "meta"))
+    page.click(radio(PRACTICE_UNIT, wrong))
+    page.click(".rk-sorter .rk-check")
+    page.wait_for_function(f"() => document.querySelector('{unit(PRACTICE_UNIT)} .rk-feedback')"
+                           "?.textContent.includes('Try another label')")
+    return wrong
 
 
 class TestLesson4:
@@ -133,46 +119,74 @@ class TestLesson4:
         assert repo_answers_file() == REPO_ANSWERS_BEFORE
 
     def test_screenshot_of_the_sorter_with_feedback(self, lesson4, tmp_path):
+        """The picture in the docs shows a right and a wrong answer: the units' verdict lines
+        in their colours (checked in its pixels), and their accessibility tree is the one in
+        tests/golden/browser/lesson-04-feedback.aria.yml."""
         page, _ = lesson4
+        one_right_one_wrong(page)
         target = screenshot_path("lesson-04.png", tmp_path)
         page.set_viewport_size({"width": 1100, "height": 1000})
         tidy_for_screenshot(page)
         scroll_to_top_of(page, ".rk-sorter")
         box = page.locator(".rk-sorter").bounding_box()
-        page.screenshot(path=str(target), animations="disabled", clip={
-            "x": box["x"], "y": max(box["y"], 0), "width": box["width"], "height": 760})
-        assert target.stat().st_size > 10_000
+        clip = {"x": box["x"], "y": max(box["y"], 0), "width": box["width"], "height": 760}
+        picture = page.screenshot(path=str(target), animations="disabled", clip=clip)
+        lines = {}
+        for unit_id in ("p01s1", PRACTICE_UNIT):  # each unit's verdict line, in the picture
+            line = rgb(page.eval_on_selector(unit(unit_id),
+                                              "e => getComputedStyle(e).borderLeftColor"))
+            at = page.locator(unit(unit_id)).bounding_box()
+            assert colour_at(picture, clip, at["x"] + 1, at["y"] + at["height"] / 2) == line
+            lines[unit_id] = line
+        page_colour = rgb(page.eval_on_selector(".rk-sorter",
+                                                 "e => getComputedStyle(e).backgroundColor"))
+        assert len({lines["p01s1"], lines[PRACTICE_UNIT], page_colour}) == 3  # right, wrong, page
+        assert_aria_snapshot([page.locator(unit("p01s1")), page.locator(unit(PRACTICE_UNIT))],
+                             "lesson-04-feedback")
 
 
 # -- lesson 1: passages, reveal, self-check ----------------------------------------------------
 
-@pytest.fixture(scope="class")
-def lesson1(browser, lessons_server):
-    server, _ = lessons_server
-    page = open_lesson(browser, server, "01-first-look.ipynb", ".rk-selfcheck")
-    page.wait_for_function("() => document.querySelectorAll('.rk-selfcheck').length === 3")
-    yield page
-    page.close()
+@pytest.fixture
+def lesson1(browser, lab_server, test_folder):
+    with lesson(browser, lab_server, test_folder, "01-first-look.ipynb",
+                ".rk-selfcheck") as (page, _):
+        page.wait_for_function("() => document.querySelectorAll('.rk-selfcheck').length === 3")
+        yield page
 
 
 class TestLesson1:
     def test_screenshot_of_the_top(self, lesson1, tmp_path):
+        """The picture in the docs shows the top of the page as the course has it: the first
+        passage's accessibility tree is tests/golden/browser/lesson-01-top.aria.yml, and its
+        left rule is in the picture."""
         page = lesson1
         target = screenshot_path("lesson-01.png", tmp_path)
         page.set_viewport_size({"width": 1100, "height": 1100})
         tidy_for_screenshot(page)
         page.evaluate(f"() => {{ {NOTEBOOK}.activeCellIndex = 0; }}")
         scroll_to_top_of(page, ".jp-Notebook .jp-Cell")
-        page.screenshot(path=str(target), animations="disabled")
-        assert target.stat().st_size > 10_000
+        picture = page.screenshot(path=str(target), animations="disabled")
+        passage = page.locator(".rk-passage").first
+        box = passage.bounding_box()
+        assert box["y"] + box["height"] / 2 < 1100, "the first passage is in the picture"
+        rule = page.eval_on_selector(".rk-passage", "e => getComputedStyle(e).borderLeftColor")
+        viewport = {"x": 0, "y": 0}
+        assert colour_at(picture, viewport, box["x"] + 1, box["y"] + 10) == rgb(rule)
+        assert_aria_snapshot(passage, "lesson-01-top")
         page.set_viewport_size({"width": 1280, "height": 1000})
 
-    def test_passages_show_the_article_verbatim(self, lesson1):
+    def test_passages_show_the_article_with_its_markup_formatted(self, lesson1):
         page = lesson1
         first = page.locator(".rk-passage").first
-        first.scroll_into_view_if_needed()
-        assert "Theme: <u>Terrorism</u>, <u>US NATO War Agenda</u>" in first.inner_text()
-        assert first.locator("u").count() == 0
+        # Its text as the page holds it (innerText is empty while the cell is scrolled away:
+        # JupyterLab skips drawing cells out of view).
+        text = first.text_content()
+        assert "Theme: Terrorism, US NATO War Agenda" in text
+        assert "In-depth Report: SYRIA" in text
+        assert "<u>" not in text and "**" not in text
+        assert first.locator("u").all_text_contents() == ["Terrorism", "US NATO War Agenda"]
+        assert first.locator("strong").all_text_contents() == ["SYRIA"]
 
     def test_reveal_opens_from_the_keyboard_without_leaving_command_mode(self, lesson1):
         page = lesson1
@@ -226,10 +240,10 @@ class TestLesson1:
 
 # -- lesson 7: the evidence table --------------------------------------------------------------
 
-def test_lesson7_evidence_table_shows_the_model_answer_on_request(browser, lessons_server):
-    server, _ = lessons_server
-    page = open_lesson(browser, server, "07-analogy.ipynb", ".rk-evidence select")
-    try:
+def test_lesson7_evidence_table_shows_the_model_answer_on_request(browser, lab_server,
+                                                                   test_folder):
+    with lesson(browser, lab_server, test_folder, "07-analogy.ipynb",
+                ".rk-evidence select") as (page, _):
         table = page.locator(".rk-evidence")
         model_cells = table.locator(".rk-ev-model")
         assert model_cells.first.is_hidden()
@@ -255,5 +269,3 @@ def test_lesson7_evidence_table_shows_the_model_answer_on_request(browser, lesso
         assert "on 1 of 10 rows" in table.locator("[role=status]").inner_text()
         serious, report = serious_axe_violations(page, [".rk-evidence"])
         assert serious == [], report
-    finally:
-        page.close()

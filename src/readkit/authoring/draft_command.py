@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"Drafted {len(drafted)} key row(s) of {args.article} ({', '.join(drafted[:8])}"
           f"{' ...' if len(drafted) > 8 else ''}), each marked draft: check and confirm each "
-          f"in the Sorter's author mode (Sorter(article=\"{args.article}\", mode=\"author\")).")
+          f"in the Sorter's author mode (readkit.AuthorSorter(article=\"{args.article}\")).")
     if split is not None:
         print(f"The draft starts the assessment half at {split.unit_id} (paragraph "
               f"{split.paragraph}): {split.describe()}.")

@@ -11,7 +11,9 @@
 
 and a PDF of each beside it when a Chromium is installed (headless --print-to-pdf); without one
 the command says so and writes the HTML only (print it from a browser). The templates
-(templates/, Jinja2, autoescaped) sit beside this module.
+(templates/, Jinja2, autoescaped) sit beside this module; the article's markup (<u>, **) shows
+as underlined and bold text through their `article` filter (readkit.course.markup), the data
+itself stays as typed.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 from readkit.authoring.segment import quote_states
 from readkit.course.labels import DESCRIPTIONS, LABELS
+from readkit.course.markup import plain, to_html
 
 CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 PDF_SECONDS = 90
@@ -45,10 +48,13 @@ class Handout:
 
 def _environment():
     import jinja2
+    from markupsafe import Markup
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
         autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["article"] = lambda text: Markup(to_html(text))
+    return env
 
 
 def _read(folder: Path):
@@ -95,18 +101,20 @@ def write_handout(folder: Path, out: Path, *, teacher_out: Path | None = None, p
             paragraphs.append({"number": number, "units": []})
         paragraphs[-1]["units"].append({"unit_id": unit["unit_id"], "text": unit["text"],
                                         "quote_from": quoted.get(unit["unit_id"], "")})
-    title = units[0]["text"] if units else slug
+    title = units[0]["text"] if units else slug  # article markup: the templates format it
     labels = [(label, DESCRIPTIONS[label]) for label in LABELS]
     env = _environment()
     learner_name = f"{slug}-handout.html"
     learner = env.get_template("handout.html.j2").render(
-        title=title, slug=slug, labels=labels, paragraphs=paragraphs, units_count=len(units))
+        title=title, plain_title=plain(title), slug=slug, labels=labels, paragraphs=paragraphs,
+        units_count=len(units))
     rows = [{"unit_id": u["unit_id"], "text": u["text"],
              **{name: key.get(u["unit_id"], {}).get(name, "")
                 for name in ("label", "accept", "source", "split", "rationale")}}
             for u in units]
     teacher = env.get_template("teacher.html.j2").render(
-        title=title, slug=slug, rows=rows, sources=sources, units_count=len(units),
+        title=title, plain_title=plain(title), slug=slug, rows=rows, sources=sources,
+        units_count=len(units),
         unlabelled=sum(1 for row in rows if not row["label"]), handout_name=learner_name)
     teacher_out = teacher_out or out.parent / f"{out.name}-teacher"
     out.mkdir(parents=True, exist_ok=True)

@@ -330,7 +330,7 @@ def next_steps(slug: str, result: NewArticle) -> str:
         "Next:",
         f"  1. Read {result.folder}/units.csv against article.txt: split or merge units now, "
         "before anyone answers (unit ids are stable from then on).",
-        f"  2. In the Sorter's author mode, Sorter(article=\"{slug}\", mode=\"author\") in a "
+        f"  2. In the Sorter's author mode, readkit.AuthorSorter(article=\"{slug}\") in a "
         f"notebook, {check}; add each source the article names to sources.csv "
         "(docs/teacher-guide.md lists author mode's keys).",
         f"  3. readkit validate {slug}",

@@ -46,14 +46,14 @@ def check_key(article: Article, *, need_assessment: bool = True) -> None:
     if blank:
         raise GeneratorError(
             f"{where} has {len(blank)} unit(s) without a label ({_few(blank)}): label every unit "
-            f'first, in the Sorter\'s author mode (Sorter(article="{article.slug}", '
-            'mode="author")), then run readkit validate.')
+            f'first, in the Sorter\'s author mode (readkit.AuthorSorter(article='
+            f'"{article.slug}")), then run readkit validate.')
     drafts = [r["unit_id"] for r in rows if is_draft(r)]
     if drafts:
         raise GeneratorError(
             f"{where} has {len(drafts)} draft row(s) nobody has confirmed ({_few(drafts)}): "
             "check and confirm each in the Sorter's author mode "
-            f'(Sorter(article="{article.slug}", mode="author"); KeyEditor.confirm), then run '
+            f'(readkit.AuthorSorter(article="{article.slug}"); KeyEditor.confirm), then run '
             "readkit validate. Drafts are never graded or shown to learners.")
     unknown = [r["unit_id"] for r in rows if r["label"].strip() not in LABELS]
     if unknown:

@@ -243,15 +243,16 @@ def locked(path: Path | str) -> Iterator[None]:
     """Hold an exclusive lock on the answers file's folder while a read-merge-write runs, so
     that two kernels (two views, two Sorters) writing the same file never lose each other's
     answers. The folder itself is locked: no lock file is left beside the notebook. Where the
-    system has no flock (Windows), writes are still atomic but not serialised."""
+    system has no flock (Windows; Pyodide, whose fcntl lacks it), writes are still atomic but
+    not serialised."""
     try:
-        import fcntl
+        from fcntl import LOCK_EX, flock
     except ImportError:  # pragma: no cover (not on Linux or macOS)
         yield
         return
     fd = os.open(Path(path).parent, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        flock(fd, LOCK_EX)
         yield
     finally:
         os.close(fd)  # closing releases the lock

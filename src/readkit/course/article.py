@@ -20,6 +20,11 @@ from readkit.course.sections import Section, parse_sections, units_in_paragraphs
 from readkit.course.tables import Table, read_table
 
 SECTIONS_FILE = "sections.csv"
+NO_PANDAS = (
+    "This needs pandas (readkit's load_* helpers give pandas tables), and pandas is not "
+    "installed here. The browser version of the course cannot run it: open this lesson with "
+    "`make lab` (the course's README says how). Elsewhere: pip install pandas."
+)
 
 
 class Unit(NamedTuple):
@@ -197,7 +202,10 @@ class Article:
     # -- DataFrames for lessons and reports ----------------------------------------------------
 
     def _frame(self, name: str, dtypes: dict[str, str]):
-        import pandas as pd
+        try:
+            import pandas as pd
+        except ImportError:  # the browser version of the course (Pyodide) has no pandas
+            raise ModuleNotFoundError(NO_PANDAS, name="pandas") from None
 
         # keep_default_na=False: an empty cell is an empty string, never NaN.
         return pd.read_csv(self.file(name), dtype=dtypes, keep_default_na=False)

@@ -198,13 +198,13 @@ class Validator:
             # A new article's key is blank: one problem, not one per row.
             self.add("key.csv", None, f"{len(unlabelled)} of {len(rows)} units have no label "
                      f"yet ({_few(unlabelled)}); label them in the Sorter's author mode: "
-                     f"Sorter(article=\"{self.article.slug}\", mode=\"author\")")
+                     f"readkit.AuthorSorter(article=\"{self.article.slug}\")")
         drafts = [row["unit_id"] for _, row in rows if is_draft(row)]
         if drafts:
             self.add("key.csv", None, f"{len(drafts)} of {len(rows)} units are still drafts "
                      f"({_few(drafts)}): their label, source and rationale were guessed by "
                      "readkit's rules and nobody has checked them. Check each in the Sorter's "
-                     f"author mode (Sorter(article=\"{self.article.slug}\", mode=\"author\")) and "
+                     f"author mode (readkit.AuthorSorter(article=\"{self.article.slug}\")) and "
                      "confirm it (KeyEditor.confirm(unit_id)); a draft is never graded or shown "
                      "to learners")
         for number, row in rows:

@@ -16,6 +16,11 @@ process that imported nbgrader once), so each worker starts without paying nbgra
 (1.5-3.5 s) and no multi-threaded process is ever forked. Kernel start and stop are partly
 waiting, so more workers than cores still helps: the default is 2 per core (at most 8). The
 SQLite gradebook serialises writers; a "database is locked" failure is retried.
+
+No learner sinks the run: a worker holds a bounded amount of one learner's output
+(readkit.nbgrader.output_limits; what was dropped is in the summary and in `readkit grade`'s
+reason), and a worker that dies (killed, out of memory) fails only the learner it was grading:
+a new worker grades the rest. Workers apply readkit.nbgrader.patches (nbgrader speed-ups).
 """
 
 from __future__ import annotations
@@ -27,17 +32,20 @@ import json
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import connection as mp_connection
 from pathlib import Path
 
 from readkit.course.course import Course
 from readkit.course.errors import CourseError, GradingError
+from readkit.course.safe_text import printable
+from readkit.nbgrader import student_ids
 
 LOCKED = "database is locked"
 RETRIES = 3
@@ -69,6 +77,7 @@ class StudentRun:
     seconds: float
     tries: int = 1
     error: str = ""
+    note: str = ""  # graded, but output over readkit's limits was dropped (output_limits.py)
 
 
 @dataclass
@@ -88,6 +97,10 @@ class AutogradeSummary:
     def failed(self) -> list[StudentRun]:
         return [r for r in self.runs if not r.ok]
 
+    @property
+    def cut(self) -> list[StudentRun]:
+        return [r for r in self.runs if r.ok and r.note]
+
 
 def submitted_students(course: Course, assignment: str) -> list[str]:
     base = course.layout.submitted
@@ -103,84 +116,30 @@ def submitted_students(course: Course, assignment: str) -> list[str]:
 # --- worker side ----------------------------------------------------------------------------
 
 _APP = None  # the AutogradeApp of this process
+_LOGS: Path | None = None
+_START_ERROR = ""  # why this worker could not set itself up
 
 
-class _CheckedSchemas:
-    """nbgrader validates every cell's metadata with `jsonschema.validate(meta, schema)`, which
-    checks the schema itself against its metaschema and builds a validator on every call (most
-    of CheckCellMetadata's time). This stands in for the jsonschema module there: the same
-    checks and errors, with one checked validator per schema."""
-
-    def __init__(self, module) -> None:
-        self._module = module
-        self._validators: dict[int, tuple[object, object]] = {}
-
-    def __getattr__(self, name: str):
-        return getattr(self._module, name)
-
-    def validate(self, instance, schema, *args, **kwargs):
-        if args or kwargs:
-            return self._module.validate(instance, schema, *args, **kwargs)
-        known = self._validators.get(id(schema))
-        if known is None or known[0] is not schema:
-            cls = self._module.validators.validator_for(schema)
-            cls.check_schema(schema)
-            known = self._validators[id(schema)] = (schema, cls(schema))
-        error = self._module.exceptions.best_match(known[1].iter_errors(instance))
-        if error is not None:
-            raise error
-        return None
-
-
-def _one_engine_per_database(create_engine):
-    """nbgrader opens a new SQLAlchemy engine for every Gradebook (several per submission), so
-    every query is compiled again each time; a worker keeps one engine per database URL (its
-    compiled-statement cache with it). Gradebook.close() still disposes the engine's
-    connections, so no connection stays open between submissions."""
-    engines: dict[tuple, object] = {}
-
-    def cached(url, *args, **kwargs):
-        key = (str(url), args, tuple(sorted(kwargs.items())))
-        if key not in engines:
-            engines[key] = create_engine(url, *args, **kwargs)
-        return engines[key]
-
-    return cached
-
-
-def _lighten_nbgrader() -> None:
-    """In a worker only: the two CPU costs per submission of nbgrader's own code that change
-    nothing in what it records (measured in benchmarks/grading.py)."""
-    import nbgrader.api
-    import nbgrader.nbgraderformat.common as formats
-
-    if not isinstance(formats.jsonschema, _CheckedSchemas):
-        formats.jsonschema = _CheckedSchemas(formats.jsonschema)
-    if not getattr(nbgrader.api.create_engine, "readkit_cached", False):
-        nbgrader.api.create_engine = _one_engine_per_database(nbgrader.api.create_engine)
-        nbgrader.api.create_engine.readkit_cached = True
-
-
-def _make_app(root: Path, assignment: str, force: bool):
-    """An AutogradeApp initialised as `nbgrader autograde ASSIGNMENT [--force]` would be, at the
-    course root, with its log going to a buffer instead of the terminal."""
+def _make_app(root: Path, assignment: str, force: bool, trust: bool):
+    """An AutogradeApp initialised as `nbgrader autograde ASSIGNMENT [--force]` at the course
+    root would be, with its log going to a buffer instead of the terminal. Whether learner
+    code is trusted is configuration (SandboxedExecute.trust_learner_code), given on its
+    command line so that it holds whatever a config file says."""
     quiet_nbgrader_imports()
     from nbgrader.apps.autogradeapp import AutogradeApp
 
-    # nbgrader reads nbgrader_config.py from the working folder: this is a worker process of
-    # our own, so changing its folder changes nothing for the caller.
-    os.chdir(root)
-    _lighten_nbgrader()
+    from readkit.nbgrader import patches
+
     app = AutogradeApp()
-    app.initialize([assignment, *(["--force"] if force else [])])
+    app.load_cwd_config = False  # the course's nbgrader_config.py, from `root`, not the cwd's
+    app.initialize([assignment, *(["--force"] if force else []),
+                    f"--SandboxedExecute.trust_learner_code={trust}"], root=str(root))
     app.coursedir.assignment_id = assignment
     for handler in list(app.log.handlers):
         app.log.removeHandler(handler)
     app.log.propagate = False
+    patches.apply(app.log)
     return app
-
-
-_LOGS: Path | None = None
 
 
 def log_dir(course: Course, assignment: str) -> Path:
@@ -188,21 +147,35 @@ def log_dir(course: Course, assignment: str) -> Path:
 
 
 def _init_worker(root: str, assignment: str, force: bool, logs: str, trust: bool) -> None:
-    """Worker start: its output (and its kernels', which inherit it) goes to a log file, not
-    through the progress lines; nbgrader calls alembic by name (the venv's bin/ on PATH)."""
+    """Worker start (a fresh child process setting itself up): its output, and its kernels'
+    (which inherit it), goes to a log file, not through the progress lines."""
     global _APP, _LOGS
     _LOGS = Path(logs)
-    bin_dir = str(Path(sys.executable).parent)
-    os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    if trust:
-        from readkit.nbgrader.preprocessors import TRUST_VARIABLE
-
-        os.environ[TRUST_VARIABLE] = "1"
     with contextlib.suppress(OSError):
         handle = open(_LOGS / f"worker-{os.getpid()}.log", "ab", buffering=0)  # noqa: SIM115
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
-    _APP = _make_app(Path(root), assignment, force)
+    _APP = _make_app(Path(root), assignment, force, trust)
+
+
+def _work(connection, root: str, assignment: str, force: bool, logs: str, trust: bool) -> None:
+    """A worker process: set up once, then grade the students the parent sends, one at a
+    time, until it sends None (or goes away)."""
+    global _START_ERROR
+    try:
+        _init_worker(root, assignment, force, logs, trust)
+    except Exception as error:  # noqa: BLE001 (every student it is given says why)
+        _START_ERROR = f"the grading worker could not start: {type(error).__name__}: {error}"
+    while True:
+        try:
+            student = connection.recv()
+        except (EOFError, OSError):
+            return
+        if student is None:
+            return
+        result = (StudentRun(student, False, 0.0, error=_START_ERROR) if _START_ERROR
+                  else _grade(student))
+        connection.send(result)
 
 
 def _autograde_one(student: str, force_retry: bool = False) -> tuple[bool, str, str]:
@@ -210,12 +183,15 @@ def _autograde_one(student: str, force_retry: bool = False) -> tuple[bool, str, 
     from nbgrader.converters import Autograde
     from nbgrader.converters.base import NbGraderException
 
+    from readkit.nbgrader.output_limits import oversized_notebook
     from readkit.nbgrader.submission_files import refusal
 
     app = _APP
-    # Checked before nbgrader copies anything: its copy follows links and reads devices.
-    problem = refusal(Path(app.coursedir.format_path(
-        app.coursedir.submitted_directory, student, app.coursedir.assignment_id)))
+    # Checked before nbgrader copies or reads anything: its copy follows links and reads
+    # devices, and it reads a notebook whole.
+    folder = Path(app.coursedir.format_path(app.coursedir.submitted_directory, student,
+                                            app.coursedir.assignment_id))
+    problem = refusal(folder) or oversized_notebook(folder)
     if problem:
         return False, problem, problem
     buffer = io.StringIO()
@@ -252,6 +228,15 @@ def _last_error(log: str) -> str:
     return " ".join(errors or lines[-1:])[-500:]
 
 
+def _output_notes(log: str) -> str:
+    """What readkit.nbgrader.output_limits dropped of this learner's output, on one line."""
+    from readkit.nbgrader.output_limits import LOG_PREFIX
+
+    marker = f"[WARNING] {LOG_PREFIX}"
+    notes = [line[len(marker):] for line in log.splitlines() if line.startswith(marker)]
+    return "; ".join(notes)[:500]
+
+
 def _grade(student: str) -> StudentRun:
     start = time.perf_counter()
     tries, ok, message, log = 0, False, "", ""
@@ -264,7 +249,96 @@ def _grade(student: str) -> StudentRun:
     if _LOGS is not None:
         with contextlib.suppress(OSError):
             (_LOGS / f"{student}.log").write_text(log, encoding="utf-8")
-    return StudentRun(student, ok, time.perf_counter() - start, tries, "" if ok else message)
+    return StudentRun(student, ok, time.perf_counter() - start, tries, "" if ok else message,
+                      note=_output_notes(log))
+
+
+class _Worker:
+    """One worker process and the student it is grading (None: idle)."""
+
+    def __init__(self, context, args: tuple) -> None:
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_work, args=(child, *args),
+                                       name="readkit-autograde")
+        self.process.start()
+        child.close()
+        self.student: str | None = None
+        self.started = 0.0
+
+    def give(self, student: str) -> None:
+        self.student, self.started = student, time.perf_counter()
+        self.connection.send(student)
+
+    def result(self) -> StudentRun | None:
+        """Its student's result, or None when it died before sending one."""
+        try:
+            if self.connection.poll():
+                return self.connection.recv()
+        except (EOFError, OSError):
+            pass
+        return None
+
+    def stop(self, wait: float) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.connection.send(None)
+        self.process.join(wait)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(5)
+        self.connection.close()
+
+
+def died(assignment: str, student: str, exitcode: int | None) -> str:
+    """The failure row of a student whose worker died while grading them."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"killed by signal {-exitcode}"
+        if exitcode == -signal.SIGKILL:
+            how += ", e.g. for lack of memory"
+    else:
+        how = f"exit code {exitcode}"
+    return (f"the worker grading it died ({how}); the others were graded by a new worker. "
+            f"Autograde it again: readkit autograde {assignment} --student {student} --force")
+
+
+def grade_in_workers(students: list[str], jobs: int, args: tuple, assignment: str):
+    """Yield each student's StudentRun as `jobs` worker processes finish them. A worker that
+    dies fails only the student it was grading; a new worker takes the next student
+    (concurrent.futures' process pool would fail every queued student: BrokenProcessPool)."""
+    context = _context()
+    queue = deque(students)
+    workers: list[_Worker] = []
+    try:
+        while queue or any(w.student for w in workers):
+            for worker in [w for w in workers if not w.student and not w.process.is_alive()]:
+                worker.stop(0)
+                workers.remove(worker)
+            for worker in workers:
+                if not worker.student and queue:
+                    worker.give(queue.popleft())
+            while len(workers) < jobs and queue:
+                workers.append(_Worker(context, args))
+                workers[-1].give(queue.popleft())
+            busy = [w for w in workers if w.student]
+            ready = mp_connection.wait([w.connection for w in busy]
+                                       + [w.process.sentinel for w in busy])
+            for worker in busy:
+                if worker.connection not in ready and worker.process.sentinel not in ready:
+                    continue
+                student, worker.student = worker.student, None
+                result = worker.result()
+                if result is None:  # it died: only its student fails
+                    worker.process.join(5)
+                    result = StudentRun(student, False, time.perf_counter() - worker.started,
+                                        error=died(assignment, student, worker.process.exitcode))
+                    worker.stop(0)
+                    workers.remove(worker)
+                yield result
+    finally:
+        for worker in workers:
+            worker.stop(30)
 
 
 # --- parent side ----------------------------------------------------------------------------
@@ -376,32 +450,31 @@ def autograde_all(
     if not everyone:
         raise GradingError(f"No submissions in {course.layout.submitted}/<student>/{assignment}/ "
                            "(nbgrader collect puts them there).")
-    jobs = min(jobs, len(everyone))
+    total = len(everyone)
+    # A folder name that is not a safe student id is never handed to nbgrader: it would reach
+    # the formgrader's pages, URLs and the gradebook as it is.
+    refused = [s for s in everyone if student_ids.problem(s)]
+    everyone = [s for s in everyone if not student_ids.problem(s)]
+    jobs = max(1, min(jobs, len(everyone)))
     summary = AutogradeSummary(assignment, jobs, trusted=trust_learner_code)
     start = time.perf_counter()
     logs = log_dir(course, assignment)
     logs.mkdir(parents=True, exist_ok=True)
+    for student in refused:
+        summary.runs.append(StudentRun(student, False, 0.0, error=(
+            f"not autograded: {student_ids.problem(student)}; {student_ids.RENAME_FOLDER}")))
+        say(progress_line(len(summary.runs), total, summary.runs[-1]))
+    if not everyone:
+        summary.logs = logs
+        return summary
     record_mode(course, assignment, everyone, sandboxed=not trust_learner_code)
+    args = (str(course.root), assignment, force, str(logs), trust_learner_code)
     try:
-        total = len(everyone)
-        with ProcessPoolExecutor(jobs, mp_context=_context(), initializer=_init_worker,
-                                 initargs=(str(course.root), assignment, force, str(logs),
-                                           trust_learner_code)) as pool:
-            pending = {pool.submit(_grade, s): s for s in everyone}
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    student = pending.pop(future)
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool as error:
-                        result = StudentRun(student, False, 0.0, error=f"worker died ({error})")
-                    except Exception as error:  # noqa: BLE001
-                        result = StudentRun(student, False, 0.0,
-                                            error=f"{type(error).__name__}: {error}")
-                    summary.runs.append(result)
-                    say(progress_line(len(summary.runs), total, result))
+        for result in grade_in_workers(everyone, jobs, args, assignment):
+            summary.runs.append(result)
+            say(progress_line(len(summary.runs), total, result))
     finally:
+        record_outcomes(course, assignment, summary.runs)
         for worker_log in logs.glob("worker-*.log"):
             with contextlib.suppress(OSError):
                 if worker_log.stat().st_size == 0:
@@ -413,8 +486,6 @@ def autograde_all(
 
 def progress_line(done: int, total: int, result: StudentRun) -> str:
     """One line per finished student; learner-chosen names and errors made printable."""
-    from readkit.course.safe_text import printable
-
     return printable(_progress_line(done, total, result))
 
 
@@ -423,11 +494,16 @@ def _progress_line(done: int, total: int, result: StudentRun) -> str:
     head = f"[{done:>{width}}/{total}]"
     retried = f", {result.tries} tries" if result.tries > 1 else ""
     if result.ok:
-        return f"{head} autograded {result.student} ({result.seconds:.1f} s{retried})"
+        cut = "; output over readkit's limits dropped" if result.note else ""
+        return f"{head} autograded {result.student} ({result.seconds:.1f} s{retried}){cut}"
     return f"{head} FAILED {result.student} ({result.seconds:.1f} s{retried}): {result.error}"
 
 
 def summary_lines(summary: AutogradeSummary) -> list[str]:
+    """What `readkit autograde` prints at the end; learner-chosen names, errors and notes made
+    printable (a student folder's name could hold terminal escape sequences)."""
+    from readkit.course.safe_text import printable
+
     count = len(summary.runs)
     per = summary.seconds / count if count else 0.0
     lines = [f"Autograded {len(summary.done)} of {count} submission(s) of {summary.assignment} "
@@ -435,12 +511,48 @@ def summary_lines(summary: AutogradeSummary) -> list[str]:
     if summary.trusted:
         lines.append("Learner code ran WITHOUT a sandbox (--trust-learner-code): it could read "
                      "the key and other learners' work.")
+    if summary.cut:
+        lines.append(f"Graded, with output over readkit's limits dropped ({len(summary.cut)}; "
+                     "docs/grading.md, 'Resources: bounded output'):")
+        lines.extend(f"  {r.student}: {r.note}" for r in summary.cut)
     if summary.failed:
         where = f"{summary.logs}/<student>.log" if summary.logs else "the nbgrader log"
         lines.append(f"Failed ({len(summary.failed)}); the full nbgrader log of each is in "
                      f"{where}:")
         lines.extend(f"  {r.student}: {r.error}" for r in summary.failed)
-    return lines
+    # Student folder names and nbgrader's errors come from learners (a name can hold escape
+    # sequences that rewrite the terminal): every line made printable.
+    return [printable(line) for line in lines]
+
+
+OUTCOMES_FILE = "outcomes.json"  # in the log folder: who failed or had output dropped, and why
+
+
+def record_outcomes(course: Course, assignment: str, runs: list[StudentRun]) -> None:
+    """Note, for `readkit grade`, each student of this run who failed or whose output was
+    dropped (and forget those graded cleanly now)."""
+    path = log_dir(course, assignment) / OUTCOMES_FILE
+    known = autograde_notes(course, assignment)
+    for run in runs:
+        known.pop(run.student, None)
+        if not run.ok:
+            known[run.student] = f"autograde failed: {run.error}"
+        elif run.note:
+            known[run.student] = f"autograde dropped output over readkit's limits: {run.note}"
+    with contextlib.suppress(OSError):
+        path.write_text(json.dumps(known, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def autograde_notes(course: Course, assignment: str) -> dict[str, str]:
+    """student -> what the last `readkit autograde` of them said went wrong (failed, or output
+    dropped); empty when nothing was recorded or the file is unreadable."""
+    try:
+        notes = json.loads((log_dir(course, assignment) / OUTCOMES_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(notes, dict):
+        return {}
+    return {k: v for k, v in notes.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -473,7 +585,10 @@ def run(args: argparse.Namespace) -> int:
                                 say=lambda line: print(line, flush=True),
                                 trust_learner_code=args.trust_learner_code)
     except CourseError as error:
-        print(f"readkit autograde: {error}", file=sys.stderr)
+        from readkit.course.safe_text import printable
+
+        print("\n".join(map(printable, f"readkit autograde: {error}".splitlines())),
+              file=sys.stderr)
         return 2
     for line in summary_lines(summary):
         print(line)

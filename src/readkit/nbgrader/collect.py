@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import re
 import secrets
 import shutil
 from collections import defaultdict
@@ -39,21 +38,20 @@ from nbgrader.utils import check_mode, parse_utc
 from traitlets import Integer
 
 from readkit.course.safe_text import printable
+from readkit.nbgrader import student_ids
 from readkit.nbgrader.handin import Limits, Refused, account_name, copy, inspect
 
-# Student ids become folder names under submitted/ and text on the formgrader's pages. The same
-# rule as the kit's shared check of student ids (issue 20), until collect uses that one.
-SAFE_STUDENT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}")
 TIMESTAMP_FILE = "timestamp.txt"
 TIMESTAMP_BYTES = 100
 
 
 def student_id_problem(student_id: str) -> str | None:
-    """Why `student_id` may not name a learner's folder, or None when it may."""
-    if SAFE_STUDENT_ID.fullmatch(student_id):
+    """Why `student_id` may not name a learner's folder, or None when it may. Student ids
+    become folder names under submitted/ and text on the formgrader's pages: the kit's one
+    check (readkit.nbgrader.student_ids), as autograde and grade apply it."""
+    if student_ids.is_safe(student_id):
         return None
-    return (f"the student id {printable(student_id)!r} is not a safe name (1-64 letters, digits "
-            "and . _ @ -, starting with a letter, a digit or _)")
+    return f"the student id {printable(student_id)!r} is not a safe name ({student_ids.RULE})"
 
 
 class SafeCollect(ExchangeCollect):

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import atexit
-import os
 import shutil
 import tempfile
 from multiprocessing import util as mp_util
@@ -29,12 +28,11 @@ from readkit.course.answers import ANSWERS_FILE, read_answers
 from readkit.course.course import COURSE_VARIABLE, Course
 from readkit.course.learner_data import write_learner_data
 from readkit.grading import trusted
+from readkit.nbgrader.output_limits import BoundedOutput
 from readkit.nbgrader.submission_files import refusal
 from readkit.sandbox import bubblewrap as sandboxing
-from readkit.sandbox.kernels import SandboxedKernelManager, make_kernel_manager
+from readkit.sandbox.kernels import kernel_manager
 from readkit.sandbox.pool import SandboxFailure
-
-TRUST_VARIABLE = "READKIT_TRUST_LEARNER_CODE"
 
 
 def _course(config) -> Course:
@@ -99,12 +97,13 @@ def _remove_learner_data() -> None:
 
 
 
-class SandboxedExecute(Execute):
-    """nbgrader's Execute with each kernel in a sandbox (see the module docstring)."""
+class SandboxedExecute(BoundedOutput, Execute):
+    """nbgrader's Execute with each kernel in a sandbox (see the module docstring), holding
+    and keeping a bounded amount of its output (readkit.nbgrader.output_limits)."""
 
     trust_learner_code = Bool(
         False, help="Run learner kernels without a sandbox, as the instructor (only for code "
-        "you trust; readkit's report then says so). Also set by READKIT_TRUST_LEARNER_CODE=1."
+        "you trust; readkit's report then says so). readkit autograde --trust-learner-code sets it."
     ).tag(config=True)
     memory_limit_mb = Integer(2048, help="Address-space limit of a learner kernel (MiB).").tag(
         config=True)
@@ -112,11 +111,10 @@ class SandboxedExecute(Execute):
 
     @property
     def trusted(self) -> bool:
-        return self.trust_learner_code or os.environ.get(TRUST_VARIABLE) == "1"
+        return self.trust_learner_code
 
     def preprocess(self, nb, resources=None, km=None):
         self._stuck = None
-        self._work_dir = Path(resources["metadata"]["path"]).resolve()
         # One copy per grading process: it is bound into the process's one sandbox.
         self._learner_data = _learner_data(_course(self.config))
         return super().preprocess(nb, resources, km)
@@ -147,38 +145,30 @@ class SandboxedExecute(Execute):
             return cell, resources
 
     def create_kernel_manager(self):
+        """A kernel manager whose kernel spec names readkit's sandbox provisioner
+        (readkit.sandbox.kernels); nbclient starts it in the notebook's folder."""
         if not self.kernel_name:  # as nbclient does: the notebook's own kernel
             self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
-        if self.trusted:  # the same zygote, on the host: only the sandbox is left out
-            self._trusted_env = {COURSE_VARIABLE: str(self._learner_data)}
-            self.km = SandboxedKernelManager(
-                sandboxed=False, work_dir=str(self._work_dir), kernel_name=self.kernel_name,
-                config=self.config)
-            return self.km
-        problem = sandboxing.sandbox_available()
+        problem = None if self.trusted else sandboxing.sandbox_available()
         if problem:
             raise SandboxUnavailable(
                 f"Learner code cannot be sandboxed here: {problem}. Install bubblewrap (Debian/"
                 "Ubuntu: apt-get install bubblewrap), or, only if you trust every submission, "
-                f"set {TRUST_VARIABLE}=1 (readkit autograde --trust-learner-code)."
+                "set c.SandboxedExecute.trust_learner_code = True (readkit autograde "
+                "--trust-learner-code)."
             )
         spec = sandboxing.SandboxSpec(
             read_only=(*_package_source(), str(self._learner_data)),
             memory_bytes=self.memory_limit_mb * 1024 * 1024,
             wall_seconds=self.wall_limit,
             # The sandbox starts from an empty environment: readkit.Sorter needs to know that
-            # nbgrader is grading (it is then a placeholder, the submitted file stays as is).
+            # nbgrader is grading (it then draws nothing, the submitted file stays as is).
             env={COURSE_VARIABLE: str(self._learner_data), "NBGRADER_EXECUTION": "autograde"},
         )
-        self.km = make_kernel_manager(spec, self._work_dir,
-                                                 kernel_name=self.kernel_name, config=self.config)
+        # Trusted: the same zygote on the host, this environment, no sandbox.
+        self.km = kernel_manager(spec, self.kernel_name, sandboxed=not self.trusted,
+                                 config=self.config)
         return self.km
-
-    async def async_start_new_kernel(self, **kwargs):
-        env = getattr(self, "_trusted_env", None)
-        if self.trusted and env:
-            kwargs["env"] = {**os.environ, **env, **kwargs.get("env", {})}
-        return await super().async_start_new_kernel(**kwargs)
 
 
 class SafeSubmission(NbGraderPreprocessor):

@@ -31,7 +31,8 @@ from readkit.course.course import Course, CourseError
 from readkit.course.errors import GradingError
 from readkit.course.safe_text import csv_cell, printable
 from readkit.grading import trusted
-from readkit.nbgrader import gradebook
+from readkit.nbgrader import gradebook, student_ids
+from readkit.nbgrader.autograde import autograde_notes
 from readkit.results import grade_cells, record
 from readkit.results.grade_cells import CHOICE, MANUAL, SORTER, GradeCell
 from readkit.results.gradebook_check import DIFFERS, CellScore, check_cells, format_points
@@ -51,7 +52,8 @@ __all__ = ["DIFFERS", "NOT_AUTOGRADED", "NOT_SUBMITTED", "ClassGrades", "Student
 def _submission_folders(course: Course, assignment: str) -> dict[str, Path | str]:
     """student -> their folder <submitted>/<student>/<assignment>/, or why it is not used. A
     student folder or assignment folder that is a link is not followed (it could point at
-    another learner's work)."""
+    another learner's work). A folder whose name is not a safe student id is listed here and
+    refused by grade_assignment (readkit.nbgrader.student_ids)."""
     base = course.layout.submitted
     if not base.is_dir():
         return {}
@@ -156,6 +158,19 @@ def _not_submitted(student: str, plan: trusted.SorterAssignment | None,
         book.names.get(student, ("", "")))
 
 
+def _refused(student: str, plan: trusted.SorterAssignment | None,
+             cells: list[GradeCell], book: gradebook.GradebookScores) -> StudentGrade:
+    """A folder whose name is not a safe student id: listed with why, never graded (readkit
+    autograde refuses it too), every cell 0."""
+    graded = trusted.grade_answers(None, plan) if plan else None
+    return StudentGrade(
+        student, student_ids.REFUSED,
+        f"{student_ids.problem(student)}; not graded: {student_ids.RENAME_FOLDER}",
+        {c.column: CellScore(0.0, 0.0 if c.by_readkit else None) for c in cells},
+        dict(graded.section_points) if graded else {}, graded.results if graded else [],
+        book.names.get(student, ("", "")))
+
+
 def _book_detail(book: gradebook.GradebookScores, cells: list[GradeCell]) -> str:
     """What does not match between the gradebook's grade cells and the source notebook's."""
     if book.state != gradebook.OK:
@@ -190,10 +205,16 @@ def grade_assignment(course: Course, assignment: str, db_url: str | None = None,
     book = gradebook.read_gradebook(db_url or layout.db_url, layout.course_id, assignment,
                                     use_api)
     folders = _submission_folders(course, assignment)
-    students = [_grade_submission(student, folder, plan, cells, book)
+    students = [_refused(student, plan, cells, book) if student_ids.problem(student)
+                else _grade_submission(student, folder, plan, cells, book)
                 for student, folder in folders.items()]
     students += [_not_submitted(student, plan, cells, book)
                  for student in sorted(set(book.names) - set(folders))]
+    notes = autograde_notes(course, assignment)  # what readkit autograde said went wrong
+    for student in students:
+        if notes.get(student.student):
+            student.book_reason = "; ".join(filter(None, (student.book_reason,
+                                                          notes[student.student])))
     students.sort(key=lambda s: s.student)
     return ClassGrades(assignment, course, cells, plan, students, book.state,
                        _book_detail(book, cells), record.now(), time.perf_counter() - start)

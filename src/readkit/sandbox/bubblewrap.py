@@ -4,9 +4,12 @@ One sandbox per grading process: its PID 1 is the kernel zygote (readkit.sandbox
 driven by readkit.sandbox.pool), which forks each learner's kernel. The sandbox sees the
 interpreter, the virtual environment and the read-only paths of a `SandboxSpec`; nothing else of
 the host's file system: not the course root, not `data/key.csv`, not `grading/`. Each kernel works
-in a copy of its notebook's folder, at the same path, on a sized tmpfs: its writes never reach the
-host's disk (only the ipc sockets' folder is writable from inside). It has no network (its own
-empty network namespace), an address-space limit, a wall-time limit, no capabilities.
+in a copy of its notebook's folder, on a sized tmpfs at a path that names nothing of the host
+(WORK_ROOT/<the folder's name>): its writes never reach the host's disk (only the ipc sockets'
+folder is writable from inside), and neither its cwd nor /proc (mountinfo, the zygote's command
+line) shows where the course lives. It has no network (its own empty network namespace), an
+address-space limit, a wall-time limit, no capabilities, and no kernel keyrings
+(readkit.sandbox.seccomp).
 
 Between two kernels the zygote, as PID 1, kills every other process of the namespace
 (kill(-1, SIGKILL) until none is left) and empties the tmpfs folders; the host empties the ipc
@@ -23,11 +26,12 @@ Traps this module deals with (measured with bubblewrap 0.8, jupyter_client 8, ip
 - Run as root, bwrap keeps every capability inside its user namespace unless told otherwise, and
   with CAP_SYS_ADMIN a cell can `mount -o remount,rw` a read-only bind and write to the host's
   files: `--cap-drop ALL` (and no nested user namespaces where bwrap supports it).
-- Binds are fixed when the sandbox starts, so the kernels' tmpfs is mounted at the folder that
-  holds every learner's folder (nbgrader's autograded/), found from the first notebook's path.
+- /proc/self/mountinfo names the host path of every bind's source, wherever it is mounted inside:
+  the sandbox binds only the Python environment, the spec's read-only paths and its own scratch
+  folder. Keep the environment out of the course folder where that folder's path is private.
 
-Only the standard library and jupyter_client are imported, so the grading code can wire this in
-without import cycles.
+Only the standard library is imported, so the grading code can wire this in without import
+cycles.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from readkit.sandbox import seccomp
+from readkit.sandbox.seccomp import SeccompUnavailable
 
 GiB = 1024**3
 MiB = 1024**2
@@ -61,6 +68,20 @@ ISOLATION = (
 )  # fmt: skip
 NO_NESTED_USERNS = ("--disable-userns",)
 
+# The kernels' tmpfs: each learner's folder is copied to WORK_ROOT/<its name>, the kernel's cwd
+# and HOME. A fixed path that names nothing of the host (not the course, not the learner's id).
+WORK_ROOT = "/home/learner"
+
+
+def inside(path: str, folder: str) -> bool:
+    """Whether `path` is strictly below `folder`."""
+    return path.startswith(folder.rstrip("/") + "/")
+
+
+def clashes(path: str, other: str) -> bool:
+    """Whether one of two paths is the other or lies below it."""
+    return path == other or inside(path, other) or inside(other, path)
+
 
 def _interpreter_paths() -> tuple[str, ...]:
     """The running Python's install and its virtual environment (they are the same outside one)."""
@@ -74,10 +95,11 @@ class SandboxSpec:
     `python_paths` and `read_only` are bound read-only at the same paths: the interpreter and the
     venv by default, plus e.g. an editable install's `src/` folder and the learner-data folder
     (`env={"READKIT_COURSE": that folder}` tells readkit where it is). Never bind the course root:
-    it holds the key. `memory_bytes` limits each process's address space (RLIMIT_AS, so 2 GiB of
-    virtual memory, not resident memory); `wall_seconds` is the whole kernel's lifetime, after which
-    it and everything it started is killed; `tmp_bytes` caps each of the sandbox's private /tmp
-    and /dev/shm (tmpfs, so RAM).
+    it holds the key. None may be WORK_ROOT or lie on its way (the kernels' folders).
+    `memory_bytes` limits each process's address space (RLIMIT_AS, so 2 GiB of virtual memory,
+    not resident memory); `wall_seconds` is the whole kernel's lifetime, after which it and
+    everything it started is killed; `tmp_bytes` caps each of the sandbox's private /tmp and
+    /dev/shm (tmpfs, so RAM).
     """
 
     read_only: tuple[str, ...] = ()
@@ -91,8 +113,17 @@ class SandboxSpec:
         for path in (*self.python_paths, *self.read_only):
             if not os.path.isabs(path):
                 raise ValueError(f"sandbox paths must be absolute: {path!r}")
+            if clashes(os.path.realpath(path), WORK_ROOT) or clashes(path, WORK_ROOT):
+                raise ValueError(f"{path} cannot be bound in the sandbox: {WORK_ROOT} is where "
+                                 "the kernels work")
         if self.memory_bytes <= 0 or self.wall_seconds <= 0 or self.tmp_bytes <= 0:
             raise ValueError("sandbox limits must be positive")
+
+    def config(self) -> dict:
+        """The spec as JSON-able values (a kernel provisioner's config in a kernel spec)."""
+        return {"read_only": list(self.read_only), "python_paths": list(self.python_paths),
+                "memory_bytes": self.memory_bytes, "wall_seconds": self.wall_seconds,
+                "tmp_bytes": self.tmp_bytes, "env": dict(self.env)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,8 +141,9 @@ def _missing_tool() -> str | None:
     return None
 
 
-def _probe_command(extra: Iterable[str]) -> list[str]:
-    return ["bwrap", *ISOLATION, *extra, *_system_mounts(), "--", "/usr/bin/true"]
+def _probe_command(extra: Iterable[str], seccomp_fd: int) -> list[str]:
+    return ["bwrap", *ISOLATION, *extra, "--seccomp", str(seccomp_fd), *_system_mounts(), "--",
+            "/usr/bin/true"]
 
 
 def _explain_failure(stderr: str) -> str:
@@ -133,12 +165,20 @@ def _probe() -> tuple[str | None, tuple[str, ...]]:
     missing = _missing_tool()
     if missing:
         return missing, ()
+    try:
+        seccomp.keyrings_off()
+    except SeccompUnavailable as error:
+        return str(error), ()
     failure = ""
     for extra in (NO_NESTED_USERNS, ()):  # --disable-userns needs bwrap >= 0.8 and a new kernel
+        fd = seccomp.filter_fd()
         try:
-            run = subprocess.run(_probe_command(extra), capture_output=True, text=True, timeout=20)
+            run = subprocess.run(_probe_command(extra, fd), capture_output=True, text=True,
+                                 timeout=20, pass_fds=(fd,))
         except (OSError, subprocess.TimeoutExpired) as error:
             return f"bubblewrap could not be run: {error}", ()
+        finally:
+            os.close(fd)
         if run.returncode == 0:
             return None, extra
         failure = failure or run.stderr
@@ -192,42 +232,18 @@ def _bind_pairs(spec: SandboxSpec, scratch: str) -> list[tuple[str, str, str]]:
     return [(option, source, dest) for dest, (option, source) in binds.items()]
 
 
-def inside(path: str, folder: str | None) -> bool:
-    """Whether `path` is strictly below `folder`."""
-    return bool(folder) and path.startswith(folder.rstrip("/") + "/")
+def kernel_folder(folder: str) -> str:
+    """Where a kernel for the host's `folder` works inside the sandbox: a copy of it, in RAM."""
+    return os.path.join(WORK_ROOT, os.path.basename(os.path.realpath(folder)) or "work")
 
 
-def _fixed_paths(spec: SandboxSpec) -> list[str]:
-    paths = ["/usr", "/etc", "/proc", "/dev", "/tmp", INBOX, ZYGOTE_INSIDE, *SYSTEM_LINKS]
-    for path in (*spec.python_paths, *spec.read_only):
-        paths += [os.path.realpath(path), os.path.abspath(path)]
-    return paths
-
-
-def work_root_for(spec: SandboxSpec, folder: str) -> str:
-    """Where the kernels' tmpfs goes: the folder of every learner's folder (autograded/ in
-    nbgrader's <autograded>/<student>/<assignment>), else the nearest of `folder`'s parent and
-    `folder` itself that neither holds nor lies in a system or bound path (/tmp may hold it)."""
-    folder = os.path.realpath(folder)
-    parent = os.path.dirname(folder)
-    for root in (os.path.dirname(parent), parent, folder):
-        if root == "/" or root == "/tmp":
-            continue
-        clash = [p for p in _fixed_paths(spec)
-                 if p == root or inside(p, root) or (inside(root, p) and p != "/tmp")]
-        if not clash:
-            return root
-    raise ValueError(f"a notebook in {folder} cannot be graded in the sandbox: move the course "
-                     "out of the system and Python folders")
-
-
-def zygote_config(spec: SandboxSpec, scratch: str, work_root: str) -> dict:
+def zygote_config(spec: SandboxSpec, scratch: str) -> dict:
     """What the zygote empties between kernels, and the mount points it must leave."""
     return {
         "inbox": INBOX,
-        "work_root": work_root,
-        "wipe": [[work_root, 0o755], ["/tmp", TMP_MODE], ["/dev/shm", TMP_MODE]],
-        "keep": [*(dest for _, _, dest in _bind_pairs(spec, scratch)), work_root],
+        "work_root": WORK_ROOT,
+        "wipe": [[WORK_ROOT, 0o755], ["/tmp", TMP_MODE], ["/dev/shm", TMP_MODE]],
+        "keep": [dest for _, _, dest in _bind_pairs(spec, scratch)],
     }
 
 
@@ -287,18 +303,20 @@ def kernel_environment(
     return env
 
 
-def zygote_command(spec: SandboxSpec, scratch: str, work_root: str, info_fd: int) -> list[str]:
-    """The bwrap argv that goes before the zygote's own; bwrap writes its child's pid to info_fd."""
+def zygote_command(spec: SandboxSpec, scratch: str, info_fd: int, seccomp_fd: int) -> list[str]:
+    """The bwrap argv that goes before the zygote's own; bwrap writes its child's pid to info_fd
+    and reads the seccomp filter (readkit.sandbox.seccomp.filter_fd) from seccomp_fd."""
     reason, hardening = _probe()
     if reason:
         raise RuntimeError(reason)
-    args = ["bwrap", *ISOLATION, *hardening, "--info-fd", str(info_fd), *_system_mounts()]
-    # The private /tmp first: the scratch folder (and a work root under /tmp) goes into it.
+    args = ["bwrap", *ISOLATION, *hardening, "--info-fd", str(info_fd), "--seccomp",
+            str(seccomp_fd), *_system_mounts()]
+    # The private /tmp first: the scratch folder (and read-only paths under /tmp) go into it.
     # tmpfs is RAM outside RLIMIT_AS: every tmpfs gets a size, / and /dev become read-only.
     args += ["--size", str(spec.tmp_bytes), "--tmpfs", "/tmp"]
     args += ["--size", str(spec.tmp_bytes), "--tmpfs", "/dev/shm"]
     mounts = [(dest, [option, source, dest]) for option, source, dest in _bind_pairs(spec, scratch)]
-    mounts.append((work_root, ["--size", str(spec.tmp_bytes), "--tmpfs", work_root]))
+    mounts.append((WORK_ROOT, ["--size", str(spec.tmp_bytes), "--tmpfs", WORK_ROOT]))
     for _, mount in sorted(mounts, key=lambda m: _depth(m[0])):  # parents before children
         args += mount
     args += _identity_binds(scratch)
@@ -307,7 +325,3 @@ def zygote_command(spec: SandboxSpec, scratch: str, work_root: str, info_fd: int
     for name, value in kernel_environment(spec, "/").items():
         args += ["--setenv", name, value]
     return args + ["--chdir", "/", "--"]
-
-
-# ---------------------------------------------------------------------------------------------
-# The kernel manager

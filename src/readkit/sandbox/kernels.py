@@ -1,6 +1,19 @@
-"""jupyter_client's side of the sandbox: a kernel manager whose kernels this process's zygote
-forks (readkit.sandbox.pool), in the bubblewrap sandbox of a SandboxSpec or, for trusted code,
-on the host; and the provisioner that launches them."""
+"""jupyter_client's side of the sandbox: a kernel provisioner, registered as the entry point
+`readkit-sandbox` (group `jupyter_client.kernel_provisioners`), whose kernels this process's
+zygote forks (readkit.sandbox.pool), in the bubblewrap sandbox its config describes or, for
+trusted code, on the host; and the kernel spec that names it.
+
+A kernel spec picks the provisioner in its metadata, with the sandbox's settings as the
+provisioner's config (what `SandboxSpec.config()` gives):
+
+    "interrupt_mode": "message",
+    "metadata": {"kernel_provisioner": {"provisioner_name": "readkit-sandbox",
+                                        "config": {"sandboxed": true, "memory_bytes": ...}}}
+
+`kernel_manager(spec, ...)` makes a plain AsyncKernelManager with such a spec. The kernel's folder
+is the `cwd` its start is given (nbclient, and so nbgrader's Execute, gives the notebook's
+folder). Python (ipykernel) kernels only: the zygote has imported ipykernel already.
+"""
 
 from __future__ import annotations
 
@@ -8,158 +21,192 @@ import asyncio
 import os
 import signal
 import time
-import uuid
-from collections.abc import Mapping
+from typing import Any
 
-from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Bool, Instance, Unicode
+from traitlets import Bool, Dict, Float, Instance, Integer, List, Unicode
 
 from readkit.sandbox.bubblewrap import SandboxSpec, kernel_environment, sandbox_available
 from readkit.sandbox.pool import READY_SECONDS, KernelPool, SandboxFailure, pool_for
+
+PROVISIONER = "readkit-sandbox"  # its entry point's name (pyproject.toml)
+# After a shutdown request, how long one poll waits for the zygote's exit notice: the kernel
+# exits within tens of milliseconds, and jupyter_client would otherwise look every 100 ms.
+EXIT_NOTICE_SECONDS = 1.0
 
 
 def _is_ipykernel(argv: list[str]) -> bool:
     return any("ipykernel" in part for part in argv)
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """An AsyncKernelManager whose kernel the zygote of this process forks, inside the bubblewrap
-    sandbox of `sandbox_spec` (or, `sandboxed=False`, trusted code, on the host: the same
-    zygote, so that the two cost the same but for the sandbox).
+def sandboxed_kernel_spec(base: KernelSpec, spec: SandboxSpec, sandboxed: bool = True
+                          ) -> KernelSpec:
+    """`base` (a Python kernel's spec) run by the sandbox's provisioner with `spec`'s settings
+    (`sandboxed=False`: trusted code, by the same zygote on the host, without the sandbox).
+    Interrupts go as messages: the kernel is in its own session, out of reach of a signal to a
+    process group."""
+    if not _is_ipykernel(base.argv):
+        raise ValueError(f"the sandbox runs Python (ipykernel) kernels only, not {base.argv!r}")
+    provisioner = {"provisioner_name": PROVISIONER,
+                   "config": {"sandboxed": sandboxed, **spec.config()}}
+    return KernelSpec(**{**base.trait_values(), "interrupt_mode": "message",
+                         "metadata": {**base.metadata, "kernel_provisioner": provisioner}})
 
-    `work_dir` is the notebook's folder (nbclient's cwd by default): the kernel's cwd and HOME,
-    a copy of it in the sandbox. Python (ipykernel) kernels only.
-    Use with nbclient: `NotebookClient(nb, km=make_kernel_manager(spec, folder)).execute()`.
-    """
+
+class SandboxKernelSpecs(KernelSpecManager):
+    """The kernel specs found as usual, each run in the sandbox of `sandbox_spec`."""
 
     sandbox_spec = Instance(SandboxSpec, args=())
     sandboxed = Bool(True, help="False: trusted code, run by the zygote without the sandbox")
-    work_dir = Unicode(help="the notebook's folder: the kernel's cwd (a copy in the sandbox)")
-    scratch_dir = Unicode("", help="the pool's short /tmp folder: ipc sockets, connection file")
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("transport", "ipc")
-        kwargs.setdefault("cache_ports", False)
-        super().__init__(**kwargs)
-        if self.transport != "ipc":
-            raise ValueError("a sandboxed kernel has no network: transport must be 'ipc'")
-
-    @property
-    def kernel_spec(self) -> KernelSpec | None:
-        # The kernel is in its own session: a killpg(SIGINT) from here never reaches it.
-        spec = super().kernel_spec
-        if spec is not None:
-            spec.interrupt_mode = "message"
-        return spec
-
-    async def _async_pre_start_kernel(self, **kw):
-        if not self.work_dir and kw.get("cwd"):
-            # nbclient passes the notebook's folder as cwd: enough for kernel_manager_class use
-            self.work_dir = os.path.abspath(kw["cwd"])
-        if not self.work_dir or not os.path.isdir(self.work_dir):
-            raise ValueError(f"the sandbox's work folder does not exist: {self.work_dir!r}")
-        self.work_dir = os.path.realpath(self.work_dir)
-        if not self.kernel_spec or not _is_ipykernel(self.kernel_spec.argv):
-            raise ValueError("the sandbox runs Python (ipykernel) kernels only")
-        kw["cwd"] = self.work_dir
-        self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or str(uuid.uuid4())
-        if not isinstance(self.provisioner, ZygoteProvisioner):
-            self.provisioner = ZygoteProvisioner(
-                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
-        return await super()._async_pre_start_kernel(**kw)
-
-    async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
-        # The zygote reports the exit at once: look every 20 ms, not 100.
-        await super()._async_finish_shutdown(waittime, min(pollinterval, 0.02), restart)
-
-    # What ZygoteProvisioner asks
-
-    def kernel_pool(self):
-        pool = pool_for(self.sandbox_spec if self.sandboxed else None, self.work_dir)
-        self.scratch_dir = pool.scratch
-        self.connection_file = os.path.join(pool.run_dir, "kernel.json")
-        self.ip = os.path.join(pool.run_dir, "k")  # sockets are k-1 ... k-5
-        return pool
-
-    def kernel_env(self, launch_env: Mapping[str, str]) -> dict[str, str]:
-        if self.sandboxed:
-            kernel_env = self.kernel_spec.env if self.kernel_spec else {}
-            return kernel_environment(self.sandbox_spec, self.work_dir, kernel_env)
-        env = dict(launch_env)
-        env.pop("JPY_PARENT_PID", None)  # the kernel's parent is the zygote
-        return env
-
-    def memory_limit(self) -> int | None:
-        return self.sandbox_spec.memory_bytes if self.sandboxed else None
-
-    def wall_limit(self) -> float | None:
-        return self.sandbox_spec.wall_seconds if self.sandboxed else None
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        return sandboxed_kernel_spec(super().get_kernel_spec(kernel_name), self.sandbox_spec,
+                                     self.sandboxed)
 
 
-def make_kernel_manager(
-    spec: SandboxSpec, work_dir: str | os.PathLike[str], kernel_name: str = "python3", **kw
-) -> SandboxedKernelManager:
-    """A sandboxed kernel manager for one notebook folder (raises when no sandbox can be made)."""
-    reason = sandbox_available()
-    if reason:
+def kernel_manager(spec: SandboxSpec, kernel_name: str = "python3", sandboxed: bool = True,
+                   **kw: Any) -> AsyncKernelManager:
+    """A kernel manager whose kernel runs in the sandbox of `spec` (raises when no sandbox can
+    be made here), or with `sandboxed=False` on the host with spec's environment only.
+
+    Use with nbclient: `NotebookClient(nb, km=kernel_manager(spec), resources={"metadata":
+    {"path": folder}}).execute()`; or `await km.start_kernel(cwd=folder)`.
+    """
+    if sandboxed and (reason := sandbox_available()):
         raise RuntimeError(reason)
-    return SandboxedKernelManager(
-        sandbox_spec=spec, work_dir=os.path.abspath(work_dir), kernel_name=kernel_name, **kw
-    )
+    specs = SandboxKernelSpecs(sandbox_spec=spec, sandboxed=sandboxed, config=kw.get("config"))
+    return AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=specs, **kw)
 
 
-class ZygoteProvisioner(LocalProvisioner):
-    """jupyter_client's provisioner for a kernel forked by this process's zygote."""
+class SandboxProvisioner(LocalProvisioner):
+    """jupyter_client's provisioner for a kernel forked by this process's zygote.
+
+    Its traits are the kernel spec's provisioner config: `sandboxed` and SandboxSpec's fields.
+    """
+
+    sandboxed = Bool(True, config=True, help="False: trusted code, on the host, no sandbox")
+    read_only = List(Unicode(), config=True, help="host paths bound read-only at the same path")
+    python_paths = List(Unicode(), config=True,
+                        help="the interpreter's install and venv (default: this process's)")
+    memory_bytes = Integer(SandboxSpec.memory_bytes, config=True,
+                           help="each process's address-space limit")
+    wall_seconds = Float(SandboxSpec.wall_seconds, config=True, help="the kernel's lifetime")
+    tmp_bytes = Integer(SandboxSpec.tmp_bytes, config=True, help="size of each RAM folder")
+    env = Dict(value_trait=Unicode(), config=True, help="the kernel's environment, added last")
 
     pool: KernelPool | None = None
     pid: int | None = None
     sandbox_died = ""  # why, when the sandbox (not the kernel) ended this kernel
+    shutting_down = False
+
+    @property
+    def sandbox_spec(self) -> SandboxSpec:
+        paths = {"python_paths": tuple(self.python_paths)} if self.python_paths else {}
+        return SandboxSpec(read_only=tuple(self.read_only), memory_bytes=self.memory_bytes,
+                           wall_seconds=self.wall_seconds, tmp_bytes=self.tmp_bytes,
+                           env=dict(self.env), **paths)
 
     @property
     def has_process(self) -> bool:
         return self.pid is not None
 
-    async def pre_launch(self, **kwargs):
-        km = self.parent
-        self.pool = km.kernel_pool()
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        folder = kwargs.get("cwd")
+        if not folder or not os.path.isdir(folder):
+            raise ValueError(f"the sandbox's work folder does not exist: {folder!r} (start the "
+                             "kernel with cwd=the notebook's folder)")
+        if not _is_ipykernel(self.kernel_spec.argv):
+            raise ValueError("the sandbox runs Python (ipykernel) kernels only")
+        self.cwd = kwargs["cwd"] = os.path.realpath(folder)
+        spec = self.sandbox_spec if self.sandboxed else None
+        self.pool = pool_for(spec)
         try:
-            self.pool.prepare(km.work_dir)  # before the connection file is written into run/
+            self.pool.prepare(self.cwd)  # before the connection file is written into run/
         except SandboxFailure:  # that sandbox is gone: the kernel gets a new one
-            self.pool = km.kernel_pool()
-            self.pool.prepare(km.work_dir)
+            self.pool = pool_for(spec)
+            self.pool.prepare(self.cwd)
+        # The sandbox has no network: its kernel's sockets are files in the pool's run folder,
+        # which it shares with this process, and so is the connection file.
+        km = self.parent
+        km.transport = "ipc"
+        km.connection_file = os.path.join(self.pool.run_dir, "kernel.json")
+        km.ip = os.path.join(self.pool.run_dir, "k")  # sockets are k-1 ... k-5
         return await super().pre_launch(**kwargs)
 
-    async def launch_kernel(self, cmd, **kwargs):
-        km = self.parent
-        env = km.kernel_env(kwargs.get("env") or {})
+    def _kernel_env(self, launch_env: dict[str, str], cwd: str) -> dict[str, str]:
+        if self.sandboxed:
+            return kernel_environment(self.sandbox_spec, cwd, self.kernel_spec.env)
+        env = {**launch_env, **self.env}
+        env.pop("JPY_PARENT_PID", None)  # the kernel's parent is the zygote
+        return env
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> dict:
+        cwd = self.pool.kernel_cwd(self.cwd)
+        env = self._kernel_env(kwargs.get("env") or {}, cwd)
         # ipykernel's own arguments (-f CONNECTION_FILE, extra ones): the zygote is the launcher
         launcher = next(i for i, part in enumerate(cmd) if "ipykernel" in part)
-        self.pid = self.pool.start(cmd[launcher + 1:], km.work_dir, env, km.memory_limit(),
-                                   km.wall_limit())
-        self.cwd = km.work_dir
-        await self._sockets_bound(km)
+        limits = (self.memory_bytes, self.wall_seconds) if self.sandboxed else (None, None)
+        self.pid = self.pool.start(cmd[launcher + 1:], cwd, env, *limits)
+        self.shutting_down = False
+        await self._sockets_bound()
         return self.connection_info
 
-    async def _sockets_bound(self, km) -> None:
+    async def _sockets_bound(self) -> None:
         """Until the kernel has bound its ipc sockets (at most READY_SECONDS): a client that
         connects earlier waits for zmq's reconnect interval (0.1 s) on each channel."""
-        channels = ("shell", "iopub", "stdin", "control", "hb")
-        paths = [f"{km.ip}-{getattr(km, f'{name}_port')}" for name in channels]
+        info = self.connection_info
+        ports = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+        paths = [f"{info['ip']}-{info[port]}" for port in ports]
         deadline = time.monotonic() + READY_SECONDS
         while not all(os.path.exists(path) for path in paths):
             if time.monotonic() > deadline or self.pool.poll(self.pid) is not None:
                 return  # jupyter_client reports the dead or silent kernel as usual
             await asyncio.sleep(0.005)
 
-    async def poll(self) -> int | None:
-        if self.pid is None:
-            return 0
+    async def shutdown_requested(self, restart: bool = False) -> None:
+        self.shutting_down = True
+
+    def _poll_now(self) -> int | None:
         code = self.pool.poll(self.pid)
         if code is not None and self.pool.dead and not self.sandbox_died:
             self.sandbox_died = self.pool.dead
         return code
+
+    async def poll(self) -> int | None:
+        """The kernel's exit code, None while it runs. Once its shutdown was asked for, waits up
+        to EXIT_NOTICE_SECONDS for the zygote's exit notice, so that the manager learns of the
+        exit the moment it happens."""
+        if self.pid is None:
+            return 0
+        code = self._poll_now()
+        if code is None and self.shutting_down:
+            await self._notice(EXIT_NOTICE_SECONDS)
+            code = self._poll_now()
+        return code
+
+    async def _notice(self, timeout: float) -> None:
+        """Until the zygote has written something (an exit notice) or `timeout` has passed."""
+        loop = asyncio.get_running_loop()
+        written = loop.create_future()
+
+        def readable() -> None:
+            if not written.done():
+                written.set_result(None)
+
+        try:
+            fd = self.pool.notices
+            loop.add_reader(fd, readable)
+        except (NotImplementedError, OSError, ValueError):  # no selector loop, or pipe closed
+            await asyncio.sleep(0.01)
+            return
+        try:
+            await asyncio.wait_for(written, timeout)
+        except TimeoutError:
+            pass
+        finally:
+            loop.remove_reader(fd)
 
     async def wait(self) -> int | None:
         while (code := await self.poll()) is None:

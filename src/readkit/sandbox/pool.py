@@ -6,7 +6,7 @@ zygote kills every process of the previous one and empties the sandbox's RAM fol
 this side empties the ipc folder and the inbox, and only then copies the next learner's folder
 into the inbox. A kernel's wall time is enforced from here; a zygote that does not answer in
 time, or dies, takes its sandbox with it and the next kernel gets a new one.
-`ZygoteProvisioner` is what jupyter_client's KernelManager talks to.
+readkit.sandbox.kernels holds jupyter_client's side (the kernel provisioner).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from multiprocessing import util as mp_util
 from pathlib import Path
 
 from readkit.sandbox import bubblewrap as sandbox
+from readkit.sandbox import seccomp
 
 ZYGOTE = str(Path(__file__).with_name("zygote.py"))
 READY_SECONDS = 60  # first start: imports on a busy machine
@@ -36,12 +37,15 @@ KILLED = -signal.SIGKILL
 
 # Runs outside the sandbox as bwrap's parent, single-threaded, standard library only: when the
 # grading process's end of the pipe FD closes (it is done, or died however) or the sandbox
-# ends, it kills the sandbox and removes the pool's folder. argv: FD SCRATCH INFO_FD -- BWRAP...
+# ends, it kills the sandbox and removes the pool's folder.
+# argv: FD SCRATCH BWRAP_FDS -- BWRAP... (BWRAP_FDS: bwrap's --info-fd and --seccomp fds)
 REAPER = """
 import os, select, shutil, subprocess, sys
-lifeline, scratch, info, command = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[5:]
-child = subprocess.Popen(command, pass_fds=(info,))
-os.close(info)
+lifeline, scratch, command = int(sys.argv[1]), sys.argv[2], sys.argv[5:]
+fds = [int(fd) for fd in sys.argv[3].split(",")]
+child = subprocess.Popen(command, pass_fds=fds)
+for fd in fds:
+    os.close(fd)
 null = os.open(os.devnull, os.O_RDWR)
 os.dup2(null, 0)  # the zygote's pipes are its own: EOF reaches the host when it ends
 os.dup2(null, 1)
@@ -100,10 +104,10 @@ def _compile_readkit() -> None:
 class KernelPool:
     """One zygote and the kernel it serves; `spec` None runs it unsandboxed (trusted code)."""
 
-    def __init__(self, spec=None, work_root: str | None = None) -> None:
+    def __init__(self, spec=None) -> None:
         _compile_readkit()
 
-        self.spec, self.work_root = spec, work_root
+        self.spec = spec
         self.scratch = sandbox.make_scratch()
         self.run_dir = os.path.join(self.scratch, "run")
         self.inbox = os.path.join(self.scratch, "inbox")
@@ -116,15 +120,23 @@ class KernelPool:
         self._buffer = b""
         self._lifeline: int | None = None  # our end of the reaper's pipe (see REAPER)
         self._lifeline_pipe = (-1, -1)
+        self._seccomp_fd = -1
         config = {"inbox": self.inbox, "wipe": [], "keep": []}
         if spec is not None:
-            config = sandbox.zygote_config(spec, self.scratch, work_root)
-            command, info = self._sandbox_command(sandbox, config)
+            config = sandbox.zygote_config(spec, self.scratch)
+            command, info = self._sandbox_command()
         else:
-            command, info = [sys.executable, ZYGOTE, json.dumps(config)], None
+            command, info = [sys.executable, ZYGOTE], None
         self._log = tempfile.TemporaryFile()  # bwrap's and the zygote's errors  # noqa: SIM115
         try:
             self.process = self._launch(command, info)
+            # The zygote's config comes first on its stdin, not in its argv: every kernel can
+            # read the zygote's command line (/proc/1/cmdline, and its own, inherited by fork).
+            try:
+                self.process.stdin.write((json.dumps(config) + "\n").encode())
+                self.process.stdin.flush()
+            except OSError:  # it ended at once: bwrap's own message is in the log
+                raise SandboxFailure("the kernel sandbox ended") from None
             ready = self._answer(READY_SECONDS)
         except SandboxFailure:
             why = self._log_text()
@@ -142,22 +154,25 @@ class KernelPool:
 
     # --- the process -------------------------------------------------------------------------
 
-    def _sandbox_command(self, sandbox, config) -> tuple[list[str], tuple[int, int]]:
+    def _sandbox_command(self) -> tuple[list[str], tuple[int, int]]:
         info = os.pipe()
         self._lifeline_pipe = os.pipe()
-        bwrap = sandbox.zygote_command(self.spec, self.scratch, self.work_root, info[1])
-        bwrap += [sys.executable, sandbox.ZYGOTE_INSIDE, json.dumps(config)]
+        self._seccomp_fd = seccomp.filter_fd()
+        bwrap = sandbox.zygote_command(self.spec, self.scratch, info[1], self._seccomp_fd)
+        bwrap += [sys.executable, sandbox.ZYGOTE_INSIDE]
         reaper = [sys.executable, "-I", "-S", "-c", REAPER, str(self._lifeline_pipe[0]),
-                  self.scratch, str(info[1]), "--"]
+                  self.scratch, f"{info[1]},{self._seccomp_fd}", "--"]
         return reaper + bwrap, info
 
     def _launch(self, command: list[str], info) -> subprocess.Popen:
-        fds = (info[1], self._lifeline_pipe[0]) if info is not None else ()
+        fds = (info[1], self._seccomp_fd, self._lifeline_pipe[0]) if info is not None else ()
         process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
             pass_fds=fds, start_new_session=True)
         if info is not None:
             os.close(info[1])
+            os.close(self._seccomp_fd)
+            self._seccomp_fd = -1
             os.close(self._lifeline_pipe[0])
             self._lifeline = self._lifeline_pipe[1]
             self.zygote_pid = _child_pid(info[0])
@@ -243,8 +258,19 @@ class KernelPool:
                 os.mkdir(os.path.join(self.inbox, "files"))
                 _copy_folder(folder, os.path.join(self.inbox, "files"))
 
+    def kernel_cwd(self, folder: str) -> str:
+        """The kernel's working folder for the host's `folder`: that folder on the host (trusted
+        code), the path of its copy in the sandbox (which names nothing of the host)."""
+        return folder if self.spec is None else sandbox.kernel_folder(folder)
+
+    @property
+    def notices(self) -> int:
+        """The file descriptor the zygote's unasked exit notices arrive on (read by `poll`)."""
+        return self.process.stdout.fileno()
+
     def start(self, argv: list[str], cwd: str, env: dict, memory: int | None,
               wall: float | None) -> int:
+        """Start a kernel in `cwd` (see kernel_cwd) once `prepare` filled the inbox."""
         with self.lock:
             kernel = {"argv": argv, "cwd": cwd, "env": env, "memory": memory}
             with open(os.path.join(self.inbox, "request.json"), "x", encoding="utf-8") as file:
@@ -329,6 +355,9 @@ class KernelPool:
                     self._die("closed")
                     process.wait()
             self.dead = self.dead or "closed"
+            if self._seccomp_fd >= 0:  # the sandbox never started
+                os.close(self._seccomp_fd)
+                self._seccomp_fd = -1
             if self._lifeline is not None:
                 with contextlib.suppress(OSError):
                     os.close(self._lifeline)
@@ -345,23 +374,21 @@ _POOL_LOCK = threading.Lock()
 _EXIT_REGISTERED = 0  # the pid that registered the exit hook
 
 
-def pool_for(spec, folder: str) -> KernelPool:
-    """This process's pool for `spec` (None: trusted) and a kernel in `folder`: the current one
-    when it fits and is alive, else a new one (the old one is closed first)."""
+def pool_for(spec) -> KernelPool:
+    """This process's pool for `spec` (None: trusted): the current one when it has that spec and
+    is alive, else a new one (the old one is closed first)."""
     global _POOL
     with _POOL_LOCK:
         pool = _POOL
-        if pool is not None and pool.alive and pool.spec == spec and (
-                spec is None or folder == pool.work_root or sandbox.inside(folder, pool.work_root)):
+        if pool is not None and pool.alive and pool.spec == spec:
             return pool
         if pool is not None:
             pool.close()
             _POOL = None
-        work_root = sandbox.work_root_for(spec, folder) if spec is not None else None
         if _EXIT_REGISTERED != os.getpid():
             _register_exit()
             globals()["_EXIT_REGISTERED"] = os.getpid()
-        _POOL = KernelPool(spec, work_root)
+        _POOL = KernelPool(spec)
         return _POOL
 
 

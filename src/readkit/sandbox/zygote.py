@@ -1,16 +1,20 @@
 """The kernel zygote: one long-lived process per grading process that forks learner kernels.
 
-Run as `python zygote.py CONFIG` (a script, not `-m`: importing the readkit package
-here would hand every kernel the course's readkit before a learner's own). In the sandbox it is
-PID 1 of bubblewrap's PID namespace; with --trust-learner-code it runs on the host. Standard
+Run as `python zygote.py` (a script, not `-m`: importing the readkit package here would hand
+every kernel the course's readkit before a learner's own). In the sandbox it is PID 1 of
+bubblewrap's PID namespace; with --trust-learner-code it runs on the host. Standard
 library and ipykernel only. It imports ipykernel and the widget libraries once, so a kernel
 costs a fork, not a fresh Python (see readkit.sandbox.pool for the host side).
 
 Never runs learner code itself, and stays single-threaded (no zmq context before a fork).
 PR_SET_DUMPABLE 0: a kernel cannot ptrace it or open /proc/1/mem or /proc/1/fd. As PID 1 it
 gets no signal from inside the namespace that it has no handler for (SIGKILL, SIGTERM, ...).
+Kernel keyrings, which outlive processes, are off in the sandbox (readkit.sandbox.seccomp):
+nothing of them to empty here.
 
-Protocol: one JSON object a line, requests on stdin, answers on stdout.
+Protocol: one JSON object a line, requests on stdin, answers on stdout. The first line on stdin
+is the config (what to empty between kernels): not in argv, which every kernel can read in /proc
+(its own command line is the zygote's).
   {"op": "start"} -> {"started": pid} | {"error"}: the kernel's argv, cwd, env and memory limit
       are in INBOX/request.json, read by the forked child only
   {"op": "reset"} -> {"reset": true}: every other process killed, the RAM folders emptied
@@ -21,7 +25,6 @@ and unasked {"exited": pid, "code": c} when the kernel ends (c < 0: killed by si
 import ctypes
 import json
 import os
-import platform
 import resource
 import select
 import shutil
@@ -29,14 +32,9 @@ import signal
 import sys
 
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
-# Kernel keyrings outlive their processes too (the user keyrings live as long as the sandbox's
-# user namespace). glibc has no keyctl(): the system call, by number.
-SYS_KEYCTL = {"x86_64": 250, "aarch64": 219}.get(platform.machine())
-KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_CLEAR = 1, 7
-KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING = -4, -5
 # What every grading kernel imports anyway (measured: ipykernel's start, and tomllib for
 # readkit.toml). Not readkit (a submission may bring its own, which must be the one its cells
-# import), not the widget libraries (while nbgrader grades, readkit.Sorter is a placeholder that
+# import), not the widget libraries (while nbgrader grades, a readkit.Sorter holds no widget and
 # imports none), not debugpy (no debugger at grading time: a quarter of a kernel's start).
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
            "IPython.core.interactiveshell", "IPython.core.completerlib", "IPython.core.debugger",
@@ -52,14 +50,14 @@ def prctl(option: int, value: int) -> None:
 
 
 class Zygote:
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict, buffer: bytes = b"") -> None:
         self.inbox = config["inbox"]  # the next kernel's request.json (and files/: its folder)
         self.work_root = config.get("work_root")  # the tmpfs its folder is copied into
         self.wipe = config.get("wipe", [])  # [path, mode]: emptied at every reset
         self.keep = set(config.get("keep", []))  # mount points inside them: never removed
         self.kernel: int | None = None
         self.dirty = False  # a kernel ran since the last reset
-        self.buffer = b""
+        self.buffer = buffer  # what came on stdin after the config
 
     # --- answers ---------------------------------------------------------------------------
 
@@ -104,9 +102,8 @@ class Zygote:
         failed: list[str] = []
         for path, mode in self.wipe:
             empty(path, mode, self.keep, failed)
-        if os.getpid() == 1:  # the sandbox's own IPC and user namespaces (never the host's)
+        if os.getpid() == 1:  # the sandbox's own IPC namespace (never the host's)
             remove_sysv_ipc(failed)
-            clear_keyrings(failed)
         if failed:  # stays dirty: the host replaces this sandbox
             return {"error": f"could not remove {', '.join(failed[:3])}"}
         self.dirty = False
@@ -212,22 +209,6 @@ def remove_sysv_ipc(failed: list[str]) -> None:
                 failed.append(f"System V {kind} {ipc_id}")
 
 
-def keyctl(operation: int, *args: int) -> int:
-    return _libc.syscall(SYS_KEYCTL, operation, *(ctypes.c_long(a) for a in args))
-
-
-def clear_keyrings(failed: list[str]) -> None:
-    """Empty the user keyrings of the sandbox's user namespace: a key a learner added there
-    would otherwise be readable by the next learner's kernel. Each kernel's session keyring is
-    its own (run_kernel joins a new one) and goes with its processes."""
-    if SYS_KEYCTL is None:
-        failed.append(f"keyrings (no keyctl number for {platform.machine()})")
-        return
-    for keyring in (KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING):
-        if keyctl(KEYCTL_CLEAR, keyring) != 0:
-            failed.append(f"keyring {keyring} (errno {ctypes.get_errno()})")
-
-
 def empty(path: str, mode: int, keep: set[str], failed: list[str]) -> None:
     """Remove everything below `path` except the mount points in `keep` (and what is in them),
     noting in `failed` what could not be removed.
@@ -282,8 +263,6 @@ def run_kernel(inbox: str, work_root: str | None) -> None:
         resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
         if os.getpid() != 1:
             prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        elif SYS_KEYCTL is not None and keyctl(KEYCTL_JOIN_SESSION_KEYRING, 0) < 0:
-            raise OSError(ctypes.get_errno(), "no session keyring of its own")
         prctl(PR_SET_DUMPABLE, 1)  # the kernel's own memory only: the zygote's stays closed
         os.chdir(cwd)
         os.environ.clear()
@@ -324,7 +303,20 @@ def main() -> None:
             __import__(name)
         except ImportError:
             pass
-    Zygote(json.loads(sys.argv[1])).serve()
+    line, rest = read_line(0)
+    Zygote(json.loads(line), rest).serve()
+
+
+def read_line(fd: int) -> tuple[bytes, bytes]:
+    """The first line on `fd` and what was read past it."""
+    data = b""
+    while b"\n" not in data:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            raise SystemExit("no config on stdin")
+        data += chunk
+    line, rest = data.split(b"\n", 1)
+    return line, rest
 
 
 if __name__ == "__main__":

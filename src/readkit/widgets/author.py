@@ -1,6 +1,6 @@
 """The Sorter's author mode: a teacher makes an article's key (key.csv) by keyboard.
 
-    sorter = readkit.Sorter(article="harbour-bridge", mode="author")
+    sorter = readkit.AuthorSorter(article="harbour-bridge")
     sorter                                   # shown in a notebook: label by keyboard
 
 The same one-key-per-sentence labelling as the learner Sorter (1-4 or the letter on a choice),
@@ -42,6 +42,7 @@ import traitlets as t
 from readkit.authoring.key_editor import KeyEditError, KeyEditor
 from readkit.course.course import CONFIG_FILE, PACKAGED_DATA, Course, CourseError
 from readkit.course.labels import DESCRIPTIONS, LABELS, key_letters
+from readkit.widgets.unit_runs import unit_runs
 
 AUTHOR = "author"
 _HERE = Path(__file__).parent
@@ -75,12 +76,11 @@ def _check_article_folder(folder: Path) -> None:
 class AuthorSorter(anywidget.AnyWidget):
     """Make an article's key by keyboard. See the module docstring for the keys' Python API."""
 
-    _esm = (_HERE / "keys.js").read_text(encoding="utf-8") + (_HERE / "author.js").read_text(
-        encoding="utf-8")
+    _esm = _HERE / "static" / "author.js"  # built from js/ by `make widgets`
     _css = (_HERE / "sorter.css").read_text(encoding="utf-8") + (
         _HERE / "author.css").read_text(encoding="utf-8")
 
-    _units = t.List(t.Dict()).tag(sync=True)  # [{"unit_id", "paragraph", "text"}]
+    _units = t.List(t.Dict()).tag(sync=True)  # [{"unit_id", "paragraph", "text", "runs"}]
     _labels = t.List(t.Dict()).tag(sync=True)
     mode = t.Unicode(AUTHOR, read_only=True).tag(sync=True)
     article = t.Unicode("").tag(sync=True)
@@ -119,8 +119,8 @@ class AuthorSorter(anywidget.AnyWidget):
 
     def _publish(self) -> None:
         """Show what the files hold now."""
-        units = [{"unit_id": u.unit_id, "paragraph": u.paragraph, "text": u.text}
-                 for u in self.editor.units]
+        units = unit_runs({"unit_id": u.unit_id, "paragraph": u.paragraph, "text": u.text}
+                          for u in self.editor.units)
         with self.hold_sync():  # one update: the view never sees new units with the old key
             if units != self._units:
                 self._units = units

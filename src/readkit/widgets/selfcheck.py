@@ -26,6 +26,7 @@ import traitlets as t
 from readkit.course.key import PRACTICE
 from readkit.course.labels import LABELS
 from readkit.widgets.show import select_units
+from readkit.widgets.unit_runs import unit_runs
 
 TRIES_BEFORE_REVEAL = 2  # the same rule as the Sorter's practice mode
 # The codebook's decision procedure, one step per label: the hint of a "which label?" question.
@@ -40,7 +41,6 @@ LABEL_HINTS = {
 }
 
 _HERE = Path(__file__).parent
-_KEYS_JS = (_HERE / "keys.js").read_text(encoding="utf-8")
 
 
 def _option_index(options: list[str], answer) -> int:
@@ -64,7 +64,7 @@ class SelfCheck(anywidget.AnyWidget):
     shown after the first wrong try (default: a prompt to look again).
     """
 
-    _esm = _KEYS_JS + (_HERE / "selfcheck.js").read_text(encoding="utf-8")
+    _esm = _HERE / "static" / "selfcheck.js"  # built from js/ by `make widgets`
     _css = _HERE / "selfcheck.css"
 
     question = t.Unicode().tag(sync=True)
@@ -203,11 +203,11 @@ class EvidenceTable(anywidget.AnyWidget):
     model: unit_id -> the model answer (one of `options`), in the order the rows show.
     """
 
-    _esm = _KEYS_JS + (_HERE / "evidence.js").read_text(encoding="utf-8")
+    _esm = _HERE / "static" / "evidence.js"  # built from js/ by `make widgets`
     _css = _HERE / "selfcheck.css"
 
     question = t.Unicode().tag(sync=True)
-    rows = t.List(t.Dict()).tag(sync=True)  # [{"unit_id", "text"}]
+    rows = t.List(t.Dict()).tag(sync=True)  # [{"unit_id", "text", "runs"}]: unit_runs.py
     options = t.List(t.Unicode()).tag(sync=True)
     choices = t.Dict().tag(sync=True)  # unit_id -> option, the learner's
     revealed = t.Bool(False).tag(sync=True)
@@ -222,12 +222,12 @@ class EvidenceTable(anywidget.AnyWidget):
         bad = {unit_id: answer for unit_id, answer in model.items() if answer not in options}
         if bad:
             raise ValueError(f"Model answers must be one of the options {options}: {bad}.")
-        texts = {unit.unit_id: unit.text
-                 for unit in select_units(list(model), article=article)}
+        units = {unit.unit_id: unit for unit in select_units(list(model), article=article)}
         self._model = dict(model)
         super().__init__(
             question=question, options=options,
-            rows=[{"unit_id": unit_id, "text": texts[unit_id]} for unit_id in model],
+            rows=unit_runs({"unit_id": unit_id, "paragraph": units[unit_id].paragraph,
+                            "text": units[unit_id].text} for unit_id in model),
         )
         self.on_msg(self._on_message)
 

@@ -8,59 +8,37 @@ reporting verbs in a table, two passages side by side, and answers that open on 
     reveal("The byline names the author.", units="p02s1")
 
 Each function returns an IPython HTML object, so a lesson cell is one line whose value shows.
-The article's text always comes from the article's units.csv and is escaped: markup in the article
-(<u>, **) shows exactly as typed. Colours are JupyterLab theme variables (light and dark themes
-follow by themselves); highlights keep dark text on a light fill in both themes (12:1).
+The article's text always comes from the article's units.csv: escaped, its markup (<u>...</u>,
+**...**) shown as underlined and bold text (readkit.course.markup), and a highlight is found in
+the text as a reader sees it. The HTML is written by one template, templates/show.html.j2
+(Jinja, autoescaped); this module only chooses what goes into it.
 """
 
-import html
 import re
 from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
 
 from IPython.display import HTML
 
 from readkit.course.course import Course, Unit
 from readkit.course.key import PRACTICE
+from readkit.course.markup import Run, parse, plain, run_html
 
-# -- styles (inline: they survive every front end that renders HTML outputs) -------------------
+ROLES = ("source", "cue", "content")  # highlight roles; None is a plain highlight
 
-FONT = "font-family: var(--jp-content-font-family, system-ui, sans-serif); line-height: 1.55;"
-TEXT = "color: var(--jp-content-font-color1, rgba(0, 0, 0, 0.87));"
-PASSAGE = (
-    f"{FONT} {TEXT} margin: 0.4em 0 0.8em; padding: 0.1em 0 0.1em 0.9em; max-width: 52em;"
-    " border-left: 3px solid var(--jp-border-color1, #bdbdbd);"
-)
-PARAGRAPH = "margin: 0.35em 0;"
-UNIT_ID = (
-    "font-family: var(--jp-code-font-family, monospace); font-size: 0.8em; padding: 0 0.3em;"
-    " margin-right: 0.25em; border: 1px solid var(--jp-border-color1, #bdbdbd);"
-    " border-radius: 3px; white-space: nowrap;"
-)
-CAPTION = "font-size: 0.85em; margin: 0 0 0.2em; font-style: italic;"
-GAP = "margin: 0.2em 0; font-size: 0.9em;"
-# Light fills from the theme (the same in light and dark themes) with dark text.
-MARK_TEXT = "color: var(--md-grey-900, #212121); padding: 0 0.15em; border-radius: 2px;"
-FILLS = {
-    None: "var(--jp-warn-color3, #ffe0b2)",
-    "source": "var(--jp-info-color3, #b2ebf2)",
-    "cue": "var(--jp-warn-color3, #ffe0b2)",
-    "content": "var(--jp-success-color3, #c8e6c9)",
-}
-# Roles are told apart by a text tag and a line style too, never by colour alone.
-LINES = {"source": "solid", "cue": "double", "content": "dotted"}
-ROLE_TAG = "font-size: 0.72em; font-weight: 600; margin-left: 0.2em; font-variant: small-caps;"
-TABLE = f"{FONT} {TEXT} border-collapse: collapse; margin: 0.4em 0; max-width: 60em;"
-CELL = (
-    "border-bottom: 1px solid var(--jp-border-color2, #e0e0e0); padding: 0.3em 0.6em;"
-    " text-align: left; vertical-align: top;"
-)
-DETAILS = f"{FONT} {TEXT} margin: 0.4em 0 0.8em; max-width: 52em;"
-SUMMARY = (
-    "cursor: pointer; font-weight: 600; color: var(--jp-content-link-color, #0d47a1);"
-    " padding: 0.2em 0;"
-)
-COLUMNS = f"{FONT} {TEXT} display: flex; flex-wrap: wrap; gap: 0.5em 2em; max-width: 64em;"
-COLUMN = "flex: 1 1 22em; min-width: 0;"
+
+@cache
+def _html():
+    """The template's macros (passage, verbs, columns, reveal, key)."""
+    import jinja2
+    from markupsafe import Markup
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["run"] = lambda run: Markup(run_html(run))
+    return env.get_template("show.html.j2").module
 
 
 # -- which units -------------------------------------------------------------------------------
@@ -91,10 +69,10 @@ def _phrases(highlight) -> dict[str, str | None]:
         return {highlight: None}
     if isinstance(highlight, Mapping):
         roles = dict(highlight)
-        unknown = {role for role in roles.values() if role not in FILLS}
+        unknown = {role for role in roles.values() if role is not None and role not in ROLES}
         if unknown:
             raise ValueError(f"Unknown highlight role(s) {sorted(unknown)}: use "
-                             f"{', '.join(r for r in FILLS if r)} or None.")
+                             f"{', '.join(ROLES)} or None.")
         return roles
     return dict.fromkeys(highlight)
 
@@ -120,27 +98,38 @@ def _spans(text: str, phrases: Mapping[str, str | None]) -> list[tuple[int, int,
     return spans
 
 
-def mark(text: str, role: str | None = None) -> str:
-    """Escaped `text` in a <mark>; with a role ("source", "cue", "content"), a visible tag."""
-    fill = FILLS[role]
-    style = f"background: {fill}; {MARK_TEXT}"
-    if role:
-        style += f" text-decoration: underline {LINES[role]}; text-underline-offset: 0.2em;"
-        tag = f'<span style="{ROLE_TAG}">[{html.escape(role)}]</span>'
-        return f'<mark data-role="{role}" style="{style}">{html.escape(text)}{tag}</mark>'
-    return f'<mark style="{style}">{html.escape(text)}</mark>'
+def _slice(runs: list[Run], start: int, end: int) -> list[Run]:
+    """The runs' text from `start` to `end` (offsets in the text a reader sees)."""
+    out, position = [], 0
+    for run in runs:
+        first, last = position, position + len(run.text)
+        position = last
+        low, high = max(first, start), min(last, end)
+        if low < high:
+            out.append(run._replace(text=run.text[low - first:high - first]))
+    return out
+
+
+def _groups(text: str, phrases: Mapping[str, str | None]) -> list[dict]:
+    """`text` as the template's groups: runs of its formatted text, each group highlighted
+    ({"mark": True, "role"}) or not."""
+    runs = parse(text)
+    seen = "".join(run.text for run in runs)
+    groups, position = [], 0
+    for start, end, phrase in _spans(seen, phrases):
+        if start > position:
+            groups.append({"mark": False, "runs": _slice(runs, position, start)})
+        groups.append({"mark": True, "role": phrases[phrase], "runs": _slice(runs, start, end)})
+        position = end
+    if position < len(seen):
+        groups.append({"mark": False, "runs": _slice(runs, position, len(seen))})
+    return groups
 
 
 def highlight_html(text: str, highlight=None) -> str:
-    """`text` escaped, with each occurrence of the highlighted phrases marked."""
-    phrases = _phrases(highlight)
-    parts, position = [], 0
-    for start, end, phrase in _spans(text, phrases):
-        parts.append(html.escape(text[position:start]))
-        parts.append(mark(text[start:end], phrases[phrase]))
-        position = end
-    parts.append(html.escape(text[position:]))
-    return "".join(parts)
+    """`text` (the article's, markup read) escaped, with each occurrence of the highlighted
+    phrases marked."""
+    return str(_html().text(_groups(text, _phrases(highlight))))
 
 
 # -- passages ----------------------------------------------------------------------------------
@@ -154,33 +143,27 @@ def units_html(units=None, *, highlight=None, ids: bool = True, caption: bool = 
                article: str | None = None) -> str:
     """The units as an HTML passage: one block per paragraph, each unit after its id, "[…]"
     where paragraphs are left out. Raises ValueError for a highlight found in none of them."""
-    chosen = select_units(units, article=article)
-    phrases = _phrases(highlight)
-    missing = [p for p in phrases if not any(_spans(u.text, {p: None}) for u in chosen)]
+    return str(_passage(select_units(units, article=article), _phrases(highlight), ids, caption))
+
+
+def _passage(chosen: list[Unit], phrases: Mapping[str, str | None], ids: bool = True,
+             caption: bool = True):
+    missing = [p for p in phrases if not any(_spans(plain(u.text), {p: None}) for u in chosen)]
     if missing:
         raise ValueError(f"Highlight not found in the units shown: {missing}. Phrases must be "
-                         "typed exactly as in the article.")
-    blocks, previous, current = [], None, []
-
-    def close() -> None:
-        if current:
-            blocks.append(f'<p style="{PARAGRAPH}">{" ".join(current)}</p>')
-            current.clear()
-
+                         "typed exactly as the article reads.")
+    blocks, previous = [], None
     for unit in chosen:
         if unit.paragraph != previous:
-            close()
             if previous is not None and unit.paragraph > previous + 1:
-                blocks.append(f'<p style="{GAP}">[…] <span style="font-size: 0.85em">'
-                              f"(paragraphs left out)</span></p>")
+                blocks.append({"gap": True})
+            blocks.append({"gap": False, "units": []})
             previous = unit.paragraph
-        label = f'<span style="{UNIT_ID}">{html.escape(unit.unit_id)}</span>' if ids else ""
-        current.append(f"{label}{highlight_html(unit.text, phrases)}")
-    close()
+        blocks[-1]["units"].append({"id": unit.unit_id if ids else "",
+                                    "groups": _groups(unit.text, phrases)})
     paragraphs = sorted({unit.paragraph for unit in chosen})
-    title = (f'<p style="{CAPTION}">From the article, {_describe(paragraphs)} (verbatim)</p>'
-             if caption else "")
-    return f'<blockquote class="rk-passage" style="{PASSAGE}">{title}{"".join(blocks)}</blockquote>'
+    title = f"From the article, {_describe(paragraphs)} (verbatim)" if caption else ""
+    return _html().passage(blocks, title)
 
 
 def show_units(units=None, *, highlight=None, ids: bool = True, caption: bool = True,
@@ -214,30 +197,44 @@ _VERB = re.compile(
 def find_reporting_verbs(units=None, *, article: str | None = None) -> list[tuple[str, str]]:
     """(unit_id, verb as written) for every reporting verb in the units, in reading order."""
     return [(unit.unit_id, match.group(0)) for unit in select_units(units, article=article)
-            for match in _VERB.finditer(unit.text)]
+            for match in _VERB.finditer(plain(unit.text))]
 
 
 def reporting_verbs_html(units=None, *, article: str | None = None) -> str:
     found = find_reporting_verbs(units, article=article)
     texts = {unit.unit_id: unit.text for unit in select_units(units, article=article)}
-    head = "".join(f'<th scope="col" style="{CELL}">{name}</th>'
-                   for name in ("Unit", "Reporting verb", "Sentence (verbatim)"))
-    rows = "".join(
-        f'<tr><td style="{CELL}"><span style="{UNIT_ID}">{html.escape(unit_id)}</span></td>'
-        f'<td style="{CELL}"><strong>{html.escape(verb)}</strong></td>'
-        f'<td style="{CELL}">{highlight_html(texts[unit_id], verb)}</td></tr>'
-        for unit_id, verb in found
-    )
-    caption = (f'<caption style="{CAPTION} text-align: left;">{len(found)} reporting verbs'
-               " found in the units shown</caption>")
-    return f'<table class="rk-verbs" style="{TABLE}">{caption}<thead><tr>{head}</tr></thead>' \
-           f"<tbody>{rows}</tbody></table>"
+    return str(_html().verbs([{"id": unit_id, "verb": verb, "groups": _groups(texts[unit_id],
+                                                                              {verb: None})}
+                              for unit_id, verb in found]))
 
 
 def show_reporting_verbs(units=None, *, article: str | None = None) -> HTML:
     """A table of the reporting verbs ("says", "according to", "casually claimed"...) in the
     units, each with its sentence, verb highlighted."""
     return HTML(reporting_verbs_html(units, article=article))
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+SOURCE_COLUMNS = ("source_id", "name", "kind", "date", "citation")
+
+
+def sources_html(source_ids=None, *, article: str | None = None) -> str:
+    """The article's sources (sources.csv) as a table: all, or the ids given, in that order."""
+    rows = {row["source_id"]: row for row in Course.default().article(article).rows("sources.csv")}
+    wanted = list(rows) if source_ids is None else [str(s) for s in source_ids]
+    unknown = [s for s in wanted if s not in rows]
+    if unknown:
+        raise ValueError(f"Unknown source id(s): {', '.join(unknown)}. The article's sources: "
+                         f"{', '.join(rows)}.")
+    return str(_html().sources(SOURCE_COLUMNS, [[rows[s].get(c) or "" for c in SOURCE_COLUMNS]
+                                                 for s in wanted]))
+
+
+def show_sources(source_ids=None, *, article: str | None = None) -> HTML:
+    """A table of the sources the article draws on (name, kind, date, full citation), from
+    sources.csv: plain Python, so it shows in the browser version of the course too."""
+    return HTML(sources_html(source_ids, article=article))
 
 
 # -- side by side and reveal -------------------------------------------------------------------
@@ -249,12 +246,9 @@ def side_by_side_html(left, right, *, titles: Iterable[str] = ("", ""),
     for units, title in zip((left, right), titles, strict=True):
         chosen = select_units(units, article=article)
         phrases = {p: r for p, r in _phrases(highlight).items()
-                   if any(_spans(u.text, {p: None}) for u in chosen)}
-        heading = f'<h4 style="margin: 0.3em 0;">{html.escape(title)}</h4>' if title else ""
-        columns.append(f'<section style="{COLUMN}">{heading}'
-                       f'{units_html(units, highlight=phrases or None, article=article)}'
-                       "</section>")
-    return f'<div class="rk-columns" style="{COLUMNS}">{"".join(columns)}</div>'
+                   if any(_spans(plain(u.text), {p: None}) for u in chosen)}
+        columns.append({"title": title, "passage": _passage(chosen, phrases)})
+    return str(_html().columns(columns))
 
 
 def side_by_side(left, right, *, titles: Iterable[str] = ("", ""), highlight=None,
@@ -265,25 +259,16 @@ def side_by_side(left, right, *, titles: Iterable[str] = ("", ""), highlight=Non
                                   article=article))
 
 
-def _paragraphs(text: str) -> str:
-    return "".join(f'<p style="{PARAGRAPH}">{html.escape(part.strip())}</p>'
-                   for part in re.split(r"\n\s*\n", text.strip()) if part.strip())
-
-
 def reveal_html(answer: str = "", *, units=None, highlight=None,
                 label: str = "Show the answer", article: str | None = None) -> str:
     """A closed <details>: `label` shows; the answer (plain text, escaped; blank lines start a
     new paragraph) and any units (verbatim) show once it is opened."""
     if not answer.strip() and units is None:
         raise ValueError("reveal needs an answer text, units to show, or both.")
-    body = _paragraphs(answer)
-    if units is not None:
-        body += units_html(units, highlight=highlight, article=article)
-    # data-lm-suppress-shortcuts: Enter and Space on the summary open it instead of reaching
-    # JupyterLab's notebook shortcuts (Enter would put the cell in edit mode).
-    return (f'<details class="rk-reveal" data-lm-suppress-shortcuts="true" style="{DETAILS}">'
-            f'<summary style="{SUMMARY}">{html.escape(label)}</summary>'
-            f'<div style="padding: 0.2em 0 0 1em;">{body}</div></details>')
+    paragraphs = [part.strip() for part in re.split(r"\n\s*\n", answer.strip()) if part.strip()]
+    passage = "" if units is None else _passage(select_units(units, article=article),
+                                                _phrases(highlight))
+    return str(_html().reveal(label, paragraphs, passage))
 
 
 def reveal(answer: str = "", *, units=None, highlight=None, label: str = "Show the answer",
@@ -304,19 +289,10 @@ def key_html(units, *, label: str = "Show the key", article: str | None = None) 
     if outside:
         raise ValueError(f"Lessons show the key for practice units only; not practice: "
                          f"{', '.join(outside)}.")
-    items = []
-    for unit in chosen:
-        entry = practice[unit.unit_id]
-        also = f" (also accepted: {' or '.join(entry.accept)})" if entry.accept else ""
-        items.append(
-            f'<div style="margin: 0.3em 0 0.7em;">'
-            f"{units_html([unit.unit_id], caption=False, article=article)}"
-            f'<p style="{PARAGRAPH}"><strong>Key: {html.escape(entry.label)}</strong>'
-            f"{html.escape(also)}. {html.escape(entry.rationale)}</p></div>"
-        )
-    return (f'<details class="rk-reveal" data-lm-suppress-shortcuts="true" style="{DETAILS}">'
-            f'<summary style="{SUMMARY}">{html.escape(label)}</summary>'
-            f'<div style="padding: 0.2em 0 0 1em;">{"".join(items)}</div></details>')
+    items = [{"passage": _passage([unit], {}, caption=False),
+              "label": practice[unit.unit_id].label, "accept": practice[unit.unit_id].accept,
+              "rationale": practice[unit.unit_id].rationale} for unit in chosen]
+    return str(_html().key(label, items))
 
 
 def reveal_key(units, *, label: str = "Show the key", article: str | None = None) -> HTML:

@@ -3,69 +3,35 @@
     readkit.Sorter(assignment="01-sort-the-sources")                 # the split that fits `mode`
     readkit.Sorter((1, 12), assignment="lesson-01", mode="practice")  # paragraphs 1 to 12
     readkit.Sorter(["p07s2", "p09s1"], assignment="lesson-01")        # these units
+    readkit.Sorter.section("01-sort-the-sources", "part-1")            # a graded part
 
-The browser part is sorter.js + sorter.css (anywidget, no build step). The browser never
-sends the whole `answers` dict: each decision is one message, {"type": "choose", "unit",
-"label", "seq", "view"}, merged here into `answers` and into the file (re-read just before the
-write, so two views or two Sorters sharing the file keep each other's units), then acknowledged
-per unit ({"type": "saved", "changes", "seq", "view"}); until then the view shows the choice as
-pending. `answers` (unit_id -> label) stays a synced trait: the view starts from it, and Python
-code may set it (saved the same way). In practice mode a Check compares the answers with the
-practice key *here in Python*; only verdicts go to the browser (and, after two different wrong
-tries on a unit, its accepted labels and rationale). A Check message carries the view's
-unacknowledged choices, so it acts on what the learner sees. Assessment mode never loads the key.
+A Sorter is always this class, whoever runs the notebook. In a live notebook it holds its widget
+(`sorter.widget`, readkit.widgets.sorter_widget: the units, the answers file, practice feedback)
+and shows it when it is the value of a cell. While nbgrader autogrades, nobody sees it and the
+grade comes from the answers.json that was handed in: then it holds no widget, draws nothing,
+reads no course data and leaves the answers file exactly as it came (the widget would move an
+unreadable file aside and start a fresh one). nbgrader tells a kernel that it autogrades by
+NBGRADER_EXECUTION=autograde (its documented way), and the sandbox passes that on. This module
+imports no widget library, so neither does a grading kernel (about 0.15 s of CPU a submission).
+
+The author mode, which makes an article's key, is a widget of its own: readkit.AuthorSorter.
 """
 
 import os
-import sys
-import warnings
-from contextlib import contextmanager
 from pathlib import Path
 
-import anywidget
-import traitlets as t
-
-from readkit.course import answers as store
-from readkit.course.course import Article, Course, CourseError
 from readkit.course.key import ASSESSMENT, PRACTICE
-from readkit.course.labels import DESCRIPTIONS, LABELS, key_letters
 
 MODES = (PRACTICE, ASSESSMENT)
-# A try is one distinct wrong label given to a unit at a Check; after this many the key shows.
-TRIES_BEFORE_REVEAL = 2
-
-_HERE = Path(__file__).parent
 
 
-class SorterWarning(UserWarning):
-    """Something given to the Sorter was ignored (an unknown unit id or label)."""
+def nbgrader_autogrades() -> bool:
+    """Whether nbgrader is autograding the notebook this kernel runs (not `nbgrader validate`,
+    which a learner runs on their own answers: the Sorter works as usual then)."""
+    return os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
 
-def _warn(message: str) -> None:
-    """Warn at the first frame outside readkit, traitlets and the widget machinery: the line
-    of the notebook that set the value."""
-    internal = ("readkit", "traitlets", "ipywidgets", "anywidget", "comm", "ipykernel")
-    frame, level = sys._getframe(1), 2
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in internal:
-        frame, level = frame.f_back, level + 1
-    warnings.warn(message, SorterWarning, stacklevel=level)
-
-
-def _select(article: Article, units, mode: str) -> list[dict]:
-    """The units to show, in reading order, in the shape the front end reads:
-    {"unit_id", "paragraph", "text"} (a Unit as a dict). None means the split that fits the
-    mode."""
-    if units is None:
-        units = article.split_unit_ids(mode)
-        if not units:
-            raise ValueError(
-                f"key.csv has no {mode} units. Pass the units to show (a list of ids or a "
-                "paragraph range such as (1, 12))."
-            )
-    return [unit._asdict() for unit in article.select_units(units)]
-
-
-class Sorter(anywidget.AnyWidget):
+class Sorter:
     """Label each unit of the article as sourced, claim, commentary or meta.
 
     units: None (the practice or assessment split, following `mode`), a list of unit ids, or a
@@ -78,36 +44,16 @@ class Sorter(anywidget.AnyWidget):
         the answers file names it.
     course: the Course the article is in (default: Course.default()).
 
-    A graded part's Sorter comes from its article's sections.csv:
-    Sorter.section(assignment, "part-1").
+    Python code reads and sets what the widget shows: `answers` (unit_id -> label; setting it
+    saves it), `choose(unit_id, label)`, `check()` (practice), `feedback`, `notice`, `unit_ids`.
     """
 
-    # keys.js first: the one place that keeps keys typed inside from JupyterLab's shortcuts.
-    _esm = (_HERE / "keys.js").read_text(encoding="utf-8") + (_HERE / "sorter.js").read_text(
-        encoding="utf-8")
-    _css = _HERE / "sorter.css"
-
-    # What the browser shows: [{"unit_id", "paragraph", "text", "name"}] and the labels,
-    # [{"name", "description"}].
-    _units = t.List(t.Dict()).tag(sync=True)
-    _labels = t.List(t.Dict()).tag(sync=True)
-    mode = t.Unicode(PRACTICE, read_only=True).tag(sync=True)
-    answers = t.Dict().tag(sync=True)
-    # unit_id -> {"label", "verdict", "tries"} (+ "accepted", "rationale" once revealed).
-    feedback = t.Dict().tag(sync=True)
-    notice = t.Unicode("").tag(sync=True)
-
-    def __init__(
-        self,
-        units=None,
-        *,
-        assignment: str,
-        answers_path: str | Path = "answers.json",
-        mode: str = PRACTICE,
-        article: str | None = None,
-        course: Course | None = None,
-    ) -> None:
-        chosen = (course or Course.default()).article(article)
+    def __init__(self, units=None, *, assignment: str | None = None,
+                 answers_path: str | Path = "answers.json",
+                 mode: str = PRACTICE, article: str | None = None, course=None) -> None:
+        if mode == "author":  # what the author mode once was: say where it is now
+            raise ValueError("The author mode is a widget of its own now: "
+                             "readkit.AuthorSorter(article=...).")
         if mode not in MODES:
             raise ValueError(f"mode must be 'practice' or 'assessment', not {mode!r}.")
         if not isinstance(assignment, str) or not assignment.strip():
@@ -115,58 +61,30 @@ class Sorter(anywidget.AnyWidget):
         # Resolved once, now: a later chdir in the notebook does not move the file. Not
         # Path.resolve(): a link in place of the file must stay a link (it is moved aside).
         path = Path(os.path.abspath(Path(answers_path).expanduser()))
+        self.assignment, self._mode, self.answers_path = assignment, mode, path
+        self.article = article
+        self.widget = None
+        if nbgrader_autogrades():
+            return
         if not path.parent.is_dir():
             raise ValueError(
                 f"Cannot save answers to {path}: the folder {path.parent} does not exist."
             )
-        selection = _select(chosen, units, mode)
-        ids = [unit["unit_id"] for unit in selection]
+        from readkit.widgets.sorter_widget import SorterWidget
 
-        self._ready = False  # no saving while the widget is being set up
-        self._adopting = False  # answers taken from the file are not written back
-        self._dirty: set[str] = set()  # units whose answer here is not on disk yet
-        self._ids = frozenset(ids)
-        self.assignment = assignment
-        self.article = chosen.slug
-        self.answers_path = path
-        self._key = {}
-        self._wrong: dict[str, set[str]] = {}
-        if mode == PRACTICE:
-            practice_key = chosen.key(PRACTICE)
-            missing = [unit_id for unit_id in ids if unit_id not in practice_key]
-            if missing:
-                raise ValueError(
-                    "Practice mode checks answers with the practice key, and these units are "
-                    f"not practice units: {', '.join(missing)}. Use mode='assessment' for "
-                    "them, or choose practice units."
-                )
-            self._key = {unit_id: practice_key[unit_id] for unit_id in ids}
-
-        self.set_trait("mode", mode)  # fixed for the widget's life: the key was loaded for it
-        letters = key_letters()
-        super().__init__(
-            _units=selection,
-            _labels=[{"name": label, "description": DESCRIPTIONS[label], "key": letters[label],
-                      "digit": str(n)} for n, label in enumerate(LABELS, 1)],
-        )
-        self.on_msg(self._on_message)
-        self._restore()
-        self._ready = True
-
-    def __new__(cls, *args, mode: str = PRACTICE, **kwargs):
-        """Sorter(article=..., mode="author") is the author mode (readkit.widgets.author), a
-        widget of its own: the learner Sorter's code is not involved."""
-        if mode == "author" and cls is Sorter:
-            from readkit.widgets.author import AuthorSorter
-
-            return AuthorSorter(*args, **kwargs)
-        return super().__new__(cls, *args, mode=mode, **kwargs)
+        self.widget = SorterWidget(units, assignment=assignment, answers_path=path, mode=mode,
+                                   article=article, course=course)
+        self.article = self.widget.article
 
     @classmethod
-    def section(cls, assignment: str, section: str, *, course: Course | None = None,
+    def section(cls, assignment: str, section: str, *, course=None,
                 answers_path: str | Path = "answers.json") -> "Sorter":
         """The Sorter of one graded part: exactly the units its article's sections.csv gives
         it (the article is the one whose sections.csv has the assignment)."""
+        if nbgrader_autogrades():  # nothing is shown: the course's files are not even read
+            return cls(assignment=assignment, answers_path=answers_path, mode=ASSESSMENT)
+        from readkit.course.course import Course, CourseError
+
         course = course or Course.default()
         article = course.article_for(assignment)
         found = article.section(assignment, section)
@@ -181,208 +99,62 @@ class Sorter(anywidget.AnyWidget):
                    article=article.slug, course=course)
 
     @property
+    def mode(self) -> str:
+        """"practice" or "assessment", fixed for the Sorter's life (the key was loaded for it)."""
+        return self._mode
+
+    # -- what a notebook shows ----------------------------------------------------------------
+
+    def _repr_mimebundle_(self, **kwargs):
+        if self.widget is None:
+            return {"text/plain": repr(self)}
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        if self.widget is None:
+            return (f"Sorter for {self.assignment} (not shown while nbgrader grades: "
+                    f"the grade comes from {self.answers_path.name})")
+        return (f"Sorter for {self.assignment}: {len(self.answers)} of {len(self.unit_ids)} "
+                f"units labelled ({self.answers_path.name})")
+
+    # -- the widget's state and actions, for Python code ----------------------------------------
+
+    def _shown(self):
+        if self.widget is None:
+            raise RuntimeError(f"This Sorter for {self.assignment} is not shown while nbgrader "
+                               "grades: there are no answers to read or set here.")
+        return self.widget
+
+    @property
     def unit_ids(self) -> list[str]:
         """The ids of the units shown, in reading order."""
-        return [unit["unit_id"] for unit in self._units]
+        return self._shown().unit_ids
 
-    # -- answers: validate, save, restore --------------------------------------------------
+    @property
+    def answers(self) -> dict[str, str]:
+        """unit_id -> label, as saved. Setting it saves it (unknown ids and labels are dropped
+        with a warning)."""
+        return self._shown().answers
 
-    @t.validate("answers")
-    def _keep_known(self, proposal):
-        value = proposal["value"]
-        unknown_ids = [unit_id for unit_id in value if unit_id not in self._ids]
-        bad_labels = [f"{unit_id}={label!r}" for unit_id, label in value.items()
-                      if unit_id in self._ids and label not in LABELS]
-        if unknown_ids:
-            _warn(f"Sorter ignored unit ids it does not show: {', '.join(map(str, unknown_ids))}.")
-        if bad_labels:
-            _warn(f"Sorter ignored unknown labels: {', '.join(bad_labels)} (use one of "
-                  f"{', '.join(LABELS)}).")
-        return {unit_id: label for unit_id, label in value.items()
-                if unit_id in self._ids and label in LABELS}
+    @answers.setter
+    def answers(self, value: dict[str, str]) -> None:
+        self._shown().answers = value
 
-    @t.observe("answers")
-    def _answers_changed(self, change) -> None:
-        if not self._ready or self._adopting:
-            return
-        old, new = change["old"], change["new"]
-        changed = [unit_id for unit_id in dict.fromkeys((*new, *old))
-                   if old.get(unit_id) != new.get(unit_id)]
-        if self._write(changed):
-            self.send({"type": "saved", "changes": [[unit_id, self.answers.get(unit_id)]
-                                                    for unit_id in changed]})
-        else:
-            self.send({"type": "save-failed"})
+    @property
+    def feedback(self) -> dict:
+        """The last Check's feedback per unit (practice mode)."""
+        return self._shown().feedback
 
-    @contextmanager
-    def _adopt(self):
-        """Set `answers` without writing it (it came from the file). The browser still gets it."""
-        self._adopting = True
-        try:
-            yield
-        finally:
-            self._adopting = False
-
-    def _merged_with_file(self, answers: dict) -> dict:
-        """The file's answers as they are now, with this Sorter's changed units set."""
-        found = store.read_answers(self.answers_path, self.assignment, self.article)
-        if found.usable:
-            merged, units = dict(found.answers), set(self._dirty)
-        else:
-            if found.status != store.MISSING:
-                self._set_aside(found)
-            # Gone or unusable: write everything this Sorter shows, so that what it shows as
-            # saved is on disk again.
-            merged, units = {}, set(self._ids) | self._dirty
-        for unit_id in units:
-            label = answers.get(unit_id)
-            if label is None:
-                merged.pop(unit_id, None)
-            else:
-                merged[unit_id] = label
-        return merged
-
-    def _write(self, changed, answers: dict | None = None) -> bool:
-        """Merge this Sorter's answers (or `answers`, about to become them) for the `changed`
-        units, and any earlier unsaved ones, into the file as it is now, and write it
-        atomically. Units this Sorter did not change keep what the file holds: another view,
-        or another Sorter on the same file, may have written them. Afterwards the widget shows
-        what the file holds for its units."""
-        answers = self.answers if answers is None else answers
-        self._dirty.update(changed)
-        with store.locked(self.answers_path):
-            merged = self._merged_with_file(answers)
-            try:
-                store.write_answers(self.answers_path, self.assignment, merged, self.article)
-            except OSError as error:
-                self.notice = (
-                    f"Your answers could not be saved to {self.answers_path.name} "
-                    f"({self.answers_path.parent}): {error.strerror or error}. Free some space or "
-                    "fix the folder's permissions, then choose again: every unsaved answer is "
-                    "saved with the next one."
-                )
-                return False
-        self._dirty.clear()
-        if self.notice.startswith("Your answers could not be saved"):
-            self.notice = ""
-        on_disk = {unit_id: label for unit_id, label in merged.items() if unit_id in self._ids}
-        if on_disk != self.answers:
-            with self._adopt():
-                self.answers = on_disk
-        return True
+    @property
+    def notice(self) -> str:
+        """What the widget tells the learner (an answers file set aside, a failed save)."""
+        return self._shown().notice
 
     def choose(self, unit_id: str, label: str | None) -> bool:
         """Set (or, with None, clear) one unit's answer and save it, as a key press or a click
         in the browser does. Returns whether it is on disk."""
-        if unit_id not in self._ids:
-            raise ValueError(f"This Sorter does not show the unit {unit_id!r}.")
-        if label is not None and label not in LABELS:
-            raise ValueError(f"Unknown label {label!r}: use one of {', '.join(LABELS)}.")
-        new = dict(self.answers)
-        if label is None:
-            new.pop(unit_id, None)
-        else:
-            new[unit_id] = label
-        # The file first, then the widget: it shows the choice once it is on disk, and an
-        # answer that could not be written is not shown as saved.
-        if self._write([unit_id], new):
-            return True
-        self._dirty.discard(unit_id)
-        return False
+        return self._shown().choose(unit_id, label)
 
-    def _on_choose(self, content: dict) -> None:
-        unit_id, label = content.get("unit"), content.get("label")
-        reply = {"seq": content.get("seq"), "view": content.get("view")}
-        if not isinstance(unit_id, str) or unit_id not in self._ids \
-                or (label is not None and label not in LABELS):
-            self.send({"type": "not-saved", "unit": unit_id, **reply,
-                       "reason": "unknown unit or label"})
-            return
-        if self.choose(unit_id, label):
-            self.send({"type": "saved", "changes": [[unit_id, self.answers.get(unit_id)]],
-                       **reply})
-        else:
-            self.send({"type": "not-saved", "unit": unit_id, **reply, "reason": self.notice})
-
-    def _restore(self) -> None:
-        found = store.read_answers(self.answers_path, self.assignment, self.article)
-        if found.status == store.MISSING:
-            return
-        if not found.usable:
-            self._set_aside(found)
-            store.write_answers(self.answers_path, self.assignment, {}, self.article)
-            return
-        for problem in found.problems:
-            _warn(f"{self.answers_path.name}: {problem}")
-        self.answers = {unit_id: label for unit_id, label in found.answers.items()
-                        if unit_id in self._ids}
-
-    def _set_aside(self, found: store.AnswersFile) -> None:
-        name = self.answers_path.name
-        if found.status == store.CORRUPT:
-            reason = "is not valid JSON"
-        elif found.status == store.NOT_A_FILE:
-            reason = "is not a regular file (a link, a folder or a device)"
-        elif found.status == store.TOO_LARGE:
-            reason = "is far too large to be an answers file"
-        elif found.assignment is not None and found.assignment != self.assignment:
-            reason = f"belongs to assignment {found.assignment!r}, not {self.assignment!r}"
-        elif found.article is not None and found.article != self.article:
-            reason = f"holds answers for the article {found.article!r}, not {self.article!r}"
-        else:
-            reason = "is not a readkit answers file"
-        aside = store.move_aside(self.answers_path)
-        self.notice = (
-            f"Your earlier answers file could not be used: {name} {reason}. Nothing was "
-            f"deleted: it is kept as {aside.name} in the same folder, and a fresh {name} was "
-            "started. Ask your instructor if you need the old answers back."
-        )
-
-    # -- practice feedback -------------------------------------------------------------------
-
-    def check(self, *, view: str | None = None) -> dict:
+    def check(self) -> dict:
         """Mark each labelled unit right or wrong (practice mode). Returns the feedback."""
-        if self.mode != PRACTICE:
-            raise RuntimeError("Check is for practice mode only: assessment answers are graded "
-                               "by your instructor.")
-        feedback, right = {}, 0
-        for unit_id in self.unit_ids:
-            label = self.answers.get(unit_id)
-            if label is None:
-                continue
-            entry = self._key[unit_id]
-            wrong = self._wrong.setdefault(unit_id, set())
-            if label in entry.accepted:
-                verdict = "right"
-                right += 1
-            else:
-                verdict = "wrong"
-                wrong.add(label)
-            item = {"label": label, "verdict": verdict, "tries": len(wrong)}
-            if len(wrong) >= TRIES_BEFORE_REVEAL:
-                item["accepted"] = list(entry.accepted)
-                item["rationale"] = entry.rationale
-            feedback[unit_id] = item
-        self.feedback = feedback
-        open_units = len(self._ids) - len(feedback)
-        summary = f"Checked {len(feedback)}: {right} right, {len(feedback) - right} wrong."
-        if open_units:
-            summary += f" {open_units} not labelled yet."
-        self.send({"type": "checked", "summary": summary, **({"view": view} if view else {})})
-        return feedback
-
-    def _on_message(self, _widget, content, _buffers) -> None:
-        if not isinstance(content, dict):
-            return
-        kind = content.get("type")
-        if kind == "choose":
-            self._on_choose(content)
-        elif kind == "check" and self.mode == PRACTICE:
-            # The choices the view had not seen acknowledged when Check was pressed: messages
-            # arrive in order, so they are normally applied already; if not, they are now.
-            pending = content.get("pending")
-            for unit_id, label in (pending.items() if isinstance(pending, dict) else ()):
-                if unit_id in self._ids and (label is None or label in LABELS) \
-                        and self.answers.get(unit_id) != label:
-                    self.choose(unit_id, label)
-            self.check(view=content.get("view"))
+        return self._shown().check()

@@ -1,8 +1,10 @@
-// The Sorter's front end: an anywidget ES module, loaded as it is (no build step, no npm).
+// The Sorter's front end (an anywidget ES module, bundled into ../static/sorter.js by esbuild:
+// `make widgets`).
 //
-// The whole article is built as one HTML string and inserted once; one delegated listener per
-// event type sits on the root. Each unit is a radiogroup (roving tabindex: Tab moves between
-// units, arrows between choices), named by its full sentence (aria-labelledby).
+// The article is built once with DOM calls; one delegated listener per event type sits on the
+// root. Each unit is a radiogroup (roving tabindex: Tab moves between units, arrows between
+// choices), named by its full sentence (aria-labelledby); its text comes as runs from Python
+// (article markup read, quotations marked) and only ever becomes text nodes.
 //
 // Keyboard-first: 1-4 or the letter shown on a choice picks it, saves it and moves the focus
 // to the next unlabelled sentence (on to the next Sorter of the page when this one is done);
@@ -15,90 +17,58 @@
 // (it was restarted): the view says it is disconnected, drops what was pending and accepts no
 // choice. The live region announces saved decisions and Check results, not every arrow press.
 
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const escape = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
+import { sentence } from "./article.js";
+import { choiceRadio } from "./choices.js";
+import { announcer, h, uniqueId } from "./dom.js";
+import { keepKeys, keyMap, radioTarget } from "./keys.js";
 
-let viewCount = 0; // element ids must stay unique when a notebook shows several Sorters
 const WAIT_MS = 4000; // no answer from the kernel after this long: say that it is waiting
 
-// Text -> HTML with quotations marked. `inside` is true when an earlier unit of the same
-// paragraph opened a quotation that it did not close (a quotation split into sentences).
-function markQuotes(text, inside) {
-  let html = "";
-  let start = 0;
-  let quoted = inside;
-  const flush = (end, asQuote) => {
-    if (end > start) {
-      const part = escape(text.slice(start, end));
-      html += asQuote ? `<span class="rk-quote">${part}</span>` : part;
-    }
-    start = end;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    const opens = !quoted && (c === '"' || c === "\u201c");
-    const closes = quoted && (c === '"' || c === "\u201d");
-    if (opens) {
-      flush(i, false);
-      quoted = true;
-    } else if (closes) {
-      flush(i + 1, true);
-      quoted = false;
-    }
-  }
-  flush(text.length, quoted);
-  return { html, inside: quoted };
+function unitNode(unit, i, labels, prefix) {
+  return h("div", { className: "rk-unit", "data-unit": unit.unit_id },
+    h("p", { className: "rk-text" },
+      h("span", { className: "rk-id" }, unit.unit_id), " ",
+      h("span", { className: "rk-sentence", id: `${prefix}t${i}` }, sentence(unit.runs))),
+    h("div", {
+      className: "rk-choices", role: "radiogroup", "aria-labelledby": `${prefix}t${i}`,
+      "aria-describedby": `${prefix}st${i} ${prefix}fb${i} ${prefix}keys`, "data-i": i,
+    }, labels.map(choiceRadio)),
+    h("span", { className: "rk-state", id: `${prefix}st${i}` }),
+    h("p", { className: "rk-feedback", id: `${prefix}fb${i}`, hidden: true }));
 }
 
-// A label's name with its key letter underlined: "co" + <span>m</span>... for commentary's o.
-function nameWithLetter(label) {
-  const at = label.name.toLowerCase().indexOf(label.key);
-  if (at < 0) return escape(label.name);
-  return escape(label.name.slice(0, at)) +
-    `<span class="rk-letter">${escape(label.name[at])}</span>` +
-    escape(label.name.slice(at + 1));
-}
-
-function buildHTML(units, labels, prefix) {
-  const parts = [];
+// The units in paragraphs: div.rk-para, its number, then its units.
+function articleNode(units, labels, prefix) {
+  const body = h("div", { className: "rk-body" });
+  let number = null;
   let paragraph = null;
-  let inside = false;
-  const radios = labels
-    .map(
-      (label, k) =>
-        `<div role="radio" class="rk-choice" aria-checked="false" tabindex="${k === 0 ? 0 : -1}"` +
-        ` data-lm-suppress-shortcuts="true"` +
-        ` data-label="${escape(label.name)}"` +
-        ` aria-keyshortcuts="${escape(label.digit)} ${escape(label.key.toUpperCase())}">` +
-        `<span class="rk-tick" aria-hidden="true"></span>` +
-        `<kbd class="rk-key" aria-hidden="true">${escape(label.digit)}</kbd>` +
-        `<span class="rk-name">${nameWithLetter(label)}</span></div>`,
-    )
-    .join("");
   units.forEach((unit, i) => {
-    if (unit.paragraph !== paragraph) {
-      if (paragraph !== null) parts.push("</div>");
-      paragraph = unit.paragraph;
-      inside = false;
-      parts.push(
-        `<div class="rk-para"><span class="rk-pnum" aria-hidden="true">¶${paragraph}</span>`,
-      );
+    if (unit.paragraph !== number) {
+      number = unit.paragraph;
+      paragraph = h("div", { className: "rk-para" },
+        h("span", { className: "rk-pnum", "aria-hidden": "true" }, `\u00b6${number}`));
+      body.append(paragraph);
     }
-    const marked = markQuotes(unit.text, inside);
-    inside = marked.inside;
-    parts.push(
-      `<div class="rk-unit" data-unit="${escape(unit.unit_id)}">` +
-        `<p class="rk-text"><span class="rk-id">${escape(unit.unit_id)}</span> ` +
-        `<span class="rk-sentence" id="${prefix}t${i}">${marked.html}</span></p>` +
-        `<div class="rk-choices" role="radiogroup" aria-labelledby="${prefix}t${i}"` +
-        ` aria-describedby="${prefix}st${i} ${prefix}fb${i} ${prefix}keys" data-i="${i}">` +
-        `${radios}</div>` +
-        `<span class="rk-state" id="${prefix}st${i}"></span>` +
-        `<p class="rk-feedback" id="${prefix}fb${i}" hidden></p></div>`,
-    );
+    paragraph.append(unitNode(unit, i, labels, prefix));
   });
-  if (paragraph !== null) parts.push("</div>");
-  return parts.join("");
+  return body;
+}
+
+function headNode(labels, keys, prefix, practice) {
+  return h("div", { className: "rk-head" },
+    h("p", { className: "rk-intro" }, "Label each sentence."),
+    h("p", { className: "rk-keys", id: `${prefix}keys` },
+      "Keys: ", h("kbd", {}, keys.digits),
+      ` or the underlined letter (${keys.letters}) chooses, saves and moves on to the next ` +
+      "unlabelled sentence; ", h("kbd", {}, "Backspace"), " clears; ", h("kbd", {}, "u"),
+      " undoes; arrow keys move within a sentence, ", h("kbd", {}, "Tab"), " to the next."),
+    h("a", { className: "rk-skip", href: `#${prefix}end` },
+      practice ? "Skip to Check" : "Skip to the end"),
+    h("ul", { className: "rk-legend" }, labels.map((label) => h("li", {},
+      h("b", {}, label.name), " (", h("kbd", {}, label.digit), " or ", h("kbd", {}, label.key),
+      `): ${label.description}`))),
+    h("p", { className: "rk-notice", role: "alert", hidden: true }),
+    h("p", { className: "rk-offline", role: "alert", hidden: true }));
 }
 
 function render({ model, el }) {
@@ -106,40 +76,21 @@ function render({ model, el }) {
   const units = model.get("_units");
   const labels = model.get("_labels");
   const practice = model.get("mode") === "practice";
-  const prefix = `rk${++viewCount}-${Math.random().toString(36).slice(2, 7)}-`;
+  const prefix = `${uniqueId("rk")}-`;
   const view = prefix.slice(0, -1);
   const index = new Map(units.map((unit, i) => [unit.unit_id, i]));
-  const byDigit = new Map(labels.map((label) => [label.digit, label.name]));
-  const byLetter = new Map(labels.map((label) => [label.key, label.name]));
-  const letters = labels.map((label) => label.key).join(", ");
-  const digits = `${labels[0].digit}-${labels[labels.length - 1].digit}`;
+  const keys = keyMap(labels);
 
-  const root = document.createElement("div");
-  root.className = "rk-sorter";
-  // No key reaches JupyterLab (keys.js, concatenated before this module); every choice also
-  // carries the attribute from the start.
+  const root = h("div", { className: "rk-sorter" },
+    headNode(labels, keys, prefix, practice),
+    articleNode(units, labels, prefix),
+    h("div", { className: "rk-foot" },
+      h("p", { className: "rk-progress", id: `${prefix}end`, tabindex: -1 }),
+      practice ? h("button", { type: "button", className: "rk-check" }, "Check my answers")
+        : null,
+      h("p", { className: "rk-status", role: "status", "aria-live": "polite" })));
+  // No key reaches JupyterLab; every choice also carries the attribute from the start.
   keepKeys(root);
-  root.innerHTML =
-    `<div class="rk-head">` +
-    `<p class="rk-intro">Label each sentence.</p>` +
-    `<p class="rk-keys" id="${prefix}keys">Keys: <kbd>${digits}</kbd> or the underlined letter ` +
-    `(${escape(letters)}) chooses, saves and moves on to the next unlabelled sentence; ` +
-    `<kbd>Backspace</kbd> clears; <kbd>u</kbd> undoes; arrow keys move within a sentence, ` +
-    `<kbd>Tab</kbd> to the next.</p>` +
-    `<a class="rk-skip" href="#${prefix}end">${practice ? "Skip to Check" : "Skip to the end"}</a>` +
-    `<ul class="rk-legend">${labels
-      .map((l) => `<li><b>${escape(l.name)}</b> (<kbd>${escape(l.digit)}</kbd> or ` +
-        `<kbd>${escape(l.key)}</kbd>): ${escape(l.description)}</li>`)
-      .join("")}</ul>` +
-    `<p class="rk-notice" role="alert" hidden></p>` +
-    `<p class="rk-offline" role="alert" hidden></p>` +
-    `</div>` +
-    `<div class="rk-body">${buildHTML(units, labels, prefix)}</div>` +
-    `<div class="rk-foot">` +
-    `<p class="rk-progress" id="${prefix}end" tabindex="-1"></p>` +
-    (practice ? `<button type="button" class="rk-check">Check my answers</button>` : "") +
-    `<p class="rk-status" role="status" aria-live="polite"></p>` +
-    `</div>`;
   el.appendChild(root);
 
   const groups = Array.from(root.getElementsByClassName("rk-choices"));
@@ -148,13 +99,16 @@ function render({ model, el }) {
   const stateEls = Array.from(root.getElementsByClassName("rk-state"));
   const unitEls = Array.from(root.getElementsByClassName("rk-unit"));
   const progress = root.querySelector(".rk-progress");
-  const status = root.querySelector(".rk-status");
   const notice = root.querySelector(".rk-notice");
   const offline = root.querySelector(".rk-offline");
   const checkButton = root.querySelector(".rk-check");
+  const say = announcer(root.querySelector(".rk-status"));
 
   let confirmed = { ...(model.get("answers") || {}) }; // what the kernel says is on disk
   const pending = new Map(); // unit id -> {label, seq}: sent, not acknowledged yet
+  // unit id -> the label this view last chose for it (null: cleared), acknowledged or not:
+  // where the focus goes next never depends on when (or whether) the kernel answered.
+  const decided = new Map();
   const failed = new Set(); // unit ids whose last choice could not be saved
   const announce = new Set(); // seqs of decisions to announce once saved
   const acked = new Set();
@@ -163,24 +117,16 @@ function render({ model, el }) {
   let seq = 0;
   let disconnected = false;
   let waitTimer = null;
-  let sayTimer = null;
 
   const shown = (id) => (pending.has(id) ? pending.get(id).label : confirmed[id]);
-
-  function say(text) {
-    // Empty first, then fill: the same words twice are announced twice.
-    status.textContent = "";
-    clearTimeout(sayTimer);
-    sayTimer = setTimeout(() => { status.textContent = text; }, 30);
-  }
+  const given = (label) => label !== undefined && label !== null;
 
   function paintUnit(i) {
     const id = units[i].unit_id;
     const chosen = shown(id);
     const waiting = pending.has(id);
-    const list = radios[i];
-    const any = chosen !== undefined && chosen !== null;
-    list.forEach((radio, k) => {
+    const any = given(chosen);
+    radios[i].forEach((radio, k) => {
       const checked = any && radio.dataset.label === chosen;
       radio.setAttribute("aria-checked", checked ? "true" : "false");
       radio.classList.toggle("rk-pending", checked && waiting);
@@ -206,25 +152,21 @@ function render({ model, el }) {
       return;
     }
     const current = shown(units[i].unit_id);
-    const verdict = document.createElement("span");
-    verdict.className = "rk-verdict";
+    let verdict;
     if (item.label !== current) {
-      verdict.textContent = "Changed since the last Check.";
+      verdict = "Changed since the last Check.";
     } else if (item.verdict === "right") {
-      verdict.textContent = `\u2714 Right: ${item.label}.`;
+      verdict = `\u2714 Right: ${item.label}.`;
       unit.classList.add("rk-right");
     } else {
       const tries = item.tries === 1 ? "1 wrong try" : `${item.tries} wrong tries`;
-      verdict.textContent = `\u2718 Not ${item.label} (${tries}).` +
-        (item.accepted ? "" : " Try another label.");
+      verdict = `\u2718 Not ${item.label} (${tries}).` + (item.accepted ? "" : " Try another label.");
       unit.classList.add("rk-wrong");
     }
-    box.appendChild(verdict);
+    box.append(h("span", { className: "rk-verdict" }, verdict));
     if (item.accepted) {
-      const why = document.createElement("span");
-      why.className = "rk-reveal";
-      why.textContent = ` Accepted: ${item.accepted.join(" or ")}. Why: ${item.rationale}`;
-      box.appendChild(why);
+      box.append(h("span", { className: "rk-reveal" },
+        ` Accepted: ${item.accepted.join(" or ")}. Why: ${item.rationale}`));
     }
     box.hidden = false;
   }
@@ -306,6 +248,7 @@ function render({ model, el }) {
     const id = units[i].unit_id;
     const s = ++seq;
     pending.set(id, { label, seq: s });
+    decided.set(id, label);
     failed.delete(id);
     if (loud) announce.add(s);
     const callbacks = {
@@ -348,12 +291,15 @@ function render({ model, el }) {
     focusUnit(last.i);
   }
 
-  function tabbable(i) {
-    return radios[i].find((radio) => radio.tabIndex === 0) || radios[i][0];
+  function focusUnit(i) {
+    (radios[i].find((radio) => radio.tabIndex === 0) || radios[i][0]).focus();
   }
 
-  function focusUnit(i) {
-    tabbable(i).focus();
+  // Labelled, for moving on: shown with a label (saved, or sent and not answered yet), or
+  // labelled in this view, whatever the kernel has said of it so far.
+  function labelled(j) {
+    const id = units[j].unit_id;
+    return given(shown(id)) || given(decided.get(id));
   }
 
   // The next sentence without a label after unit i (wrapping round); when all are labelled,
@@ -361,7 +307,7 @@ function render({ model, el }) {
   function advance(i) {
     for (let step = 1; step < units.length; step++) {
       const j = (i + step) % units.length;
-      if (!unitEls[j].classList.contains("rk-done")) {
+      if (!labelled(j)) {
         focusUnit(j);
         return;
       }
@@ -387,8 +333,8 @@ function render({ model, el }) {
       radio.focus();
     } else if (event.target.closest(".rk-check")) {
       if (disconnected) return;
-      const open = {};
-      for (const [id, item] of pending) open[id] = item.label;
+      const open = {}; // with their order: the kernel may handle messages out of order
+      for (const [id, item] of pending) open[id] = { label: item.label, seq: item.seq };
       model.send({ type: "check", view, pending: open });
     } else if (event.target.closest(".rk-skip")) {
       event.preventDefault();
@@ -402,21 +348,19 @@ function render({ model, el }) {
     if (!radio || !root.contains(radio)) return; // the skip link, Check: default action only
     const i = Number(radio.parentElement.dataset.i);
     const list = radios[i];
-    const k = list.indexOf(radio);
     const key = event.key;
     const lower = key.length === 1 ? key.toLowerCase() : key;
     const command = event.ctrlKey || event.metaKey;
     const plain = !command && !event.altKey;
-    if (plain && byDigit.has(key)) {
-      if (decide(i, byDigit.get(key), true)) advance(i);
-    } else if (plain && byLetter.has(lower)) { // either case: Caps Lock on is no trap
-      if (decide(i, byLetter.get(lower), true)) advance(i);
+    const label = plain ? keys.digit(key) ?? keys.letter(key) : null;
+    if (label) {
+      if (decide(i, label, true)) advance(i);
     } else if (plain && (key === "Backspace" || key === "Delete")) {
       decide(i, null, true);
     } else if ((plain && lower === "u") || (command && !event.shiftKey && lower === "z")) {
       undoLast();
     } else {
-      const target = radioTarget(key, list, k);
+      const target = radioTarget(key, list, list.indexOf(radio));
       if (!target) return; // Tab and the rest keep their default (and never reach JupyterLab)
       decide(i, target.dataset.label, key === " " || key === "Enter");
       target.focus();
@@ -479,7 +423,7 @@ function render({ model, el }) {
 
   return () => {
     clearTimeout(waitTimer);
-    clearTimeout(sayTimer);
+    say.cancel();
     model.off("change:answers", onAnswers);
     model.off("change:feedback", onFeedback);
     model.off("change:notice", onNotice);

@@ -1,7 +1,58 @@
-let count = 0;
+// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 b244251e41bb6a1447afd249790ff8d447800ff3b49ae833428b396788f28a3e
 
+// src/readkit/widgets/js/article.js
+function runNode(run) {
+  let node = document.createTextNode(run.text);
+  if (run.u) {
+    const underline = document.createElement("u");
+    underline.append(node);
+    node = underline;
+  }
+  if (run.b) {
+    const bold = document.createElement("strong");
+    bold.append(node);
+    node = bold;
+  }
+  return node;
+}
+function sentence(runs) {
+  const out = document.createDocumentFragment();
+  let quote = null;
+  for (const run of runs) {
+    if (!run.q) {
+      quote = null;
+      out.append(runNode(run));
+      continue;
+    }
+    if (!quote) {
+      quote = document.createElement("span");
+      quote.className = "rk-quote";
+      out.append(quote);
+    }
+    quote.append(runNode(run));
+  }
+  return out;
+}
+
+// src/readkit/widgets/js/dom.js
+var made = 0;
+function uniqueId(prefix) {
+  made += 1;
+  return `${prefix}${made}-${Math.random().toString(36).slice(2, 7)}`;
+}
+
+// src/readkit/widgets/js/keys.js
+function keepKeys(root) {
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  root.addEventListener("focusin", (event) => {
+    event.target.setAttribute("data-lm-suppress-shortcuts", "true");
+  });
+  root.addEventListener("keydown", (event) => event.stopPropagation());
+}
+
+// src/readkit/widgets/js/evidence.js
 function render({ model, el }) {
-  const prefix = `rk-ev-${++count}-${Math.random().toString(36).slice(2, 7)}`;
+  const prefix = uniqueId("rk-ev-");
   const rows = model.get("rows");
   const options = model.get("options");
   const root = document.createElement("div");
@@ -28,7 +79,7 @@ function render({ model, el }) {
     const id = tr.insertCell();
     id.className = "rk-ev-id";
     id.textContent = row.unit_id;
-    tr.insertCell().textContent = row.text;
+    tr.insertCell().append(sentence(row.runs));
     const select = document.createElement("select");
     select.setAttribute("aria-label", `${row.unit_id}: it rests on`);
     for (const text of ["(choose)", ...options]) {
@@ -56,7 +107,6 @@ function render({ model, el }) {
   button.setAttribute("aria-controls", prefix);
   table.id = prefix;
   button.addEventListener("click", () => {
-    // The choices go with the request: the state sync may still be held back by ipywidgets.
     model.send({ type: model.get("revealed") ? "hide" : "reveal", choices: model.get("choices") });
   });
   const status = document.createElement("p");
@@ -64,14 +114,15 @@ function render({ model, el }) {
   status.setAttribute("role", "status");
   root.append(table, button, status);
   el.appendChild(root);
-
   const paintChoices = () => {
     const choices = model.get("choices");
-    rows.forEach((row, i) => { selects[i].value = choices[row.unit_id] || ""; });
+    rows.forEach((row, i) => {
+      selects[i].value = choices[row.unit_id] || "";
+    });
   };
   const verdictOf = (c) => {
-    if (c.same) return "(\u2714 same as yours)";
-    return c.yours ? "(\u2260 yours differs)" : "(no answer yet)";
+    if (c.same) return "(✔ same as yours)";
+    return c.yours ? "(≠ yours differs)" : "(no answer yet)";
   };
   const paintModel = () => {
     const revealed = model.get("revealed");
@@ -100,4 +151,7 @@ function render({ model, el }) {
     model.off("change:summary", paintModel);
   };
 }
-export default { render };
+var evidence_default = { render };
+export {
+  evidence_default as default
+};

@@ -1,8 +1,37 @@
-let count = 0;
-const ICONS = { right: "\u2714 ", wrong: "\u2718 ", revealed: "\u2718 " };
+// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 b244251e41bb6a1447afd249790ff8d447800ff3b49ae833428b396788f28a3e
 
+// src/readkit/widgets/js/dom.js
+var made = 0;
+function uniqueId(prefix) {
+  made += 1;
+  return `${prefix}${made}-${Math.random().toString(36).slice(2, 7)}`;
+}
+function announcer(region, delay = 30) {
+  let timer = null;
+  const say = (text) => {
+    region.textContent = "";
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      region.textContent = text;
+    }, delay);
+  };
+  say.cancel = () => clearTimeout(timer);
+  return say;
+}
+
+// src/readkit/widgets/js/keys.js
+function keepKeys(root) {
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  root.addEventListener("focusin", (event) => {
+    event.target.setAttribute("data-lm-suppress-shortcuts", "true");
+  });
+  root.addEventListener("keydown", (event) => event.stopPropagation());
+}
+
+// src/readkit/widgets/js/selfcheck.js
+var ICONS = { right: "✔ ", wrong: "✘ ", revealed: "✘ " };
 function render({ model, el }) {
-  const name = `rk-sc-${++count}-${Math.random().toString(36).slice(2, 7)}`;
+  const name = uniqueId("rk-sc-");
   const root = document.createElement("div");
   root.className = "rk-selfcheck";
   keepKeys(root);
@@ -33,8 +62,6 @@ function render({ model, el }) {
   button.type = "button";
   button.className = "rk-sc-button";
   button.textContent = "Check";
-  // The choice goes with the Check: a state update still held back by ipywidgets (an earlier
-  // one unacknowledged) would otherwise reach Python after the Check.
   button.addEventListener("click", () => model.send({ type: "check", index: model.get("index") }));
   const status = document.createElement("p");
   status.className = "rk-sc-feedback";
@@ -46,22 +73,18 @@ function render({ model, el }) {
   root.append(fieldset);
   fieldset.appendChild(status);
   el.appendChild(root);
-
   const paintChoice = () => {
     const index = model.get("index");
-    inputs.forEach((input, i) => { input.checked = i === index; });
+    inputs.forEach((input, i) => {
+      input.checked = i === index;
+    });
   };
-  let timer = null;
+  const say = announcer(status, 60);
   const paintFeedback = () => {
     const verdict = model.get("verdict");
     const text = model.get("feedback");
     fieldset.dataset.verdict = verdict;
-    // Empty first, then fill: the same words after a second Check are announced again.
-    status.textContent = "";
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      status.textContent = text ? (ICONS[verdict] || "") + text : "";
-    }, 60);
+    say(text ? (ICONS[verdict] || "") + text : "");
   };
   model.on("change:index", paintChoice);
   model.on("change:checks", paintFeedback);
@@ -70,7 +93,10 @@ function render({ model, el }) {
   return () => {
     model.off("change:index", paintChoice);
     model.off("change:checks", paintFeedback);
-    clearTimeout(timer);
+    say.cancel();
   };
 }
-export default { render };
+var selfcheck_default = { render };
+export {
+  selfcheck_default as default
+};

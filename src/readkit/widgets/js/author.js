@@ -1,4 +1,5 @@
-// The Sorter's author mode: an anywidget ES module (no build step), concatenated after keys.js.
+// The Sorter's author mode (an anywidget ES module, bundled into ../static/author.js by
+// esbuild: `make widgets`).
 //
 // The learner Sorter's labelling (one radiogroup per unit, roving tabindex, 1-4 or the letter
 // on a choice labels and moves on to the next unlabelled unit) plus, per unit: accepted
@@ -11,18 +12,12 @@
 // and answers {type: "edited", seq, ok, result | message}. The view shows what Python says is
 // on disk (the `key`, `_units` and `sources` traits), never a guess; root.dataset.pending
 // counts the changes not answered yet. No key typed inside reaches JupyterLab (keys.js).
+// Every node is built with DOM calls; the units' text comes as runs (unit_runs.py).
 
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const escape = (text) => String(text).replace(/[&<>"']/g, (c) => ESCAPES[c]);
-let viewCount = 0;
-
-function nameWithLetter(label) {
-  const at = label.name.toLowerCase().indexOf(label.key);
-  if (at < 0) return escape(label.name);
-  return escape(label.name.slice(0, at)) +
-    `<span class="rk-letter">${escape(label.name[at])}</span>` +
-    escape(label.name.slice(at + 1));
-}
+import { sentence } from "./article.js";
+import { choiceRadio } from "./choices.js";
+import { announcer, h, uniqueId } from "./dom.js";
+import { keepKeys, keyMap, radioTarget } from "./keys.js";
 
 // Offsets where a unit may be cut: the start of every word but the first.
 function cutPoints(text) {
@@ -33,50 +28,50 @@ function cutPoints(text) {
   return points;
 }
 
+function headNode(article, keys, prefix) {
+  const kbd = (text) => h("kbd", {}, text);
+  return h("div", { className: "rk-head" },
+    h("p", { className: "rk-intro" }, "Author mode: make the key of ", h("b", {}, article),
+      ". Every change is saved at once to its key.csv."),
+    h("p", { className: "rk-keys", id: `${prefix}keys` },
+      "Keys: ", kbd("1"), "-", kbd("4"), ` or the underlined letter (${keys.letters}) labels ` +
+      "and moves on; ", kbd("Shift"), "+letter toggles an accepted alternative; ",
+      kbd("Backspace"), " clears the label; ", kbd("n"), " source (arrow keys choose), ",
+      kbd("Shift"), "+", kbd("N"), " adds a source (", kbd("Tab"), " between its fields, ",
+      kbd("Enter"), " adds it); ", kbd("r"), " rationale (", kbd("Enter"), " saves); ", kbd("a"),
+      " assessment starts at this paragraph; ", kbd("/"), " split the unit (arrow keys choose " +
+      "the point, ", kbd("Enter"), " splits); ", kbd("j"), " join it with the next unit; ",
+      kbd("u"), " undoes; ", kbd("Tab"), " to the next unit."),
+    h("p", { className: "rk-notice", role: "alert", hidden: true }));
+}
+
+function addSourceForm() {
+  const field = (label, name, size, extra = {}) => [h("label", {}, `${label} `,
+    h("input", { name, size, "data-lm-suppress-shortcuts": "true", ...extra })), " "];
+  return h("form", { className: "rk-add-source", hidden: true, "aria-label": "Add a source" },
+    h("b", {}, "Add a source"), " ",
+    field("id", "source_id", 12), field("name", "name", 28), field("kind", "kind", 12),
+    field("date", "date", 10, { placeholder: "YYYY-MM-DD" }), field("citation", "citation", 36),
+    h("button", { type: "submit" }, "Add"), " ",
+    h("button", { type: "button", className: "rk-cancel" }, "Cancel"));
+}
+
 function render({ model, el }) {
   const labels = model.get("_labels");
-  const prefix = `rka${++viewCount}-${Math.random().toString(36).slice(2, 7)}-`;
-  const byDigit = new Map(labels.map((label) => [label.digit, label.name]));
-  const byLetter = new Map(labels.map((label) => [label.key, label.name]));
-  const letters = labels.map((label) => label.key).join(", ");
+  const prefix = `${uniqueId("rka")}-`;
+  const keys = keyMap(labels);
 
-  const root = document.createElement("div");
-  root.className = "rk-sorter rk-author";
+  const root = h("div", { className: "rk-sorter rk-author" },
+    headNode(model.get("article"), keys, prefix),
+    h("div", { className: "rk-body" }),
+    addSourceForm(),
+    h("div", { className: "rk-foot" }, h("p", { className: "rk-progress", tabindex: -1 }),
+      h("p", { className: "rk-status", role: "status", "aria-live": "polite" })));
   keepKeys(root);
-  root.innerHTML =
-    `<div class="rk-head">` +
-    `<p class="rk-intro">Author mode: make the key of <b>${escape(model.get("article"))}</b>.` +
-    ` Every change is saved at once to its key.csv.</p>` +
-    `<p class="rk-keys" id="${prefix}keys">Keys: <kbd>1</kbd>-<kbd>4</kbd> or the underlined ` +
-    `letter (${escape(letters)}) labels and moves on; <kbd>Shift</kbd>+letter toggles an ` +
-    `accepted alternative; <kbd>Backspace</kbd> clears the label; <kbd>n</kbd> source ` +
-    `(arrow keys choose), <kbd>Shift</kbd>+<kbd>N</kbd> adds a source (<kbd>Tab</kbd> between ` +
-    `its fields, <kbd>Enter</kbd> adds it); <kbd>r</kbd> ` +
-    `rationale (<kbd>Enter</kbd> saves); <kbd>a</kbd> assessment starts at this paragraph; ` +
-    `<kbd>/</kbd> split the unit (arrow keys choose the point, <kbd>Enter</kbd> splits); ` +
-    `<kbd>j</kbd> join it with the next unit; <kbd>u</kbd> undoes; <kbd>Tab</kbd> to the ` +
-    `next unit.</p>` +
-    `<p class="rk-notice" role="alert" hidden></p>` +
-    `</div>` +
-    `<div class="rk-body"></div>` +
-    `<form class="rk-add-source" hidden aria-label="Add a source">` +
-    `<b>Add a source</b> ` +
-    `<label>id <input name="source_id" size="12" data-lm-suppress-shortcuts="true"></label> ` +
-    `<label>name <input name="name" size="28" data-lm-suppress-shortcuts="true"></label> ` +
-    `<label>kind <input name="kind" size="12" data-lm-suppress-shortcuts="true"></label> ` +
-    `<label>date <input name="date" size="10" placeholder="YYYY-MM-DD"` +
-    ` data-lm-suppress-shortcuts="true"></label> ` +
-    `<label>citation <input name="citation" size="36" data-lm-suppress-shortcuts="true">` +
-    `</label> ` +
-    `<button type="submit">Add</button> <button type="button" class="rk-cancel">Cancel</button>` +
-    `</form>` +
-    `<div class="rk-foot"><p class="rk-progress" tabindex="-1"></p>` +
-    `<p class="rk-status" role="status" aria-live="polite"></p></div>`;
   el.appendChild(root);
 
   const body = root.querySelector(".rk-body");
   const notice = root.querySelector(".rk-notice");
-  const status = root.querySelector(".rk-status");
   const progress = root.querySelector(".rk-progress");
   const addForm = root.querySelector(".rk-add-source");
 
@@ -86,13 +81,7 @@ function render({ model, el }) {
   let seq = 0;
   const waiting = new Map(); // seq -> what to do once answered
   const labelledHere = new Set();
-  let sayTimer = null;
-
-  function say(text) {
-    status.textContent = "";
-    clearTimeout(sayTimer);
-    sayTimer = setTimeout(() => { status.textContent = text; }, 30);
-  }
+  const say = announcer(root.querySelector(".rk-status"));
 
   const unitEl = (id) => body.querySelector(`.rk-unit[data-unit="${CSS.escape(id)}"]`);
   const indexOf = (id) => units.findIndex((unit) => unit.unit_id === id);
@@ -100,66 +89,57 @@ function render({ model, el }) {
   // -- building -----------------------------------------------------------------------------------
 
   function sourceOptions(chosen) {
-    return `<option value="">(no source)</option>` + sources
-      .map((s) => `<option value="${escape(s.source_id)}"` +
-        `${s.source_id === chosen ? " selected" : ""}>` +
-        `${escape(s.source_id)}: ${escape(s.name)}</option>`)
-      .join("");
+    return [h("option", { value: "" }, "(no source)"), ...sources.map((source) =>
+      h("option", { value: source.source_id, selected: source.source_id === chosen },
+        `${source.source_id}: ${source.name}`))];
   }
 
-  function unitHTML(unit, i) {
-    const id = escape(unit.unit_id);
-    const radios = labels.map((label, k) =>
-      `<div role="radio" class="rk-choice" aria-checked="false" tabindex="${k === 0 ? 0 : -1}"` +
-      ` data-lm-suppress-shortcuts="true" data-label="${escape(label.name)}"` +
-      ` aria-keyshortcuts="${escape(label.digit)} ${escape(label.key.toUpperCase())}">` +
-      `<span class="rk-tick" aria-hidden="true"></span>` +
-      `<kbd class="rk-key" aria-hidden="true">${escape(label.digit)}</kbd>` +
-      `<span class="rk-name">${nameWithLetter(label)}</span></div>`).join("");
-    const alts = labels.map((label) =>
-      `<button type="button" class="rk-alt" tabindex="-1" aria-pressed="false"` +
-      ` data-lm-suppress-shortcuts="true" data-label="${escape(label.name)}"` +
-      ` aria-keyshortcuts="Shift+${escape(label.key.toUpperCase())}">` +
-      `${escape(label.name)}</button>`)
-      .join("");
-    return `<div class="rk-unit" data-unit="${id}">` +
-      `<p class="rk-text"><span class="rk-id">${id}</span> ` +
-      `<span class="rk-sentence" id="${prefix}t${i}">${escape(unit.text)}</span></p>` +
-      `<div class="rk-choices" role="radiogroup" aria-labelledby="${prefix}t${i}"` +
-      ` aria-describedby="${prefix}st${i} ${prefix}keys">${radios}</div>` +
-      `<div class="rk-meta">` +
-      `<span class="rk-alts" role="group" aria-label="Also accepted for ${id}">` +
-      `<span class="rk-meta-name" aria-hidden="true">also:</span>${alts}</span>` +
-      `<label class="rk-meta-name">source <select class="rk-source" tabindex="-1"` +
-      ` data-lm-suppress-shortcuts="true" aria-keyshortcuts="N">` +
-      `${sourceOptions("")}</select></label>` +
-      `<label class="rk-meta-name rk-why">rationale <input class="rk-rationale" tabindex="-1"` +
-      ` data-lm-suppress-shortcuts="true" aria-keyshortcuts="R"` +
-      ` aria-label="Rationale for ${id}"></label>` +
-      `</div>` +
-      `<p class="rk-state" id="${prefix}st${i}"></p>` +
-      `</div>`;
+  function unitNode(unit, i) {
+    const id = unit.unit_id;
+    const alts = labels.map((label) => h("button", {
+      type: "button", className: "rk-alt", tabindex: -1, "aria-pressed": "false",
+      "data-lm-suppress-shortcuts": "true", "data-label": label.name,
+      "aria-keyshortcuts": `Shift+${label.key.toUpperCase()}`,
+    }, label.name));
+    return h("div", { className: "rk-unit", "data-unit": id },
+      h("p", { className: "rk-text" }, h("span", { className: "rk-id" }, id), " ",
+        h("span", { className: "rk-sentence", id: `${prefix}t${i}` }, sentence(unit.runs))),
+      h("div", {
+        className: "rk-choices", role: "radiogroup", "aria-labelledby": `${prefix}t${i}`,
+        "aria-describedby": `${prefix}st${i} ${prefix}keys`,
+      }, labels.map(choiceRadio)),
+      h("div", { className: "rk-meta" },
+        h("span", { className: "rk-alts", role: "group", "aria-label": `Also accepted for ${id}` },
+          h("span", { className: "rk-meta-name", "aria-hidden": "true" }, "also:"), alts),
+        h("label", { className: "rk-meta-name" }, "source ",
+          h("select", { className: "rk-source", tabindex: -1, "data-lm-suppress-shortcuts": "true",
+            "aria-keyshortcuts": "N" }, sourceOptions(""))),
+        h("label", { className: "rk-meta-name rk-why" }, "rationale ",
+          h("input", { className: "rk-rationale", tabindex: -1,
+            "data-lm-suppress-shortcuts": "true", "aria-keyshortcuts": "R",
+            "aria-label": `Rationale for ${id}` }))),
+      h("p", { className: "rk-state", id: `${prefix}st${i}` }));
   }
 
   function build() {
     const focusedId = document.activeElement && root.contains(document.activeElement)
       ? document.activeElement.closest(".rk-unit")?.dataset.unit : undefined;
-    const parts = [];
+    const nodes = [];
+    let number = null;
     let paragraph = null;
     units.forEach((unit, i) => {
-      if (unit.paragraph !== paragraph) {
-        if (paragraph !== null) parts.push("</div>");
-        paragraph = unit.paragraph;
-        parts.push(`<p class="rk-split-line" data-paragraph="${paragraph}" hidden>` +
-          `\u25bc Assessment starts here (paragraph ${paragraph}): the units above are ` +
-          `practice, from here on assessment.</p>`);
-        parts.push(`<div class="rk-para" data-paragraph="${paragraph}">` +
-          `<span class="rk-pnum" aria-hidden="true">\u00b6${paragraph}</span>`);
+      if (unit.paragraph !== number) {
+        number = unit.paragraph;
+        nodes.push(h("p", { className: "rk-split-line", "data-paragraph": number, hidden: true },
+          `\u25bc Assessment starts here (paragraph ${number}): the units above are ` +
+          "practice, from here on assessment."));
+        paragraph = h("div", { className: "rk-para", "data-paragraph": number },
+          h("span", { className: "rk-pnum", "aria-hidden": "true" }, `\u00b6${number}`));
+        nodes.push(paragraph);
       }
-      parts.push(unitHTML(unit, i));
+      paragraph.append(unitNode(unit, i));
     });
-    if (paragraph !== null) parts.push("</div>");
-    body.innerHTML = parts.join("");
+    body.replaceChildren(...nodes);
     paintAll();
     if (wantFocus && unitEl(wantFocus)) focusUnit(wantFocus);
     else if (focusedId !== undefined && unitEl(focusedId)) focusUnit(focusedId);
@@ -184,7 +164,7 @@ function render({ model, el }) {
       button.setAttribute("aria-disabled", mine ? "true" : "false");
     });
     const select = el.querySelector(".rk-source");
-    select.innerHTML = sourceOptions(row.source || "");
+    select.replaceChildren(...sourceOptions(row.source || ""));
     select.value = row.source || "";
     const input = el.querySelector(".rk-rationale");
     if (document.activeElement !== input) input.value = row.rationale || "";
@@ -273,21 +253,19 @@ function render({ model, el }) {
     const ends = /[.!?]["\u201d')\]]?\s+$/; // the first cut after a sentence's end, if any
     const sentenceEnd = points.findIndex((p) => ends.test(unit.text.slice(0, p)));
     let at = sentenceEnd >= 0 ? sentenceEnd : Math.floor((points.length - 1) / 2);
-    const sentence = el.querySelector(".rk-sentence");
-    const slider = document.createElement("div");
-    slider.className = "rk-splitter";
-    slider.tabIndex = 0;
-    slider.setAttribute("role", "slider");
-    slider.setAttribute("data-lm-suppress-shortcuts", "true");
-    slider.setAttribute("aria-label", `Split ${id} before word`);
-    slider.setAttribute("aria-valuemin", "1");
-    slider.setAttribute("aria-valuemax", String(points.length));
+    // While the point is chosen the unit shows as typed, markup included: the cut is made in
+    // the data, and a cut inside <u>...</u> must be seen to be one.
+    const text = el.querySelector(".rk-sentence");
+    const slider = h("div", {
+      className: "rk-splitter", tabindex: 0, role: "slider", "data-lm-suppress-shortcuts": "true",
+      "aria-label": `Split ${id} before word`, "aria-valuemin": 1, "aria-valuemax": points.length,
+    });
     const paint = () => {
       const cut = points[at];
       const head = unit.text.slice(0, cut);
       const tail = unit.text.slice(cut);
-      sentence.innerHTML = `${escape(head)}<mark class="rk-cut" aria-hidden="true">\u2702</mark>` +
-        `${escape(tail)}`;
+      text.replaceChildren(head, h("mark", { className: "rk-cut", "aria-hidden": "true" }, "\u2702"),
+        tail);
       slider.setAttribute("aria-valuenow", String(at + 1));
       const words = tail.trim().split(/\s+/).slice(0, 4).join(" ");
       slider.setAttribute("aria-valuetext", `before \u201c${words}\u201d`);
@@ -299,7 +277,7 @@ function render({ model, el }) {
       if (closed) return; // removing the focused slider fires its blur: close once
       closed = true;
       slider.remove();
-      sentence.textContent = unit.text;
+      text.replaceChildren(sentence(unit.runs));
       el.classList.remove("rk-splitting");
     };
     slider.addEventListener("keydown", (event) => {
@@ -447,13 +425,14 @@ function render({ model, el }) {
       return;
     }
     if (command) return;
-    const label = byDigit.get(keyName) || byLetter.get(lower);
-    if (label && event.shiftKey && byLetter.has(lower)) {
+    const letter = keys.letter(keyName);
+    const label = keys.digit(keyName) ?? letter;
+    if (label && event.shiftKey && letter) {
       edit("accept", { unit: id, label }, (row) => {
         const on = (row.accept || "").split("|").includes(label);
         say(`${id}: ${label} ${on ? "also accepted" : "no longer accepted"}`);
       });
-    } else if (label && !(event.shiftKey && byLetter.has(lower))) {
+    } else if (label) {
       edit("label", { unit: id, label }, () => say(`Saved: ${id} ${label}`));
       labelledHere.add(id); // for advance(): labelled, though maybe not saved yet
       advance(id);
@@ -541,7 +520,7 @@ function render({ model, el }) {
   onNotice();
 
   return () => {
-    clearTimeout(sayTimer);
+    say.cancel();
     model.off("change:_units", onUnits);
     model.off("change:key", onKeyTrait);
     model.off("change:sources", onSources);
