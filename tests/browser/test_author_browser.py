@@ -359,6 +359,24 @@ class TestAuthorMode:
         assert page.inner_text(".rk-author .rk-progress") == \
             "36 of 36 labelled; assessment from paragraph 11"
 
+    @pytest.mark.parametrize("lab", ["draft"], indirect=True)
+    def test_e_opens_the_details_of_the_last_draft_labelled(self, lab):
+        """The last sentence still to do, labelled: nothing is left to move on to, so the focus
+        goes to the next sentence, and e still opens the details of the one just labelled."""
+        page, _ = lab
+        page.click(".rk-author .rk-intro")
+        page.locator(radio("p04s2", "claim")).focus()
+        while page.evaluate("() => document.querySelectorAll('.rk-author .rk-is-draft').length"
+                            " > 1"):
+            press(page, "Enter")
+        assert focused_unit(page) == "p04s1"  # round to the start: the one draft left
+        press(page, "c")
+        assert focused_unit(page) == "p04s2"
+        press(page, "e")
+        assert focused(page) == "rk-rationale p04s1"
+        assert page.inner_text(f"{unit('p04s1')} .rk-details-head").startswith(
+            "Details of p04s1 \u201cThe Harbour Bridge will close")
+
     def test_label_first_then_details_with_a_blank_key(self, lab):
         """The order the teacher guide gives: label (the focus moves on), then e; Ctrl+Enter
         goes back to the sentence the teacher was on. Escape drops what was typed."""
