@@ -572,16 +572,51 @@ def test_draft_agrees_with_the_teachers_key_of_the_test_article():
     assert found["exact"] >= 0.85 and found["accepted"] >= 0.9
 
 
-def test_draft_key_benchmark_meets_the_goal_on_every_article_of_the_kit():
+def draft_goal_misses(course) -> tuple[dict, list[str]]:
+    """The draft-key benchmark's figures on `course`, and the articles the kit ships (the seed
+    article and those written for the kit) that miss its goal. An article a teacher adds is
+    measured too, but not held to the goal: its draft is the rules' guess on text they were never
+    tuned on (or its key is not labelled yet), and adding it must keep the tests green."""
     from benchmarks.draft_key import measure
+    from tests.test_kit_articles import written_for_the_kit
+
+    found = measure(course)
+    shipped = [slug for slug in course.article_slugs
+               if slug == "raqqa-2021" or written_for_the_kit(course.article(slug))]
+    misses = [slug for slug in shipped
+              if not (found["articles"][slug]["exact"] >= 0.70
+                      and found["articles"][slug]["accepted"] >= 0.70
+                      and found["articles"][slug]["kappa"] > 0.5)]
+    return found, misses
+
+
+def test_draft_key_benchmark_meets_the_goal_on_every_article_of_the_kit():
     from readkit.course.course import Course
 
-    found = measure(Course.open(ROOT))
-    assert set(found["articles"]) == set(Course.open(ROOT).article_slugs)
-    for slug, result in found["articles"].items():
-        assert result["exact"] >= 0.70 and result["accepted"] >= 0.70, (slug, result)
-        assert result["kappa"] > 0.5, (slug, result)
-    assert found["all_meet_goal"]
+    course = Course.open(ROOT)
+    found, misses = draft_goal_misses(course)
+    assert set(found["articles"]) == set(course.article_slugs)
+    assert misses == [], {slug: found["articles"][slug] for slug in misses}
+    assert found["articles"]["raqqa-2021"]["exact"] >= 0.70
+
+
+def test_a_teachers_article_is_measured_but_not_held_to_the_draft_goal(tmp_path):
+    """A teacher's article added and not labelled yet: the benchmark shows it, far below the
+    goal, and the kit's own articles still meet it (the test above stays green)."""
+    import shutil
+
+    from readkit.authoring.new_article import register
+    from readkit.course.course import Course
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()  # noqa\n", encoding="utf-8")
+    write_article("harbour-bridge", TEXT.read_text(encoding="utf-8"),
+                  tmp_path / "data" / "articles" / "harbour-bridge")
+    register(tmp_path / "data", "harbour-bridge", "Harbour Bridge to close")
+    found, misses = draft_goal_misses(Course(tmp_path))
+    assert found["articles"]["harbour-bridge"]["exact"] == 0.0
+    assert not found["all_meet_goal"]
+    assert misses == []
 
 
 def test_agreement_and_kappa_by_hand():
