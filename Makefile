@@ -17,7 +17,7 @@ help:
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make demo     simulate a class end to end and build the grading report"
 	@echo "make bench    measure widget and grading speed"
-	@echo "make hub      a class on JupyterHub on 127.0.0.1: real users, PostgreSQL (root; LEARNERS=5)"
+	@echo "make hub      a class on JupyterHub on 127.0.0.1: real users, PostgreSQL (root; LEARNERS=5, RESUME=hub-grades/...)"
 	@echo "make site     the course as a static JupyterLite site in dist/site/ (no install for learners)"
 	@echo "make site-serve  build it and serve it on 127.0.0.1 for a try-out (PORT=8000)"
 	@echo "make lock     rewrite constraints.txt from the current .venv"
@@ -58,7 +58,7 @@ hub-deps:
 	@$(PYTHON) -m tools.ensure_hub
 
 hub: $(VENV)/.installed-lab hub-deps
-	$(BIN)/readkit hub $(if $(LEARNERS),--learners $(LEARNERS)) $(if $(HUB_PORT),--port $(HUB_PORT))
+	$(BIN)/readkit hub $(if $(LEARNERS),--learners $(LEARNERS)) $(if $(HUB_PORT),--port $(HUB_PORT)) $(if $(RESUME),--resume $(RESUME))
 
 # The static JupyterLite site (tools/site): built in its own environment, with only the lab
 # extensions the site ships; downloads (Pyodide's core from npm, wheels from PyPI) are cached in

@@ -10,6 +10,7 @@ readkit.authoring.new_article, in a temporary course.
 import csv
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -18,7 +19,9 @@ import pytest
 from readkit.authoring.key_editor import KeyEditError, KeyEditor
 from readkit.authoring.new_article import register, write_article
 from readkit.course.course import PACKAGED_DATA, Course, CourseError
-from readkit.widgets.author import AuthorSorter
+from readkit.course.labels import key_letters
+from readkit.course.source_kinds import SOURCE_KINDS
+from readkit.widgets.author import AuthorSorter, author_keys
 from tests.support.author_key import label_the_test_article
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,6 +119,135 @@ def test_assessment_starts_at_a_units_paragraph(folder):
     assert [r["split"] for r in rows(folder / "key.csv")] == ["practice"] * 32 + ["assessment"] * 4
     assert editor.start_assessment_at(None) is None
     assert {r["split"] for r in rows(folder / "key.csv")} == {"practice"}
+
+
+# -- drafts and the sources they name ----------------------------------------------------------
+
+@pytest.fixture
+def drafted(tmp_path) -> Course:
+    """The test article as `readkit new-article` makes it: every row a draft."""
+    root = tmp_path / "drafted"
+    (root / "data" / "articles").mkdir(parents=True)
+    (root / "nbgrader_config.py").write_text("c = get_config()  # noqa\n", encoding="utf-8")
+    write_article(SLUG, TEXT.read_text(encoding="utf-8"), root / "data" / "articles" / SLUG,
+                  draft=True)
+    register(root / "data", SLUG, "Harbour Bridge to close for six weeks of repairs")
+    return Course(root)
+
+
+def test_unlisted_sources_are_the_drafts_guesses_until_added(drafted):
+    folder = drafted.data / "articles" / SLUG
+    editor = KeyEditor.load(folder)
+    assert editor.unlisted_sources() == [
+        {"source_id": "town-council", "name": "town council", "kind": "official"},
+        {"source_id": "council-latest-traffic-survey", "name": "council's latest traffic survey",
+         "kind": "study"},
+        {"source_id": "okafor", "name": "R. T. Okafor", "kind": "official"},
+        {"source_id": "choudhry", "name": "Mariam Choudhry", "kind": "person-quoted"},
+        {"source_id": "brennan", "name": "Tom Brennan", "kind": "person-quoted"},
+        {"source_id": "marsh", "name": "H. L. Marsh", "kind": "person-quoted"},
+    ]
+    editor.add_source("okafor", "Councillor R. T. Okafor", "official")
+    editor.set_source("p04s1", "okafor")  # town-council is still named, by p09s2
+    editor.set_source("p09s2", None)
+    assert [s["source_id"] for s in editor.unlisted_sources()] == [
+        "council-latest-traffic-survey", "choudhry", "brennan", "marsh"]
+
+
+def test_a_source_named_by_hand_has_no_guess(folder):
+    editor = KeyEditor.load(folder)
+    assert editor.unlisted_sources() == []  # a blank key names none
+    by_hand = read(folder / "key.csv").replace("p04s1,,,,", "p04s1,sourced,,harbour-trust,")
+    (folder / "key.csv").write_text(by_hand, encoding="utf-8")
+    assert KeyEditor.load(folder).unlisted_sources() == [
+        {"source_id": "harbour-trust", "name": "", "kind": ""}]
+
+
+def test_the_widget_shows_drafts_and_confirms_one_per_message(drafted, sent):
+    folder = drafted.data / "articles" / SLUG
+    sorter = AuthorSorter(article=SLUG, course=drafted)
+    assert all(sorter.key[u]["draft"] for u in ORIGINAL_IDS)
+    assert [s["source_id"] for s in sorter.unlisted][:2] == ["town-council",
+                                                             "council-latest-traffic-survey"]
+    # p07s1, a caption, was drafted as a claim: corrected, it stays a draft until confirmed.
+    sorter.choose("p07s1", "meta")
+    assert sorter.key["p07s1"]["draft"] is True
+    before = rows(folder / "key.csv")
+    sorter._handle_custom_msg({"type": "edit", "action": "confirm", "unit": "p07s1",
+                               "seq": 1}, [])
+    assert sent[-1] == {"type": "edited", "seq": 1, "action": "confirm", "ok": True,
+                        "result": {**before[10], "status": ""}}
+    assert rows(folder / "key.csv")[10] == {**before[10], "status": ""}
+    assert sorter.key["p07s1"]["draft"] is False
+    assert sorter.confirm("p07s1") == {**before[10], "status": ""}  # no draft: as it is
+    for n, unit_id in enumerate(ORIGINAL_IDS, 2):
+        sorter._handle_custom_msg({"type": "edit", "action": "confirm", "unit": unit_id,
+                                   "seq": n}, [])
+    assert [m["ok"] for m in sent] == [True] * 37
+    # The last confirmation takes the status column away: the key's usual six columns.
+    assert read(folder / "key.csv").startswith(KEY_HEADER)
+    assert [r["label"] for r in rows(folder / "key.csv")][9:11] == ["sourced", "meta"]
+    assert not any(entry["draft"] for entry in sorter.key.values())
+    assert sorter.undo() == ["p17s2"]  # a confirmation is undone like any change
+    assert sorter.key["p17s2"]["draft"] is True
+
+
+def test_a_draft_without_a_label_cannot_be_confirmed(drafted, sent):
+    sorter = AuthorSorter(article=SLUG, course=drafted)
+    sorter.choose("p04s2", None)
+    sorter._handle_custom_msg({"type": "edit", "action": "confirm", "unit": "p04s2",
+                               "seq": 1}, [])
+    assert sent[-1]["ok"] is False
+    assert sorter.notice == "p04s2 has no label: label it before confirming it."
+    assert sorter.key["p04s2"]["draft"] is True
+
+
+def test_a_new_source_needs_one_of_the_codebooks_kinds(course, folder, sent):
+    sorter = AuthorSorter(article=SLUG, course=course)
+    assert sorter._kinds == [{"name": name, "description": text}
+                             for name, text in SOURCE_KINDS.items()]
+    sorter._handle_custom_msg({"type": "edit", "action": "add-source", "unit": "p04s1",
+                               "source_id": "council", "name": "Kelmouth Town Council",
+                               "kind": "government", "seq": 1}, [])
+    assert sent[-1]["ok"] is False
+    assert sorter.notice.startswith("The source's kind 'government' is not one of the "
+                                    "codebook's kinds (news-report, ")
+    assert read(folder / "sources.csv") == "source_id,name,kind,date,citation\n"
+    sorter._handle_custom_msg({"type": "edit", "action": "add-source", "unit": "p04s1",
+                               "source_id": "council", "name": "Kelmouth Town Council",
+                               "kind": "official", "seq": 2}, [])
+    assert read(folder / "sources.csv") == (
+        "source_id,name,kind,date,citation\ncouncil,Kelmouth Town Council,official,,\n")
+    assert rows(folder / "key.csv")[3]["source"] == "council"
+
+
+# -- the keys: the widget's list is the teacher guide's table ------------------------------------
+
+def guide_key_table() -> list[tuple[str, str]]:
+    """(keys, what it does) of each row of the teacher guide's author-mode key table."""
+    guide = read(ROOT / "docs" / "teacher-guide.md")
+    section = guide.split("## Author mode: making the key of your own article", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| ")]
+    assert table[0].startswith("| Key "), table[0]
+    cells = [[cell.strip() for cell in re.split(r"(?<!\\)\|", line)[1:-1]] for line in table[1:]
+             if not line.startswith("| ---")]
+    return [(keys, does) for keys, does, *_ in cells]
+
+
+def test_the_teacher_guide_lists_every_key_the_widget_lists(course):
+    sorter = AuthorSorter(article=SLUG, course=course)
+    widget = [(hint["keys"], hint["does"]) for hint in sorter._keys]
+    assert widget == author_keys(key_letters())
+    assert guide_key_table() == widget
+
+
+def test_the_readme_sends_the_teacher_to_the_key_list():
+    readme = read(ROOT / "README.md")
+    step_2 = readme.split("\n2. ", 1)[1].split("\n3. ", 1)[0]
+    assert "(docs/teacher-guide.md#author-mode-making-the-key-of-your-own-article)" in step_2
+    assert "## Author mode: making the key of your own article" in read(
+        ROOT / "docs" / "teacher-guide.md")
 
 
 # -- split and merge ---------------------------------------------------------------------------
@@ -266,8 +398,15 @@ def test_loading_and_saving_changes_no_byte_of_the_courses_articles(tmp_path):
      "Source id 'Town Council' is not usable: use lower-case letters, digits, - and _ (up to "
      "40), starting with a letter or digit, e.g. council."),
     (lambda e: e.add_source("council", "", "official"),
-     "A source needs a name (who or what it is, e.g. Kelmouth Town Council) and a kind (e.g. "
-     "official, news-report, expert)."),
+     "A source needs a name: who or what it is, e.g. Kelmouth Town Council."),
+    (lambda e: e.add_source("council", "Kelmouth Town Council", "witness"),
+     "The source's kind 'witness' is not one of the codebook's kinds (news-report, "
+     "magazine-article, study, official, organisation, person-quoted); use the first that fits "
+     "(docs/codebook.md, \"The kinds of source\")."),
+    (lambda e: e.add_source("council", "Kelmouth Town Council", ""),
+     "The source's kind empty is not one of the codebook's kinds (news-report, "
+     "magazine-article, study, official, organisation, person-quoted); use the first that fits "
+     "(docs/codebook.md, \"The kinds of source\")."),
 ])
 def test_bad_input_says_what_to_do_and_writes_nothing(folder, change, message):
     editor = KeyEditor.load(folder)
@@ -397,7 +536,8 @@ def test_the_python_api_writes_the_files(course, folder):
         "split": "practice", "rationale": "The council is named: it said so on Tuesday."}
     assert sorter.key["p04s1"] == {"label": "sourced", "accept": "claim", "source": "council",
                                    "split": "practice",
-                                   "rationale": "The council is named: it said so on Tuesday."}
+                                   "rationale": "The council is named: it said so on Tuesday.",
+                                   "draft": False}
     assert sorter.sources == [{"source_id": "council", "name": "Kelmouth Town Council",
                                "kind": "official"}]
     assert [u["unit_id"] for u in sorter._units if u["paragraph"] == 12] == ["p12s1", "p12s4"]

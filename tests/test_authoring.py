@@ -78,6 +78,15 @@ EXPECTED_UNITS = [
     ("p17s1", 17, "A drawing of the temporary walkway."),
     ("p17s2", 17, "Image: Kelmouth Town Council."),
 ]
+# the saved page's furniture after the article (its related links and the footer's copyright
+# line), kept as blocks of their own at the end; the text file has none
+HTML_FOOTER = ["Related Ferry timetable changes",
+               "© 2026 The Kelmouth Courier. All rights reserved."]
+EXPECTED_HTML_UNITS = EXPECTED_UNITS + [
+    ("p18s1", 18, "Related Ferry timetable changes"),
+    ("p19s1", 19, "© 2026 The Kelmouth Courier."),
+    ("p19s2", 19, "All rights reserved."),
+]
 # units that start inside a quotation an earlier unit of their paragraph opened
 EXPECTED_QUOTES = {"p06s2": "p06s1", "p11s3": "p11s2", "p14s3": "p14s2", "p14s4": "p14s2"}
 
@@ -127,12 +136,13 @@ def test_new_article_from_html(tmp_path, capsys):
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         ["article.txt", "units.csv", "key.csv", "sources.csv", "sections.csv", "claims.csv",
          "checksum.sha256"])
-    # headline, byline, dateline and captions are blocks of their own; nav, aside and footer
-    # are gone
-    assert (folder / "article.txt").read_text(encoding="utf-8") == TEXT.read_text(encoding="utf-8")
-    assert units_of(folder) == EXPECTED_UNITS
+    # headline, byline, dateline and captions are blocks of their own where they stand; the
+    # related links and the copyright line end the article; the navigation is gone
+    assert (folder / "article.txt").read_text(encoding="utf-8") == TEXT.read_text(
+        encoding="utf-8") + "".join(f"\n{text}\n" for text in HTML_FOOTER)
+    assert units_of(folder) == EXPECTED_HTML_UNITS
     assert_contract(folder)
-    for needed in ("Wrote 36 units in 17 paragraphs from the HTML page",
+    for needed in ("Wrote 39 units in 19 paragraphs from the HTML page",
                    'readkit.AuthorSorter(article="harbour-bridge")',
                    "readkit validate harbour-bridge", "readkit new-lesson harbour-bridge",
                    "readkit new-assignment harbour-bridge", "p14s4 (from p14s2)"):
@@ -144,7 +154,7 @@ def test_new_article_writes_a_blank_key_and_empty_tables(tmp_path):
     write_article("harbour-bridge", HTML.read_text(encoding="utf-8"), folder)
     key = read_csv(folder / "key.csv")
     assert header(folder / "key.csv") == KEY_HEADER
-    assert [row["unit_id"] for row in key] == [u[0] for u in EXPECTED_UNITS]
+    assert [row["unit_id"] for row in key] == [u[0] for u in EXPECTED_HTML_UNITS]
     assert all(row[name] == "" for row in key for name in KEY_HEADER[1:])
     for name, expected in (("sources.csv", SOURCES_HEADER), ("sections.csv", SECTIONS_HEADER),
                            ("claims.csv", CLAIMS_HEADER)):
@@ -173,7 +183,7 @@ def test_new_article_from_stdin(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO(HTML.read_text(encoding="utf-8")))
     folder = tmp_path / "c"
     assert main(["new-article", "harbour-bridge", "-", "--out", str(folder)]) == 0
-    assert units_of(folder) == EXPECTED_UNITS
+    assert units_of(folder) == EXPECTED_HTML_UNITS
     monkeypatch.setattr(sys, "stdin", io.StringIO("One line. Two.\r\nThird line"))
     assert main(["new-article", "plain", "-", "--out", str(tmp_path / "d")]) == 0
     assert (tmp_path / "d" / "article.txt").read_bytes() == b"One line. Two.\nThird line\n"
@@ -251,8 +261,8 @@ def test_extract_falls_back_to_the_pages_paragraphs():
     extracted = extract(page)
     assert extracted.kind == "html" and looks_like_html(page)
     blocks = [b.text for b in blocks_of(extracted.text)]
-    assert blocks[0] == "Short" and "One line only." in blocks and "A caption." in blocks
-    assert "Menu" not in blocks and "(c)" not in blocks
+    assert blocks == ["Short", "One line only.", "A caption.", "(c)"]  # the footer last
+    assert "Menu" not in blocks
     assert not looks_like_html("Plain text about <3 things.")
 
 
@@ -384,11 +394,11 @@ def test_handout_has_every_unit_and_no_key(labelled, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "never release" in printed
     learner = (out / "harbour-bridge-handout.html").read_text(encoding="utf-8")
-    for unit_id, _, _ in EXPECTED_UNITS:
+    for unit_id, _, _ in EXPECTED_HTML_UNITS:
         assert f'id="{unit_id}"' in learner
     assert "RATIONALE" not in learner and "assessment" not in learner
     assert "Tamsin &amp; Hale" in learner  # autoescaped
-    assert learner.count('class="square"') == 4 * len(EXPECTED_UNITS)
+    assert learner.count('class="square"') == 4 * len(EXPECTED_HTML_UNITS)
     assert "@media print" in learner
     assert "(continues the quotation from p14s2)" in learner
     # the learner's copy is made without the key: the same with a blank key
@@ -562,16 +572,51 @@ def test_draft_agrees_with_the_teachers_key_of_the_test_article():
     assert found["exact"] >= 0.85 and found["accepted"] >= 0.9
 
 
-def test_draft_key_benchmark_meets_the_goal_on_every_article_of_the_kit():
+def draft_goal_misses(course) -> tuple[dict, list[str]]:
+    """The draft-key benchmark's figures on `course`, and the articles the kit ships (the seed
+    article and those written for the kit) that miss its goal. An article a teacher adds is
+    measured too, but not held to the goal: its draft is the rules' guess on text they were never
+    tuned on (or its key is not labelled yet), and adding it must keep the tests green."""
     from benchmarks.draft_key import measure
+    from tests.test_kit_articles import written_for_the_kit
+
+    found = measure(course)
+    shipped = [slug for slug in course.article_slugs
+               if slug == "raqqa-2021" or written_for_the_kit(course.article(slug))]
+    misses = [slug for slug in shipped
+              if not (found["articles"][slug]["exact"] >= 0.70
+                      and found["articles"][slug]["accepted"] >= 0.70
+                      and found["articles"][slug]["kappa"] > 0.5)]
+    return found, misses
+
+
+def test_draft_key_benchmark_meets_the_goal_on_every_article_of_the_kit():
     from readkit.course.course import Course
 
-    found = measure(Course.open(ROOT))
-    assert set(found["articles"]) == set(Course.open(ROOT).article_slugs)
-    for slug, result in found["articles"].items():
-        assert result["exact"] >= 0.70 and result["accepted"] >= 0.70, (slug, result)
-        assert result["kappa"] > 0.5, (slug, result)
-    assert found["all_meet_goal"]
+    course = Course.open(ROOT)
+    found, misses = draft_goal_misses(course)
+    assert set(found["articles"]) == set(course.article_slugs)
+    assert misses == [], {slug: found["articles"][slug] for slug in misses}
+    assert found["articles"]["raqqa-2021"]["exact"] >= 0.70
+
+
+def test_a_teachers_article_is_measured_but_not_held_to_the_draft_goal(tmp_path):
+    """A teacher's article added and not labelled yet: the benchmark shows it, far below the
+    goal, and the kit's own articles still meet it (the test above stays green)."""
+    import shutil
+
+    from readkit.authoring.new_article import register
+    from readkit.course.course import Course
+
+    shutil.copytree(ROOT / "data", tmp_path / "data")
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()  # noqa\n", encoding="utf-8")
+    write_article("harbour-bridge", TEXT.read_text(encoding="utf-8"),
+                  tmp_path / "data" / "articles" / "harbour-bridge")
+    register(tmp_path / "data", "harbour-bridge", "Harbour Bridge to close")
+    found, misses = draft_goal_misses(Course(tmp_path))
+    assert found["articles"]["harbour-bridge"]["exact"] == 0.0
+    assert not found["all_meet_goal"]
+    assert misses == []
 
 
 def test_agreement_and_kappa_by_hand():

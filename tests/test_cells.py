@@ -48,7 +48,7 @@ def test_check_answers_counts_unlabelled_and_says_nothing_about_correctness(lear
     assert err == ""
     assert out.splitlines() == [
         f"answers.json found and readable. {ASSIGNMENT}: 2 of 4 sentences labelled.",
-        "Still unlabelled (2): p02s2, p03s1.",
+        "Before you submit: 2 of 4 sentences are still unlabelled: p02s2, p03s1.",
         "answers.json found and readable. Second part (part-2): 1 of 1 sentences labelled.",
         "Every sentence has a label.",
         cells.SCORING_NOTE,
@@ -64,7 +64,8 @@ def test_check_answers_takes_an_explicit_course(tmp_path, monkeypatch, capsys):
     cells.check_answers(ASSIGNMENT, "part-1", path=str(path), course=course)
     assert capsys.readouterr().out.splitlines() == [
         "answers.json found and readable. First part (part-1): 1 of 3 sentences labelled.",
-        "Still unlabelled (2): p02s1, p02s2.", cells.SCORING_NOTE]
+        "Before you submit: 2 of 3 sentences are still unlabelled: p02s1, p02s2.",
+        cells.SCORING_NOTE]
 
 
 @pytest.mark.parametrize(

@@ -25,8 +25,17 @@ from readkit.grading import guessing
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 SLUG = "harbour-bridge"
-NAME = "04-sort-harbour-bridge"  # after the pre-test, 01, 02 and the post-test (03)
-LESSON = "09-harbour-bridge"  # after the eight lessons
+
+
+def next_number(folder: Path, pattern: str) -> int:
+    """The number after the highest NN- among the course's names (none pinned here: a teacher
+    who adds an assignment or a lesson moves it on)."""
+    numbers = [int(p.name[:2]) for p in folder.glob(pattern) if p.name[:2].isdigit()]
+    return max(numbers, default=0) + 1
+
+
+NAME = f"{next_number(ROOT / 'solutions', '*'):02d}-sort-{SLUG}"  # after the course's assignments
+LESSON = f"{next_number(ROOT / 'lessons', '*.ipynb'):02d}-{SLUG}"  # after its lessons
 KEY_HEADER = ("unit_id", "label", "accept", "source", "split", "rationale")
 
 pytestmark = pytest.mark.usefixtures("no_course_variable")
@@ -208,7 +217,7 @@ def test_existing_sections_are_used_as_they_are(course, capsys):
     ("part-1,Most,11,16,2\n{name},part-2,Captions,17,17,8",
      "do not measure reading fairly: a learner who never reads gets best label per part "
      "scores 80% (limit 30%)"),
-    ("part-1,Practice,1,10,5", "part-1 of 04-sort-harbour-bridge covers no assessment units"),
+    ("part-1,Practice,1,10,5", f"part-1 of {NAME} covers no assessment units"),
     ("part-1,First,11,11,2\n{name},part-2,Rest,12,17,8",
      "part-1 has a single sentence of commentary: that sentence alone decides how that label "
      "is scored"),
@@ -319,7 +328,8 @@ def test_new_lesson_is_built_from_the_practice_key_only(course, capsys):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     headings = [c.source.splitlines()[0] for c in nb.cells if c.cell_type == "markdown"]
-    assert headings[0].startswith("# Lesson 9: Who is speaking?") and headings[-1] == "## Summary"
+    assert headings[0].startswith(f"# Lesson {int(LESSON[:2])}: Who is speaking?")
+    assert headings[-1] == "## Summary"
     assert "## 2. The decision procedure" in headings and "## Self-check" in headings
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.outputs == [] and c.execution_count is None for c in code_cells)

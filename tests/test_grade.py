@@ -144,6 +144,14 @@ def test_golden_file_is_hand_checked(golden_cases):
     assert [bob[c] for c in ("points", "max", "percent", *SECTION_POINTS, "rewrite-choice",
                              "rewrite-answer", "status", "manual_grading", "flag")] == [
         "24.68", "35", "70.5", "4.21", "9", "8.97", "0", "2.5", "ok", "done", ""]
+    # unlabelled, of the 34 graded sentences: hugo labels p51s2 "opinion" (no label: 1;
+    # "Commentary" counts as commentary, unknown ids are ignored); an empty or unusable file
+    # leaves all 34; nothing handed in: empty, as for 02's rows.
+    assert {name: rows[name]["unlabelled"] for name in (
+        "alice-perfect", "bob-partial", "hugo-unknown-labels-and-ids", "oscar-empty",
+        "erin-corrupt", "quinn-absent")} == {
+        "alice-perfect": "0", "bob-partial": "0", "hugo-unknown-labels-and-ids": "1",
+        "oscar-empty": "34", "erin-corrupt": "34", "quinn-absent": ""}
     # mallory labels everything claim (meta from paragraph 70): a constant label in parts 1
     # and 2 scores 0 (right on exactly the units that accept claim, which is also its chance).
     # part-3: right 7 of 15 (p68s1, p68s2 and the five meta lines); claim 10, meta 5: p_e =
@@ -338,7 +346,7 @@ def test_no_gradebook_is_reported_and_not_created(course_root, capsys):
     rows = grades_csv(course_root).read_text().splitlines()
     # no gradebook: readkit's cells are scored, the rewrite is not graded yet (no total)
     assert rows[1] == ("alice,,35,,8,9,13,0,,ok; no-gradebook,pending,rewrite-choice "
-                       "scores 0: no sort-the-sources.ipynb was handed in,,")
+                       "scores 0: no sort-the-sources.ipynb was handed in,,,0")
     assert rows[2].startswith("erin,,35,,0,0,0,0,,corrupt; no-gradebook,pending,")
 
 
@@ -480,13 +488,13 @@ def test_02_is_graded_and_exported_the_same_way(course_root, capsys):
     lines = (reports / "grades.csv").read_text(encoding="utf-8").splitlines()
     assert lines == [
         "student,points,max,percent,filter,group,compare,add-up,reporters,written-answer,"
-        "status,manual_grading,reason,gradebook_points,flag",
-        "ann,12,14,85.7,2,2,1,3,2,2,ok,done,,12,",
-        "ben,,14,,2,2,1,3,2,,ok,pending,,10,",
+        "status,manual_grading,reason,gradebook_points,flag,unlabelled",
+        "ann,12,14,85.7,2,2,1,3,2,2,ok,done,,12,,",
+        "ben,,14,,2,2,1,3,2,,ok,pending,,10,,",
         "cy,13,14,92.9,2,2,1,3,2,3,ok,done,filter overridden from 0 (autograde) to 2 (manual "
-        "score),13,OVERRIDDEN",
+        "score),13,OVERRIDDEN,",
         "dee,,14,,,,,,,,ok; not-autograded,pending,the gradebook has no submission of this "
-        "student; run readkit autograde,,",
+        "student; run readkit autograde,,,",
     ]
 
 

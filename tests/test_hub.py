@@ -8,9 +8,13 @@ without answers.json, empty ones) and submit; one learner tries to read another'
 is refused; the instructor collects (formgrader API), two graders autograde at the same time
 against PostgreSQL, `readkit report` and `readkit grade` run; the gradebook holds exactly the 30
 expected scores, and the same submissions graded with a SQLite gradebook give the same grades.
-Then a real browser: learner 31 logs in, fetches from the Assignments panel, labels sentences
+Then a real browser: learner 31 logs in, fetches from Nbgrader > Assignment List, labels sentences
 by keyboard (one digit key per sentence) in the Sorter and submits; the instructor's
 formgrader lists that submission and its JupyterLab panel shows the formgrader in a frame.
+Issue 26 (the class as a teacher meets it): the instructor's own terminal runs the documented
+commands; no news question, no "Tests failed" mark for cells that ran, no request off
+127.0.0.1 from the Sorter's or the formgrader's pages; the stop saves the grades where its
+message says, and a second hub picks them up (the last two tests: they stop the hub).
 
 Everything is started and removed by the fixture (users, processes, the database cluster, the
 state folder), also when a test fails. Wall time on 2 cores: see docs/hub.md.
@@ -65,15 +69,22 @@ def _require_setup() -> None:
 
 
 @pytest.fixture(scope="module")
-def hub():
+def hub(tmp_path_factory):
     _require_setup()
     prefix = "rkt" + secrets.token_hex(2)
     state = Path(f"/tmp/readkit-hub-test-{prefix}")
     settings = HubSettings(course=ROOT, learners=CLASS + 1, prefix=prefix, port=free_port(),
-                           state=state)
+                           state=state, save_to=tmp_path_factory.mktemp("saved"))
+    messages: list[str] = []
+
+    def say(line: str) -> None:
+        messages.append(line)
+        print(line, file=sys.stderr)
+
     started = time.perf_counter()
-    with Hub(settings, say=lambda line: print(line, file=sys.stderr)) as running:
+    with Hub(settings, say=say) as running:
         running.started_in = time.perf_counter() - started
+        running.messages = messages
         yield running
     for name in [settings.instructor, *settings.learner_names]:
         assert subprocess.run(["id", name], capture_output=True).returncode != 0, name
@@ -115,6 +126,18 @@ def expected_points(course: Course, text: str | None, folder: Path) -> dict[str,
     points = {f"{section}-grade": value for section, value in grade.section_points.items()}
     points["rewrite-choice-grade"] = 0.0
     return points
+
+
+def expected_unlabelled(course: Course, text: str | None, folder: Path) -> int:
+    """How many of the assignment's Sorter sentences this answers.json leaves unlabelled."""
+    plan = SorterAssignment.from_course(course, A1)
+    path = folder / "answers.json"
+    if text is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_text(text, encoding="utf-8")
+    grade = grade_answers(read_answers(path, A1), plan)
+    return len(plan.section_of()) - sum(1 for r in grade.results if r.labelled)
 
 
 SCORES_SQL = (
@@ -178,9 +201,11 @@ def graded(hub, tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("expected")
     expected = {n: expected_points(course, texts[n], folder) for n in names}
+    unlabelled = {n: expected_unlabelled(course, texts[n], folder) for n in names}
     print(f"hub up in {hub.started_in:.0f} s; " + ", ".join(
         f"{k} {v:.1f} s" for k, v in timings.items()), file=sys.stderr)
-    return {"texts": texts, "expected": expected, "submissions": submissions, "peek": peek,
+    return {"texts": texts, "expected": expected, "unlabelled": unlabelled,
+            "submissions": submissions, "peek": peek,
             "autograde": results, "report": report, "grade": grade, "timings": timings}
 
 
@@ -258,9 +283,102 @@ def test_readkit_grade_and_report_read_the_postgresql_gradebook(hub, graded):
     assert set(rows) == set(graded["expected"])
     for student, points in graded["expected"].items():
         assert float(rows[student]["points"]) == pytest.approx(sum(points.values())), student
+    # the unlabelled count of each hand-in (issue 26: 41 of 53 unlabelled went unnoticed)
+    assert {s: int(row["unlabelled"]) for s, row in rows.items()} == graded["unlabelled"]
+    assert len(set(graded["unlabelled"].values())) > 3  # empty, full and partial hand-ins
     assert (reports / "report" / "index.html").is_file()
     with (reports / "lms.csv").open(encoding="utf-8", newline="") as handle:
         assert len(list(csv.DictReader(handle))) >= CLASS
+
+
+def test_the_formgrader_and_grades_csv_agree(hub, graded):
+    """The formgrader's total of each submission and its maximum (35) are grades.csv's."""
+    status, body = hub.server(hub.settings.instructor, "GET", f"formgrader/api/submissions/{A1}")
+    assert status == 200, body
+    formgrader = {row["student"]: (row["score"], row["max_score"]) for row in body}
+    reports = hub.course_dir / "grading" / "reports" / A1
+    with (reports / "grades.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {row["student"]: row for row in csv.DictReader(handle)}
+    assert set(formgrader) == set(rows)
+    for student, row in rows.items():
+        assert formgrader[student] == (pytest.approx(float(row["points"])), 35.0), student
+        assert row["max"] == "35"
+
+
+def test_the_formgrader_marks_no_failed_tests_for_cells_that_ran(hub, graded):
+    """Every hand-in's cells ran; most have partial credit in a Sorter part (and no sentence
+    chosen for part 5): nbgrader's formgrader marked them all "Tests failed"."""
+    instructor = hub.settings.instructor
+    status, listed = hub.server(instructor, "GET",
+                                f"formgrader/api/submitted_notebooks/{A1}/{NB1}")
+    assert status == 200 and len(listed) == CLASS, listed
+    assert [s["student"] for s in listed if s["failed_tests"]] == []
+    below_full = [s for s, points in graded["expected"].items()
+                  if sum(points.values()) < 31]  # below the autograded cells' 31 points
+    assert len(below_full) == CLASS
+    status, listed = hub.server(instructor, "GET",
+                                f"formgrader/api/student_notebook_submissions/{below_full[0]}/{A1}")
+    assert status == 200 and [s["failed_tests"] for s in listed] == [False]
+
+
+def test_the_instructors_terminal_runs_the_documented_commands(hub, graded):
+    """A terminal of the instructor's own server (JupyterLab's terminals API and its
+    websocket, as File > New > Terminal opens one): readkit, nbgrader and jupyter are the hub
+    environment's, and `readkit grade` runs in the course folder as the README says; so does
+    the feedback step, for one learner: the score on the learner's feedback page is the one
+    in grades.csv (and the formgrader's: above), and the page names no other machine."""
+    import re
+
+    partial = next(s for s, points in graded["expected"].items()
+                   if 0 < sum(points.values()) < 31)
+    output = run_in_terminal(hub, hub.settings.instructor, (
+        "command -v readkit nbgrader jupyter; cd ~/readkit-course && "
+        f"readkit grade {A1} && nbgrader generate_feedback {A1} --student={partial}; "
+        "echo END-OF-STEPS $?"))
+    env_bin = hub.env_bin
+    for tool in ("readkit", "nbgrader", "jupyter"):
+        assert f"{env_bin}/{tool}" in output, output[-3000:]
+    assert "END-OF-STEPS 0" in output, output[-3000:]
+    assert "grades.csv" in output, output[-3000:]
+
+    with (hub.course_dir / "grading" / "reports" / A1 / "grades.csv").open(
+            encoding="utf-8", newline="") as handle:
+        points = next(row["points"] for row in csv.DictReader(handle)
+                      if row["student"] == partial)
+    page = (hub.course_dir / "grading" / "feedback" / partial / A1 / f"{NB1}.html").read_text(
+        encoding="utf-8")
+    score = re.search(rf"{NB1} \(Score: ([0-9.]+) / ([0-9.]+)\)", page)
+    assert score, page[:2000]
+    assert (float(score.group(1)), float(score.group(2))) == (pytest.approx(float(points)), 35)
+    # nothing the page loads comes from another machine (nbgrader's asked a CDN for MathJax)
+    assert re.findall(r'<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)="(https?:[^"]*)"',
+                      page) == []
+
+
+def run_in_terminal(hub: Hub, name: str, line: str, timeout: float = 300) -> str:
+    """Open a terminal in `name`'s server, type `line`, return what it printed up to the
+    "END-OF-STEPS <status>" it must end with."""
+    import re
+
+    import websocket  # websocket-client, as jupyter_server depends on it
+
+    status, body = hub.server(name, "POST", "api/terminals")
+    assert status == 200, body
+    terminal = body["name"]
+    url = f"{hub.url.replace('http', 'ws', 1)}/user/{name}/terminals/websocket/{terminal}"
+    connection = websocket.create_connection(
+        url, header=[f"Authorization: token {hub.api_token}"], timeout=timeout)
+    output, deadline = "", time.monotonic() + timeout
+    try:
+        connection.send(json.dumps(["stdin", line + "\r"]))
+        while not re.search(r"END-OF-STEPS \d+", output) and time.monotonic() < deadline:
+            message = json.loads(connection.recv())
+            if message[0] == "stdout":
+                output += message[1]
+    finally:
+        connection.close()
+        hub.server(name, "DELETE", f"api/terminals/{terminal}")
+    return output
 
 
 def test_learners_cannot_open_the_gradebook(hub, graded):
@@ -372,9 +490,12 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
     hub.stop_server(instructor)
     for name in (learner, instructor):
         expose_app(hub, name)
-    page = login(browser, hub, learner)
+    off_machine: list[str] = []
+    page = login(browser, hub, learner, off_machine)
     try:
-        page.evaluate("() => window.jupyterapp.commands.execute('nbgrader:open-assignment-list')")
+        # The panel the README names, through the menu a learner uses.
+        page.locator(".lm-MenuBar-item", has_text="Nbgrader").click()
+        page.locator(".lm-Menu-item", has_text="Assignment List").click()
         fetch = page.locator("#released_assignments_list button", has_text="Fetch")
         fetch.click(timeout=60_000)
         page.wait_for_function("() => document.querySelector('#fetched_assignments_list')"
@@ -402,6 +523,9 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
         wanted = {first_unit: "claim", second_unit: "meta"}
         answers = wait_for_json(home / A1 / "answers.json", wanted)
         assert answers["assignment"] == A1
+        # No "get notified about news?" question over the Sorter (it comes a moment after start).
+        assert "notified about official Jupyter news" not in page.inner_text("body")
+        assert page.locator(".jp-Notification-Toast, .Toastify__toast").count() == 0
 
         page.evaluate("() => window.jupyterapp.commands.execute('nbgrader:open-assignment-list')")
         page.locator("#fetched_assignments_list button", has_text="Submit").click(timeout=60_000)
@@ -418,10 +542,32 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
     hub.start_server(instructor)
     status, body = hub.server(instructor, "POST", f"formgrader/api/assignment/{A1}/collect")
     assert status == 200 and body["success"], body
-    page = login(browser, hub, instructor)
+    page = login(browser, hub, instructor, off_machine)
     try:
         page.goto(f"{hub.url}/user/{instructor}/formgrader/manage_submissions/{A1}")
         page.wait_for_selector(f"text={learner}", timeout=60_000)
+        # A grading page: nbgrader's formgrade.js sets up the page to the end (its one MathJax
+        # call answered by readkit's stand-in: no MathJax from a CDN) and the page asks
+        # nothing of another machine.
+        status, body = hub.server(instructor, "GET",
+                                  f"formgrader/api/submitted_notebooks/{A1}/{NB1}")
+        assert status == 200 and body, body
+        page.goto(f"{hub.url}/user/{instructor}/formgrader/submissions/{body[0]['id']}")
+        page.wait_for_function("() => window.MathJax && window.MathJax.loaded === true",
+                               timeout=60_000)
+        page.wait_for_selector("#notebook-container .cell", timeout=60_000)
+        # Manage Students > a learner with partial credit: the notebook's row, no failed mark.
+        partial = next(s for s, points in graded["expected"].items()
+                       if 0 < sum(points.values()) < 31)
+        page.goto(f"{hub.url}/user/{instructor}/formgrader/manage_students/{partial}/{A1}")
+        page.wait_for_selector(f"tbody tr:has-text('{NB1}')", timeout=60_000)
+        marks = page.evaluate("""() => {
+            const heads = [...document.querySelectorAll('thead th')].map(t => t.textContent);
+            const column = heads.findIndex(t => /tests failed/i.test(t));
+            return [column, [...document.querySelectorAll('tbody tr')].map(row =>
+                row.children[column].querySelectorAll('.glyphicon-ok').length)];
+        }""")
+        assert marks[0] >= 0 and marks[1] == [0], marks
         # The Lab panel shows the formgrader in a frame of the same server (CSP 'self').
         page.goto(f"{hub.url}/user/{instructor}/lab")
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
@@ -431,6 +577,7 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
         frame.locator("text=Manage Assignments").first.wait_for(timeout=60_000)
     finally:
         page.context.close()
+    assert off_machine == []  # no request from the Sorter's or the formgrader's pages left
 
 
 def expose_app(hub: Hub, name: str) -> None:
@@ -444,8 +591,21 @@ def expose_app(hub: Hub, name: str) -> None:
     os.chown(config, account.uid, os.stat(account.home).st_gid)
 
 
-def login(browser, hub: Hub, name: str):
+def login(browser, hub: Hub, name: str, off_machine: list[str] | None = None):
+    """A signed-in page of `name`'s JupyterLab. Every request to another machine than
+    127.0.0.1 is aborted and its URL appended to `off_machine`."""
+    import urllib.parse
+
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    if off_machine is not None:
+        def guard(route) -> None:
+            if urllib.parse.urlsplit(route.request.url).hostname in ("127.0.0.1", None):
+                route.continue_()
+            else:
+                off_machine.append(route.request.url)
+                route.abort()
+
+        context.route(lambda url: not url.startswith(("data:", "blob:")), guard)
     page = context.new_page()
     page.goto(f"{hub.url}/hub/login")
     page.fill("#username_input", name)
@@ -453,7 +613,7 @@ def login(browser, hub: Hub, name: str):
     page.click("#login_submit")
     page.wait_for_url(f"**/user/{name}/lab**", timeout=180_000)
     # the nbgrader panels' commands exist once the lab extensions are loaded (every user has
-    # the Assignments panel)
+    # the Assignment List)
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
                            ".hasCommand('nbgrader:open-assignment-list')", timeout=120_000)
     return page
@@ -468,3 +628,74 @@ def wait_for_json(path: Path, expected: dict, timeout: float = 30) -> dict:
                 return last
         time.sleep(0.1)
     raise AssertionError(f"{path} never held {expected}; last seen: {last}")
+
+
+# --- the stop keeps the grades; a second hub picks them up (last: they stop the hub) -------------
+
+
+@pytest.fixture(scope="module")
+def stopped(hub, graded):
+    """The hub stopped as Ctrl-C stops it, after grading: the folder its message names."""
+    import re
+
+    before, start = len(hub.messages), time.perf_counter()
+    hub.stop()
+    print(f"hub stopped (grades saved) in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    said = "\n".join(hub.messages[before:])
+    found = re.search(r"The class's grades are saved in (\S+)", said)
+    assert found, said
+    return {"said": said, "folder": Path(found.group(1))}
+
+
+def test_the_stop_saves_the_grades_where_its_message_says(hub, stopped):
+    folder = stopped["folder"]
+    assert folder.parent == hub.settings.save_to
+    reports = folder / "grading" / "reports" / A1
+    for name in ("grades.csv", "lms.csv", "scores.json", "report/index.html"):
+        assert (reports / name).is_file(), name
+    with (reports / "grades.csv").open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == CLASS
+    assert len(list((folder / "grading" / "submitted").iterdir())) == CLASS + 1
+    dump = (folder / "gradebook.sql").read_text(encoding="utf-8")
+    assert "COPY public.grade " in dump and "COPY public.submitted_assignment " in dump
+    assert f"make hub RESUME={folder}" in stopped["said"]
+    assert f"make hub RESUME={folder}" in (folder / "README.txt").read_text()
+    # the teacher's (the course repository's owner), and no one else's
+    owner = ROOT.stat().st_uid
+    assert all(p.stat().st_uid == owner for p in [folder, *folder.rglob("*")])
+    assert folder.stat().st_mode & 0o077 == 0
+    # and the class itself is gone: accounts, the state folder
+    assert subprocess.run(["id", hub.settings.instructor], capture_output=True).returncode != 0
+    assert not hub.state.exists()
+
+
+def test_a_second_hub_resumes_the_saved_class(hub, graded, stopped):
+    """`readkit hub --resume FOLDER` (make hub RESUME=FOLDER): the saved grading/ and the
+    gradebook come back; `readkit grade` gives the same grades.csv. (The services only: no
+    JupyterHub needed to show it.)"""
+    saved = stopped["folder"]
+    prefix = hub.settings.prefix  # the same accounts, as `make hub` makes them
+    settings = HubSettings(course=ROOT, learners=1, prefix=prefix,
+                           state=Path(f"/tmp/readkit-hub-test-{prefix}-resumed"), resume=saved)
+    second = Hub(settings, say=lambda line: print(line, file=sys.stderr))
+    try:
+        second.start(jupyterhub=False)
+        scores = postgres_scores(second)
+        assert set(scores) == set(graded["expected"])
+        assert all(scores[s][cell] == pytest.approx(points)
+                   for s, expected in graded["expected"].items()
+                   for cell, points in expected.items())
+        grade = second.as_instructor([str(second.env_bin / "readkit"), "grade", A1])
+        assert "GRADEBOOK-DIFFERS" not in grade.stdout
+        # Every row graded before the stop, the same again; the browser learner's hand-in
+        # (collected after that grading, never autograded) is back too, waiting for autograde.
+        reports = "grading/reports/" + A1 + "/grades.csv"
+        before = (saved / reports).read_text(encoding="utf-8").splitlines()
+        after = (second.course_dir / reports).read_text(encoding="utf-8").splitlines()
+        assert len(before) == CLASS + 1 and set(before) <= set(after)
+        late = hub.settings.learner_names[CLASS]
+        assert [row.split(",")[0] for row in after if row not in before] == [late]
+        assert "not-autograded" in after[-1]
+    finally:
+        second.stop()
+    assert not settings.state.exists()

@@ -104,3 +104,254 @@ def test_a_second_hub_on_a_taken_state_folder_removes_nothing(tmp_path, monkeypa
             pass
     assert removed == []
     assert json.loads((state / "made.json").read_text()) == record
+
+
+# --- issue 26: the terminal, the news question, the next steps, the saved class -----------------
+
+
+def test_every_terminal_puts_the_hub_environment_first_after_the_login_profiles(
+        tmp_path, monkeypatch):
+    """JupyterLab's terminal is a login shell, whose /etc/profile resets PATH: the shell
+    command reads the profiles, then puts the environment's bin/ first (run here for real)."""
+    import subprocess
+    import sys
+
+    server = load_config("jupyter_server_config.py", tmp_path, monkeypatch)
+    command = server.ServerApp.terminado_settings["shell_command"]
+    assert command[:3] == ["/bin/bash", "-l", "-c"]
+    assert f"{sys.prefix}/bin" in command[3]
+    # the same command, asked to print PATH instead of handing over to an interactive shell
+    probe = command[3].replace("exec /bin/bash -i", 'printf %s "$PATH"')
+    done = subprocess.run(["/bin/bash", "-l", "-c", probe], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    assert done.stdout.split(":")[0] == f"{sys.prefix}/bin", done.stdout
+    assert server.LabApp.news_url is None
+    assert server.LabApp.check_for_updates_class == "jupyterlab.NeverCheckForUpdate"
+
+
+def test_the_environment_asks_no_news_question_and_loads_no_cdn_mathjax(tmp_path):
+    env = tmp_path / "env"
+    hub_module._configure_environment(env)
+    etc = env / "etc" / "jupyter"
+    overrides = json.loads((etc / "labconfig" / "default_setting_overrides.json").read_text())
+    assert overrides == {"@jupyterlab/apputils-extension:notification": {
+        "fetchNews": "false", "checkForUpdates": False}}
+    template = env / "share/jupyter/nbconvert/templates/feedback/mathjax.html.j2"
+    assert "macro mathjax" in template.read_text() and "http" not in template.read_text()
+
+
+def test_feedback_and_the_submission_page_render_without_a_cdn(tmp_path, monkeypatch):
+    """A learner's feedback page (nbgrader's feedback template, the hub's mathjax.html.j2 on
+    the Jupyter path) and the formgrader's submission page (readkit's exporter) name no URL of
+    another machine; the submission page loads the stand-in for formgrade.js's MathJax call
+    (without it, formgrade.js stopped before it registered its keyboard shortcuts)."""
+    import re
+
+    import nbformat
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+
+    from readkit.nbgrader.formgrader import pages
+
+    hub_module._configure_environment(tmp_path / "env")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "env" / "share" / "jupyter"))
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("a $x$")])
+    resources = {"base_url": "/user/t", "submission_id": "1", "notebook_id": "n",
+                 "assignment_id": "a", "index": 0, "total": 1,
+                 "nbgrader": {"notebook": "n", "score": 1, "max_score": 2, "late_penalty": 0}}
+    config = Config()
+    config.HTMLExporter.template_name = "feedback"
+    config.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    # as nbgrader's generate_feedback sets it (the feedback page inlines bootstrap.min.css)
+    config.HTMLExporter.extra_template_paths = [
+        f"{handlers.static_path}/node_modules/bootstrap/dist/css"]
+    feedback, _ = HTMLExporter(config=config).from_notebook_node(notebook, resources=resources)
+    formgrade = Config()
+    formgrade.HTMLExporter.template_name = "formgrade"
+    formgrade.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    page, _ = pages.submission_exporter(formgrade, handlers.template_path).from_notebook_node(
+        notebook, resources=dict(resources))
+    for html in (feedback, page):
+        assert re.findall(r'(?:src|href)="(https?:[^"]*)"', html) == []
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts.index("/user/t/readkit/formgrader/static/typesetting_stand_in.js") \
+        < scripts.index("/user/t/formgrader/static/js/formgrade.js")
+
+
+def test_the_next_steps_name_every_step_and_docs_hub_md_has_the_same_commands():
+    steps = hub_module.next_steps("rk-instructor", "01-sort-the-sources")
+    commands = [line.split("#")[0].strip() for line in steps.splitlines()
+                if line.strip().startswith(("cd ", "nbgrader ", "readkit "))]
+    assert commands == [
+        "cd ~/readkit-course", "nbgrader release_assignment 01-sort-the-sources",
+        "nbgrader collect 01-sort-the-sources", "readkit autograde 01-sort-the-sources --jobs 4",
+        "readkit grade 01-sort-the-sources", "readkit report 01-sort-the-sources",
+        "nbgrader generate_feedback 01-sort-the-sources",
+        "nbgrader release_feedback 01-sort-the-sources"]
+    assert "Nbgrader > Assignment List > Fetch" in steps
+    assert "File > New > Terminal" in steps
+    docs = (ROOT / "docs" / "hub.md").read_text()
+    for command in commands:
+        assert command in docs, command
+    assert hub_module.first_assignment(ROOT) == "01-sort-the-sources"
+
+
+def test_no_learner_facing_text_names_a_panel_the_interface_does_not_have():
+    for path in [ROOT / "README.md", *(ROOT / "docs").glob("*.md"),
+                 ROOT / "lessons" / "README.md", ROOT / "exercises" / "README.md"]:
+        assert "Assignments panel" not in path.read_text(), path
+        assert "*Assignments* panel" not in path.read_text(), path
+    # the Sorter's hand-in help, shown to every learner
+    from readkit.widgets.handin import HELP
+    assert "Assignments panel" not in HELP and "Nbgrader > Assignment List > Submit" in HELP
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### A class on JupyterHub"):]
+    assert "as root" in section and "Nbgrader > Assignment List" in readme
+    assert "/opt/readkit-hub/env" in section and "700 MB" in section
+
+
+def test_a_saved_class_holds_plain_files_only_and_is_the_teachers(tmp_path):
+    from readkit.hub import keep
+
+    course = tmp_path / "course"
+    reports = course / "grading" / "reports" / "a1"
+    reports.mkdir(parents=True)
+    (reports / "grades.csv").write_text("student,points\n")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not the class's")
+    (course / "grading" / "link").symlink_to(secret)
+    (reports / "linked-folder").symlink_to(tmp_path)
+    os.mkfifo(course / "grading" / "pipe")
+    owner = (os.getuid(), os.getgid())
+    folder, skipped = keep.save_class(course, tmp_path / "saved", "-- dump\n", owner)
+    assert sorted(skipped) == ["link", "pipe", "reports/a1/linked-folder"]
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")) == [
+        "README.txt", "gradebook.sql", "grading", "grading/reports", "grading/reports/a1",
+        "grading/reports/a1/grades.csv"]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert f"make hub RESUME={folder}" in (folder / "README.txt").read_text()
+    assert keep.saved_class_problem(folder) is None
+    second, _ = keep.save_class(course, tmp_path / "saved", None, owner)
+    assert second != folder and not (second / "gradebook.sql").exists()
+    assert "no grading/" in keep.saved_class_problem(tmp_path)
+    with pytest.raises(HubError, match="--resume: .* no grading/"):
+        HubSettings(course=ROOT, resume=tmp_path)
+
+
+def test_a_stop_that_cannot_save_the_grades_removes_none_of_them(tmp_path, monkeypatch):
+    """Saving fails (here: the folder to save into is a file): the instructor's account and
+    the state folder stay, the message says where the grades are and what to run."""
+    state = tmp_path / "state"
+    course = tmp_path / "home" / "readkit-course"
+    (course / "grading").mkdir(parents=True)
+    (tmp_path / "not-a-folder").write_text("")
+    state.mkdir()
+    record = {"users": ["rk-instructor", "rk-learner01"], "processes": [],
+              "course": str(course), "instructor": "rk-instructor",
+              "save_to": str(tmp_path / "not-a-folder"), "owner": [os.getuid(), os.getgid()]}
+    (state / "made.json").write_text(json.dumps(record))
+    removed, said = [], []
+    monkeypatch.setattr(hub_module, "remove_user", removed.append)
+    hub = Hub(HubSettings(course=ROOT, state=state), say=said.append)
+    hub.owns_state = True
+    hub.stop()
+    assert removed == ["rk-learner01"]
+    assert state.is_dir()
+    assert json.loads((state / "made.json").read_text())["users"] == ["rk-instructor"]
+    assert "could not save the class's grades" in said[-1]
+    assert f"readkit hub --clean --state {state}" in said[-1]
+
+
+def test_the_formgrader_marks_failed_tests_only_for_cells_with_tests(tmp_path, monkeypatch):
+    """readkit.nbgrader.formgrader's failed_tests: on a server with nbgrader's formgrader (the
+    instructor's), its two lists answer nbgrader's URLs in front of nbgrader's, whichever
+    extension loads first, and readkit's own cells (Sorter parts, the choice) never count as
+    failed tests, whatever their partial credit; other cells keep nbgrader's rule. A server
+    without nbgrader's formgrader (a learner's) gets no such route."""
+    from jupyter_server.serverapp import ServerApp
+    from tornado.httputil import HTTPServerRequest
+
+    from readkit.course.course import Course
+    from readkit.nbgrader.formgrader import failed_tests
+
+    ours = failed_tests.readkit_scored_cells(Course.open(ROOT), "01-sort-the-sources")
+    assert ours == {"part-1-grade", "part-2-grade", "part-3-grade", "part-4-grade",
+                    "rewrite-choice-grade"}
+    assert failed_tests.readkit_scored_cells(Course.open(ROOT), "02-trace-the-numbers") == set()
+    listed = [{"id": "a", "failed_tests": True}, {"id": "b", "failed_tests": True},
+              {"id": None, "failed_tests": False}]
+    failed = {"a": {"part-2-grade", "rewrite-choice-grade"}, "b": {"part-1-grade", "x-test"}}
+    assert [s["failed_tests"] for s in failed_tests.recount_failed_tests(listed, failed, ours)] \
+        == [False, True, False]
+
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    (tmp_path / "nbgrader_config.py").write_text(f"c = get_config()\n"
+                                                 f"c.CourseDirectory.root = {str(tmp_path)!r}\n")
+    paths = ("/formgrader/api/submitted_notebooks/a/n",
+             "/formgrader/api/student_notebook_submissions/s/a", "/formgrader/api/assignments")
+    handlers = {}
+    for instructor in (True, False):
+        app = ServerApp()
+        app.initialize([
+            "--ServerApp.jpserver_extensions={'readkit.nbgrader.formgrader': True, "
+            f"'nbgrader.server_extensions.formgrader': {instructor}}}",
+            f"--ServerApp.root_dir={tmp_path}", "--ServerApp.open_browser=False", "--allow-root"])
+        found = [app.web_app.find_handler(HTTPServerRequest(
+            method="GET", uri=path, headers={"Host": "127.0.0.1"})).handler_class
+            for path in paths]
+        handlers[instructor] = [getattr(h, "__name__", "") for h in found]
+    assert handlers[True] == ["SubmittedNotebooks", "StudentNotebookSubmissions",
+                              "AssignmentCollectionHandler"]
+    assert "SubmittedNotebooks" not in handlers[False]
+
+
+def test_the_start_message_gives_the_next_steps_and_the_stop_what_stays(
+        tmp_path, monkeypatch, capsys):
+    """`readkit hub`'s own messages (the hub itself replaced by a stand-in that is up at once
+    and whose JupyterHub has already exited; tests/test_hub.py runs the real one)."""
+    import argparse
+
+    class UpAndGone:
+        def __init__(self, settings, say):
+            self.settings, self.url, self.process = settings, "http://127.0.0.1:8123", None
+            self.course_dir, self.pg_socket, self.exchange = Path("/c"), Path("/s"), Path("/x")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def log_tail(self):
+            return ""
+
+    monkeypatch.setattr(hub_module, "Hub", UpAndGone)
+    args = argparse.Namespace(clean=False, course=ROOT, learners=2, prefix="rk", port=8123,
+                              state=tmp_path / "state", env=tmp_path / "env", save_to=None,
+                              resume=None)
+    assert hub_module.run(args) == 1
+    out = capsys.readouterr().out
+    assert "nbgrader release_assignment 01-sort-the-sources" in out
+    assert "Nbgrader > Assignment List > Fetch" in out
+    assert f"the grades are saved into {ROOT / 'hub-grades'} first" in out
+    assert f"The hub environment ({tmp_path / 'env'}, about 700 MB) stays on purpose" in out
+
+
+def test_clean_with_discard_grades_removes_a_class_it_cannot_save(tmp_path, monkeypatch):
+    state = tmp_path / "state"
+    course = tmp_path / "home" / "readkit-course"
+    (course / "grading").mkdir(parents=True)
+    (tmp_path / "not-a-folder").write_text("")
+    state.mkdir()
+    (state / "made.json").write_text(json.dumps({
+        "users": ["rk-instructor"], "processes": [], "course": str(course),
+        "instructor": "rk-instructor", "save_to": str(tmp_path / "not-a-folder"),
+        "owner": [os.getuid(), os.getgid()]}))
+    removed, said = [], []
+    monkeypatch.setattr(hub_module, "remove_user", removed.append)
+    hub_module.clean(state, said.append)
+    assert removed == [] and state.is_dir() and "Kept what holds the grades" in said[-1]
+    hub_module.clean(state, said.append, discard_grades=True)
+    assert removed == ["rk-instructor"] and not state.exists()
+    assert said[-1] == f"Removed the hub recorded in {state}."

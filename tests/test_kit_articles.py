@@ -22,6 +22,7 @@ import pytest
 
 from readkit.course.course import Article, Course
 from readkit.course.labels import LABELS
+from readkit.course.source_kinds import SOURCE_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = Course.open(ROOT)
@@ -32,7 +33,6 @@ MIN_SHARE = {"sourced": 0.30, "claim": 0.15, "commentary": 0.15}  # of the grade
 MAX_SHARE = {"meta": 0.15}
 MIN_GRADED = 3  # units of each label among the graded units
 MIN_IN_PART = 2  # units of each label a graded part has (when it grades that label at all)
-SOURCE_KINDS = ("news-report", "magazine-article", "official", "person-quoted")  # the codebook's
 FORM_LENGTH_TOLERANCE = 0.15  # words in all, and words per unit, of form B against form A
 
 QUOTE = re.compile(r"[\"“”]")

@@ -4,10 +4,10 @@
     readkit new-article harbour-bridge FILE    -> data/articles/harbour-bridge/ (draft key)
     readkit.AuthorSorter(article=...)          -> key.csv and sources.csv (its Python API)
     readkit validate harbour-bridge
-    readkit new-lesson harbour-bridge          -> lessons/09-harbour-bridge.ipynb, run headless
-    readkit new-assignment harbour-bridge      -> sections.csv rows + solutions/04-sort-harbour-bridge/
+    readkit new-lesson harbour-bridge          -> lessons/NN-harbour-bridge.ipynb, run headless
+    readkit new-assignment harbour-bridge      -> sections.csv rows + solutions/NN-sort-harbour-bridge/
     readkit release                            -> exercises/ (real nbgrader generate_assignment)
-    readkit autograde 03-sort-harbour-bridge   -> a perfect and an all-wrong submission, sandboxed
+    readkit autograde NN-sort-harbour-bridge   -> a perfect and an all-wrong submission, sandboxed
     readkit grade / readkit report             -> both learners with their exact scores
 
 The second test starts from a course without the Raqqa article (and without the assignments
@@ -43,8 +43,19 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 BIN = Path(sys.executable).parent
 SLUG = "harbour-bridge"
-NAME = "04-sort-harbour-bridge"  # after the pre-test, 01, 02 and the post-test
-LESSON = "09-harbour-bridge"
+
+
+def next_number(folder: Path, pattern: str) -> int:
+    """The number after the highest NN- among the course's names (a teacher's own assignment or
+    lesson moves it on)."""
+    numbers = [int(p.name[:2]) for p in folder.glob(pattern) if p.name[:2].isdigit()]
+    return max(numbers, default=0) + 1
+
+
+# the course's assignments (solutions/), released with the new one
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
+NAME = f"{next_number(ROOT / 'solutions', '*'):02d}-sort-{SLUG}"
+LESSON = f"{next_number(ROOT / 'lessons', '*.ipynb'):02d}-{SLUG}"
 # The cut new-assignment makes of the assessment half (paragraphs 11-17), and its points.
 PARTS = {"part-1": 4.5, "part-2": 5.5}
 # part -> points as nbgrader must record them: the key's own labels earn every point; a label
@@ -145,9 +156,8 @@ def test_a_teachers_own_article_from_text_to_grades(tmp_path, capsys, monkeypatc
     # 6. release with real nbgrader, every assignment as `make release` does: the seed
     # assignments' release stays byte for byte the committed one
     out = readkit(root, "release").stdout
-    assert (f"Released 00-pre-test, 01-sort-the-sources, 02-trace-the-numbers, 03-post-test, "
-            f"{NAME} into exercises/") in out
-    for seed in ("01-sort-the-sources", "02-trace-the-numbers"):
+    assert f"Released {', '.join([*ASSIGNMENTS, NAME])} into exercises/" in out
+    for seed in ASSIGNMENTS:
         for committed in (ROOT / "exercises" / seed).rglob("*"):
             if committed.is_file():
                 made = root / "exercises" / seed / committed.relative_to(ROOT / "exercises" / seed)

@@ -82,6 +82,9 @@ PRONOUNS = re.compile(r"^(he|she|they|it|we|i)$", re.IGNORECASE)
 OFFICIAL = re.compile(r"council|ministry|department|government|minister|police|officer|"
                       r"official|spokes|army|coalition|pentagon|secretary|president|mayor|"
                       r"councillor|cllr|agency|authority|commission", re.IGNORECASE)
+STUDY = re.compile(r"\b(survey|study|studies|journal)\b", re.IGNORECASE)
+ORGANISATION = re.compile(r"\b(company|firm|charity|club|society|union|association|trust|"
+                          r"foundation|campaign|group|ltd|inc|plc|buses)\b", re.IGNORECASE)
 NEWS = re.compile(r"news|report|times|post|bbc|cbs|cnn|reuters|herald|gazette|survey|"
                   r"study|journal|magazine|investigation", re.IGNORECASE)
 
@@ -164,10 +167,15 @@ def source_id_for(name: str) -> str:
 
 
 def _kind(name: str) -> str:
+    """A guess at the source's kind (readkit.course.source_kinds), for the teacher to check."""
+    if STUDY.search(name):
+        return "study"
     if NEWS.search(name):
         return "news-report"
     if OFFICIAL.search(name):
         return "official"
+    if ORGANISATION.search(name):
+        return "organisation"
     return "person-quoted"
 
 

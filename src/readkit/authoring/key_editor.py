@@ -3,7 +3,8 @@
     editor = KeyEditor.load(folder)           # article.txt, units.csv, key.csv, sources.csv
     editor.set_label("p04s1", "claim")         # key.csv is written at once
     editor.set_accept("p04s1", ["sourced"])    # the other defensible labels
-    editor.add_source("council", "Kelmouth Town Council", "official")   # sources.csv
+    editor.add_source("council", "Kelmouth Town Council", "official")   # sources.csv (a kind of
+                                               #   readkit.course.source_kinds)
     editor.set_source("p04s1", "council")
     editor.set_rationale("p04s1", "The council is named as the source.")
     editor.start_assessment_at("p11s1")        # before paragraph 11: practice; from it: assessment
@@ -11,6 +12,7 @@
     editor.merge_with_next("p06s1")            # one unit, one new id
     editor.confirm("p04s1")                    # a draft row (readkit new-article's guess) is
     editor.confirm_all()                       #   the teacher's from now on
+    editor.unlisted_sources()                  # sources a draft names that sources.csv lacks
 
 Drafts (readkit.course.key: key.csv's status column says `draft`): every change above keeps a
 draft a draft, so a teacher who corrects a guessed label still confirms the row, once, when the
@@ -45,9 +47,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from readkit.authoring.draft_key import draft_key
 from readkit.course.answers import locked, temp_file_beside, write_text_atomic
 from readkit.course.key import ASSESSMENT, KEY_COLUMNS, PRACTICE, STATUS, is_draft
 from readkit.course.labels import LABELS
+from readkit.course.source_kinds import kind_problem
 from readkit.course.tables import SOURCES_COLUMNS, UNITS_COLUMNS, read_table, table_text
 
 FILES = ("units.csv", "key.csv", "sources.csv")
@@ -126,6 +130,7 @@ class KeyEditor:
         self._retired: set[str] = set()
         self._history: list[tuple[list[Unit], dict, list]] = []  # states before each change
         self._digests = {name: _digest(folder / name) for name in FILES}
+        self._guessed: tuple = (None, None, {})  # units, sources -> unlisted_sources' guesses
 
     @classmethod
     def load(cls, folder: Path | str) -> KeyEditor:
@@ -186,6 +191,30 @@ class KeyEditor:
         """The units whose key row is still a draft (guessed by readkit's rules), in reading
         order."""
         return [u for u in self.unit_ids if is_draft(self._key[u])]
+
+    def unlisted_sources(self) -> list[dict[str, str]]:
+        """The sources that key rows name but sources.csv lacks (a draft names the sources its
+        rules found; readkit new-article lists them), in reading order: source_id, and the name
+        and kind the draft rules give it ("" where they give none), for the teacher to check
+        and add (add_source)."""
+        known = {row["source_id"] for row in self._sources}
+        named = list(dict.fromkeys(self._key[u]["source"] for u in self.unit_ids
+                                   if self._key[u]["source"] and self._key[u]["source"]
+                                   not in known))
+        if not named:
+            return []
+        # The rules' guesses depend on the units and sources only (each change replaces those
+        # lists): drafted once per state, not once per key press.
+        if self._guessed[0] is not self.units or self._guessed[1] is not self._sources:
+            found = draft_key([(u.unit_id, u.paragraph, u.text) for u in self.units],
+                              [(row["source_id"], row["name"]) for row in self._sources])
+            self._guessed = (self.units, self._sources,
+                             {source.source_id: source for source in found.sources})
+        guesses = self._guessed[2]
+        return [{"source_id": source_id,
+                 "name": guesses[source_id].name if source_id in guesses else "",
+                 "kind": guesses[source_id].kind if source_id in guesses else ""}
+                for source_id in named]
 
     def assessment_start(self) -> str | None:
         """The first unit whose split is assessment, or None."""
@@ -287,7 +316,7 @@ class KeyEditor:
     def add_source(self, source_id: str, name: str, kind: str, date: str = "",
                    citation: str = "") -> dict[str, str]:
         """Add a source to sources.csv: an id (lower case, e.g. council), its name, its kind
-        (news-report, official, expert, witness, ...)."""
+        (one of readkit.course.source_kinds.SOURCE_KINDS: news-report, official, study, ...)."""
         source_id = (source_id or "").strip()
         if not SOURCE_ID.fullmatch(source_id):
             raise KeyEditError(f"Source id {source_id!r} is not usable: use lower-case letters, "
@@ -298,9 +327,12 @@ class KeyEditor:
                                "give the new source another id.")
         fields = {"name": name, "kind": kind, "date": date, "citation": citation}
         fields = {key: " ".join(str(value or "").split()) for key, value in fields.items()}
-        if not fields["name"] or not fields["kind"]:
-            raise KeyEditError("A source needs a name (who or what it is, e.g. Kelmouth Town "
-                               "Council) and a kind (e.g. official, news-report, expert).")
+        if not fields["name"]:
+            raise KeyEditError("A source needs a name: who or what it is, e.g. Kelmouth Town "
+                               "Council.")
+        problem = kind_problem(fields["kind"])
+        if problem:
+            raise KeyEditError(f"The source's {problem}.")
         row = {column: "" for column in self._source_columns}
         row.update(source_id=source_id, **fields)
         self._save(sources=[*self._sources, row])

@@ -13,7 +13,11 @@ import re
 from collections.abc import Mapping, Sequence
 
 from readkit.course.key import KeyEntry
+from readkit.course.label_mix import FURNITURE, GRADED_LABELS
 
+# notebook metadata that marks a lesson new-lesson wrote (the kit's own lessons have none): the
+# tests hold every lesson to the same shape, and the kit's own to the teacher guide as well
+GENERATED = "readkit_generated"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 MIN_HARD_CASES, MAX_HARD_CASES = 2, 3
 # Words of a rationale that explain a close call (the codebook's hard cases are written so).
@@ -44,33 +48,44 @@ LABELS_TABLE = """## 1. The four labels
 
 def hard_cases(practice: Mapping[str, KeyEntry], limit: int = MAX_HARD_CASES) -> list[str]:
     """Practice units that need a close look: those with an accepted alternative first, then
-    those whose rationale explains a close call; reading order, at most `limit`. An article with
-    fewer than MIN_HARD_CASES gets other practice units of labels not yet asked about."""
+    those whose rationale explains a close call; reading order, at most `limit`. Fewer than
+    `limit` are topped up with a unit of each graded label not yet asked about (the first in
+    reading order), and furniture only when the practice half has nothing else: a headline
+    teaches little."""
     accepted = [u for u, e in practice.items() if e.accept]
     hits = {u: sum(word in e.rationale.lower() for word in CLOSE_CALL)
             for u, e in practice.items() if not e.accept}
     close = sorted((u for u, n in hits.items() if n), key=lambda u: -hits[u])  # stable
     picked = (accepted + close)[:limit]
-    if len(picked) < MIN_HARD_CASES:  # a plain article: any practice units, labels mixed
-        seen = {practice[u].label for u in picked}
-        for unit_id, entry in practice.items():
-            if len(picked) >= MIN_HARD_CASES:
-                break
-            if unit_id not in picked and entry.label not in seen:
-                picked.append(unit_id)
-                seen.add(entry.label)
+    seen = {practice[u].label for u in picked}
+    for label in (*GRADED_LABELS, FURNITURE):
+        if len(picked) >= limit or (label == FURNITURE and len(picked) >= MIN_HARD_CASES):
+            break
+        first = next((u for u, e in practice.items() if e.label == label), None)
+        if label not in seen and first is not None:
+            picked.append(first)
+            seen.add(label)
     chosen = set(picked)
     return [u for u in practice if u in chosen]
 
 
 def worked_examples(practice: Mapping[str, KeyEntry], avoid: Sequence[str]) -> list[str]:
-    """One practice unit of each label (the first in reading order that is not a hard case),
-    in reading order."""
+    """One practice unit of each label (the first in reading order that is not a hard case,
+    else the hard case: every label the practice half has gets its example), in reading
+    order."""
     found: dict[str, str] = {}
     for unit_id, entry in practice.items():
         if unit_id not in avoid and entry.label not in found:
             found[entry.label] = unit_id
+    for unit_id, entry in practice.items():
+        found.setdefault(entry.label, unit_id)
     return [u for u in practice if u in found.values()]  # reading order, as show_units shows
+
+
+def missing_labels(practice: Mapping[str, KeyEntry]) -> list[str]:
+    """The graded labels the practice half has no unit of."""
+    have = {entry.label for entry in practice.values()}
+    return [label for label in GRADED_LABELS if label not in have]
 
 
 def self_check_source(unit_id: str, slug: str) -> str:
@@ -79,10 +94,22 @@ def self_check_source(unit_id: str, slug: str) -> str:
     return f"SelfCheck.on_unit({unit_id!r}, article={slug!r})"
 
 
-def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEntry],
+def _missing_note(practice: Mapping[str, KeyEntry]) -> str:
+    """A line for learners when the practice part lacks a label they will be graded on."""
+    missing = missing_labels(practice)
+    if not missing:
+        return ""
+    names = " or ".join(f"`{label}`" for label in missing)
+    return (f"\n\nThis part of the article has no {names} sentence: look again at the "
+            "labels table and the procedure for it before the graded part.")
+
+
+def build_lesson(slug: str, name: str, practice: Mapping[str, KeyEntry],
                  paragraphs: tuple[int, int]):
     """The lesson as an nbformat NotebookNode. `practice`: the practice key (unit_id -> entry,
-    reading order); `paragraphs`: the first and last paragraph of the practice units."""
+    reading order); `paragraphs`: the first and last paragraph of the practice units. The
+    article is named by its slug, never by its headline: the article's text is only ever loaded
+    (show_units, the Sorter), so nothing typed into the lesson can drift from units.csv."""
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
     hard = hard_cases(practice)
@@ -94,10 +121,10 @@ def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEnt
     first, last = paragraphs
     cells = [
         new_markdown_cell(
-            f'# Lesson {number}: Who is speaking? Practice on "{title}"\n\n'
+            f"# Lesson {number}: Who is speaking? Practice on a news article\n\n"
             "Every sentence of a news text carries someone's words or information. This lesson "
-            "practises one skill on this article: telling what the writer reports from a named "
-            "source apart from what the writer states or thinks.\n\n"
+            f"practises one skill on the article `{slug}`: telling what the writer reports from "
+            "a named source apart from what the writer states or thinks.\n\n"
             "**Learning objectives.** Label a sentence as `meta`, `sourced`, `claim` or "
             "`commentary` with a fixed procedure; point at the words that decide the label.\n\n"
             "**Standards.** CCRA.R.1, CCRA.R.6, RH.6-8.8.\n\n"
@@ -108,7 +135,7 @@ def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEnt
         new_markdown_cell(PROCEDURE),
         new_markdown_cell(f"### Worked examples\n\n{len(examples)} sentences, each with a "
                           "different label. Decide each label with the procedure, then open "
-                          "the key."),
+                          "the key." + _missing_note(practice)),
         new_code_cell(f"show_units({examples!r}, {art})"),
         new_code_cell(f"reveal_key({examples!r}, {art})", metadata=folded),
         new_markdown_cell(
@@ -144,4 +171,5 @@ def build_lesson(slug: str, title: str, name: str, practice: Mapping[str, KeyEnt
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number:02d}"
     return new_notebook(cells=cells, metadata={"kernelspec": dict(KERNELSPEC),
-                                               "language_info": {"name": "python"}})
+                                               "language_info": {"name": "python"},
+                                               GENERATED: {"article": slug}})

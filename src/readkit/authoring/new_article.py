@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from readkit.authoring.draft_key import Draft, draft_key
-from readkit.authoring.extract import ExtractError, extract
+from readkit.authoring.extract import Extracted, ExtractError, extract
 from readkit.authoring.rekey import Rekeyed, rekey
-from readkit.authoring.segment import Unit, segment
+from readkit.authoring.segment import Unit, blocks_of, segment
 from readkit.course import label_mix
 from readkit.course.answers import write_text_atomic
 from readkit.course.course import ARTICLES
@@ -150,11 +150,16 @@ def write_article(slug: str, raw: str, folder: Path, *, force: bool = False,
     if draft:
         found = draft_key([(u.unit_id, u.paragraph, u.text) for u in units],
                           [(row["source_id"], row["name"]) for row in sources])
+        marked = _marked_furniture(units, extracted)
         for row in found.rows:
             if row.unit_id not in key:
                 key[row.unit_id] = {"unit_id": row.unit_id, "label": row.label, "accept": "",
                                     "source": row.source, "split": "",
                                     "rationale": row.rationale, STATUS: DRAFT}
+                if row.unit_id in marked and row.label != "meta":
+                    key[row.unit_id].update(label="meta", source="", rationale=(
+                        f"The page's markup makes this {marked[row.unit_id]}: publication "
+                        "furniture, not the article's text: meta."))
                 drafted.append(row.unit_id)
         new_sources = _named_sources(sources, found, {key[u]["source"] for u in drafted})
         split = _draft_split(units, key, drafted)
@@ -179,6 +184,14 @@ def write_article(slug: str, raw: str, folder: Path, *, force: bool = False,
     write_text_atomic(folder / "checksum.sha256", f"{digest}  article.txt\n")
     return NewArticle(folder, extracted.kind, units, run_on_lines(extracted.text),
                       rekeyed if existing else None, drafted, new_sources, split)
+
+
+def _marked_furniture(units: list[Unit], extracted: Extracted) -> dict[str, str]:
+    """unit_id -> what the saved page's markup says its paragraph is (a caption, a share bar,
+    a copyright line...), for the units of the furniture blocks the HTML import put back."""
+    blocks = {block.number: block.text for block in blocks_of(extracted.text)}
+    return {u.unit_id: extracted.furniture_blocks[blocks[u.paragraph]] for u in units
+            if blocks.get(u.paragraph) in extracted.furniture_blocks}
 
 
 def _old_folder(folder: Path) -> tuple[list[tuple[str, int, str]], dict[str, dict[str, str]]]:

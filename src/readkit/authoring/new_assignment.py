@@ -9,10 +9,9 @@ they are used as they are) by cutting the assessment paragraphs into --parts par
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from readkit.authoring.articles import GeneratorError, assignment_names, open_article
@@ -21,6 +20,7 @@ from readkit.course.course import Article, Course, CourseError
 from readkit.course.key import ASSESSMENT, SPLITS, is_draft
 from readkit.course.labels import LABELS
 from readkit.course.sections import SECTION_COLUMNS, Section, parse_sections
+from readkit.course.tables import write_table
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 DEFAULT_PARTS, DEFAULT_POINTS = 2, 10.0
@@ -102,17 +102,36 @@ def title_of(article: Article) -> str:
 def _write_sections(article: Article, sections: tuple[Section, ...]) -> None:
     path = article.folder / SECTIONS
     rows = article.rows(SECTIONS) if path.is_file() else []
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(SECTION_COLUMNS)
-        writer.writerows([row[c] for c in SECTION_COLUMNS] for row in rows)
-        writer.writerows((s.assignment, s.section, s.title, s.first_paragraph, s.last_paragraph,
-                          f"{s.points:g}") for s in sections)
+    write_table(path, SECTION_COLUMNS, [
+        *rows, *((s.assignment, s.section, s.title, s.first_paragraph, s.last_paragraph,
+                  f"{s.points:g}") for s in sections)])
+
+
+def _cut(name: str, article: Article, units: dict[str, str], key, parts: int | None,
+         points: float):
+    """The cut of the assessment half into `parts` parts; by default DEFAULT_PARTS, else as
+    many as work (down to one), with a note saying why."""
+    tries = [parts] if parts is not None else list(range(DEFAULT_PARTS, 0, -1))
+    first_error = None
+    for count in tries:
+        try:
+            cut = cut_assessment(name, dict(article.unit_paragraphs), units, key, count,
+                                 points)
+        except CutError as error:
+            first_error = first_error or error
+            continue
+        if count != tries[0]:
+            fewer = f"Cut into {count} part(s) instead of {tries[0]}: {first_error.reason}."
+            cut = replace(cut, note=" ".join(filter(None, [fewer, cut.note])))
+        return cut
+    raise GeneratorError(str(first_error)) from None
 
 
 def new_assignment(course: Course, slug: str, name: str | None = None, *,
-                   parts: int = DEFAULT_PARTS, points: float = DEFAULT_POINTS,
+                   parts: int | None = None, points: float = DEFAULT_POINTS,
                    force: bool = False) -> NewAssignment:
+    """parts None: DEFAULT_PARTS, or fewer when no cut into that many works (a short
+    article); a number: exactly that many, or an error saying why not."""
     import nbformat
 
     from readkit.authoring.assignment_notebook import build_notebook
@@ -157,11 +176,7 @@ def new_assignment(course: Course, slug: str, name: str | None = None, *,
         notes.append(f"{slug}/sections.csv already has {len(sections)} part(s) of {name}: used "
                      "as they are (delete those rows to cut the assessment half again).")
     else:
-        try:
-            cut = cut_assessment(name, dict(article.unit_paragraphs), units, key, parts,
-                                 points)
-        except CutError as error:
-            raise GeneratorError(str(error)) from None
+        cut = _cut(name, article, units, key, parts, points)
         sections, section_units, scores = cut.sections, cut.section_units, cut.scores
         if cut.note:
             notes.append(cut.note)
@@ -192,8 +207,9 @@ def summary(result: NewAssignment, course: Course) -> str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("article", metavar="ARTICLE", help="the article's slug")
     parser.add_argument("--name", help="the assignment's name (default: NN-sort-ARTICLE)")
-    parser.add_argument("--parts", type=int, default=DEFAULT_PARTS, metavar="N",
-                        help=f"graded parts, cut at paragraph boundaries (default {DEFAULT_PARTS})")
+    parser.add_argument("--parts", type=int, default=None, metavar="N",
+                        help=f"graded parts, cut at paragraph boundaries (default {DEFAULT_PARTS}, "
+                             "or fewer when a short article needs it)")
     parser.add_argument("--points", type=float, default=DEFAULT_POINTS, metavar="P",
                         help=f"the Sorter points of the whole assignment (default "
                              f"{DEFAULT_POINTS:g})")

@@ -8,16 +8,21 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 from readkit.authoring.articles import GeneratorError, open_article
 from readkit.authoring.new_assignment import check_key, title_of
+from readkit.course import label_mix
+from readkit.course.answers import write_text_atomic
 from readkit.course.course import Course, CourseError
-from readkit.course.key import PRACTICE
+from readkit.course.key import ASSESSMENT, PRACTICE
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 LESSONS = "lessons"
+README = "README.md"  # lessons/README.md: a table row per lesson
+TABLE_ROW = re.compile(r"^\| \[([^\]]+)\]\(([^)]+)\.ipynb\) \|")
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class NewLesson:
     path: Path
     hard_cases: list[str]
     practice_units: int
+    notes: tuple[str, ...] = ()  # what the practice half lacks, and where the split would fix it
 
 
 def default_name(course: Course, slug: str) -> str:
@@ -43,7 +49,7 @@ def new_lesson(course: Course, slug: str, name: str | None = None, *,
     import nbformat
 
     from readkit.authoring.lesson_notebook import build_lesson, hard_cases
-    
+
     article = open_article(course, slug)
     check_key(article, need_assessment=False)
     practice = article.key(PRACTICE)
@@ -61,11 +67,61 @@ def new_lesson(course: Course, slug: str, name: str | None = None, *,
         raise GeneratorError(f"{path} exists already: choose another --name, or pass --force "
                              "to write it again (edits made to it are lost).")
     paragraphs = [article.unit_paragraphs[u] for u in practice]
-    notebook = build_lesson(slug, title_of(article), name, practice,
+    notebook = build_lesson(slug, name, practice,
                             (min(paragraphs), max(paragraphs)))
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
-    return NewLesson(path, hard_cases(practice), len(practice))
+    list_in_readme(course.root / LESSONS / README, name, title_of(article))
+    return NewLesson(path, hard_cases(practice), len(practice), practice_notes(article))
+
+
+def readme_row(name: str, title: str) -> str:
+    title = " ".join(title.split()).replace("|", "\\|")
+    return (f"| [{name}]({name}.ipynb) | 25 min | Practice on \"{title}\" (made with "
+            "`readkit new-lesson`): the decision procedure, worked examples, the Sorter on the "
+            "article's practice half, self-checks on its hard cases. |")
+
+
+def list_in_readme(readme: Path, name: str, title: str) -> None:
+    """The lesson's row in the table of lessons/README.md: after the last lesson, or in place
+    of its own row (--force). A README without that table is left alone."""
+    if not readme.is_file():
+        return
+    lines = readme.read_text(encoding="utf-8").split("\n")
+    rows = [i for i, line in enumerate(lines) if TABLE_ROW.match(line)]
+    if not rows:
+        return
+    own = [i for i in rows if TABLE_ROW.match(lines[i]).group(2) == name]
+    if own:
+        lines[own[0]] = readme_row(name, title)
+    else:
+        lines.insert(rows[-1] + 1, readme_row(name, title))
+    write_text_atomic(readme, "\n".join(lines))
+
+
+def practice_notes(article) -> tuple[str, ...]:
+    """What the practice half lacks by the label-mix rule (course/label_mix.py: the practice
+    half should have MIN_PER_LABEL of each label the article has), and the split that would
+    give it, as `readkit validate` says it. Counts only: no assessment unit is named."""
+    entries = article.key()
+    practice = Counter(e.label for e in entries.values() if e.split == PRACTICE)
+    whole = Counter(e.label for e in entries.values())
+    short = label_mix.short_in_practice(practice, whole)
+    if not short:
+        return ()
+    have = ", ".join(f"{practice[label]} {label}" for label in short)
+    note = (f"The practice half has {have} unit(s) (fewer than {label_mix.MIN_PER_LABEL}), so the "
+            f"lesson gives little practice of {' and '.join(short)} before the assessment.")
+    labelled = [(u, article.unit_paragraphs[u], e.label) for u, e in entries.items()]
+    better = label_mix.suggest_split(labelled)
+    first = next((u for u, e in entries.items() if e.split == ASSESSMENT), None)
+    if better is not None and better.meets_rule and better.unit_id != first:
+        return (note + f" Start the assessment at {better.unit_id} (paragraph "
+                f"{better.paragraph}) instead, which gives {better.describe()}: in author mode, "
+                f'or KeyEditor.start_assessment_at("{better.unit_id}"); then run readkit '
+                f"validate {article.slug} and readkit new-lesson {article.slug} --force.",)
+    return (note + " No split of this key gives both halves enough of each label: teach "
+            f"{' and '.join(short)} with another lesson first.",)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,4 +143,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"Wrote {result.path.relative_to(course.root)}: the procedure, worked examples, a "
           f"practice Sorter on {result.practice_units} practice units, and self-checks on "
           f"{', '.join(result.hard_cases)}. Open it with make lab (it is in lessons/).")
+    for note in result.notes:
+        print(f"Note: {note}")
     return 0

@@ -5,14 +5,13 @@ code that opens a file under data/.
     course = Course.default()                # learner side (a notebook): see `default`
 
 Everything that loads, grades, releases or reports takes a Course explicitly: no process-wide
-environment changes, no chdir, no walking up from the working directory. The csv module reads
-the files (kernels that only show a widget or grade never import pandas); the `load_*` methods
-give DataFrames for lessons and reports.
+environment changes, no chdir, no walking up from the working directory. course/tables.py
+reads the CSV files (kernels that only show a widget or grade never import pandas); the
+`load_*` methods give DataFrames for lessons and reports.
 """
 
 from __future__ import annotations
 
-import csv
 import os
 import tomllib
 from dataclasses import dataclass, replace
@@ -24,6 +23,7 @@ from readkit.course.errors import CourseError
 from readkit.course.forms import FORMS_FILE, TESTS_FILE, Form, FormTest, parse_forms, parse_tests
 from readkit.course.sections import Section
 from readkit.course.settings import Settings, parse_settings
+from readkit.course.tables import INDEX_FILE, Table, read_table
 
 __all__ = ["Article", "Course", "CourseError", "Form", "FormTest", "Layout", "Unit"]
 
@@ -31,7 +31,7 @@ CONFIG_FILE = "nbgrader_config.py"
 SETTINGS_FILE = "readkit.toml"
 DATA = "data"
 ARTICLES = "articles"  # data/articles/<slug>/: one folder per article
-ARTICLES_INDEX = "articles.csv"  # data/articles.csv: slug,title; the first is the default
+ARTICLES_INDEX = INDEX_FILE  # data/articles.csv: slug,title; the first is the default
 # Set by a hub image or the grading sandbox: the course (or learner-data) folder for notebooks.
 COURSE_VARIABLE = "READKIT_COURSE"
 # The learner wheel carries the learner-safe data here (no assessment key).
@@ -158,9 +158,8 @@ class Course:
 
     @cached_property
     def _articles(self) -> dict[str, Article]:
-        rows = self._index_rows()
         articles: dict[str, Article] = {}
-        for number, row in enumerate(rows, start=2):
+        for number, row in self._index().numbered():
             slug = (row.get("slug") or "").strip()
             if not slug or slug in articles:
                 raise CourseError(f"{self.data / ARTICLES_INDEX} line {number}: the slug is "
@@ -172,15 +171,14 @@ class Course:
                               "`readkit new-article SLUG FILE`.")
         return articles
 
-    def _index_rows(self) -> list[dict[str, str]]:
+    def _index(self) -> Table:
         path = self.data / ARTICLES_INDEX
         if not path.is_file():
             raise CourseError(
                 f"{path} is missing: it lists the course's articles (slug,title; the first is "
                 "the default). Restore it from the course repository (git checkout data/)."
             )
-        with path.open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
+        return read_table(path)
 
     @property
     def article_slugs(self) -> tuple[str, ...]:
@@ -258,5 +256,4 @@ class Course:
         path = self.data / name
         if not path.is_file():
             return []
-        with path.open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
+        return list(read_table(path).rows)

@@ -31,6 +31,7 @@ from readkit.course.key import (
 )
 from readkit.course.labels import LABELS
 from readkit.course.sections import parse_sections, units_in_paragraphs
+from readkit.course.source_kinds import kind_problem
 from readkit.course.tables import (
     CLAIMS_COLUMNS,
     INDEX_COLUMNS,
@@ -174,9 +175,12 @@ class Validator:
             if row["source_id"] in ids:
                 self.add("sources.csv", number, f"source_id {row['source_id']} repeats")
             ids.add(row["source_id"])
-            for column in ("name", "kind", "citation"):
+            for column in ("name", "citation"):
                 if not row[column].strip():
                     self.add("sources.csv", number, f"{column} is empty; fill it in")
+            problem = kind_problem(row["kind"].strip())
+            if problem:
+                self.add("sources.csv", number, problem)
             if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", row["date"].strip()):
                 self.add("sources.csv", number, f"date {row['date']!r} is not YYYY-MM-DD, "
                          "YYYY-MM or YYYY")

@@ -107,7 +107,10 @@ def _check_answers(course: Course, assignment: str, section: str | None, path: P
     print(f"{path.name} found and readable. {where}: {len(units) - len(missing)} of {len(units)} "
           "sentences labelled." + set_aside_note(path))
     if missing:
-        print(f"Still unlabelled ({len(missing)}): {', '.join(missing)}.")
+        # Submit in nbgrader's Assignment List runs no check of its own: this line is where a
+        # learner learns, before handing in, how many sentences are still unlabelled.
+        print(f"Before you submit: {len(missing)} of {len(units)} sentences are still "
+              f"unlabelled: {', '.join(missing)}.")
     else:
         print("Every sentence has a label.")
     outside = [u for u in found.answers if u not in article.unit_paragraphs]

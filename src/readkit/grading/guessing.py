@@ -22,6 +22,7 @@ from pathlib import Path
 
 from readkit.course.answers import ANSWERS_FILE, OK, AnswersFile
 from readkit.course.course import ARTICLES, DATA, Course, CourseError
+from readkit.course.label_mix import MIN_PER_LABEL
 from readkit.course.labels import LABELS
 from readkit.course.validate import Problem
 from readkit.grading import parallel, trusted
@@ -32,7 +33,6 @@ GUESS_LIMITS = {"best label per part": 0.30, "one label for everything": 0.25,
 RANDOM_RUNS, RANDOM_SEED = 20, 13
 WEIGHT_RATIO_LIMIT = 3.0  # the heaviest sentence of a part against its lightest
 META_LIMIT = 0.20  # the share of an assignment's graded sentences that may be meta
-MIN_CLASS = 2  # the fewest sentences of a label in a part that grades that label
 
 
 def _points(plan: trusted.SorterAssignment, answers: dict[str, str]) -> dict[str, float]:
@@ -148,11 +148,12 @@ class Fairness:
         much page furniture."""
         found = []
         for part, counts in self.mix.items():
-            single = sorted(label for label, n in counts.items() if 0 < n < MIN_CLASS)
+            single = sorted(label for label, n in counts.items() if 0 < n < MIN_PER_LABEL)
             if single:
                 found.append(f"{part} has a single sentence of {', '.join(single)}: that "
                              "sentence alone decides how that label is scored; give the part at "
-                             f"least {MIN_CLASS} of each label it has (move its paragraph range)")
+                             f"least {MIN_PER_LABEL} of each label it has (move its paragraph "
+                             "range)")
             low, high = self.weight_range(part)
             if low and high / low > WEIGHT_RATIO_LIMIT:
                 found.append(f"in {part} one sentence weighs {high / low:.1f} times another "

@@ -52,6 +52,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from readkit.hub import keep
+
 CONFIG = Path(__file__).resolve().parent / "config"  # the Jupyter config files it installs
 DEBIAN_PYTHON = "/usr/bin/python3"
 DEFAULT_ENV = Path("/opt/readkit-hub/env")
@@ -66,6 +68,7 @@ NBGRADER_LAB = "@jupyter/nbgrader"
 # Panels only the instructor gets (JupyterLab plugin ids of nbgrader's lab extension).
 INSTRUCTOR_PANELS = ("formgrader", "create-assignment", "course-list")
 FORMGRADER_SERVER_EXTENSION = "nbgrader.server_extensions.formgrader"
+NOTIFICATION_PLUGIN = "@jupyterlab/apputils-extension:notification"
 USER_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
 
@@ -116,12 +119,12 @@ def missing_requirements(course_root: Path) -> list[str]:
 
 
 def sh(argv: list[str], *, user: str | None = None, check: bool = True, timeout: float = 600,
-        cwd: str | Path | None = None, env: dict[str, str] | None = None
-        ) -> subprocess.CompletedProcess:
+        cwd: str | Path | None = None, env: dict[str, str] | None = None,
+        input: str | None = None) -> subprocess.CompletedProcess:
     """A command (as `user` through runuser when given), its output captured."""
     command = ["runuser", "-u", user, "--", *argv] if user else list(argv)
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=cwd,
-                          env=env)
+                          env=env, input=input)
     if check and done.returncode != 0:
         raise HubError(f"{' '.join(map(str, command))} failed ({done.returncode}):\n"
                        f"{(done.stdout + done.stderr)[-3000:]}")
@@ -187,6 +190,14 @@ def _configure_environment(env: Path) -> None:
         f"{NBGRADER_LAB}:{panel}": True for panel in INSTRUCTOR_PANELS}})
     _merge_json(etc / "jupyter_server_config.json", {"ServerApp": {"jpserver_extensions": {
         FORMGRADER_SERVER_EXTENSION: False}}})
+    # No "get notified about news?" question for any hub account (it covered the Sorter's label
+    # buttons); a choice a user makes in JupyterLab's settings still wins.
+    _merge_json(labconfig / "default_setting_overrides.json", {NOTIFICATION_PLUGIN: {
+        "fetchNews": "false", "checkForUpdates": False}})
+    # Feedback pages load no MathJax from a CDN (config/feedback/mathjax.html.j2).
+    feedback = env / "share" / "jupyter" / "nbconvert" / "templates" / "feedback"
+    feedback.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(CONFIG / "feedback" / "mathjax.html.j2", feedback / "mathjax.html.j2")
 
 
 def _merge_json(path: Path, update: dict) -> None:
@@ -211,6 +222,11 @@ class HubSettings:
     state: Path = DEFAULT_STATE
     env: Path = DEFAULT_ENV
     password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    # Where stop() saves the class's grading/ and gradebook before it removes anything (a new
+    # folder in it per stop; `readkit hub` gives <course>/hub-grades). None: nothing is saved.
+    save_to: Path | None = None
+    # A folder an earlier stop saved: its grading/ and gradebook come back into the new course.
+    resume: Path | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.learners <= 500:
@@ -218,6 +234,10 @@ class HubSettings:
         if not re.fullmatch(r"[a-z][a-z0-9]{0,9}", self.prefix):
             raise HubError(f"--prefix must be 1-10 lower-case letters or digits, starting with "
                            f"a letter, not {self.prefix!r}")
+        if self.resume is not None:
+            problem = keep.saved_class_problem(self.resume)
+            if problem:
+                raise HubError(f"--resume: {problem}")
 
     @property
     def instructor(self) -> str:
@@ -295,6 +315,8 @@ class Hub:
         # stop() removes only what this Hub recorded: never a running hub's users and files
         # because a second `readkit hub` found its state folder taken.
         self.owns_state = False
+        self.saved: Path | None = None  # where stop() saved the class's grades
+        self.discard_grades = False  # `readkit hub --clean --discard-grades`: stop saves nothing
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -335,11 +357,14 @@ class Hub:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    def start(self) -> None:
+    def start(self, jupyterhub: bool = True) -> None:
+        """Everything; without `jupyterhub`, the class without its hub (a test resumes a saved
+        class that way)."""
         self.prepare()
         self._start_postgres()
         self.install_course()
-        self._start_hub()
+        if jupyterhub:
+            self._start_hub()
 
     def prepare(self) -> None:
         """The class before its services: the state folder, the hub environment, the users and
@@ -390,17 +415,26 @@ class Hub:
         # initdb and pg_ctl refuse to run as root: as the postgres system user.
         sh([str(bin_dir / "initdb"), "-D", str(self.pg_data), "--auth-local=peer",
              "--auth-host=reject", "-U", "postgres", "--no-sync", "-E", "UTF8"], user="postgres")
-        options = (f"-c listen_addresses='' -c port={PG_PORT} "
-                   f"-c unix_socket_directories='{self.pg_socket}' -c max_connections=200")
-        sh([str(bin_dir / "pg_ctl"), "-D", str(self.pg_data), "-l",
-             str(self.pg_socket / "postgres.log"), "-w", "-t", "60", "-o", options, "start"],
-           user="postgres")
+        self._pg_ctl("start")
         instructor = self.settings.instructor
         self.psql(f'CREATE ROLE "{instructor}" LOGIN')
         self.psql(f'CREATE DATABASE {DATABASE} OWNER "{instructor}"')
         self.psql(f"REVOKE ALL ON DATABASE {DATABASE} FROM PUBLIC")
         self.db_url = (f"postgresql+psycopg://{urllib.parse.quote(instructor)}@/{DATABASE}"
                        f"?host={self.pg_socket}&port={PG_PORT}")
+
+    def _pg_ctl(self, action: str) -> None:
+        """Start or stop the class's PostgreSQL cluster (as the postgres system user)."""
+        options = (f"-c listen_addresses='' -c port={PG_PORT} "
+                   f"-c unix_socket_directories='{self.pg_socket}' -c max_connections=200")
+        command = {"start": ["-l", str(self.pg_socket / "postgres.log"), "-w", "-t", "60",
+                             "-o", options, "start"],
+                   "stop": ["-m", "fast", "-w", "stop"]}[action]
+        sh([str(postgres_bin() / "pg_ctl"), "-D", str(self.pg_data), *command],
+           user="postgres", timeout=90)
+
+    def _pg_running(self) -> bool:
+        return (self.pg_data / "postmaster.pid").is_file()
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run SQL as the database superuser (the postgres system user, peer auth)."""
@@ -463,9 +497,32 @@ class Hub:
         (jupyter / "nbgrader_config.py").write_text(
             "c = get_config()  # noqa: F821\n"
             f"c.CourseDirectory.root = {str(course)!r}\n", encoding="utf-8")
+        # What stop() needs to save the class before it removes the instructor's account.
+        owner = self.settings.course.stat()
+        save_to = self.settings.save_to
+        self.made.update(course=str(course), instructor=instructor.name,
+                         save_to=save_to and str(save_to), owner=[owner.st_uid, owner.st_gid])
+        self._save()
+        if self.settings.resume is not None:
+            self.say(f"Picking up the class saved in {self.settings.resume}")
+            skipped = keep.copy_plain_tree(self.settings.resume / keep.GRADING,
+                                           course / keep.GRADING)
+            if skipped:
+                self.say(f"  not copied (not plain files): {', '.join(skipped[:10])}")
         sh(["chown", "-R", f"{instructor.name}:{instructor.name}", str(instructor.home)])
+        if self.settings.resume is not None:
+            self._restore_gradebook(self.settings.resume / keep.GRADEBOOK_DUMP)
         self.say("Generating the assignments into the PostgreSQL gradebook")
         self.as_instructor([str(self.env_bin / "readkit"), "release", "--course", str(course)])
+
+    def _restore_gradebook(self, dump: Path) -> None:
+        """The saved gradebook into the new (empty) PostgreSQL database, as the instructor's
+        role (it owns the database and nothing else: the dump cannot do more than they can)."""
+        if not dump.is_file() or not self.db_url:
+            return
+        sh(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-h",
+            str(self.pg_socket), "-p", str(PG_PORT), "-d", DATABASE, "-f", "-"],
+           user=self.settings.instructor, input=dump.read_text(encoding="utf-8"))
 
     def _start_hub(self) -> None:
         proxy = proxy_command(self.settings.course)
@@ -573,7 +630,7 @@ class Hub:
 
     def hand_in(self, name: str, assignment: str, answers: str | None,
                 stop_after: bool = True) -> dict[str, float]:
-        """One learner's round trip through their own server, as the Assignments panel and the
+        """One learner's round trip through their own server, as the Assignment List and the
         Sorter do it: start the server, fetch `assignment` (nbgrader's assignment_list
         endpoint), write answers.json (the Contents API; None: hand in without one), submit,
         stop the server. Returns the seconds each step took."""
@@ -629,24 +686,75 @@ class Hub:
         if self.record.is_file():
             with contextlib.suppress(ValueError):
                 self.made = json.loads(self.record.read_text())
-        if self.made.get("postgres"):
-            bin_dir = postgres_bin()
-            if bin_dir and (Path(self.made["postgres"]) / "postmaster.pid").is_file():
-                with contextlib.suppress(HubError, subprocess.TimeoutExpired):
-                    sh([str(bin_dir / "pg_ctl"), "-D", self.made["postgres"], "-m", "fast",
-                         "-w", "stop"], user="postgres", timeout=60)
+        # The grades first, while the instructor's home and PostgreSQL are still there.
+        kept = self._save_class(errors)
+        if self.made.get("postgres") and postgres_bin() and self._pg_running():
+            with contextlib.suppress(HubError, subprocess.TimeoutExpired):
+                self._pg_ctl("stop")
         for name in reversed(self.made.get("users", [])):
+            if name in kept:
+                continue
             try:
                 remove_user(name)
             except HubError as error:
                 errors.append(str(error))
-        if self.state.is_dir() and self.record.is_file():
+        if kept:
+            self.made["users"] = kept
+            self._save()
+        elif self.state.is_dir() and self.record.is_file():
             shutil.rmtree(self.state, ignore_errors=True)
         self.made = {"users": [], "processes": []}
         self.process = None
         self.owns_state = False
         if errors:
             self.say("readkit hub: could not remove everything:\n  " + "\n  ".join(errors))
+
+
+    def _save_class(self, errors: list[str]) -> list[str]:
+        """Save the course's grading/ and a dump of the gradebook into a new folder of
+        `save_to` (before anything is removed). Returns the users to keep: none when saved (or
+        nothing to save), the instructor when saving failed, so that no grade is lost."""
+        course, save_to = self.made.get("course"), self.made.get("save_to")
+        if not course or not save_to or not Path(course).is_dir() or self.discard_grades:
+            return []
+        instructor = self.made.get("instructor", "")
+        try:
+            dump = self._dump_gradebook() if self.made.get("postgres") else None
+            self.saved, skipped = keep.save_class(
+                Path(course), Path(save_to), dump, tuple(self.made["owner"]))
+        except (OSError, HubError, subprocess.TimeoutExpired) as error:
+            errors.append(
+                f"could not save the class's grades ({error}); nothing of them is removed: the "
+                f"course is in {course} (user {instructor}), the gradebook in {self.pg_data}. "
+                f"Copy what you need, then run `readkit hub --clean --state {self.state}` "
+                "(it tries to save them again first; add --discard-grades to remove them "
+                "unsaved).")
+            return [instructor]
+        reports = ", ".join(sorted(p.name for p in (self.saved / keep.GRADING / "reports")
+                                   .glob("*"))) if (self.saved / keep.GRADING / "reports"
+                                                    ).is_dir() else "none yet"
+        self.say(f"The class's grades are saved in {self.saved}\n"
+                 f"  grading/ (submissions, feedback; grades.csv, lms.csv and the report of "
+                 f"each assignment graded: {reports})"
+                 + (f", {keep.GRADEBOOK_DUMP} (the PostgreSQL gradebook)" if dump else "")
+                 + f"\n  Pick the class up again: make hub RESUME={self.saved}")
+        if skipped:
+            self.say(f"  not saved (not plain files): {', '.join(skipped[:10])}")
+        return []
+
+    def _dump_gradebook(self) -> str:
+        """pg_dump of the gradebook (PostgreSQL started for it when it is not running)."""
+        started = False
+        if not self._pg_running():
+            self._pg_ctl("start")
+            started = True
+        try:
+            return sh([str(postgres_bin() / "pg_dump"), "-h", str(self.pg_socket), "-p",
+                       str(PG_PORT), "-U", "postgres", "--no-owner", "--no-privileges", "-d",
+                       DATABASE], user="postgres", timeout=600).stdout
+        finally:
+            if started:
+                self._pg_ctl("stop")
 
 
 def _user_exists(name: str) -> bool:
@@ -695,19 +803,53 @@ def remove_user(name: str) -> None:
         sh(["groupdel", name], check=False)
 
 
-def clean(state: Path, say: Callable[[str], None] = print) -> None:
-    """Remove what a hub that was not stopped left (its state folder's record)."""
+def clean(state: Path, say: Callable[[str], None] = print, discard_grades: bool = False
+          ) -> None:
+    """Remove what a hub that was not stopped left (its state folder's record); its grades are
+    saved first, as a stop saves them, unless `discard_grades`."""
     record = state / "made.json"
     if not record.is_file():
         say(f"Nothing to clean in {state}.")
         return
     hub = Hub(HubSettings(course=Path("."), state=state), say)
     hub.owns_state = True  # asked for: remove what the record lists
+    hub.discard_grades = discard_grades
     hub.stop()
-    say(f"Removed the hub recorded in {state}.")
+    say(f"Kept what holds the grades (see above); the record is in {record}."
+        if record.is_file() else f"Removed the hub recorded in {state}.")
 
 
 # --- the command ------------------------------------------------------------------------------
+
+
+def first_assignment(course: Path) -> str:
+    """The course's first assignment (the first folder of solutions/): the next steps name it."""
+    found = sorted(p.name for p in (course / "solutions").glob("*")
+                   if p.is_dir() and not p.name.startswith("."))
+    return found[0] if found else "ASSIGNMENT"
+
+
+def next_steps(instructor: str, assignment: str) -> str:
+    """What to do once the hub is up, each instructor step a command that works as written in a
+    terminal of the instructor's server (JupyterLab: File > New > Terminal). docs/hub.md has the
+    same steps (tests/test_hub_config.py holds them together)."""
+    return (
+        "Next steps (docs/hub.md, \"A class, step by step\"):\n"
+        f"  1. Instructor: log in as {instructor}, open File > New > Terminal and release:\n"
+        f"       cd ~/{COURSE_FOLDER}\n"
+        f"       nbgrader release_assignment {assignment}\n"
+        "     (or Nbgrader > Formgrader > Manage Assignments > Release)\n"
+        "  2. Learners: log in, Nbgrader > Assignment List > Fetch; open the notebook, label\n"
+        "     every sentence, run the last cell (it says how many are still unlabelled), then\n"
+        "     Nbgrader > Assignment List > Submit.\n"
+        "  3. Instructor, in the same terminal:\n"
+        f"       nbgrader collect {assignment}                     # the hand-ins\n"
+        f"       readkit autograde {assignment} --jobs 4           # sandboxed\n"
+        f"       readkit grade {assignment}                        # grades.csv\n"
+        f"       readkit report {assignment}                       # the report, lms.csv\n"
+        f"       nbgrader generate_feedback {assignment}           # feedback, then:\n"
+        f"       nbgrader release_feedback {assignment}\n"
+        "     The formgrader (Nbgrader > Formgrader) shows every submission.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -715,8 +857,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "Start a class on JupyterHub on this machine (127.0.0.1 only): one instructor and N "
         "learners as real system users, nbgrader's exchange with private submissions, the "
         "course in the instructor's home with a PostgreSQL gradebook, the formgrader for the "
-        "instructor only. Runs until Ctrl-C, then removes everything it made. Needs root; "
-        "`make hub` installs what is missing. Deployments: docs/hub.md.")
+        "instructor only. Runs until Ctrl-C; then saves the class's grades (grading/ and the "
+        "gradebook) into a folder of yours and removes the accounts, servers and PostgreSQL. "
+        "Needs root; `make hub` installs what is missing. Deployments: docs/hub.md.")
     parser.add_argument("--learners", type=int, default=5, metavar="N",
                         help="learner accounts (default: 5)")
     parser.add_argument("--port", type=int, default=8000, help="hub port (default: 8000)")
@@ -727,8 +870,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(default: {DEFAULT_STATE}; removed on stop)")
     parser.add_argument("--env", type=Path, default=DEFAULT_ENV,
                         help=f"world-readable hub environment (default: {DEFAULT_ENV}; kept)")
+    parser.add_argument("--save-to", type=Path, default=None, metavar="DIR",
+                        help="where the stop saves the class's grades, a new folder each time "
+                             "(default: hub-grades/ in the course repository, owned by its "
+                             "owner)")
+    parser.add_argument("--resume", type=Path, default=None, metavar="FOLDER",
+                        help="pick up a class an earlier stop saved (its grading/ and "
+                             "gradebook come back into the new course)")
     parser.add_argument("--clean", action="store_true",
-                        help="only remove what a hub that did not stop left in --state")
+                        help="only remove what a hub that did not stop left in --state "
+                             "(its grades are saved first)")
+    parser.add_argument("--discard-grades", action="store_true",
+                        help="with --clean: remove the class without saving its grades")
     parser.add_argument("--course", type=Path, default=Path("."), metavar="DIR",
                         help="the course repository (default: the working directory)")
 
@@ -737,9 +890,13 @@ def _interrupt(*_) -> None:
     raise KeyboardInterrupt
 
 
+def _stopping(*_) -> None:
+    print("Still saving the grades and removing the accounts: one moment.", flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.clean:
-        clean(args.state.resolve())
+        clean(args.state.resolve(), discard_grades=args.discard_grades)
         return 0
     course = args.course.resolve()
     if not (course / "pyproject.toml").is_file() or not (course / "nbgrader_config.py").is_file():
@@ -747,13 +904,25 @@ def run(args: argparse.Namespace) -> int:
               "and nbgrader_config.py): run it there or pass --course.", file=sys.stderr)
         return 2
     try:
-        settings = HubSettings(course=course, learners=args.learners, prefix=args.prefix,
-                               port=args.port, state=args.state.resolve(),
-                               env=args.env.resolve())
+        settings = HubSettings(
+            course=course, learners=args.learners, prefix=args.prefix, port=args.port,
+            state=args.state.resolve(), env=args.env.resolve(),
+            save_to=(args.save_to or course / "hub-grades").resolve(),
+            resume=args.resume and args.resume.resolve())
     except HubError as error:
         print(f"readkit hub: {error}", file=sys.stderr)
         return 2
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return _run_hub(settings, course)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _run_hub(settings: HubSettings, course: Path) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # `kill PID` cleans up like Ctrl-C
+    code = 1
     try:
         with Hub(settings, lambda line: print(line, flush=True)) as hub:
             print(f"\nreadkit hub is up: {hub.url}/hub/login\n"
@@ -762,18 +931,25 @@ def run(args: argparse.Namespace) -> int:
                   f"  password (every account; shown once): {settings.password}\n"
                   f"  course:     {hub.course_dir}\n"
                   f"  gradebook:  PostgreSQL {DATABASE} (socket {hub.pg_socket})\n"
-                  f"  exchange:   {hub.exchange}\n"
-                  "Ctrl-C stops the hub and removes the accounts, the course copy and the "
-                  "gradebook.", flush=True)
-            while hub.process and hub.process.poll() is None:
-                time.sleep(1)
-            print(f"JupyterHub exited:\n{hub.log_tail()}", file=sys.stderr)
-            return 1
-    except KeyboardInterrupt:
-        print("Stopped; everything readkit hub made is removed.")
-        return 0
+                  f"  exchange:   {hub.exchange}\n\n"
+                  + next_steps(settings.instructor, first_assignment(course)) + "\n\n"
+                  f"Ctrl-C stops the hub: the grades are saved into {settings.save_to} first, "
+                  "then the accounts, servers and PostgreSQL are removed.", flush=True)
+            try:
+                while hub.process and hub.process.poll() is None:
+                    time.sleep(1)
+                print(f"JupyterHub exited:\n{hub.log_tail()}", file=sys.stderr)
+            except KeyboardInterrupt:
+                code = 0
+            # A second Ctrl-C must not cut the saving of the grades short.
+            signal.signal(signal.SIGINT, _stopping)
+            signal.signal(signal.SIGTERM, _stopping)
+    except KeyboardInterrupt:  # while starting: what was made is removed again
+        code = 0
     except HubError as error:
         print(f"readkit hub: {error}", file=sys.stderr)
         return 1
-
-
+    print(f"Stopped; the accounts, servers and PostgreSQL are removed. The hub environment "
+          f"({settings.env}, about 700 MB) stays on purpose, so the next `make hub` starts in "
+          f"about a minute: remove it with `rm -rf {settings.env}`.")
+    return code

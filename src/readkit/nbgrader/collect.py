@@ -122,8 +122,8 @@ class SafeCollect(ExchangeCollect):
             except Refused as reason:
                 self._refuse(record["filename"], f"{reason}. A hand-in may hold only the "
                              "learner's own plain files and folders, within the size limits "
-                             "(docs/grading.md): ask them to hand in again (Assignments panel "
-                             "or nbgrader submit)")
+                             "(docs/grading.md): ask them to hand in again (Nbgrader > "
+                             "Assignment List, or nbgrader submit)")
         if self.refused:
             self.log.error("%d hand-in(s) of '%s' refused, not collected: each is listed above "
                            "with the reason. The other hand-ins are collected.",

@@ -226,7 +226,7 @@ def grade_assignment(course: Course, assignment: str, db_url: str | None = None,
 
 def grades_header(grades: ClassGrades) -> list[str]:
     return ["student", "points", "max", "percent", *(c.column for c in grades.cells),
-            "status", "manual_grading", "reason", "gradebook_points", "flag"]
+            "status", "manual_grading", "reason", "gradebook_points", "flag", "unlabelled"]
 
 
 def grades_rows(grades: ClassGrades) -> list[list[str]]:
@@ -235,8 +235,16 @@ def grades_rows(grades: ClassGrades) -> list[list[str]]:
         format_points(grades.percent(s)),
         *(format_points(s.cells[c.column].score) for c in grades.cells),
         s.full_status, grades.manual_state(s), csv_cell(s.full_reason),
-        format_points(s.gradebook_points), s.flag,
+        format_points(s.gradebook_points), s.flag, _unlabelled(grades, s),
     ] for s in grades.students]
+
+
+def _unlabelled(grades: ClassGrades, s: StudentGrade) -> str:
+    """How many of the assignment's Sorter sentences the hand-in left without a label (empty:
+    no Sorter parts, nothing handed in, or a folder not graded: a refused student id)."""
+    if grades.data is None or s.status in (NOT_SUBMITTED, student_ids.REFUSED):
+        return ""
+    return str(len(grades.data.section_of()) - s.labelled)
 
 
 def report_dir(course: Course, assignment: str) -> Path:

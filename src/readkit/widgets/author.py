@@ -5,18 +5,25 @@
 
 The same one-key-per-sentence labelling as the learner Sorter (1-4 or the letter on a choice),
 plus, per unit, the accepted alternatives, the source, a rationale and the split; a unit can be
-split in two or merged with the next one. Each change is written at once (atomically) to the
-article folder's key.csv, and to units.csv or sources.csv when those change: the file logic is
-readkit.authoring.key_editor, tested without a widget; this widget only calls it.
+split in two or merged with the next one. The order of work follows the auto-advance: label a
+sentence (the focus moves on), then `e` opens the details (source, rationale) of the sentence just
+labelled, beside it. A draft row (readkit new-article's guess) is shown as a draft until the
+teacher confirms it: Enter, one key per unit. The keys are author_keys() below, listed in the
+widget and in docs/teacher-guide.md (a test keeps the two in step). Each change is written at once
+(atomically) to the article folder's key.csv, and to units.csv or sources.csv when those change:
+the file logic is readkit.authoring.key_editor, tested without a widget; this widget only calls
+it.
 
 Python API (what a key press does, without a browser; each writes at once and returns the
 new key row, or the new ids):
 
     sorter.choose(unit_id, label)              # the label ("sourced", ...), None clears it
     sorter.accept(unit_id, label, True)        # an accepted alternative (False takes it out)
-    sorter.add_source(source_id, name, kind, date, citation)  # a row of sources.csv
+    sorter.add_source(source_id, name, kind, date, citation)  # a row of sources.csv; kind is
+                                               #   one of readkit.course.source_kinds
     sorter.set_source(unit_id, source_id)      # None clears it
-    sorter.set_rationale(unit_id, text)
+    sorter.set_rationale(unit_id, text)        # line breaks become spaces: one line in key.csv
+    sorter.confirm(unit_id)                    # a draft row is the teacher's from now on
     sorter.start_assessment_at(unit_id)        # practice before its paragraph, assessment from it
     sorter.split_unit(unit_id, offset)         # -> (first_id, second_id); text[:offset] first
     sorter.merge_with_next(unit_id)            # -> the merged unit's new id
@@ -41,11 +48,48 @@ import traitlets as t
 
 from readkit.authoring.key_editor import KeyEditError, KeyEditor
 from readkit.course.course import CONFIG_FILE, PACKAGED_DATA, Course, CourseError
+from readkit.course.key import is_draft
 from readkit.course.labels import DESCRIPTIONS, LABELS, key_letters
+from readkit.course.source_kinds import SOURCE_KINDS
 from readkit.widgets.unit_runs import unit_runs
 
 AUTHOR = "author"
 _HERE = Path(__file__).parent
+
+
+def author_keys(letters: dict[str, str]) -> list[tuple[str, str]]:
+    """The author mode's keys: (keys, what they do), keys in backticks. The widget lists them
+    and docs/teacher-guide.md's author-mode table has them in the same words (a test)."""
+    lower = " ".join(f"`{letters[label]}`" for label in LABELS)
+    upper = " ".join(f"`{letters[label].upper()}`" for label in LABELS)
+    return [
+        (f"`1`-`{len(LABELS)}` or {lower}",
+         f"label {', '.join(LABELS[:-1])} or {LABELS[-1]}, and move on to the next sentence to "
+         "do (unlabelled or draft)"),
+        ("`Enter`", "on a draft: confirm it as it is and move on to the next draft (in its "
+                    "details: the Confirm button)"),
+        ("`e`", "open the details (source, rationale) beside the sentence just labelled, or "
+                "beside the focused one"),
+        (f"`Shift`+{upper}", "toggle that label as an accepted alternative"),
+        ("`Backspace` / `Delete`", "clear the label"),
+        ("`n`", "the details, at the source: arrow keys choose one from sources.csv, `Enter` "
+                "goes back"),
+        ("`Shift`+`N`", "a new source, in the details beside the sentence: id, name, kind "
+                        "(arrow keys or its first letter), date, citation; `Tab` between them, "
+                        "`Enter` adds it and chooses it"),
+        ("`r`", "the details, at the rationale: `Enter` starts a new line, `Ctrl`+`Enter` "
+                "saves it and goes back"),
+        ("`Escape`", "in the details: go back, the rationale as it was; in the new-source "
+                     "form: close the form"),
+        ("`a`", "assessment starts at this sentence's paragraph: earlier paragraphs are "
+                "practice"),
+        ("`/`", "split the sentence: arrow keys choose the point, `Enter` splits, `Escape` "
+                "cancels"),
+        ("`j`", "join the sentence with the next one of its paragraph"),
+        ("`u` or `Ctrl`+`Z`", "undo the last change (a split, a merge or a confirm too)"),
+        ("`Tab` / `Shift`+`Tab`", "the next / previous sentence; in the details, the next / "
+                                  "previous field"),
+    ]
 
 
 def _check_author_course(course: Course) -> None:
@@ -82,10 +126,15 @@ class AuthorSorter(anywidget.AnyWidget):
 
     _units = t.List(t.Dict()).tag(sync=True)  # [{"unit_id", "paragraph", "text", "runs"}]
     _labels = t.List(t.Dict()).tag(sync=True)
+    _keys = t.List(t.Dict()).tag(sync=True)  # [{"keys", "does"}]: author_keys()
+    _kinds = t.List(t.Dict()).tag(sync=True)  # [{"name", "description"}]: the source kinds
     mode = t.Unicode(AUTHOR, read_only=True).tag(sync=True)
     article = t.Unicode("").tag(sync=True)
-    key = t.Dict().tag(sync=True)  # unit_id -> {"label", "accept", "source", "split", "rationale"}
+    # unit_id -> {"label", "accept", "source", "split", "rationale", "draft": bool}
+    key = t.Dict().tag(sync=True)
     sources = t.List(t.Dict()).tag(sync=True)  # [{"source_id", "name", "kind"}]
+    # sources key rows name that sources.csv lacks (a draft's): [{"source_id", "name", "kind"}]
+    unlisted = t.List(t.Dict()).tag(sync=True)
     notice = t.Unicode("").tag(sync=True)
 
     def __init__(self, units=None, *, article: str | None = None,
@@ -102,6 +151,8 @@ class AuthorSorter(anywidget.AnyWidget):
             article=chosen.slug,
             _labels=[{"name": label, "description": DESCRIPTIONS[label], "key": letters[label],
                       "digit": str(n)} for n, label in enumerate(LABELS, 1)],
+            _keys=[{"keys": keys, "does": does} for keys, does in author_keys(letters)],
+            _kinds=[{"name": name, "description": text} for name, text in SOURCE_KINDS.items()],
         )
         self._publish()
         self.on_msg(self._on_message)
@@ -124,11 +175,13 @@ class AuthorSorter(anywidget.AnyWidget):
         with self.hold_sync():  # one update: the view never sees new units with the old key
             if units != self._units:
                 self._units = units
-            self.key = {row["unit_id"]: {name: row.get(name, "") for name in
-                                         ("label", "accept", "source", "split", "rationale")}
+            self.key = {row["unit_id"]: {**{name: row.get(name, "") for name in
+                                            ("label", "accept", "source", "split", "rationale")},
+                                         "draft": is_draft(row)}
                         for row in self.editor.key_rows()}
             self.sources = [{name: row.get(name, "") for name in ("source_id", "name", "kind")}
                             for row in self.editor.sources]
+            self.unlisted = self.editor.unlisted_sources()
 
     def _do(self, change, *args):
         result = change(*args)
@@ -155,6 +208,9 @@ class AuthorSorter(anywidget.AnyWidget):
 
     def set_rationale(self, unit_id: str, text: str) -> dict[str, str]:
         return self._do(self.editor.set_rationale, unit_id, text)
+
+    def confirm(self, unit_id: str) -> dict[str, str]:
+        return self._do(self.editor.confirm, unit_id)
 
     def start_assessment_at(self, unit_id: str | None) -> str | None:
         return self._do(self.editor.start_assessment_at, unit_id)
@@ -192,6 +248,8 @@ class AuthorSorter(anywidget.AnyWidget):
                     self.set_source(unit, result["source_id"])
             elif action == "rationale":
                 result = self.set_rationale(unit, content.get("text", ""))
+            elif action == "confirm":
+                result = self.confirm(unit)
             elif action == "start":
                 result = self.start_assessment_at(unit)
             elif action == "split":

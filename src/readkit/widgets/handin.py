@@ -20,8 +20,8 @@ HELP = (
     "your teacher asked (your class's LMS assignment, for example). Another way: right-click "
     "answers.json in the file browser on the left and choose Download. Your written answers "
     "(part 5) are in this notebook: if your teacher asks for them, save it and download it "
-    "too (File, Download). In a class that collects the whole folder (the Assignments "
-    "panel), submit as usual instead."
+    "too (File, Download). In a class that collects the whole folder (on JupyterHub: "
+    "Nbgrader > Assignment List > Submit), submit there instead."
 )
 
 

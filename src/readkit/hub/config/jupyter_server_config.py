@@ -19,3 +19,20 @@ c.ServerApp.tornado_settings = {
 # a class of servers does not hold a kernel per notebook ever opened.
 c.MappingKernelManager.cull_idle_timeout = 3600
 c.MappingKernelManager.cull_interval = 300
+
+# --- every hub user's terminal and JupyterLab's calls home (readkit hub, issue 26) --------------
+import os  # noqa: E402
+import shlex  # noqa: E402
+import sys  # noqa: E402
+
+# JupyterLab's terminal runs a login shell, whose /etc/profile resets PATH: the hub environment's
+# commands (readkit, nbgrader, jupyter) were not found there, and no documented instructor step
+# worked as written. The login shell still reads the profiles; then this environment's bin/
+# (the Python that runs this server) goes first on PATH and an interactive shell takes over.
+_bin = os.path.join(sys.prefix, "bin")
+c.ServerApp.terminado_settings = {"shell_command": [
+    "/bin/bash", "-l", "-c", f'PATH={shlex.quote(_bin)}:"$PATH"; export PATH; exec /bin/bash -i']}
+# No news and no update checks from JupyterLab (a classroom may have no internet); the news
+# question itself is off through labconfig/default_setting_overrides.json (readkit hub).
+c.LabApp.news_url = None
+c.LabApp.check_for_updates_class = "jupyterlab.NeverCheckForUpdate"

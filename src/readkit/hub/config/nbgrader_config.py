@@ -9,7 +9,7 @@ import os
 
 c = get_config()  # noqa: F821 (injected by traitlets when nbgrader loads this file)
 
-# One course on this hub. Learners have no course folder of their own: the Assignments panel
+# One course on this hub. Learners have no course folder of their own: the Assignment List
 # lists (and fetches from) this course id in the exchange.
 c.CourseDirectory.course_id = "readkit"
 

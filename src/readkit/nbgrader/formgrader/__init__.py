@@ -10,14 +10,16 @@ lab-instructor` and the hub's servers do it), it
 - sets a Content-Security-Policy on every formgrader response (policy.py): no inline script,
   scripts only from nbgrader's and readkit's static folders, a learner's files sandboxed;
 - renders nbgrader's pages with escaping, from templates without inline script (pages.py);
-- renders submissions with learner markdown and outputs sanitized (readkit.nbgrader.safe_html).
+- renders submissions with learner markdown and outputs sanitized (readkit.nbgrader.safe_html);
+- marks "Tests failed?" only for cells with tests, not for readkit's partial credit
+  (failed_tests.py).
 
 Where nbgrader's formgrader is not loaded (a learner's server on a hub) it only sets the policy.
 """
 
 from __future__ import annotations
 
-from readkit.nbgrader.formgrader import pages, policy
+from readkit.nbgrader.formgrader import failed_tests, pages, policy
 
 NAME = __name__
 
@@ -40,6 +42,7 @@ def _load_jupyter_server_extension(serverapp) -> None:
     # whichever of the two extensions loads first, this runs before the first request.
     harden(webapp.settings, serverapp.log)
     IOLoop.current().add_callback(harden, webapp.settings, serverapp.log)
+    failed_tests.install(serverapp)  # "Tests failed?" only for cells with tests
 
 
 def harden(settings: dict, log=None) -> bool:

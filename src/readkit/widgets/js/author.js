@@ -2,22 +2,34 @@
 // esbuild: `make widgets`).
 //
 // The learner Sorter's labelling (one radiogroup per unit, roving tabindex, 1-4 or the letter
-// on a choice labels and moves on to the next unlabelled unit) plus, per unit: accepted
-// alternatives (Shift+letter), the source (n; Shift+N adds one), a rationale (r), the split
-// (a: assessment starts at this unit's paragraph), splitting a unit (/: arrows choose the
-// point, Enter splits) and merging it with the next unit of its paragraph (j); u or Ctrl+Z
-// undoes the last change.
+// on a choice labels and moves on to the next unit to do: unlabelled or draft) plus, per unit:
+// accepted alternatives (Shift+letter), the split (a: assessment starts at this unit's
+// paragraph), splitting a unit (/: arrows choose the point, Enter splits) and merging it with
+// the next unit of its paragraph (j); u or Ctrl+Z undoes the last change. A draft row
+// (readkit's guess) says so, visibly and in its radiogroup's name; Enter confirms it and moves
+// on to the next draft.
+//
+// The order of work follows the auto-advance: label first, then e opens the details of the
+// unit just labelled (or of the focused one) beside it: its source (a choice of sources.csv, or
+// a new source: its kind a choice of the codebook's kinds) and its rationale (a textarea: Enter
+// is a new line, Ctrl+Enter saves and goes back to where the teacher was). n, r and Shift+N
+// open the details of the focused unit at the source, the rationale or a new source. The keys
+// are listed from the _keys trait (readkit/widgets/author.py: author_keys, the teacher guide's
+// table too).
 //
 // Every change is one message {type: "edit", action, unit, ..., seq}; Python writes the files
 // and answers {type: "edited", seq, ok, result | message}. The view shows what Python says is
-// on disk (the `key`, `_units` and `sources` traits), never a guess; root.dataset.pending
-// counts the changes not answered yet. No key typed inside reaches JupyterLab (keys.js).
-// Every node is built with DOM calls; the units' text comes as runs (unit_runs.py).
+// on disk (the `key`, `_units`, `sources` and `unlisted` traits), never a guess;
+// root.dataset.pending counts the changes not answered yet. No key typed inside reaches
+// JupyterLab (keys.js). Every node is built with DOM calls; the units' text comes as runs
+// (unit_runs.py).
 
 import { sentence } from "./article.js";
 import { choiceRadio } from "./choices.js";
 import { announcer, h, uniqueId } from "./dom.js";
 import { keepKeys, keyMap, radioTarget } from "./keys.js";
+
+const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock", "AltGraph"]);
 
 // Offsets where a unit may be cut: the start of every word but the first.
 function cutPoints(text) {
@@ -28,43 +40,42 @@ function cutPoints(text) {
   return points;
 }
 
-function headNode(article, keys, prefix) {
+// "`Shift`+`N` adds it" -> [<kbd>Shift</kbd>, "+", <kbd>N</kbd>, " adds it"]: backticks mark keys.
+function withKeys(text) {
+  return text.split("`").map((part, k) => (k % 2 ? h("kbd", {}, part) : part));
+}
+
+// The first words of a unit, to say which sentence a form is for.
+function opening(text, words = 8) {
+  const all = text.trim().split(/\s+/);
+  return `\u201c${all.slice(0, words).join(" ")}${all.length > words ? "\u2026" : ""}\u201d`;
+}
+
+function headNode(article, keyHints, prefix) {
   const kbd = (text) => h("kbd", {}, text);
   return h("div", { className: "rk-head" },
     h("p", { className: "rk-intro" }, "Author mode: make the key of ", h("b", {}, article),
       ". Every change is saved at once to its key.csv."),
     h("p", { className: "rk-keys", id: `${prefix}keys` },
-      "Keys: ", kbd("1"), "-", kbd("4"), ` or the underlined letter (${keys.letters}) labels ` +
-      "and moves on; ", kbd("Shift"), "+letter toggles an accepted alternative; ",
-      kbd("Backspace"), " clears the label; ", kbd("n"), " source (arrow keys choose), ",
-      kbd("Shift"), "+", kbd("N"), " adds a source (", kbd("Tab"), " between its fields, ",
-      kbd("Enter"), " adds it); ", kbd("r"), " rationale (", kbd("Enter"), " saves); ", kbd("a"),
-      " assessment starts at this paragraph; ", kbd("/"), " split the unit (arrow keys choose " +
-      "the point, ", kbd("Enter"), " splits); ", kbd("j"), " join it with the next unit; ",
-      kbd("u"), " undoes; ", kbd("Tab"), " to the next unit."),
+      "Work in this order: label the sentence (", kbd("1"), "-", kbd("4"), " or its letter; " +
+      "the focus moves on), then ", kbd("e"), " opens its details (source, rationale) beside " +
+      "it; on a draft, ", kbd("Enter"), " confirms it as it is."),
+    h("details", { className: "rk-keyhelp", open: true },
+      h("summary", {}, "All keys"),
+      h("ul", { className: "rk-keylist" }, keyHints.map((hint) =>
+        h("li", {}, withKeys(hint.keys), ": ", withKeys(hint.does))))),
     h("p", { className: "rk-notice", role: "alert", hidden: true }));
-}
-
-function addSourceForm() {
-  const field = (label, name, size, extra = {}) => [h("label", {}, `${label} `,
-    h("input", { name, size, "data-lm-suppress-shortcuts": "true", ...extra })), " "];
-  return h("form", { className: "rk-add-source", hidden: true, "aria-label": "Add a source" },
-    h("b", {}, "Add a source"), " ",
-    field("id", "source_id", 12), field("name", "name", 28), field("kind", "kind", 12),
-    field("date", "date", 10, { placeholder: "YYYY-MM-DD" }), field("citation", "citation", 36),
-    h("button", { type: "submit" }, "Add"), " ",
-    h("button", { type: "button", className: "rk-cancel" }, "Cancel"));
 }
 
 function render({ model, el }) {
   const labels = model.get("_labels");
+  const kinds = model.get("_kinds") || [];
   const prefix = `${uniqueId("rka")}-`;
   const keys = keyMap(labels);
 
   const root = h("div", { className: "rk-sorter rk-author" },
-    headNode(model.get("article"), keys, prefix),
+    headNode(model.get("article"), model.get("_keys") || [], prefix),
     h("div", { className: "rk-body" }),
-    addSourceForm(),
     h("div", { className: "rk-foot" }, h("p", { className: "rk-progress", tabindex: -1 }),
       h("p", { className: "rk-status", role: "status", "aria-live": "polite" })));
   keepKeys(root);
@@ -73,25 +84,34 @@ function render({ model, el }) {
   const body = root.querySelector(".rk-body");
   const notice = root.querySelector(".rk-notice");
   const progress = root.querySelector(".rk-progress");
-  const addForm = root.querySelector(".rk-add-source");
 
   let units = [];
   let key = {};
   let sources = [];
+  let unlisted = [];
   let seq = 0;
   const waiting = new Map(); // seq -> what to do once answered
-  const labelledHere = new Set();
+  const doneHere = new Set(); // labelled or confirmed here, maybe not saved yet (for advance)
+  let justLabelled = null; // {id, label}: the unit the last key press labelled and left
+  let details = null; // the open details: {id, returnTo, el}
   const say = announcer(root.querySelector(".rk-status"));
 
   const unitEl = (id) => body.querySelector(`.rk-unit[data-unit="${CSS.escape(id)}"]`);
   const indexOf = (id) => units.findIndex((unit) => unit.unit_id === id);
+  const rowOf = (id) => key[id] || {};
+  const listed = (source) => sources.some((s) => s.source_id === source);
 
   // -- building -----------------------------------------------------------------------------------
 
   function sourceOptions(chosen) {
-    return [h("option", { value: "" }, "(no source)"), ...sources.map((source) =>
+    const options = [h("option", { value: "" }, "(no source)"), ...sources.map((source) =>
       h("option", { value: source.source_id, selected: source.source_id === chosen },
         `${source.source_id}: ${source.name}`))];
+    if (chosen && !listed(chosen)) {
+      options.push(h("option", { value: chosen, selected: true, disabled: true },
+        `${chosen} (not in sources.csv yet: New source adds it)`));
+    }
+    return options;
   }
 
   function unitNode(unit, i) {
@@ -101,29 +121,29 @@ function render({ model, el }) {
       "data-lm-suppress-shortcuts": "true", "data-label": label.name,
       "aria-keyshortcuts": `Shift+${label.key.toUpperCase()}`,
     }, label.name));
-    return h("div", { className: "rk-unit", "data-unit": id },
-      h("p", { className: "rk-text" }, h("span", { className: "rk-id" }, id), " ",
+    return h("div", { className: "rk-unit", "data-unit": id, dataset: { index: String(i) } },
+      h("p", { className: "rk-text" },
+        h("span", { className: "rk-draft", id: `${prefix}dr${i}`, hidden: true }, "draft"), " ",
+        h("span", { className: "rk-id" }, id), " ",
         h("span", { className: "rk-sentence", id: `${prefix}t${i}` }, sentence(unit.runs))),
       h("div", {
         className: "rk-choices", role: "radiogroup", "aria-labelledby": `${prefix}t${i}`,
-        "aria-describedby": `${prefix}st${i} ${prefix}keys`,
+        "aria-describedby": `${prefix}st${i} ${prefix}why${i} ${prefix}keys`,
       }, labels.map(choiceRadio)),
       h("div", { className: "rk-meta" },
         h("span", { className: "rk-alts", role: "group", "aria-label": `Also accepted for ${id}` },
           h("span", { className: "rk-meta-name", "aria-hidden": "true" }, "also:"), alts),
-        h("label", { className: "rk-meta-name" }, "source ",
-          h("select", { className: "rk-source", tabindex: -1, "data-lm-suppress-shortcuts": "true",
-            "aria-keyshortcuts": "N" }, sourceOptions(""))),
-        h("label", { className: "rk-meta-name rk-why" }, "rationale ",
-          h("input", { className: "rk-rationale", tabindex: -1,
-            "data-lm-suppress-shortcuts": "true", "aria-keyshortcuts": "R",
-            "aria-label": `Rationale for ${id}` }))),
-      h("p", { className: "rk-state", id: `${prefix}st${i}` }));
+        h("button", { type: "button", className: "rk-open", tabindex: -1,
+          "data-lm-suppress-shortcuts": "true", "aria-keyshortcuts": "E",
+          "aria-label": `Details of ${id} (source, rationale)` }, "details")),
+      h("p", { className: "rk-state", id: `${prefix}st${i}` }),
+      h("p", { className: "rk-why-text", id: `${prefix}why${i}` }));
   }
 
   function build() {
     const focusedId = document.activeElement && root.contains(document.activeElement)
       ? document.activeElement.closest(".rk-unit")?.dataset.unit : undefined;
+    if (details) closeDetails({ save: false, back: false });
     const nodes = [];
     let number = null;
     let paragraph = null;
@@ -147,10 +167,15 @@ function render({ model, el }) {
 
   // -- painting -----------------------------------------------------------------------------------
 
+  function sourceName(source) {
+    const found = sources.find((s) => s.source_id === source);
+    return found ? `${source} (${found.name})` : source;
+  }
+
   function paintUnit(id) {
     const el = unitEl(id);
     if (!el) return;
-    const row = key[id] || {};
+    const row = rowOf(id);
     const accept = (row.accept || "").split("|").filter(Boolean);
     const any = Boolean(row.label);
     el.querySelectorAll('[role="radio"]').forEach((radio, k) => {
@@ -163,30 +188,40 @@ function render({ model, el }) {
       button.setAttribute("aria-pressed", accept.includes(button.dataset.label) ? "true" : "false");
       button.setAttribute("aria-disabled", mine ? "true" : "false");
     });
-    const select = el.querySelector(".rk-source");
-    select.replaceChildren(...sourceOptions(row.source || ""));
-    select.value = row.source || "";
-    const input = el.querySelector(".rk-rationale");
-    if (document.activeElement !== input) input.value = row.rationale || "";
+    // A draft says so where it is seen (the badge) and where it is heard (the group's name).
+    const i = el.dataset.index;
+    el.querySelector(".rk-draft").hidden = !row.draft;
+    el.querySelector(".rk-choices").setAttribute("aria-labelledby",
+      row.draft ? `${prefix}dr${i} ${prefix}t${i}` : `${prefix}t${i}`);
+    el.classList.toggle("rk-is-draft", Boolean(row.draft));
     el.classList.toggle("rk-done", any);
     el.classList.toggle("rk-assessment", row.split === "assessment");
     const state = [row.split || "split not set"];
     if (accept.length) state.push(`also accepted: ${accept.join(", ")}`);
-    if (row.source) state.push(`source: ${row.source}`);
-    else if (row.label === "sourced") state.push("needs a source (n)");
-    if (!row.rationale) state.push("no rationale yet");
+    if (row.source && !listed(row.source)) {
+      state.push(`source ${row.source} is not in sources.csv yet (Shift+N adds it)`);
+    } else if (row.source) {
+      state.push(`source: ${sourceName(row.source)}`);
+    } else if (row.label === "sourced") {
+      state.push("needs a source (n)");
+    }
     el.querySelector(".rk-state").textContent = state.join("; ");
+    el.querySelector(".rk-why-text").textContent = row.rationale
+      ? `Rationale: ${row.rationale}` : "No rationale yet (r)";
+    if (details && details.id === id) paintDetails();
   }
 
   function paintAll() {
     units.forEach((unit) => paintUnit(unit.unit_id));
     // The split line sits before the first paragraph whose units are assessment.
-    const first = units.find((unit) => (key[unit.unit_id] || {}).split === "assessment");
+    const first = units.find((unit) => rowOf(unit.unit_id).split === "assessment");
     body.querySelectorAll(".rk-split-line").forEach((line) => {
       line.hidden = !first || Number(line.dataset.paragraph) !== first.paragraph;
     });
-    const done = units.filter((unit) => (key[unit.unit_id] || {}).label).length;
+    const done = units.filter((unit) => rowOf(unit.unit_id).label).length;
+    const drafts = units.filter((unit) => rowOf(unit.unit_id).draft).length;
     progress.textContent = `${done} of ${units.length} labelled` +
+      (drafts ? `; ${drafts} draft${drafts === 1 ? "" : "s"} to confirm` : "") +
       (first ? `; assessment from paragraph ${first.paragraph}` : "; split not set");
     root.dataset.pending = String(waiting.size);
   }
@@ -228,16 +263,21 @@ function render({ model, el }) {
     (radios.find((radio) => radio.tabIndex === 0) || radios[0]).focus();
   }
 
+  // On to the next unit still to do (no label, or a draft), after `id`, round to the start;
+  // when none is left, the next unit. Returns the unit focused (null: the focus stayed).
   function advance(id) {
     const i = indexOf(id);
     for (let step = 1; step < units.length; step++) {
       const next = units[(i + step) % units.length].unit_id;
-      if (!(key[next] || {}).label && !labelledHere.has(next)) {
+      const row = rowOf(next);
+      if ((!row.label || row.draft) && !doneHere.has(next)) {
         focusUnit(next);
-        return;
+        return next;
       }
     }
-    if (i + 1 < units.length) focusUnit(units[i + 1].unit_id);
+    if (i + 1 >= units.length) return null;
+    focusUnit(units[i + 1].unit_id);
+    return units[i + 1].unit_id;
   }
 
   // -- the split point chooser --------------------------------------------------------------------
@@ -314,94 +354,248 @@ function render({ model, el }) {
     slider.focus();
   }
 
-  // -- the add-source form ------------------------------------------------------------------------
+  // -- the details: source, new source, rationale, beside their unit ------------------------------
 
-  function openAddSource(id) {
-    addForm.dataset.unit = id || "";
-    addForm.hidden = false;
-    addForm.querySelector('[name="source_id"]').focus();
-  }
-
-  function closeAddSource() {
-    const id = addForm.dataset.unit;
-    addForm.hidden = true;
-    addForm.reset();
-    if (id) focusUnit(id);
-  }
-
-  addForm.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const id = addForm.dataset.unit;
-    const field = (name) => addForm.querySelector(`[name="${name}"]`).value;
-    const source = field("source_id");
-    const fields = { unit: id, source_id: source, name: field("name"), kind: field("kind"),
-      date: field("date"), citation: field("citation") };
-    edit("add-source", fields, () => {
-      say(`Added the source ${source}` + (id ? ` and chose it for ${id}` : ""));
-      closeAddSource();
-    });
-  });
-  addForm.querySelector(".rk-cancel").addEventListener("click", closeAddSource);
-  addForm.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      closeAddSource();
+  // One select's options, chosen by keys: arrows step (past disabled ones, round the ends), a
+  // letter goes to the next option whose text starts with it. Returns whether it moved.
+  function stepSelect(select, keyName) {
+    const options = Array.from(select.options);
+    const usable = options.map((option, k) => (option.disabled ? -1 : k)).filter((k) => k >= 0);
+    if (!usable.length) return false;
+    const now = select.selectedIndex;
+    let next = null;
+    if (keyName === "ArrowDown" || keyName === "ArrowUp") {
+      const down = keyName === "ArrowDown";
+      const later = usable.filter((k) => (down ? k > now : k < now));
+      next = later.length ? later[down ? 0 : later.length - 1] : usable[down ? 0 : usable.length - 1];
+    } else if (keyName.length === 1 && /\S/.test(keyName)) {
+      const letter = keyName.toLowerCase();
+      const starts = usable.filter((k) => options[k].text.toLowerCase().startsWith(letter));
+      next = starts.find((k) => k > now) ?? starts[0] ?? null;
     }
-  });
+    if (next === null || next === now) return false;
+    select.selectedIndex = next;
+    return true;
+  }
 
-  // -- keys and clicks ----------------------------------------------------------------------------
+  function detailsNode(id) {
+    const row = rowOf(id);
+    const unit = units[indexOf(id)];
+    const ids = { head: uniqueId("rkd"), hint: uniqueId("rkh"), why: uniqueId("rkw") };
+    return h("div", { className: "rk-details", role: "group", "aria-labelledby": ids.head,
+      dataset: { unit: id } },
+    h("p", { className: "rk-details-head", id: ids.head }, "Details of ", h("b", {}, id), " ",
+      opening(unit.text), h("span", { className: "rk-draft", hidden: !row.draft }, "draft")),
+    h("div", { className: "rk-field" },
+      h("label", {}, "Source ", h("select", { className: "rk-source",
+        "data-lm-suppress-shortcuts": "true", "aria-keyshortcuts": "N" },
+      sourceOptions(row.source || ""))), " ",
+      h("button", { type: "button", className: "rk-new-source",
+        "data-lm-suppress-shortcuts": "true", "aria-keyshortcuts": "Shift+N" },
+      "New source\u2026")),
+    h("div", { className: "rk-field rk-why" },
+      h("label", { for: ids.why }, "Rationale"),
+      h("textarea", { className: "rk-rationale", id: ids.why, rows: 3,
+        "data-lm-suppress-shortcuts": "true", "aria-describedby": ids.hint,
+        "aria-keyshortcuts": "R" })),
+    h("p", { className: "rk-hint", id: ids.hint },
+      withKeys("`Enter`: a new line (saved as a space: key.csv keeps one line). " +
+        "`Ctrl`+`Enter`: save and go back. `Escape`: go back without saving.")),
+    h("div", { className: "rk-buttons" },
+      h("button", { type: "button", className: "rk-confirm", hidden: !row.draft,
+        "data-lm-suppress-shortcuts": "true" }, `Confirm the draft of ${id}`), " ",
+      h("button", { type: "button", className: "rk-done-details",
+        "data-lm-suppress-shortcuts": "true" }, "Save and go back")));
+  }
 
-  function saveRationale(input) {
-    const id = input.closest(".rk-unit").dataset.unit;
+  function paintDetails() {
+    const { id, el: panel } = details;
+    const row = rowOf(id);
+    const select = panel.querySelector(".rk-source");
+    if (document.activeElement !== select) {
+      select.replaceChildren(...sourceOptions(row.source || ""));
+      select.value = row.source || "";
+    }
+    const input = panel.querySelector(".rk-rationale");
+    if (document.activeElement !== input && input.value !== (row.rationale || "")) {
+      input.value = row.rationale || "";
+    }
+    panel.querySelector(".rk-details-head .rk-draft").hidden = !row.draft;
+    panel.querySelector(".rk-confirm").hidden = !row.draft;
+  }
+
+  // at: "source", "rationale", "new-source" or "auto" (the source of a sourced unit, else the
+  // rationale); returnTo: the unit the teacher was on, where "go back" takes the focus.
+  function openDetails(id, at, returnTo, label) {
+    if (details) closeDetails({ save: true, back: false });
+    const el = unitEl(id);
+    if (!el) return;
+    const panel = detailsNode(id);
+    details = { id, returnTo: returnTo || id, el: panel };
+    el.insertBefore(panel, el.querySelector(".rk-meta"));
+    paintDetails();
+    const row = rowOf(id);
+    const sourced = (label || row.label) === "sourced" ||
+      (row.accept || "").split("|").includes("sourced");
+    if (at === "new-source") openSourceForm();
+    else if (at === "source" || (at === "auto" && sourced)) panel.querySelector(".rk-source").focus();
+    else {
+      const input = panel.querySelector(".rk-rationale");
+      input.focus();
+      input.setSelectionRange(input.value.length, input.value.length);
+    }
+  }
+
+  // Close the details; save: the rationale typed is saved (else dropped); back: the focus goes
+  // back to where the teacher was (else it stays where it went, e.g. a click elsewhere).
+  function closeDetails({ save, back }) {
+    if (!details) return;
+    const { id, returnTo, el: panel } = details;
+    details = null; // first: the focus leaving the panel below must not close it again
+    const input = panel.querySelector(".rk-rationale");
+    if (save) saveRationale(input, id);
+    else input.value = rowOf(id).rationale || ""; // no change left for the blur to save
+    if (back) {
+      if (unitEl(returnTo)) focusUnit(returnTo);
+      else focusUnit(id);
+    }
+    panel.remove();
+  }
+
+  function saveRationale(input, id) {
     const text = input.value;
-    if (text === ((key[id] || {}).rationale || "") || text === input.dataset.sent) return;
-    input.dataset.sent = text; // Enter saves, and the blur that follows must not save again
+    if (text === (rowOf(id).rationale || "") || text === input.dataset.sent) return;
+    input.dataset.sent = text; // saved once: the blur that follows must not save it again
     edit("rationale", { unit: id, text }, () => say(`Saved the rationale of ${id}`));
   }
 
-  function onFieldKey(event) {
-    const target = event.target;
-    const id = target.closest(".rk-unit")?.dataset.unit;
-    if (target.classList.contains("rk-rationale")) {
-      if (event.key === "Enter") {
-        event.preventDefault();
-        saveRationale(target);
-        focusUnit(id);
-      } else if (event.key === "Escape") {
-        event.preventDefault();
-        target.value = (key[id] || {}).rationale || "";
-        focusUnit(id);
-      }
-      return true;
-    }
-    if (target.classList.contains("rk-source")) {
-      const select = target;
-      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-        event.preventDefault();
-        const n = select.options.length;
-        select.selectedIndex = (select.selectedIndex + (event.key === "ArrowDown" ? 1 : n - 1)) % n;
-        chooseSource(select);
-      } else if (event.key === "Enter" || event.key === "Escape") {
-        event.preventDefault();
-        focusUnit(id);
-      } else if (event.key !== "Tab") {
-        event.preventDefault();
-      }
-      return true;
-    }
-    return false;
-  }
-
-  function chooseSource(select) {
-    const id = select.closest(".rk-unit").dataset.unit;
+  function chooseSource(select, id) {
     const source = select.value;
     edit("source", { unit: id, source }, () => say(`Saved: ${id} source ${source || "none"}`));
   }
 
+  function confirmUnit(id, then) {
+    doneHere.add(id);
+    edit("confirm", { unit: id }, () => {
+      say(`Confirmed ${id}`);
+      if (then) then();
+    });
+  }
+
+  // The new-source form, in the details beside its unit, naming it; prefilled with what the
+  // draft guessed when the unit names a source sources.csv lacks.
+  function openSourceForm() {
+    const { id, el: panel } = details;
+    if (panel.querySelector(".rk-add-source")) {
+      panel.querySelector('.rk-add-source [name="source_id"]').focus();
+      return;
+    }
+    const row = rowOf(id);
+    const guess = unlisted.find((s) => s.source_id === row.source) || {};
+    const headId = uniqueId("rkf");
+    const field = (label, name, size, extra = {}) => h("label", {}, `${label} `,
+      h("input", { name, size, "data-lm-suppress-shortcuts": "true", ...extra }));
+    const kindIds = { help: uniqueId("rkk") };
+    const kind = h("select", { name: "kind", "data-lm-suppress-shortcuts": "true",
+      "aria-describedby": kindIds.help },
+    h("option", { value: "" }, "(choose a kind)"),
+    kinds.map((k) => h("option", { value: k.name, title: k.description }, k.name)));
+    const help = h("p", { className: "rk-kind-help", id: kindIds.help });
+    const form = h("form", { className: "rk-add-source", "aria-labelledby": headId },
+      h("p", { className: "rk-form-head", id: headId }, "New source for ", h("b", {}, id), " ",
+        opening(units[indexOf(id)].text)),
+      field("id", "source_id", 14, { value: guess.source_id || "" }),
+      field("name", "name", 30, { value: guess.name || "" }),
+      h("label", {}, "kind ", kind),
+      field("date", "date", 10, { placeholder: "YYYY-MM-DD" }),
+      field("citation", "citation", 40), help,
+      h("span", { className: "rk-buttons" },
+        h("button", { type: "submit", "data-lm-suppress-shortcuts": "true" },
+          "Add and choose it"), " ",
+        h("button", { type: "button", className: "rk-cancel",
+          "data-lm-suppress-shortcuts": "true" }, "Cancel")));
+    const describe = () => {
+      const chosen = kinds.find((k) => k.name === kind.value);
+      help.textContent = chosen ? chosen.description : "the codebook's kinds of source";
+    };
+    kind.value = kinds.some((k) => k.name === guess.kind) ? guess.kind : "";
+    describe();
+    kind.addEventListener("change", describe);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = (name) => form.querySelector(`[name="${name}"]`).value;
+      const source = value("source_id");
+      edit("add-source", { unit: id, source_id: source, name: value("name"), kind: value("kind"),
+        date: value("date"), citation: value("citation") }, () => {
+        say(`Added the source ${source} and chose it for ${id}`);
+        closeSourceForm(".rk-rationale");
+      });
+    });
+    form.querySelector(".rk-cancel").addEventListener("click", () => closeSourceForm(".rk-source"));
+    panel.querySelector(".rk-field").after(form);
+    form.querySelector('[name="source_id"]').focus();
+  }
+
+  function closeSourceForm(then) {
+    if (!details) return;
+    const form = details.el.querySelector(".rk-add-source");
+    if (!form) return;
+    details.el.querySelector(then).focus();
+    form.remove();
+  }
+
+  function onDetailsKey(event) {
+    const target = event.target;
+    const keyName = event.key;
+    const id = details.id;
+    const form = target.closest(".rk-add-source");
+    if (keyName === "Escape") {
+      event.preventDefault();
+      if (form) closeSourceForm(".rk-source");
+      else closeDetails({ save: false, back: true });
+      return;
+    }
+    if (keyName === "Enter" && (event.ctrlKey || event.metaKey) && !form) {
+      event.preventDefault();
+      closeDetails({ save: true, back: true });
+      return;
+    }
+    if (target.name === "kind") {
+      if (keyName === "Enter") {
+        event.preventDefault();
+        form.requestSubmit();
+      } else if (keyName !== "Tab" && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault(); // arrows and letters choose here, the same on every system
+        if (stepSelect(target, keyName)) target.dispatchEvent(new Event("change"));
+      }
+      return;
+    }
+    if (target.classList.contains("rk-source")) {
+      if (keyName === "ArrowDown" || keyName === "ArrowUp") {
+        event.preventDefault();
+        if (stepSelect(target, keyName)) chooseSource(target, id);
+      } else if (keyName === "Enter") {
+        event.preventDefault();
+        closeDetails({ save: true, back: true });
+      } else if (keyName.toLowerCase() === "n" && event.shiftKey) {
+        event.preventDefault();
+        openSourceForm();
+      } else if (keyName !== "Tab") {
+        event.preventDefault();
+      }
+    }
+    // Anything else does what it does in a form: typing, Enter in a field adds the source,
+    // Enter in the rationale is a new line, Enter or Space presses a button, Tab moves on.
+  }
+
+  // -- keys and clicks ----------------------------------------------------------------------------
+
   function onKey(event) {
-    if (event.isComposing) return;
-    if (addForm.contains(event.target)) return; // typing a source: default actions only
-    if (onFieldKey(event)) return;
+    if (event.isComposing || MODIFIERS.has(event.key)) return;
+    if (details && details.el.contains(event.target)) {
+      onDetailsKey(event);
+      return;
+    }
     const radio = event.target.closest && event.target.closest('[role="radio"]');
     if (!radio || !root.contains(radio)) return;
     const el = radio.closest(".rk-unit");
@@ -411,6 +605,8 @@ function render({ model, el }) {
     const keyName = event.key;
     const lower = keyName.length === 1 ? keyName.toLowerCase() : keyName;
     const command = event.ctrlKey || event.metaKey || event.altKey;
+    const previous = justLabelled; // e right after a label key: that unit's details
+    justLabelled = null;
     if ((!command && !event.shiftKey && lower === "u") ||
         ((event.ctrlKey || event.metaKey) && !event.shiftKey && !event.altKey && lower === "z")) {
       event.preventDefault();
@@ -433,22 +629,26 @@ function render({ model, el }) {
         say(`${id}: ${label} ${on ? "also accepted" : "no longer accepted"}`);
       });
     } else if (label) {
-      edit("label", { unit: id, label }, () => say(`Saved: ${id} ${label}`));
-      labelledHere.add(id); // for advance(): labelled, though maybe not saved yet
+      doneHere.add(id); // for advance(): labelled, though maybe not saved yet
+      const next = advance(id);
+      if (next && next !== id) justLabelled = { id, label };
+      edit("label", { unit: id, label },
+        () => say(`Saved: ${id} ${label}` + (justLabelled?.id === id ? " (e: its details)" : "")));
+    } else if (keyName === "Enter" && rowOf(id).draft) {
+      confirmUnit(id);
       advance(id);
     } else if (keyName === "Backspace" || keyName === "Delete") {
       edit("label", { unit: id, label: null }, () => say(`Saved: ${id} cleared`));
-      labelledHere.delete(id);
+      doneHere.delete(id);
     } else if (lower === "a") {
       edit("start", { unit: id }, (first) => say(`Assessment starts at ${first}`));
-    } else if (lower === "n" && event.shiftKey) {
-      openAddSource(id);
+    } else if (lower === "e" && !event.shiftKey) {
+      if (previous && unitEl(previous.id)) openDetails(previous.id, "auto", id, previous.label);
+      else openDetails(id, "auto", id);
     } else if (lower === "n") {
-      el.querySelector(".rk-source").focus();
+      openDetails(id, event.shiftKey ? "new-source" : "source", id);
     } else if (lower === "r") {
-      const input = el.querySelector(".rk-rationale");
-      input.focus();
-      input.select();
+      openDetails(id, "rationale", id);
     } else if (keyName === "/") {
       openSplitter(id);
     } else if (lower === "j") {
@@ -469,25 +669,45 @@ function render({ model, el }) {
   }
 
   function onClick(event) {
-    const radio = event.target.closest('[role="radio"]');
-    const alt = event.target.closest(".rk-alt");
-    const id = event.target.closest(".rk-unit")?.dataset.unit;
+    const target = event.target;
+    if (details && details.el.contains(target)) {
+      const id = details.id;
+      if (target.closest(".rk-new-source")) openSourceForm();
+      else if (target.closest(".rk-done-details")) closeDetails({ save: true, back: true });
+      else if (target.closest(".rk-confirm")) {
+        const { returnTo } = details;
+        closeDetails({ save: true, back: false });
+        confirmUnit(id);
+        if (returnTo !== id && unitEl(returnTo)) focusUnit(returnTo);
+        else advance(id);
+      }
+      return;
+    }
+    const radio = target.closest('[role="radio"]');
+    const alt = target.closest(".rk-alt");
+    const id = target.closest(".rk-unit")?.dataset.unit;
     if (radio && id) {
       edit("label", { unit: id, label: radio.dataset.label }, () => {});
       radio.focus();
     } else if (alt && id && alt.getAttribute("aria-disabled") !== "true") {
       edit("accept", { unit: id, label: alt.dataset.label }, () => {});
+    } else if (target.closest(".rk-open") && id) {
+      openDetails(id, "auto", id);
     }
   }
 
   root.addEventListener("keydown", onKey);
   root.addEventListener("click", onClick);
   root.addEventListener("focusin", (event) => {
-    if (event.target.classList.contains("rk-rationale")) delete event.target.dataset.sent;
+    const target = event.target;
+    if (target.classList.contains("rk-rationale")) delete target.dataset.sent;
+    // The focus went elsewhere (a click, Shift+Tab): the details close, what was typed kept.
+    if (details && !details.el.contains(target)) closeDetails({ save: true, back: false });
   });
   root.addEventListener("change", (event) => {
-    if (event.target.classList.contains("rk-rationale")) saveRationale(event.target);
-    else if (event.target.classList.contains("rk-source")) chooseSource(event.target);
+    if (!details || !details.el.contains(event.target)) return;
+    if (event.target.classList.contains("rk-rationale")) saveRationale(event.target, details.id);
+    else if (event.target.classList.contains("rk-source")) chooseSource(event.target, details.id);
   });
 
   function onUnits() {
@@ -496,11 +716,12 @@ function render({ model, el }) {
   }
   function onKeyTrait() {
     key = { ...(model.get("key") || {}) };
-    if (!waiting.size) labelledHere.clear(); // the key says it all again (after an undo too)
+    if (!waiting.size) doneHere.clear(); // the key says it all again (after an undo too)
     paintAll();
   }
   function onSources() {
     sources = model.get("sources") || [];
+    unlisted = model.get("unlisted") || [];
     paintAll();
   }
   function onNotice() {
@@ -511,9 +732,11 @@ function render({ model, el }) {
 
   key = { ...(model.get("key") || {}) };
   sources = model.get("sources") || [];
+  unlisted = model.get("unlisted") || [];
   model.on("change:_units", onUnits);
   model.on("change:key", onKeyTrait);
   model.on("change:sources", onSources);
+  model.on("change:unlisted", onSources);
   model.on("change:notice", onNotice);
   model.on("msg:custom", onMessage);
   onUnits();
@@ -524,6 +747,7 @@ function render({ model, el }) {
     model.off("change:_units", onUnits);
     model.off("change:key", onKeyTrait);
     model.off("change:sources", onSources);
+    model.off("change:unlisted", onSources);
     model.off("change:notice", onNotice);
     model.off("msg:custom", onMessage);
   };

@@ -1,4 +1,4 @@
-// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 b244251e41bb6a1447afd249790ff8d447800ff3b49ae833428b396788f28a3e
+// Built by `make widgets` (esbuild 0.28.2) from readkit/widgets/js: do not edit. Sources sha256 7a3c97aa41e7ea9ba45e55049802515406811c72c08f22f1b85af32c6b2f2a68
 
 // src/readkit/widgets/js/article.js
 function runNode(run) {
