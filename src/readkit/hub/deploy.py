@@ -68,6 +68,7 @@ NBGRADER_LAB = "@jupyter/nbgrader"
 # Panels only the instructor gets (JupyterLab plugin ids of nbgrader's lab extension).
 INSTRUCTOR_PANELS = ("formgrader", "create-assignment", "course-list")
 FORMGRADER_SERVER_EXTENSION = "nbgrader.server_extensions.formgrader"
+HUB_SERVER_EXTENSION = "readkit.hub.singleuser"  # every hub server: readkit/hub/singleuser.py
 NOTIFICATION_PLUGIN = "@jupyterlab/apputils-extension:notification"
 USER_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,20}$")
 
@@ -181,15 +182,17 @@ def _configure_environment(env: Path) -> None:
     etc.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(CONFIG / "nbgrader_config.py", etc / "nbgrader_config.py")
     shutil.copyfile(CONFIG / "jupyter_server_config.py", etc / "jupyter_server_config.py")
-    # The instructor panels off for everyone at this level; the instructor's own ~/.jupyter
-    # turns them on again (user settings load last). Same as `jupyter labextension disable
-    # --level=sys_prefix ...` and `jupyter server extension disable --sys-prefix ...`.
+    # The instructor panels off for everyone at this level; the instructor's root-owned
+    # config folder (Hub.user_config, first on JUPYTER_CONFIG_PATH) turns them on again (a
+    # user's own ~/.jupyter is ignored: disable_user_config). Same as `jupyter labextension
+    # disable --level=sys_prefix ...` and `jupyter server extension disable --sys-prefix ...`.
+    # readkit.hub.singleuser on for every server.
     labconfig = etc / "labconfig"
     labconfig.mkdir(exist_ok=True)
     _merge_json(labconfig / "page_config.json", {"disabledExtensions": {
         f"{NBGRADER_LAB}:{panel}": True for panel in INSTRUCTOR_PANELS}})
     _merge_json(etc / "jupyter_server_config.json", {"ServerApp": {"jpserver_extensions": {
-        FORMGRADER_SERVER_EXTENSION: False}}})
+        FORMGRADER_SERVER_EXTENSION: False, HUB_SERVER_EXTENSION: True}}})
     # No "get notified about news?" question for any hub account (it covered the Sorter's label
     # buttons); a choice a user makes in JupyterLab's settings still wins.
     _merge_json(labconfig / "default_setting_overrides.json", {NOTIFICATION_PLUGIN: {
@@ -337,6 +340,15 @@ class Hub:
         return self.state / "postgres" / "run"
 
     @property
+    def user_configs(self) -> Path:
+        return self.state / "user-config"
+
+    def user_config(self, name: str) -> Path:
+        """The Jupyter config folder of `name`'s server (JUPYTER_CONFIG_PATH): root's, readable
+        by all, writable by none of the hub's users (config/jupyterhub_config.py)."""
+        return self.user_configs / name
+
+    @property
     def course_dir(self) -> Path:
         return self.accounts[self.settings.instructor].home / COURSE_FOLDER
 
@@ -397,10 +409,12 @@ class Hub:
         if taken:
             raise HubError(f"system user(s) {', '.join(taken[:5])} exist already: pick another "
                            "--prefix (readkit hub never touches accounts it did not make).")
+        self.user_configs.mkdir(mode=0o755, exist_ok=True)
         for name in names:
             self.made["users"].append(name)
             self._save()
             self.accounts[name] = make_user(name)
+            self.user_config(name).mkdir(mode=0o755)
 
     def _start_postgres(self) -> None:
         bin_dir = postgres_bin()
@@ -484,11 +498,12 @@ class Hub:
                 + "# The shared exchange (1777; submissions private: readkit.nbgrader.exchange"
                 ", collected\n# only from the learner they name: readkit.nbgrader.collect).\n"
                 f"c.Exchange.root = {str(self.exchange)!r}\n")
-        jupyter = instructor.home / ".jupyter"
-        (jupyter / "labconfig").mkdir(parents=True)
-        # The instructor panels on again for the instructor only (user level beats the hub
-        # environment's sys-prefix level), as `jupyter labextension enable --level=user ...`
-        # and `jupyter server extension enable --user nbgrader.server_extensions.formgrader`.
+        jupyter = self.user_config(instructor.name)
+        (jupyter / "labconfig").mkdir(mode=0o755, parents=True, exist_ok=True)
+        # The instructor panels on again for the instructor only (their folder comes before the
+        # hub environment's sys-prefix level), as `jupyter labextension enable ...` and
+        # `jupyter server extension enable nbgrader.server_extensions.formgrader` would at a
+        # level the instructor cannot edit either (not ~/.jupyter: disable_user_config).
         _merge_json(jupyter / "labconfig" / "page_config.json", {"disabledExtensions": {
             f"{NBGRADER_LAB}:{panel}": False for panel in INSTRUCTOR_PANELS}})
         _merge_json(jupyter / "jupyter_server_config.json", {"ServerApp": {
@@ -532,6 +547,7 @@ class Hub:
             "hub_state": str(self.hub_state), "instructor": self.settings.instructor,
             "learners": self.settings.learner_names, "password": self.settings.password,
             "api_token": self.api_token, "exchange": str(self.exchange), "course_id": COURSE_ID,
+            "user_config": str(self.user_configs),
         }
         path = self.hub_state / "settings.json"
         path.touch(mode=0o600)

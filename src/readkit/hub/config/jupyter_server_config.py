@@ -1,19 +1,25 @@
 """Jupyter server settings for every single-user server of a readkit hub.
 
 `readkit hub` copies this file into the hub environment as <env>/etc/jupyter/
-jupyter_server_config.py (sys-prefix level: learners cannot edit it; their own ~/.jupyter
-settings still load after it).
+jupyter_server_config.py (sys-prefix level: learners cannot edit it, and JupyterHub's
+disable_user_config keeps their own ~/.jupyter settings out).
 """
 
 c = get_config()  # noqa: F821 (injected by traitlets when the server loads this file)
 
-# JupyterHub >= 4.1 sends "Content-Security-Policy: frame-ancestors 'none'" from single-user
-# servers, and JupyterLab's formgrader panel shows the formgrader in an iframe of the same
-# server: the panel stays blank (nbgrader issues 1870, 1910, 1919). 'self' lets the server frame
-# its own pages and still refuses every other site (clickjacking stays blocked).
+# Every server of the hub is on one origin: a frame-ancestors 'self' would let any learner's
+# page frame the instructor's server and read it (the red team did: key.csv through the
+# contents API). Nothing of a hub server may be framed, JupyterHub's own default, said here so
+# that readkit's formgrader policy follows it; the Formgrader panel opens the formgrader in its
+# own tab instead (readkit.hub.singleuser). A path in a frame-ancestors source would not help:
+# browsers match the framing page's origin only.
 c.ServerApp.tornado_settings = {
-    "headers": {"Content-Security-Policy": "frame-ancestors 'self'"},
+    "headers": {"Content-Security-Policy": "frame-ancestors 'none'"},
 }
+# Kernels talk to the server over unix sockets in the user's runtime folder (0700), not TCP
+# ports on 127.0.0.1 that every other user can connect to and listen on (JupyterHub's
+# security overview).
+c.KernelManager.transport = "ipc"
 
 # Kernels that are left running (a learner closes the tab) are shut down after an hour idle, so
 # a class of servers does not hold a kernel per notebook ever opened.

@@ -65,13 +65,31 @@ c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
 c.Spawner.cmd = [os.path.join(env_bin, "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
-# The environment is rebuilt from this list: root's own PATH (and its pyenv) must not leak in.
+# The environment is rebuilt from this list: root's own PATH (and its pyenv) must not leak in,
+# and nothing of a user's (PYTHONPATH, JUPYTER_PATH, JUPYTER_CONFIG_DIR) reaches a server.
 c.Spawner.env_keep = ["LANG", "LC_ALL", "TZ"]
+# --- one origin: no user's configuration or code in their server (docs/hub.md, "One origin") --
+# Every server is on the hub's origin (no subdomains), so a page a learner's server serves runs
+# as any hub user who opens it. A learner must not configure or extend their own server: their
+# ~/.jupyter (extra_static_paths served their HTML, unsandboxed), ~/.local/share/jupyter
+# (lab extensions, templates) and ~/.local site-packages (.pth files run code at start) are
+# ignored. (readkit.hub.singleuser closes what is left: nbgrader_config.py files in the home,
+# ptrace of the server.)
+c.Spawner.disable_user_config = True
+user_config = settings["user_config"]
 c.Spawner.environment = {
     "PATH": os.pathsep.join([env_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
     # nbgrader reads the exchange folder from here (config/nbgrader_config.py).
     "READKIT_EXCHANGE": settings["exchange"],
+    "PYTHONNOUSERSITE": "1",
+    # What differs per user (the instructor's panels and formgrader) comes from a root-owned
+    # folder per user, not from their home: <state>/user-config/<name> (readkit hub makes it).
+    "JUPYTER_CONFIG_PATH": lambda spawner: os.path.join(user_config, spawner.user.name),
 }
+# A learner can stop their own server and listen on its port themselves: the proxy sends
+# /user/<them>/ there until the hub notices that the server is gone. JupyterHub checks every
+# 30 s by default; a check of a LocalProcessSpawner is one signal 0 to a pid: every 2 s.
+c.Spawner.poll_interval = 2
 # Starting 30 servers at once on 2 cores takes a while: wait for them rather than fail.
 c.Spawner.start_timeout = 180
 c.Spawner.http_timeout = 180

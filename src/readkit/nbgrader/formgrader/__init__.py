@@ -35,7 +35,7 @@ def _load_jupyter_server_extension(serverapp) -> None:
 
     webapp = serverapp.web_app
     base_url = webapp.settings.get("base_url", "/")
-    webapp.add_transform(policy.transform_for(base_url))
+    webapp.add_transform(policy.transform_for(base_url, webapp.settings))
     webapp.add_handlers(".*$", [(url_path_join(base_url, policy.READKIT_STATIC, "(.*)"),
                                  StaticFileHandler, {"path": str(pages.STATIC)})])
     # nbgrader's formgrader puts its environment and exporter into the settings when it loads;
