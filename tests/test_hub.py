@@ -45,6 +45,7 @@ from readkit.grading.trusted import SorterAssignment, grade_answers
 from readkit.hub.deploy import (
     COURSE_ID,
     DATABASE,
+    DEFAULT_ENV,
     Hub,
     HubSettings,
     free_port,
@@ -73,8 +74,11 @@ def hub(tmp_path_factory):
     _require_setup()
     prefix = "rkt" + secrets.token_hex(2)
     state = Path(f"/tmp/readkit-hub-test-{prefix}")
+    # READKIT_HUB_ENV: another hub environment than /opt/readkit-hub/env (a second checkout
+    # testing its own readkit wheel beside the first).
     settings = HubSettings(course=ROOT, learners=CLASS + 1, prefix=prefix, port=free_port(),
-                           state=state, save_to=tmp_path_factory.mktemp("saved"))
+                           state=state, save_to=tmp_path_factory.mktemp("saved"),
+                           env=Path(os.environ.get("READKIT_HUB_ENV", DEFAULT_ENV)))
     messages: list[str] = []
 
     def say(line: str) -> None:
@@ -443,17 +447,21 @@ def disabled_extensions(lab_html: str) -> list[str]:
     return json.loads(data).get("disabledExtensions", [])
 
 
-def test_formgrader_may_be_framed_by_its_own_server(hub, graded):
-    """nbgrader issues 1870/1910/1919: behind JupyterHub >= 4.1 the formgrader panel is blank
-    unless the single-user server allows frame-ancestors 'self'."""
+def test_no_page_of_a_hub_server_may_be_framed(hub, graded):
+    """One origin for every server: frame-ancestors 'self' would let any learner's page frame
+    the instructor's server (the red team read key.csv that way). JupyterLab and the formgrader
+    (readkit's policy, which also allows no inline script: docs/grading.md) say 'none'."""
     import urllib.request
 
-    request = urllib.request.Request(f"{hub.url}/user/{hub.settings.instructor}/formgrader",
-                                     headers={"Authorization": f"token {hub.api_token}"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        # (readkit's formgrader policy, which also allows no inline script: docs/grading.md)
-        policy = response.headers["Content-Security-Policy"].split("; ")
-        assert "frame-ancestors 'self'" in policy and "object-src 'none'" in policy
+    for path in ("formgrader", "formgrader/manage_assignments", "lab", "api/status"):
+        request = urllib.request.Request(f"{hub.url}/user/{hub.settings.instructor}/{path}",
+                                         headers={"Authorization": f"token {hub.api_token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            policy = response.headers["Content-Security-Policy"].split("; ")
+            assert "frame-ancestors 'none'" in policy, (path, policy)
+            assert "frame-ancestors 'self'" not in policy, (path, policy)
+    status, _ = hub.server(hub.settings.instructor, "GET", "formgrader/manage_assignments")
+    assert status == 200
 
 
 def test_hub_listens_on_loopback_only(hub):
@@ -568,27 +576,32 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
                 row.children[column].querySelectorAll('.glyphicon-ok').length)];
         }""")
         assert marks[0] >= 0 and marks[1] == [0], marks
-        # The Lab panel shows the formgrader in a frame of the same server (CSP 'self').
+        # The Lab panel (Nbgrader > Formgrader) cannot frame the formgrader (frame-ancestors
+        # 'none': one origin for all servers); its button opens the formgrader in a tab.
         page.goto(f"{hub.url}/user/{instructor}/lab")
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
                                ".hasCommand('nbgrader:open-formgrader')", timeout=120_000)
         page.evaluate("() => window.jupyterapp.commands.execute('nbgrader:open-formgrader')")
-        frame = page.frame_locator("iframe").first
-        frame.locator("text=Manage Assignments").first.wait_for(timeout=60_000)
+        button = page.frame_locator("#formgrader-iframe").locator("#open")
+        button.wait_for(timeout=60_000)
+        with page.context.expect_page(timeout=60_000) as opened:
+            button.click()
+        tab = opened.value
+        tab.wait_for_url(f"**/user/{instructor}/formgrader**", timeout=60_000)
+        tab.locator("text=Manage Assignments").first.wait_for(timeout=60_000)
+        tab.close()
     finally:
         page.context.close()
     assert off_machine == []  # no request from the Sorter's or the formgrader's pages left
 
 
 def expose_app(hub: Hub, name: str) -> None:
-    account = hub.accounts[name]
-    config = account.home / ".jupyter" / "jupyter_server_config.json"
-    config.parent.mkdir(exist_ok=True)
+    """LabApp.expose_app_in_browser in `name`'s root-owned config folder (their ~/.jupyter is
+    ignored on the hub)."""
+    config = hub.user_config(name) / "jupyter_server_config.json"
     data = json.loads(config.read_text()) if config.is_file() else {}
     data.setdefault("LabApp", {})["expose_app_in_browser"] = True
     config.write_text(json.dumps(data))
-    os.chown(config.parent, account.uid, os.stat(account.home).st_gid)
-    os.chown(config, account.uid, os.stat(account.home).st_gid)
 
 
 def login(browser, hub: Hub, name: str, off_machine: list[str] | None = None):
@@ -628,6 +641,178 @@ def wait_for_json(path: Path, expected: dict, timeout: float = 30) -> dict:
                 return last
         time.sleep(0.1)
     raise AssertionError(f"{path} never held {expected}; last seen: {last}")
+
+
+# --- one origin: a learner serves no active page on it (red team, BROKEN-4) --------------------
+
+
+def plant(hub: Hub, name: str, files: dict[str, str]) -> None:
+    """Files in `name`'s home, theirs (what the learner can write with their own account)."""
+    account = hub.accounts[name]
+    for relative, text in files.items():
+        path = account.home / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    for relative in files:
+        for path in [account.home / relative, *(account.home / relative).parents]:
+            if path == account.home:
+                break
+            os.chown(path, account.uid, account.gid)
+
+
+def server_pid(hub: Hub, name: str) -> int:
+    from readkit.hub.deploy import processes_of
+
+    for pid in processes_of(hub.accounts[name].uid):
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            if b"jupyterhub-singleuser" in handle.read():
+                return pid
+    raise AssertionError(f"no server process of {name}")
+
+
+@pytest.fixture(scope="module")
+def planted(hub, graded):
+    """The first learner, with nothing but their own account, prepares every way of making
+    their server load their settings or code (the red team's ~/.jupyter first), then starts it."""
+    learner = hub.settings.learner_names[0]
+    home = hub.accounts[learner].home
+    site = next((hub.settings.env / "lib").glob("python3*")).name  # the hub environment's
+    page = "<!doctype html><script>window.__pwned = 1</script>"
+    plant(hub, learner, {
+        ".jupyter/jupyter_server_config.json": json.dumps(
+            {"ServerApp": {"extra_static_paths": [str(home / "evil")]}}),
+        "evil/evil.html": page,
+        ".local/share/jupyter/labextensions/evil/static/evil.html": page,
+        f".local/lib/{site}/site-packages/evil.pth":
+            f"import os; open({str(home / 'pth-ran')!r}, 'w').close()\n",
+        "nbgrader_config.py": f"open({str(home / 'nbgrader-config-ran')!r}, 'w').close()\n",
+        "page.html": page,
+    })
+    hub.start_server(learner)
+    status, _ = hub.server(learner, "GET", f"assignments?course_id={COURSE_ID}")
+    assert status == 200  # the Assignment List, which read nbgrader_config.py from the home
+    return learner
+
+
+def test_a_learners_own_settings_and_code_stay_out_of_their_server(hub, planted):
+    learner, home = planted, hub.accounts[planted].home
+    # ~/.jupyter is ignored: the page of extra_static_paths is not served (the red team's way)
+    assert hub.server(learner, "GET", "static/evil.html")[0] == 404
+    # ~/.local/share/jupyter: no lab extension (nor template) of the learner's
+    assert hub.server(learner, "GET", "lab/extensions/evil/static/evil.html")[0] == 404
+    # ~/.local site-packages: the .pth file did not run in the server
+    assert not (home / "pth-ran").exists()
+    # nbgrader_config.py in the home: not executed by the Assignment List
+    assert not (home / "nbgrader-config-ran").exists()
+    # the learner's own processes cannot look into (or ptrace) the running server
+    peek = hub.as_user(learner, ["cat", f"/proc/{server_pid(hub, learner)}/environ"],
+                       check=False)
+    assert peek.returncode != 0 and "Permission denied" in peek.stderr, peek
+
+
+def test_a_learners_html_files_are_served_sandboxed(hub, planted):
+    """/files/ (and the /view/ page's frame of it) serve a learner's HTML without an origin."""
+    import urllib.request
+
+    for path in ("files/page.html", "view/page.html"):
+        request = urllib.request.Request(f"{hub.url}/user/{planted}/{path}",
+                                         headers={"Authorization": f"token {hub.api_token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            policy = response.headers["Content-Security-Policy"].split("; ")
+        assert "frame-ancestors 'none'" in policy, (path, policy)
+        if path.startswith("files/"):
+            assert "sandbox allow-scripts" in policy, policy  # no allow-same-origin
+
+
+@pytest.mark.browser
+def test_browser_a_page_of_another_prefix_cannot_frame_the_instructors_server(
+        hub, planted, browser):
+    """The red team's page, on the learner's prefix of the hub's origin (put there by the
+    browser's routing: the learner's server no longer serves it), opened by the signed-in
+    instructor: no page of the instructor's server loads in its frames, the Formgrader panel's
+    page loads without an origin, and nothing of the instructor's is read."""
+    instructor = hub.settings.instructor
+    hub.start_server(instructor)
+    attack = f"""<!doctype html><body><script>
+    window.__result = {{}};
+    const frame = (key, src) => new Promise(done => {{
+      const f = document.createElement('iframe');
+      f.src = src;
+      f.onload = () => {{
+        try {{ window.__result[key] = 'read: ' + f.contentDocument.cookie + ' '
+                + f.contentDocument.body.innerText.slice(0, 60); }}
+        catch (e) {{ window.__result[key] = 'refused: ' + e.name; }}
+        done();
+      }};
+      document.body.appendChild(f);
+    }});
+    Promise.all([
+      frame('status', '/user/{instructor}/api/status'),
+      frame('lab', '/user/{instructor}/lab'),
+      frame('formgrader', '/user/{instructor}/formgrader/manage_assignments'),
+      frame('panel', '/user/{instructor}/formgrader'),
+    ]).then(() => {{ window.__done = true; }});
+    </script></body>"""
+    page = login(browser, hub, instructor)
+    try:
+        evil = f"{hub.url}/user/{planted}/evil.html"
+        page.context.route(evil, lambda route: route.fulfill(
+            status=200, content_type="text/html", body=attack))
+        violations: list[str] = []
+        page.on("console", lambda message: violations.append(message.text))
+        page.goto(evil)
+        page.wait_for_function("() => window.__done === true", timeout=60_000)
+        result = page.evaluate("window.__result")
+    finally:
+        page.context.close()
+    # A blocked frame shows the browser's error page: another origin, nothing to read.
+    assert all(value.startswith("refused") for value in result.values()), result
+    assert sum("frame-ancestors 'none'" in text for text in violations) >= 3, violations
+
+
+def test_a_learner_who_takes_their_servers_port_is_cut_off_within_seconds(hub, planted):
+    """The residual risk of one origin (docs/hub.md): a learner stops their own server and
+    listens on its port; the proxy sends /user/<them>/ there until the hub's poll notices."""
+    import re
+    import urllib.request
+
+    learner = planted
+    pid = server_pid(hub, learner)
+    listening = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True).stdout
+    port = next(int(m.group(1)) for line in listening.splitlines()
+                if f"pid={pid}," in line and (m := re.search(r"127\.0\.0\.1:(\d+)", line)))
+    squat = hub.accounts[learner].home / "squat"
+    plant(hub, learner, {f"squat/user/{learner}/index.html": "SQUATTED"})
+    start = time.perf_counter()
+    hub.as_user(learner, ["kill", "-9", str(pid)])
+    squatter = subprocess.Popen(
+        ["runuser", "-u", learner, "--", "/usr/bin/python3", "-m", "http.server", str(port),
+         "--bind", "127.0.0.1", "--directory", str(squat)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    served, deadline = [], time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{hub.url}/user/{learner}/", timeout=10) as reply:
+                    text = reply.read().decode(errors="replace")
+            except OSError:
+                text = ""
+            if "SQUATTED" in text:
+                served.append(time.perf_counter() - start)
+            elif served or time.perf_counter() - start > 10:
+                break
+            time.sleep(0.1)
+        _, user = hub.api("GET", f"/hub/api/users/{learner}")
+    finally:
+        squatter.kill()
+        squatter.wait(timeout=30)
+    noticed = time.perf_counter() - start
+    print(f"squatted port served for {served[-1] if served else 0:.1f} s "
+          f"({len(served)} answers); hub noticed after at most {noticed:.1f} s",
+          file=sys.stderr)
+    assert isinstance(user, dict) and not user.get("servers"), user  # the hub let it go
+    status, text = hub.request("GET", f"/user/{learner}/")
+    assert "SQUATTED" not in str(text)
 
 
 # --- the stop keeps the grades; a second hub picks them up (last: they stop the hub) -------------
@@ -675,7 +860,7 @@ def test_a_second_hub_resumes_the_saved_class(hub, graded, stopped):
     JupyterHub needed to show it.)"""
     saved = stopped["folder"]
     prefix = hub.settings.prefix  # the same accounts, as `make hub` makes them
-    settings = HubSettings(course=ROOT, learners=1, prefix=prefix,
+    settings = HubSettings(course=ROOT, learners=1, prefix=prefix, env=hub.settings.env,
                            state=Path(f"/tmp/readkit-hub-test-{prefix}-resumed"), resume=saved)
     second = Hub(settings, say=lambda line: print(line, file=sys.stderr))
     try:

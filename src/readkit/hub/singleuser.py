@@ -87,8 +87,12 @@ def nbgrader_reads_no_home_config() -> None:
         return
 
     class NbGraderWithoutHomeConfig(NbGrader):
+        @property
+        def config_file_paths(self) -> list[str]:
+            return outside_home(NbGrader.config_file_paths.fget(self))
+
         def load_config_file(self, **kwargs) -> None:
-            self.config_file_paths = outside_home(self.config_file_paths)
+            # nbgrader loads nbgrader_config.py from the working folder last (load_cwd_config)
             self.load_cwd_config = not _within(Path.cwd().resolve(), Path.home().resolve())
             super().load_config_file(**kwargs)
 
