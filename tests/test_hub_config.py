@@ -32,7 +32,7 @@ SETTINGS = {
     "port": 8123, "hub_port": 8124, "proxy_api_port": 8125, "proxy": "/x/chp", "proxy_token": "p",
     "env": "/opt/readkit-hub/env", "hub_state": "/srv/h", "instructor": "rk-instructor",
     "learners": ["rk-learner01", "rk-learner02"], "password": "s3cret-shared", "api_token": "t",
-    "exchange": "/srv/x", "course_id": "readkit",
+    "exchange": "/srv/x", "course_id": "readkit", "user_config": "/srv/h/user-config",
 }
 
 
@@ -54,14 +54,141 @@ def test_jupyterhub_config_is_loopback_real_users_and_the_right_roles(tmp_path, 
     assert c.JupyterHub.cleanup_servers is True
 
 
-def test_every_server_may_frame_itself_and_learners_submit_privately(tmp_path, monkeypatch):
+def test_no_server_may_be_framed_and_learners_submit_privately(tmp_path, monkeypatch):
     server = load_config("jupyter_server_config.py", tmp_path, monkeypatch)
     headers = server.ServerApp.tornado_settings["headers"]
-    assert headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    # one origin for every server: 'self' would be every learner's page (red team, BROKEN-4)
+    assert headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert server.KernelManager.transport == "ipc"  # no kernel ports for other users
     monkeypatch.setenv("READKIT_EXCHANGE", "/srv/x")
     nbgrader = load_config("nbgrader_config.py", tmp_path, monkeypatch)
     assert nbgrader.Exchange.root == "/srv/x"
     assert nbgrader.ExchangeFactory.submit == "readkit.nbgrader.exchange.PrivateSubmit"
+
+
+def test_no_users_own_settings_or_code_reach_their_server(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    c = load_config("jupyterhub_config.py", tmp_path, monkeypatch, SETTINGS)
+    assert c.Spawner.disable_user_config is True
+    environment = c.Spawner.environment
+    assert environment["PYTHONNOUSERSITE"] == "1"
+    spawner = SimpleNamespace(user=SimpleNamespace(name="rk-learner02"))
+    assert environment["JUPYTER_CONFIG_PATH"](spawner) == "/srv/h/user-config/rk-learner02"
+    passed = set(c.Spawner.env_keep) | set(environment)
+    assert not {"PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "JUPYTER_PATH",
+                "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "LD_PRELOAD"} & passed
+    assert c.Spawner.poll_interval <= 5  # a squatted port is routed until the hub polls
+
+
+def test_formgrader_pages_follow_the_servers_framing_rule():
+    from readkit.nbgrader.formgrader import policy
+
+    hub = {"headers": {"Content-Security-Policy": "frame-ancestors 'none'"}}
+    assert policy.frame_ancestors_of(hub) == "'none'"
+    assert policy.frame_ancestors_of({}) == "'self'"  # make lab-instructor: one user, no hub
+    page = policy.policy_for("/user/i/formgrader/manage_assignments", "http://h", "/user/i/",
+                             policy.frame_ancestors_of(hub)).split("; ")
+    assert "frame-ancestors 'none'" in page and "frame-ancestors 'self'" not in page
+
+
+def test_outside_home_drops_every_path_in_the_home(tmp_path, monkeypatch):
+    from readkit.hub.singleuser import outside_home
+
+    home = tmp_path / "home"
+    (home / ".jupyter").mkdir(parents=True)
+    (home / "link").symlink_to(home / ".jupyter")
+    monkeypatch.setenv("HOME", str(home))
+    paths = [str(home), ["/etc/jupyter", [str(home / ".jupyter"), str(home / "link")]],
+             "/opt/env/etc/jupyter"]
+    assert outside_home(paths) == ["/etc/jupyter", "/opt/env/etc/jupyter"]
+
+
+NBGRADER_IN_A_HOME = """
+import os, sys
+from nbgrader.server_extensions.assignment_list import handlers
+if sys.argv[1] == "patched":
+    from readkit.hub.singleuser import nbgrader_reads_no_home_config
+    nbgrader_reads_no_home_config()
+app = handlers.NbGrader()
+app.config_file_paths.append([os.getcwd()])
+app.load_config_file()
+print(os.path.exists("ran"), "course_id" in app.config.CourseDirectory)
+"""
+
+
+def test_nbgrader_handlers_execute_no_nbgrader_config_from_the_home(tmp_path):
+    """The Assignment List builds an NbGrader app per request in the learner's home: nbgrader
+    executes ./nbgrader_config.py there (Python of the learner's, inside their server)."""
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "nbgrader_config.py").write_text(
+        "open('ran', 'w').close()\nc.CourseDirectory.course_id = 'learners'\n")
+    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
+    runs = {how: subprocess.run([sys.executable, "-c", NBGRADER_IN_A_HOME, how], cwd=home,
+                                env=env, capture_output=True, text=True, check=True).stdout
+            for how in ("unpatched", "patched") if not (home / "ran").unlink(missing_ok=True)}
+    assert runs["unpatched"].split() == ["True", "True"]  # what a learner's file did
+    assert runs["patched"].split() == ["False", "False"]
+
+
+def test_the_hub_server_process_is_not_dumpable():
+    import subprocess
+    import sys
+
+    code = ("import ctypes; from readkit.hub.singleuser import not_dumpable; "
+            "print(not_dumpable(), ctypes.CDLL(None).prctl(3, 0, 0, 0, 0))")  # PR_GET_DUMPABLE
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == ["True", "0"]
+
+
+def test_the_formgrader_panel_gets_a_page_without_origin_that_opens_a_tab():
+    """A frame load of <base>formgrader (what the panel asks for) gets readkit's page, in a
+    sandbox without allow-same-origin; every other request reaches the formgrader."""
+    import asyncio
+    import base64
+    import hashlib
+    import re
+
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.web import Application, RequestHandler
+
+    from readkit.hub.singleuser import panel_policy, serve_panel_page
+
+    class Formgrader(RequestHandler):
+        def get(self) -> None:
+            self.finish("FORMGRADER")
+
+    async def fetch_both():
+        app = Application([(r"/user/i/formgrader/?", Formgrader)], base_url="/user/i/")
+        serve_panel_page(app)
+        server = app.listen(0, "127.0.0.1")
+        port = next(iter(server._sockets.values())).getsockname()[1]
+        client = AsyncHTTPClient()
+        url = f"http://127.0.0.1:{port}/user/i/formgrader"
+        try:
+            framed = await client.fetch(url, headers={"Sec-Fetch-Dest": "iframe"})
+            opened = await client.fetch(url, headers={"Sec-Fetch-Dest": "document"})
+        finally:
+            server.stop()
+        return framed, opened
+
+    framed, opened = asyncio.run(fetch_both())
+    assert opened.body == b"FORMGRADER"
+    page = framed.body.decode()
+    assert "Open the formgrader" in page and 'data-url="/user/i/formgrader"' in page
+    policy = framed.headers["Content-Security-Policy"]
+    assert policy == panel_policy()
+    directives = policy.split("; ")
+    assert "sandbox allow-scripts" in directives  # no allow-same-origin, no allow-popups
+    assert not any("allow-same-origin" in d or "allow-popups" in d for d in directives)
+    script = re.search(r"<script>(.*)</script>", page, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in directives  # the page's only script runs
 
 
 def test_settings_refuse_bad_names_and_counts(tmp_path):
