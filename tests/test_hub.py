@@ -582,7 +582,7 @@ def test_browser_learner_labels_by_keyboard_and_submits_instructor_sees_it(hub, 
         page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands"
                                ".hasCommand('nbgrader:open-formgrader')", timeout=120_000)
         page.evaluate("() => window.jupyterapp.commands.execute('nbgrader:open-formgrader')")
-        button = page.frame_locator("#formgrader-iframe").locator("#open")
+        button = page.frame_locator("#formgrader-iframe iframe").locator("#open")
         button.wait_for(timeout=60_000)
         with page.context.expect_page(timeout=60_000) as opened:
             button.click()
