@@ -425,3 +425,23 @@ def test_the_three_period_plan_teaches_before_it_grades_and_names_the_handout():
     assert all(len([c for c in row.split("|") if c.strip()]) == 4 for row in rows)
     assert "readkit handout raqqa-2021" in guide
     assert "grading/handouts/raqqa-2021/raqqa-2021-answer-sheet.html" in guide
+
+
+def test_assignment_01_rewrite_cell_as_released_does_what_its_instructions_say():
+    """The released answer cell holds the stub line to type over, and the task says to replace
+    that line with `chosen_unit = "..."`: doing exactly that is read as the learner's choice."""
+    from readkit.grading.trusted import chosen_unit
+
+    notebook = nbformat.read(ROOT / "exercises" / "01-sort-the-sources" / "sort-the-sources.ipynb",
+                             as_version=4)
+    cells = {cell.get("id"): cell for cell in notebook.cells}
+    stub = "# YOUR ANSWER HERE: type it on this line (replace this comment)"
+    answer = cells["rewrite-choice"].source
+    assert answer.splitlines()[-1] == stub
+    assert "can stay" not in answer + cells["rewrite-task"].source
+    assert "replace the line `# YOUR ANSWER HERE ...`" in cells["rewrite-task"].source
+    assert 'chosen_unit = ""' not in "\n".join(  # no second place to type the id
+        line for line in answer.splitlines() if not line.startswith("#"))
+    followed = answer.replace(stub, 'chosen_unit = "p65s1"')
+    assert chosen_unit(followed) == "p65s1"
+    assert chosen_unit(answer) is None  # left as released: nothing chosen
