@@ -385,7 +385,7 @@ def test_the_rubric_anchors_are_for_instructors_and_say_so():
     paragraph = next(p for p in guide_text().split("\n\n") if "](rubric-anchors.md)." in p)
     assert "Instructors only" in paragraph and "before both" in paragraph
     # a sample answer at each score level of both rubrics
-    for rubric, top in (("Assignment 01, part 5", 4), ("Assignment 02, task 6", 3)):
+    for rubric, top in (("Assignment 01, part 4", 4), ("Assignment 02, task 6", 3)):
         section = text.split(f"## {rubric}")[1].split("\n## ")[0]
         scores = set(re.findall(r"^\| (\d) \|", section, flags=re.M))
         assert scores >= {str(n) for n in range(top + 1)}, rubric
@@ -445,3 +445,32 @@ def test_assignment_01_rewrite_cell_as_released_does_what_its_instructions_say()
     followed = answer.replace(stub, 'chosen_unit = "p65s1"')
     assert chosen_unit(followed) == "p65s1"
     assert chosen_unit(answer) is None  # left as released: nothing chosen
+
+
+def test_lesson_7_gives_the_words_needed_to_get_out_to_the_pakistanis_not_the_official():
+    """p59s1: the official reports the Pakistanis' representations; "needed to get out" is in
+    them, so it is not the official's own reason."""
+    assert '"there were guys-intelligence agents and underground guys-who needed to get out."' \
+        in UNITS["p59s1"]
+    notebook = nbformat.read(ROOT / "lessons" / "07-analogy.ipynb", as_version=4)
+    text = "\n".join(cell.source for cell in notebook.cells)
+    assert 'the official, that some "needed to get out"' not in text
+    assert 'the official, that the Pakistanis represented that there were "guys" who\n  "needed ' \
+           'to get out"' in text
+
+
+def test_guide_and_anchors_credit_the_kunduz_figures_as_the_article_does():
+    """Two kinds of Kunduz figure are attributed in the article: "roughly half" (the Hersh
+    quotation) and the evacuated men and generals (Hersh's investigation, Indian sources)."""
+    assert next(row for row in CLAIMS if row["claim_id"] == "c14")["reported_by"] == "hersh"
+    for name in ("teacher-guide.md", "rubric-anchors.md"):
+        text = " ".join((DOCS / name).read_text(encoding="utf-8").split())
+        assert 'only the "at least 4000" evacuated' not in text, name
+        assert '"roughly half"' in text and "Indian intelligence sources" in text, name
+
+
+def test_p44s2_rationale_says_why_its_source_is_the_bbc():
+    rationale = KEY["p44s2"].rationale
+    assert "Why the BBC:" in rationale and "the passage around it names" in rationale
+    assert '"brokered"' in rationale and "brokered" not in " ".join(
+        UNITS[u] for u in ("p23s1", "p24s1", "p24s2"))
