@@ -474,3 +474,16 @@ def test_p44s2_rationale_says_why_its_source_is_the_bbc():
     assert "Why the BBC:" in rationale and "the passage around it names" in rationale
     assert '"brokered"' in rationale and "brokered" not in " ".join(
         UNITS[u] for u in ("p23s1", "p24s1", "p24s2"))
+
+
+def test_the_learner_codebook_names_no_source_id_that_only_graded_units_use():
+    """Which source a graded unit goes to is part of the key: the codebook (learners read it
+    before assignment 01) states the rule; the graded examples are in the instructor notes."""
+    practice = {entry.source for entry in KEY.values() if entry.split == "practice"}
+    graded_only = {entry.source for entry in KEY.values()
+                   if entry.split == "assessment" and entry.source} - practice
+    assert {"indian-intelligence-hersh", "us-defense-official"} <= graded_only
+    learner = (DOCS / "codebook.md").read_text(encoding="utf-8")
+    instructor = (DOCS / "codebook-instructor.md").read_text(encoding="utf-8")
+    assert [source for source in sorted(graded_only) if f"`{source}" in learner] == []
+    assert all(f"`{source}`" in instructor for source in graded_only - {"hersh", "bush"})
