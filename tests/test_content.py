@@ -487,3 +487,14 @@ def test_the_learner_codebook_names_no_source_id_that_only_graded_units_use():
     instructor = (DOCS / "codebook-instructor.md").read_text(encoding="utf-8")
     assert [source for source in sorted(graded_only) if f"`{source}" in learner] == []
     assert all(f"`{source}`" in instructor for source in graded_only - {"hersh", "bush"})
+
+
+def test_the_primer_states_the_september_11_facts_with_their_sources():
+    """Neutral and accurate: the attacks as they happened, and who was found responsible by
+    whom, each with a source (not only "the US government held it responsible")."""
+    text = (DOCS / "background-primer.md").read_text(encoding="utf-8")
+    assert "held it responsible" not in text and "held Al Qaeda responsible" not in text
+    qaeda = next(line for line in text.splitlines() if line.startswith("| **Al Qaeda**"))
+    assert "The 9/11 Commission Report" in qaeda and "said that he had ordered them" in qaeda
+    day = next(line for line in text.splitlines() if line.startswith("| 11 September 2001"))
+    assert "Pennsylvania" in day and "Nearly 3,000 people" in day and "Commission Report" in day
