@@ -498,3 +498,15 @@ def test_the_primer_states_the_september_11_facts_with_their_sources():
     assert "The 9/11 Commission Report" in qaeda and "said that he had ordered them" in qaeda
     day = next(line for line in text.splitlines() if line.startswith("| 11 September 2001"))
     assert "Pennsylvania" in day and "Nearly 3,000 people" in day and "Commission Report" in day
+
+
+def test_each_sentence_frame_example_is_a_practice_sentence_the_key_labels_as_the_frame_says():
+    text = (DOCS / "sentence-frames.md").read_text(encoding="utf-8")
+    examples = re.findall(r"^- \*([^*]+)\* \(`(p\d\ds\d)`, ([a-z]+)", text, flags=re.M)
+    assert [unit for _, unit, _ in examples] == ["p09s1", "p16s2", "p33s1"]
+    frame_label = {"The author's own opinion": "commentary", "A source said it": "sourced",
+                   "The author passes on what a source said, in his own words": "commentary"}
+    for frame, unit, label in examples:
+        entry = KEY[unit]
+        assert entry.split == "practice" and entry.label == label == frame_label[frame], unit
+    assert "sourced" in KEY["p33s1"].accept  # "with sourced also accepted", as the frame says
