@@ -510,3 +510,25 @@ def test_each_sentence_frame_example_is_a_practice_sentence_the_key_labels_as_th
         entry = KEY[unit]
         assert entry.split == "practice" and entry.label == label == frame_label[frame], unit
     assert "sourced" in KEY["p33s1"].accept  # "with sourced also accepted", as the frame says
+
+
+def test_the_teacher_guide_says_which_articles_the_kit_wrote_and_what_each_is_for():
+    from readkit.course.course import Course
+
+    course = Course.open(ROOT)
+    disclaimer = ("This article was written for the readkit course; its people and places are "
+                  "invented.")
+    kit = [slug for slug in course.article_slugs
+           if course.article(slug).units[-1].text == disclaimer]
+    assert len(kit) == 4
+    section = guide_text().split("## The kit's own articles")[1].split("\n## ")[0]
+    assert disclaimer.split(";")[0] in section and "invented" in section
+    rows = {line.split("`")[1]: line for line in section.splitlines() if line.startswith("| `")}
+    assert sorted(rows) == sorted(kit)
+    for form in course.forms:
+        assert f"**form {form.form.upper()}**" in rows[form.slug]
+    for slug in set(kit) - {form.slug for form in course.forms}:
+        assignments = {s.assignment for s in course.article(slug).sections()}
+        assert all(f"`{name}`" in rows[slug] for name in assignments), slug
+        assert course.article(slug).key("practice"), slug  # "a practice half", as it says
+    assert "readkit new-lesson" in section and "readkit new-assignment" in section
