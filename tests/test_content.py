@@ -154,6 +154,11 @@ def test_lesson_1_asks_about_the_headline_with_one_right_answer():
     options, answer = args[1], kwargs["answer"]
     missing = [o for o in options if o.strip('"').casefold() not in bbc]
     assert missing == [answer] == ["The US Coalition's"]
+    # asked about these options (the headline has other words the BBC text lacks, "Allow"),
+    # and explained as the rationale and codebook H2 say it: "under the gaze of" is p20s1's
+    assert args[0].startswith("Which of these words of the headline")
+    assert "under the gaze of\" the coalition (p20s1)" in kwargs["explanation"]
+    assert "under the gaze" in KEY["p01s1"].rationale and "p23s1" in KEY["p01s1"].rationale
     assert "the rest is the headline writer's own wording" not in markdown_of("01-first-look")
 
 
