@@ -79,7 +79,8 @@ def build(output: Path, cache: Path, assessed: bool = False) -> str:
                          f"{result.stderr[-3000:]}")
     (output / ".jupyterlite.doit.db").unlink(missing_ok=True)
     notes = [path for path, needs in notebooks.items() if needs]
-    left_out = " (assessed build: without the lessons to do after assignment 01)" if assessed else ""
+    left_out = (" (assessed build: without the lessons to do after assignment 01)"
+                if assessed else "")
     return (f"Built {output}{left_out} ({folder_size(output) / 1e6:.1f} MB): "
             f"{len(notebooks)} notebooks "
             f"({len(notes)} open on a 'needs make lab' note: {', '.join(notes) or 'none'}), "
