@@ -128,8 +128,8 @@ def read_refusals(path: Path) -> list[Refusal]:
         if len(row) != len(COLUMNS):
             continue
         cells = dict(zip(COLUMNS, row, strict=True))
-        found.append(Refusal(
-            **{column: bounded(cells[column], MAX_CELL[column]) for column in COLUMNS
+        found.append(Refusal(  # + 1: the apostrophe csv_cell put before a formula
+            **{column: bounded(cells[column], MAX_CELL[column] + 1) for column in COLUMNS
                if column != "student"},
             student=cells["student"] if student_ids.is_safe(cells["student"]) else ""))
     return found
