@@ -5,13 +5,15 @@ First, what any account can test: a hand-in is copied whole with the collector's
 pipes and sockets are refused before any copy; sizes are bounded; a file swapped for a link
 after the check (once, and over and over in a race) never brings the target's bytes along;
 SafeCollect through the formgrader's own API (NbGraderAPI.collect) refuses unsafe names,
-unreadable times and hand-ins in the name of another account, and collects the rest.
+unreadable times and hand-ins in the name of another account, collects the rest, and keeps
+each refusal in the course's refusals file (once per name; hostile names made inert).
 
 Then, as root with real system accounts on one exchange as `readkit hub` sets it up (its users,
 its exchange folders, its hub environment, the course in the instructor's home; no JupyterHub,
 a SQLite gradebook): a learner cannot block the first release; learner A's hand-in in learner
 B's name (later, all wrong) is refused and B's own answers are collected, autograded and graded
-to B's exact score; hand-ins holding a link to the key (a file and a folder) are refused and no
+to B's exact score, with B's row and A's flagged in grades.csv; hand-ins holding a link to
+the key (a file and a folder) are refused, get rows of no points in grades.csv, and no
 assessment label reaches any file of those learners.
 """
 

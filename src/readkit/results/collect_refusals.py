@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 
 from readkit.nbgrader.refusals import Refusal, read_refusals, refusals_file
 from readkit.results.record import HANDIN_REFUSED, NOT_SUBMITTED, StudentGrade
@@ -49,7 +50,7 @@ def apply_refusals(refused: list[Refusal], students: list[StudentGrade],
                   f"({item.student or item.handin}), refused at collect ({item.reason})")
 
 
-def read_for_grade(submitted, assignment: str) -> tuple[list[Refusal], str]:
+def read_for_grade(submitted: Path, assignment: str) -> tuple[list[Refusal], str]:
     """The refusals of `assignment` and, when they cannot be read, why (grading goes on)."""
     path = refusals_file(submitted, assignment)
     try:
