@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from readkit.cli import main
 from readkit.course.answers import MAX_BYTES
@@ -226,3 +227,104 @@ def test_plain_folder_links_devices_and_names_that_are_not_utf8(course_root, tmp
     assert grades_rows(course_root) == {
         "Zoe_Ca": row(ALICE_PARTS), "ada": row(ALICE_PARTS), "caf": row(ALICE_PARTS),
         "grace": row(BOB_PARTS)}
+
+
+def test_an_existing_submission_is_replaced_only_with_update(course_root, tmp_path, capsys):
+    """partialbob handed in through nbgrader (notebook and answers.json); the LMS download has
+    another answers.json of his: not replaced without --update, which replaces answers.json
+    only (the notebook stays)."""
+    hand_in(course_root, "partialbob", "bob-partial.json")
+    notebook = hand_in_notebook(course_root, "partialbob", "p51s2")
+    notebook_bytes = notebook.read_bytes()
+    upload = tmp_path / "canvas"
+    upload.mkdir()
+    shutil.copy(ALICE, upload / "partialbob_2002_3009_answers.json")
+
+    assert grade(course_root, upload) == 0
+    out = capsys.readouterr().out
+    assert ("  skipped partialbob_2002_3009_answers.json: grading/submitted/partialbob/"
+            f"{ASSIGNMENT}/ already holds a submission (from nbgrader collect or an earlier "
+            "upload) and it was not replaced; run again with --update to replace its "
+            "answers.json\n") in out
+    assert submitted(course_root, "partialbob") == BOB.read_bytes()
+    assert grades_rows(course_root)["partialbob"].startswith(f",35,,{BOB_PARTS},1,")
+
+    assert grade(course_root, upload, "--update") == 0
+    assert "  partialbob               <- partialbob_2002_3009_answers.json\n" in \
+        capsys.readouterr().out
+    assert submitted(course_root, "partialbob") == ALICE.read_bytes()
+    assert notebook.read_bytes() == notebook_bytes
+    assert grades_rows(course_root)["partialbob"].startswith(f",35,,{ALICE_PARTS},1,")
+
+
+def test_one_name_two_lms_learners_keeps_both(course_root, tmp_path, capsys):
+    """Two Moodle learners named Jo Lee (participant ids 7 and 8): neither is taken for an
+    older hand-in of the other."""
+    upload = tmp_path / "moodle"
+    for number, source in (("7", ALICE), ("8", BOB)):
+        folder = upload / f"Jo Lee_{number}_assignsubmission_file_"
+        folder.mkdir(parents=True)
+        shutil.copy(source, folder / "answers.json")
+    assert grade(course_root, upload) == 0
+    assert capsys.readouterr().out.splitlines()[1:3] == [
+        "  Jo_Lee_7                 <- Jo Lee_7_assignsubmission_file_/answers.json",
+        "  Jo_Lee_8                 <- Jo Lee_8_assignsubmission_file_/answers.json"]
+    assert grades_rows(course_root) == {"Jo_Lee_7": row(ALICE_PARTS),
+                                        "Jo_Lee_8": row(BOB_PARTS)}
+
+
+def test_clear_errors_and_nothing_written(course_root, tmp_path, capsys):
+    not_an_upload = tmp_path / "grades.xlsx"
+    not_an_upload.write_bytes(b"PK not really a zip")
+    assert grade(course_root, not_an_upload) == 2
+    assert capsys.readouterr().err == (
+        f"readkit grade: {not_an_upload} is neither a folder nor a .zip file. Give the LMS's "
+        "bulk download of the assignment's submissions: the .zip as downloaded, or the folder "
+        "it was unpacked into.\n")
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    shutil.copy(ALICE, upload / "ada.json")
+    # A mistyped assignment: refused before any file lands in a folder of its name.
+    assert main(["grade", "01-sort-the-source", "--course", str(course_root), "--uploads",
+                 str(upload)]) == 2
+    assert "solutions/01-sort-the-source has no notebook" in capsys.readouterr().err
+    assert main(["grade", ASSIGNMENT, "--course", str(course_root), "--update"]) == 2
+    assert capsys.readouterr().err == "readkit grade: --update only goes with --uploads PATH.\n"
+    assert not (course_root / "grading" / "submitted").exists()
+
+
+@pytest.mark.parametrize(("name", "learner"), [
+    ("Ada Lovelace_17_assignsubmission_file_/answers.json", ("Ada Lovelace", "17", (0,))),
+    ("x/Ada Lovelace_17_assignsubmission_file_/answers (2).json", ("Ada Lovelace", "17", (2,))),
+    ("lovelaceada_17_4242_answers.json", ("lovelaceada", "17", (4242, 0))),
+    ("lovelaceada_LATE_17_4250_answers-1.json", ("lovelaceada", "17", (4250, 1))),
+    ("LATE_lovelaceada_17_4250_answers-2.json", ("lovelaceada", "17", (4250, 2))),
+    ("lovelaceada_late_17_4250_answers.json", ("lovelaceada", "17", (4250, 0))),
+    ("ada/answers.json", ("ada", "", (0,))),
+    ("submissions/ada/answers-3.json", ("ada", "", (3,))),
+    ("ada.json", ("ada", "", (0,))),
+    ("ada-answers.json", ("ada", "", (0,))),
+    ("ada_Answers (1).json", ("ada", "", (1,))),
+    ("Ada Lovelace - answers.json", ("Ada Lovelace", "", (0,))),
+])
+def test_whose(name, learner):
+    assert uploads.whose(name) == learner
+
+
+@pytest.mark.parametrize("name", ["answers.json", "answers-1.json", " - answers.json"])
+def test_whose_refuses_a_file_that_names_no_learner(name):
+    assert uploads.whose(name).startswith("no learner's name in it")
+
+
+def test_ids_from_names_pass_the_one_rule():
+    assert [student_ids.from_name(name) for name in (
+        "Ada Lovelace", "lovelaceada", "Zoë O'Brien", "<svg onload=alert(1)>", "..hidden",
+        "-rf", "=1+1", "a" * 100, "日本", "\x1b[2J", "ada\u202e")] == [
+        "Ada_Lovelace", "lovelaceada", "Zoe_O_Brien", "svg_onload_alert_1", "hidden", "rf",
+        "1_1", "a" * student_ids.MAX_LENGTH, None, "2J", "ada"]
+
+
+@given(st.text(max_size=200))
+def test_any_name_gives_a_safe_id_or_none(name):
+    student = student_ids.from_name(name)
+    assert student is None or student_ids.is_safe(student)

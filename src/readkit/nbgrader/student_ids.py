@@ -50,8 +50,8 @@ def is_safe(student_id: str) -> bool:
 def from_name(name: str) -> str | None:
     """A safe student id made from a name an LMS gave a hand-in ("Ada Lovelace", "lovelaceada",
     "<svg onload=...>"), or None when nothing of it is left: accents dropped (é -> e), every
-    run of other characters made one `_` (none at either end), a start that may not start an id cut off, cut to
-    MAX_LENGTH. The result always passes `problem`, the one rule."""
+    run of other characters made one `_` (none at either end), a start that may not start an
+    id cut off, cut to MAX_LENGTH. The result always passes `problem`, the one rule."""
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     slug = _NOT_FIRST.sub("", _NOT_ID.sub("_", folded).strip("_"))[:MAX_LENGTH].rstrip("_")
     return slug if is_safe(slug) else None
