@@ -328,3 +328,25 @@ def test_ids_from_names_pass_the_one_rule():
 def test_any_name_gives_a_safe_id_or_none(name):
     student = student_ids.from_name(name)
     assert student is None or student_ids.is_safe(student)
+
+
+def test_a_file_where_the_folder_should_be_is_reported(course_root, tmp_path, capsys):
+    (course_root / "grading" / "submitted" / "ada").mkdir(parents=True)
+    (course_root / "grading" / "submitted" / "ada" / ASSIGNMENT).write_text("not a folder")
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    shutil.copy(ALICE, upload / "ada.json")
+    shutil.copy(BOB, upload / "grace.json")
+    shutil.copy(BOB, upload / "日本.json")
+    assert grade(course_root, upload) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:4] == [
+        f"Imported 1 answers file(s) of {ASSIGNMENT} from the upload (0 already there, "
+        "unchanged); skipped 2.",
+        "  grace                    <- grace.json",
+        "  skipped 日本.json: no student id can be made from the learner's name; rename its "
+        "file or folder in the upload to their LMS login and run again",
+        f"  skipped ada.json: grading/submitted/ada/{ASSIGNMENT}/answers.json cannot be "
+        "written (File exists); see what is there and run again",
+    ]
+    assert grades_rows(course_root)["grace"] == row(BOB_PARTS)

@@ -149,7 +149,8 @@ def newest_per_student(found: list[Found]) -> tuple[list[Found], list[tuple[str,
         slug = student_ids.from_name(item.learner)
         if slug is None:
             skipped.append((item.entry.name, "no student id can be made from the learner's "
-                                             "name; rename it to their LMS login"))
+                                             "name; rename its file or folder in the upload "
+                                             "to their LMS login and run again"))
             continue
         by_id.setdefault(slug, []).append(item)
     for slug, items in list(by_id.items()):
@@ -215,7 +216,11 @@ def import_uploads(course: Course, assignment: str, path: Path,
     chosen, older = newest_per_student(found)
     result = Imported(assignment, skipped=skipped + older)
     for item in chosen:
-        why = _place(course, assignment, item, update)
+        try:
+            why = _place(course, assignment, item, update)
+        except OSError as error:  # e.g. a file where the submission folder should be
+            why = (f"grading/submitted/{item.student}/{assignment}/answers.json cannot be "
+                   f"written ({error.strerror or error}); see what is there and run again")
         if why is None:
             result.imported.append(item)
         elif why == "same":
