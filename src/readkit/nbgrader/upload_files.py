@@ -109,7 +109,7 @@ def _zip_entries(path: Path, wanted: Callable[[str], bool]) -> Iterator[Entry]:
                 continue
             try:
                 with archive.open(info) as handle:
-                    data = handle.read(MAX_BYTES + 1)  # the header's size can lie
+                    data = handle.read(MAX_BYTES + 1)  # never more, whatever the header says
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
                     RuntimeError, ValueError) as error:
                 yield Entry(name, None, mtime, f"it cannot be read from the zip ({error})")
