@@ -102,7 +102,8 @@ def canvas_zip(path: Path, outside: Path) -> Path:
         zip_entry(archive, "perfectalice_2001_3001_answers.json", BOB.read_bytes(),
                   date=(2026, 12, 2, 9, 0, 0))  # older, though its zip time is later
         zip_entry(archive, "perfectalice_LATE_2001_3005_answers-1.json", ALICE.read_bytes())
-        zip_entry(archive, "partialbob_2002_3002_answers.json", BOB.read_bytes())
+        # as Python's writestr and many LMS zip writers store it: permission bits, no file type
+        archive.writestr("partialbob_2002_3002_answers.json", BOB.read_bytes())
         zip_entry(archive, "partialbob_2002_3002_sort-the-sources.ipynb", b"{}")
         # zip-slip: a path out of the upload, absolute and relative
         zip_entry(archive, f"../../{outside.name}", ALICE.read_bytes())
@@ -261,7 +262,7 @@ def test_one_name_two_lms_learners_keeps_both(course_root, tmp_path, capsys):
     """Two Moodle learners named Jo Lee (participant ids 7 and 8): neither is taken for an
     older hand-in of the other."""
     upload = tmp_path / "moodle"
-    for number, source in (("7", ALICE), ("8", BOB)):
+    for number, source in (("7", ALICE), ("8", BOB)):  # a folder this time
         folder = upload / f"Jo Lee_{number}_assignsubmission_file_"
         folder.mkdir(parents=True)
         shutil.copy(source, folder / "answers.json")

@@ -76,7 +76,9 @@ def _zip_problem(info: zipfile.ZipInfo) -> str:
     mode = info.external_attr >> 16
     if _unsafe_path(info.filename):
         return "its path leads out of the upload (zip-slip); not extracted"
-    if info.create_system == _UNIX and mode and not stat.S_ISREG(mode):
+    # Only a file type the archive states counts: many zip writers (Python's writestr, Java's,
+    # Windows') give permission bits alone, or none.
+    if info.create_system == _UNIX and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
         return f"it is {file_kind(mode)}, not a file; not followed"
     if info.flag_bits & 0x1:
         return "it is encrypted"
