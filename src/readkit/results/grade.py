@@ -36,6 +36,7 @@ from readkit.course.safe_text import csv_cell, printable
 from readkit.grading import trusted
 from readkit.nbgrader import gradebook, refusals, student_ids
 from readkit.nbgrader.autograde import autograde_notes
+from readkit.nbgrader.uploads import import_uploads
 from readkit.results import collect_refusals, grade_cells, record
 from readkit.results.grade_cells import CHOICE, MANUAL, SORTER, GradeCell
 from readkit.results.gradebook_check import DIFFERS, CellScore, check_cells, format_points
@@ -373,11 +374,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db-url", metavar="URL",
                         help="nbgrader gradebook to read (default: the course's "
                              "CourseDirectory.db_url)")
+    parser.add_argument("--uploads", type=Path, metavar="PATH",
+                        help="first import the answers.json hand-ins of an LMS's bulk download "
+                             "(a .zip or its folder: Moodle, Canvas, Google Classroom, one "
+                             "file or folder per learner) into grading/submitted/<id>/"
+                             "ASSIGNMENT/; prints which id each file became")
+    parser.add_argument("--update", action="store_true",
+                        help="with --uploads: replace the answers.json of a submission already "
+                             "in grading/submitted/ (never replaced without it)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.update and not args.uploads:
+        print("readkit grade: --update only goes with --uploads PATH.", file=sys.stderr)
+        return 2
     try:
         course = Course.open(args.course)
+        if args.uploads:
+            # A mistyped assignment stops here, before any file lands in a folder of its name.
+            grade_cells.assignment_cells(course, args.assignment, None)
+            for line in import_uploads(course, args.assignment, args.uploads,
+                                       args.update).summary_lines():
+                print(line)
         grades = grade_assignment(course, args.assignment, args.db_url)
         grades_csv, units_csv, scores = write_grades(grades)
     except CourseError as error:
