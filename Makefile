@@ -18,7 +18,7 @@ help:
 	@echo "make demo     simulate a class end to end and build the grading report"
 	@echo "make bench    measure widget and grading speed"
 	@echo "make hub      a class on JupyterHub on 127.0.0.1: real users, PostgreSQL (root; LEARNERS=5, RESUME=hub-grades/...)"
-	@echo "make site     the course as a static JupyterLite site in dist/site/ (no install for learners)"
+	@echo "make site     the course as a static JupyterLite site in dist/site/ (no install for learners; ASSESSED=1 leaves out lessons 6-8)"
 	@echo "make site-serve  build it and serve it on 127.0.0.1 for a try-out (PORT=8000)"
 	@echo "make lock     rewrite constraints.txt from the current .venv"
 	@echo "make widgets  rebuild the widgets' front ends (src/readkit/widgets/static) with esbuild"
@@ -71,8 +71,10 @@ $(SITE_VENV)/.installed: tools/site/build-requirements.txt
 	$(SITE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/site/build-requirements.txt
 	touch $@
 
+# ASSESSED=1: without lessons 6 to 8, which discuss sentences that assignment 01 grades (for a
+# class that has not handed it in yet; rebuild without it afterwards).
 site: $(SITE_VENV)/.installed
-	$(SITE_VENV)/bin/python -m tools.site build
+	$(SITE_VENV)/bin/python -m tools.site build $(if $(ASSESSED),--assessed)
 
 site-serve: site
 	$(SITE_VENV)/bin/python -m tools.site serve $(if $(PORT),--port $(PORT))

@@ -154,6 +154,11 @@ def test_lesson_1_asks_about_the_headline_with_one_right_answer():
     options, answer = args[1], kwargs["answer"]
     missing = [o for o in options if o.strip('"').casefold() not in bbc]
     assert missing == [answer] == ["The US Coalition's"]
+    # asked about these options (the headline has other words the BBC text lacks, "Allow"),
+    # and explained as the rationale and codebook H2 say it: "under the gaze of" is p20s1's
+    assert args[0].startswith("Which of these words of the headline")
+    assert "under the gaze of\" the coalition (p20s1)" in kwargs["explanation"]
+    assert "under the gaze" in KEY["p01s1"].rationale and "p23s1" in KEY["p01s1"].rationale
     assert "the rest is the headline writer's own wording" not in markdown_of("01-first-look")
 
 
@@ -385,7 +390,7 @@ def test_the_rubric_anchors_are_for_instructors_and_say_so():
     paragraph = next(p for p in guide_text().split("\n\n") if "](rubric-anchors.md)." in p)
     assert "Instructors only" in paragraph and "before both" in paragraph
     # a sample answer at each score level of both rubrics
-    for rubric, top in (("Assignment 01, part 5", 4), ("Assignment 02, task 6", 3)):
+    for rubric, top in (("Assignment 01, part 4", 4), ("Assignment 02, task 6", 3)):
         section = text.split(f"## {rubric}")[1].split("\n## ")[0]
         scores = set(re.findall(r"^\| (\d) \|", section, flags=re.M))
         assert scores >= {str(n) for n in range(top + 1)}, rubric
@@ -425,3 +430,110 @@ def test_the_three_period_plan_teaches_before_it_grades_and_names_the_handout():
     assert all(len([c for c in row.split("|") if c.strip()]) == 4 for row in rows)
     assert "readkit handout raqqa-2021" in guide
     assert "grading/handouts/raqqa-2021/raqqa-2021-answer-sheet.html" in guide
+
+
+def test_assignment_01_rewrite_cell_as_released_does_what_its_instructions_say():
+    """The released answer cell holds the stub line to type over, and the task says to replace
+    that line with `chosen_unit = "..."`: doing exactly that is read as the learner's choice."""
+    from readkit.grading.trusted import chosen_unit
+
+    notebook = nbformat.read(ROOT / "exercises" / "01-sort-the-sources" / "sort-the-sources.ipynb",
+                             as_version=4)
+    cells = {cell.get("id"): cell for cell in notebook.cells}
+    stub = "# YOUR ANSWER HERE: type it on this line (replace this comment)"
+    answer = cells["rewrite-choice"].source
+    assert answer.splitlines()[-1] == stub
+    assert "can stay" not in answer + cells["rewrite-task"].source
+    assert "replace the line `# YOUR ANSWER HERE ...`" in cells["rewrite-task"].source
+    assert 'chosen_unit = ""' not in "\n".join(  # no second place to type the id
+        line for line in answer.splitlines() if not line.startswith("#"))
+    followed = answer.replace(stub, 'chosen_unit = "p65s1"')
+    assert chosen_unit(followed) == "p65s1"
+    assert chosen_unit(answer) is None  # left as released: nothing chosen
+
+
+def test_lesson_7_gives_the_words_needed_to_get_out_to_the_pakistanis_not_the_official():
+    """p59s1: the official reports the Pakistanis' representations; "needed to get out" is in
+    them, so it is not the official's own reason."""
+    assert '"there were guys-intelligence agents and underground guys-who needed to get out."' \
+        in UNITS["p59s1"]
+    notebook = nbformat.read(ROOT / "lessons" / "07-analogy.ipynb", as_version=4)
+    text = "\n".join(cell.source for cell in notebook.cells)
+    assert 'the official, that some "needed to get out"' not in text
+    assert 'the official, that the Pakistanis represented that there were "guys" who\n  "needed ' \
+           'to get out"' in text
+
+
+def test_guide_and_anchors_credit_the_kunduz_figures_as_the_article_does():
+    """Two kinds of Kunduz figure are attributed in the article: "roughly half" (the Hersh
+    quotation) and the evacuated men and generals (Hersh's investigation, Indian sources)."""
+    assert next(row for row in CLAIMS if row["claim_id"] == "c14")["reported_by"] == "hersh"
+    for name in ("teacher-guide.md", "rubric-anchors.md"):
+        text = " ".join((DOCS / name).read_text(encoding="utf-8").split())
+        assert 'only the "at least 4000" evacuated' not in text, name
+        assert '"roughly half"' in text and "Indian intelligence sources" in text, name
+
+
+def test_p44s2_rationale_says_why_its_source_is_the_bbc():
+    rationale = KEY["p44s2"].rationale
+    assert "Why the BBC:" in rationale and "the passage around it names" in rationale
+    assert '"brokered"' in rationale and "brokered" not in " ".join(
+        UNITS[u] for u in ("p23s1", "p24s1", "p24s2"))
+
+
+def test_the_learner_codebook_names_no_source_id_that_only_graded_units_use():
+    """Which source a graded unit goes to is part of the key: the codebook (learners read it
+    before assignment 01) states the rule; the graded examples are in the instructor notes."""
+    practice = {entry.source for entry in KEY.values() if entry.split == "practice"}
+    graded_only = {entry.source for entry in KEY.values()
+                   if entry.split == "assessment" and entry.source} - practice
+    assert {"indian-intelligence-hersh", "us-defense-official"} <= graded_only
+    learner = (DOCS / "codebook.md").read_text(encoding="utf-8")
+    instructor = (DOCS / "codebook-instructor.md").read_text(encoding="utf-8")
+    assert [source for source in sorted(graded_only) if f"`{source}" in learner] == []
+    assert all(f"`{source}`" in instructor for source in graded_only - {"hersh", "bush"})
+
+
+def test_the_primer_states_the_september_11_facts_with_their_sources():
+    """Neutral and accurate: the attacks as they happened, and who was found responsible by
+    whom, each with a source (not only "the US government held it responsible")."""
+    text = (DOCS / "background-primer.md").read_text(encoding="utf-8")
+    assert "held it responsible" not in text and "held Al Qaeda responsible" not in text
+    qaeda = next(line for line in text.splitlines() if line.startswith("| **Al Qaeda**"))
+    assert "The 9/11 Commission Report" in qaeda and "said that he had ordered them" in qaeda
+    day = next(line for line in text.splitlines() if line.startswith("| 11 September 2001"))
+    assert "Pennsylvania" in day and "Nearly 3,000 people" in day and "Commission Report" in day
+
+
+def test_each_sentence_frame_example_is_a_practice_sentence_the_key_labels_as_the_frame_says():
+    text = (DOCS / "sentence-frames.md").read_text(encoding="utf-8")
+    examples = re.findall(r"^- \*([^*]+)\* \(`(p\d\ds\d)`, ([a-z]+)", text, flags=re.M)
+    assert [unit for _, unit, _ in examples] == ["p09s1", "p16s2", "p33s1"]
+    frame_label = {"The author's own opinion": "commentary", "A source said it": "sourced",
+                   "The author passes on what a source said, in his own words": "commentary"}
+    for frame, unit, label in examples:
+        entry = KEY[unit]
+        assert entry.split == "practice" and entry.label == label == frame_label[frame], unit
+    assert "sourced" in KEY["p33s1"].accept  # "with sourced also accepted", as the frame says
+
+
+def test_the_teacher_guide_says_which_articles_the_kit_wrote_and_what_each_is_for():
+    from readkit.course.course import Course
+
+    course = Course.open(ROOT)
+    disclaimer = ("This article was written for the readkit course; its people and places are "
+                  "invented.")
+    kit = [slug for slug in course.article_slugs
+           if course.article(slug).units[-1].text == disclaimer]
+    assert len(kit) == 4
+    section = guide_text().split("## The kit's own articles")[1].split("\n## ")[0]
+    assert disclaimer.split(";")[0] in section and "invented" in section
+    rows = {line.split("`")[1]: line for line in section.splitlines() if line.startswith("| `")}
+    assert sorted(rows) == sorted(kit)
+    for form in course.forms:
+        assert f"**form {form.form.upper()}**" in rows[form.slug]
+    for slug in set(kit) - {form.slug for form in course.forms}:
+        assignments = {s.assignment for s in course.article(slug).sections()}
+        assert all(f"`{name}`" in rows[slug] for name in assignments), slug
+        assert course.article(slug).key("practice"), slug  # "a practice half", as it says
+    assert "readkit new-lesson" in section and "readkit new-assignment" in section

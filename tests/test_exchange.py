@@ -5,21 +5,25 @@ First, what any account can test: a hand-in is copied whole with the collector's
 pipes and sockets are refused before any copy; sizes are bounded; a file swapped for a link
 after the check (once, and over and over in a race) never brings the target's bytes along;
 SafeCollect through the formgrader's own API (NbGraderAPI.collect) refuses unsafe names,
-unreadable times and hand-ins in the name of another account, and collects the rest.
+unreadable times and hand-ins in the name of another account, collects the rest, and keeps
+each refusal in the course's refusals file (once per name; hostile names made inert).
 
 Then, as root with real system accounts on one exchange as `readkit hub` sets it up (its users,
 its exchange folders, its hub environment, the course in the instructor's home; no JupyterHub,
 a SQLite gradebook): a learner cannot block the first release; learner A's hand-in in learner
 B's name (later, all wrong) is refused and B's own answers are collected, autograded and graded
-to B's exact score; hand-ins holding a link to the key (a file and a folder) are refused and no
+to B's exact score, with B's row and A's flagged in grades.csv; hand-ins holding a link to
+the key (a file and a folder) are refused, get rows of no points in grades.csv, and no
 assessment label reaches any file of those learners.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime
 import os
 import pwd
+import re
 import secrets
 import shutil
 import socket
@@ -31,6 +35,7 @@ from pathlib import Path
 import pytest
 from traitlets.config import Config
 
+from readkit.nbgrader import refusals
 from readkit.nbgrader.collect import SafeCollect, student_id_problem
 from readkit.nbgrader.handin import Limits, Refused, copy, inspect
 
@@ -299,6 +304,16 @@ def course(tmp_path, monkeypatch):
     return root
 
 
+def refused_rows(path: Path) -> list[tuple[str, str, str, str]]:
+    """The rows of a refusals file (grading/collect/ASSIGNMENT-refused.csv) but their time,
+    which must be a UTC time."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", row["time"]), row
+    return [(row["handin"], row["student"], row["owner"], row["reason"]) for row in rows]
+
+
 def formgrader_api(root: Path):
     """nbgrader's NbGraderAPI (what the formgrader's Collect button calls) with the course's
     own nbgrader_config.py."""
@@ -327,7 +342,8 @@ def test_collect_refuses_what_cannot_count_and_collects_the_rest(course):
     mine = make_hand_in(inbound / f"{me()}+{A1}+{stamp()}+ok", answers="my answers")
     later = stamp(3600)
     make_hand_in(inbound / f"{another_account()}+{A1}+{later}+forged", answers="forged")
-    make_hand_in(inbound / f"no-such-learner-{secrets.token_hex(3)}+{A1}+{later}+x")
+    nobody = f"no-such-learner-{secrets.token_hex(3)}"
+    make_hand_in(inbound / f"{nobody}+{A1}+{later}+x")
     make_hand_in(inbound / f"<svg onload=alert(1)>+{A1}+{later}+x")
     make_hand_in(inbound / f"evil\x1b[2J+{A1}+{later}+x")
     make_hand_in(inbound / f"{me()}x+{A1}+not a time+x")
@@ -347,6 +363,25 @@ def test_collect_refuses_what_cannot_count_and_collects_the_rest(course):
     assert "evil\\x1b[2J" in log and "\x1b" not in log  # printable in a terminal
     assert "'not a time' in its name is not a time" in log
     assert "5 hand-in(s) of '01-sort-the-sources' refused, not collected" in log
+    # ... and each is kept for readkit grade: name (printable), the id it names (a safe one
+    # only), its owner, why.
+    expected = [
+        (f"{other}+{A1}+{later}+forged", other, me(), "a hand-in in another learner's name"),
+        (f"{me()}x+{A1}+not a time+x", f"{me()}x", me(),
+         "'not a time' in its name is not a time"),
+        (f"<svg onload=alert(1)>+{A1}+{later}+x", "", me(),
+         student_id_problem("<svg onload=alert(1)>")),
+        (f"evil\\x1b[2J+{A1}+{later}+x", "", me(), student_id_problem("evil\x1b[2J")),
+        (f"{nobody}+{A1}+{later}+x", nobody, me(), f"there is no system account named {nobody}"),
+    ]
+    refused = course / "grading" / "collect" / f"{A1}-refused.csv"
+    assert sorted(refused_rows(refused)) == sorted(expected)
+    # Collected again, with one more refused: each name listed once.
+    more = f"{other}+{A1}+{stamp(7200)}+again"
+    make_hand_in(inbound / more)
+    formgrader_api(course).collect(A1)
+    assert sorted(refused_rows(refused)) == sorted(
+        [*expected, (more, other, me(), "a hand-in in another learner's name")])
 
 
 @pytest.mark.nbgrader
@@ -426,6 +461,42 @@ def test_unsafe_student_ids(tmp_path):
         assert student_id_problem(good) is None
     for bad in ("..", ".hidden", "-rf", "a/b", "<b>x</b>", "rk\"x", "a b", "", "x" * 65, "é"):
         assert student_id_problem(bad), bad
+
+
+def test_refusals_file_keeps_hostile_names_inert(tmp_path):
+    """A hand-in name that is HTML, a formula, control characters and far too long: kept
+    printable, bounded, not a formula for a spreadsheet, and read back the same; a row edited
+    by hand with an unsafe student id or raw control characters is read as hostile input."""
+    path = refusals.refusals_file(tmp_path / "grading" / "submitted", A1)
+    assert path == tmp_path / "grading" / "collect" / f"{A1}-refused.csv"
+    name = ('=HYPERLINK("http://evil.example","x")<img src=x onerror=alert(1)>\x1b[2J\r\n'
+            + "z" * 300 + f"+{A1}+t+r")
+    item = refusals.refusal(name, name.rsplit("+", 3)[0], os.geteuid(), "it is \x07 odd")
+    assert refusals.append_refusals(path, [item]) == 1
+    assert refusals.append_refusals(path, [item]) == 0  # the same name: not listed again
+    raw = path.read_text(encoding="utf-8")
+    assert "\x1b" not in raw and "\r" not in raw and "\x07" not in raw
+    header, row = raw.splitlines()  # one line per row: no newline inside a cell
+    assert header == "time,handin,student,owner,reason"
+    cells = next(csv.reader([row]))
+    escaped = ('=HYPERLINK("http://evil.example","x")<img src=x onerror=alert(1)>'
+               "\\x1b[2J\\r\\n")
+    shown = "'" + escaped + "z" * (199 - len(escaped)) + "…"
+    assert len(shown) == 201  # 200 characters and the spreadsheet's apostrophe
+    assert cells[1:] == [shown, "", me(), "it is \\x07 odd"]
+    (read,) = refusals.read_refusals(path)
+    assert (read.handin, read.student, read.owner, read.reason) == (
+        shown, "", me(), "it is \\x07 odd")
+    with path.open("a", encoding="utf-8", newline="") as handle:  # edited by hand
+        csv.writer(handle).writerow(["now", "x+a+t+r", "<b>rk</b>", "o\x1b]0;x\x07",
+                                     "r" * 1000])
+        csv.writer(handle).writerow(["too", "few"])
+    read = refusals.read_refusals(path)[1]
+    assert (read.student, read.owner, read.reason) == ("", "o\\x1b]0;x\\x07", "r" * 400 + "…")
+    (tmp_path / "other.csv").write_text("name,grade\n")
+    with pytest.raises(ValueError, match="is not a list of refused hand-ins"):
+        refusals.read_refusals(tmp_path / "other.csv")
+    assert refusals.read_refusals(tmp_path / "none.csv") == []
 
 
 # --- real accounts on one exchange, as `readkit hub` sets it up (root) ------------------------------
@@ -534,10 +605,14 @@ def exchange_run(accounts):
     submitted = nbgrader_as(hub, b, "submit", A1, "--course=readkit")
     assert submitted.returncode == 0, submitted.stderr[-3000:]
 
-    # A: all wrong, in B's name, an hour later, made by hand in inbound/.
+    # A: all wrong, handed in as A (nbgrader submit), then in B's name, an hour later, made
+    # by hand in inbound/.
     wrong_answers = answers_file({unit: wrong(unit) for unit in all_right()})
     give(hub, a, home[a] / A1 / "answers.json", wrong_answers)
+    submitted = nbgrader_as(hub, a, "submit", A1, "--course=readkit")
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
     later = stamp(3600)
+    run["forged"] = f"{b}+{A1}+{later}+forged"
     forged = inbound / f"{b}+{A1}+{later}+forged"
     run["forge"] = as_learner(hub, a, 'mkdir "$1" && cp -r "$2"/. "$1"/ && printf %s "$3" > '
                               '"$1/timestamp.txt"', str(forged), str(home[a] / A1), later)
@@ -596,7 +671,7 @@ def test_a_hand_in_in_another_learners_name_is_refused(accounts, exchange_run):
     assert (f"it is handed in in the name of {b} but belongs to {a} "
             f"(uid {accounts.accounts[a].uid}): a hand-in in another learner's name") in log
     submitted = accounts.course_dir / "grading" / "submitted"
-    assert sorted(p.name for p in submitted.iterdir()) == [b]
+    assert sorted(p.name for p in submitted.iterdir()) == sorted([a, b])
     assert (submitted / b / A1 / "answers.json").read_text() == exchange_run["B answers"]
 
 
@@ -645,3 +720,41 @@ def test_hand_ins_with_a_link_to_the_key_are_refused_and_leak_nothing(accounts, 
     assert f"Refused the hand-in {c}+{A1}+" in log and "key.csv is a link" in log
     assert f"Refused the hand-in {d}+{A1}+" in log and "data is a link" in log
     assert f"3 hand-in(s) of '{A1}' refused" in log
+
+
+@on_a_shared_exchange
+def test_refused_hand_ins_are_on_the_rows_of_grades_csv(accounts, exchange_run):
+    """The refusals do not stay in collect's log: the course's refusals file lists each with
+    its owner and reason, and readkit grade flags the victim's row and the forger's, and gives
+    C and D (nothing of theirs collected) a row with no points."""
+    names = exchange_run["names"]
+    a, b, c, d = names["A"], names["B"], names["C"], names["D"]
+    grading = accounts.course_dir / "grading"
+    rows = {row[0].rsplit("+", 3)[-1] + " " + row[1]: row[1:]
+            for row in refused_rows(grading / "collect" / f"{A1}-refused.csv")}
+    assert set(rows) == {f"forged {b}", f"linked {c}", f"linked {d}"}
+    forged = "a hand-in in another learner's name"
+    assert rows[f"forged {b}"] == (b, a, forged)
+    assert [row[:2] for row in (rows[f"linked {c}"], rows[f"linked {d}"])] == [(c, c), (d, d)]
+    assert rows[f"linked {c}"][2].startswith("key.csv is a link")
+    assert rows[f"linked {d}"][2].startswith("data is a link")
+    with (grading / "reports" / A1 / "grades.csv").open(encoding="utf-8", newline="") as handle:
+        grades = {row["student"]: row for row in csv.DictReader(handle)}
+    assert sorted(grades) == sorted([a, b, c, d])
+    assert (grades[b]["flag"], grades[b]["points"], grades[b]["reason"]) == (
+        "REFUSED-HANDIN", "30",
+        f"a hand-in in this name owned by {a} was refused at collect ({forged})")
+    assert (grades[a]["flag"], grades[a]["reason"]) == (
+        "FORGED-HANDIN",
+        f"made a hand-in in another learner's name ({b}), refused at collect ({forged})")
+    for name, why in ((c, rows[f"linked {c}"][2]), (d, rows[f"linked {d}"][2])):
+        assert [grades[name][k] for k in ("points", "status", "flag", "reason")] == [
+            "0", "handin-refused", "REFUSED-HANDIN",
+            "a hand-in in this name was refused at collect and nothing else was collected: "
+            "no points (ask them to hand in again); a hand-in in this name owned by "
+            f"{name} was refused at collect ({why})"]
+    out = exchange_run["grade"].stdout
+    assert (f"Refused at collect: 3 hand-in(s), not graded (listed in "
+            f"grading/collect/{A1}-refused.csv): ") in out
+    assert (f"FLAGGED {b}: a hand-in in this name owned by {a} was refused at collect "
+            f"({forged})\n") in out

@@ -17,6 +17,7 @@ of the diff and commit it:
 
 import argparse
 import csv
+import dataclasses
 import io
 import json
 import os
@@ -32,8 +33,8 @@ from readkit.course.answers import write_answers
 from readkit.course.course import Course
 from readkit.course.safe_text import csv_cell, printable
 from readkit.grading import trusted
-from readkit.nbgrader import gradebook, student_ids
-from readkit.results import grade
+from readkit.nbgrader import gradebook, refusals, student_ids
+from readkit.results import grade, record
 from tests.support.grading import (
     ASSIGNMENT,
     GOLDEN,
@@ -436,6 +437,64 @@ def test_extra_credit_on_the_rubric_cell_is_flagged(course_root):
     (alice,) = grade.grade_assignment(Course.open(course_root), ASSIGNMENT).students
     assert (alice.points, alice.flags, alice.changes) == (
         36.0, ["EXTRA-CREDIT"], ["rewrite-answer given 1 extra credit"])
+
+
+def test_refused_hand_ins_flag_the_named_learner_and_the_maker(course_root, capsys):
+    """collect's refusals (grading/collect/ASSIGNMENT-refused.csv) on the rows of grades.csv:
+    the learner named is flagged, with a row of no points when nothing of theirs was
+    collected; the learner who made it is flagged; a hostile hand-in name stays inert; the
+    score record keeps them for the report."""
+    autograded_alice(course_root)
+    path = refusals.refusals_file(course_root / "grading" / "submitted", ASSIGNMENT)
+    hostile = f"=cmd|' /C calc'!A0<b>\x1b[2J+{ASSIGNMENT}+t+x"
+    refusals.append_refusals(path, [
+        refusals.Refusal("t1", f"bob+{ASSIGNMENT}+t+x", "bob", "alice",
+                         "a hand-in in another learner's name"),
+        refusals.Refusal("t2", f"alice+{ASSIGNMENT}+t+y", "alice", "alice",
+                         "key.csv is a link"),
+        dataclasses.replace(refusals.refusal(hostile, hostile.rsplit("+", 3)[0], None,
+                                             "the id is not safe"), owner="alice"),
+    ])
+
+    assert grade.run(parse([ASSIGNMENT, "--course", str(course_root)])) == 0
+    out = capsys.readouterr().out
+    shown = "'=cmd|' /C calc'!A0<b>\\x1b[2J+" + ASSIGNMENT + "+t+x"
+    assert (f"Refused at collect: 3 hand-in(s), not graded (listed in grading/collect/"
+            f"{ASSIGNMENT}-refused.csv): bob+{ASSIGNMENT}+t+x, alice+{ASSIGNMENT}+t+y, "
+            f"{shown}.\n") in out
+    assert "\x1b" not in out
+    got = csv_rows(grades_csv(course_root))
+    assert sorted(got) == ["alice", "bob"]
+    assert [got["bob"][k] for k in ("points", "status", "flag", "reason")] == [
+        "0", "handin-refused", "REFUSED-HANDIN",
+        "a hand-in in this name was refused at collect and nothing else was collected: no "
+        "points (ask them to hand in again); a hand-in in this name owned by alice was refused "
+        "at collect (a hand-in in another learner's name)"]
+    assert [got["alice"][k] for k in ("status", "flag", "reason")] == [
+        "ok", "FORGED-HANDIN; REFUSED-HANDIN",
+        f"made a hand-in in another learner's name (bob), refused at collect (a hand-in in "
+        f"another learner's name); a hand-in in this name owned by alice was refused at "
+        f"collect (key.csv is a link); made a hand-in in another learner's name ({shown}), "
+        "refused at collect (the id is not safe)"]
+    assert "Graded 1 submission(s)" in out  # bob's row is not a submission
+    kept = record.read_record(Course.open(course_root), ASSIGNMENT)
+    assert [row["handin"] for row in kept.refused] == [
+        f"bob+{ASSIGNMENT}+t+x", f"alice+{ASSIGNMENT}+t+y", shown]
+    assert [s.flags for s in kept.students] == [["FORGED-HANDIN", "REFUSED-HANDIN"],
+                                                ["REFUSED-HANDIN"]]
+
+
+def test_an_unreadable_refusals_file_is_said_and_grading_goes_on(course_root, capsys):
+    autograded_alice(course_root)
+    path = refusals.refusals_file(course_root / "grading" / "submitted", ASSIGNMENT)
+    path.parent.mkdir(parents=True)
+    path.write_text("something else\n", encoding="utf-8")
+    assert grade.run(parse([ASSIGNMENT, "--course", str(course_root)])) == 0
+    out = capsys.readouterr().out
+    assert (f"  the refused hand-ins in {path} could not be read ({path} is not a list of "
+            "refused hand-ins (its first row is not time,handin,student,owner,reason)); "
+            "collect's log lists them\n") in out
+    assert sorted(csv_rows(grades_csv(course_root))) == ["alice"]
 
 
 def test_points_possible_are_read_from_the_notebook(course_root):

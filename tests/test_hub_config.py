@@ -320,7 +320,9 @@ def test_the_next_steps_name_every_step_and_docs_hub_md_has_the_same_commands():
     docs = (ROOT / "docs" / "hub.md").read_text()
     for command in commands:
         assert command in docs, command
-    assert hub_module.first_assignment(ROOT) == "01-sort-the-sources"
+    # the start message names the course's first assignment: the pre-test comes first
+    # (docs/teacher-guide.md), and the steps are the same for it
+    assert hub_module.first_assignment(ROOT) == "00-pre-test"
 
 
 def test_no_learner_facing_text_names_a_panel_the_interface_does_not_have():
@@ -402,7 +404,7 @@ def test_the_formgrader_marks_failed_tests_only_for_cells_with_tests(tmp_path, m
     from readkit.nbgrader.formgrader import failed_tests
 
     ours = failed_tests.readkit_scored_cells(Course.open(ROOT), "01-sort-the-sources")
-    assert ours == {"part-1-grade", "part-2-grade", "part-3-grade", "part-4-grade",
+    assert ours == {"part-1-grade", "part-2-grade", "part-3-grade",
                     "rewrite-choice-grade"}
     assert failed_tests.readkit_scored_cells(Course.open(ROOT), "02-trace-the-numbers") == set()
     listed = [{"id": "a", "failed_tests": True}, {"id": "b", "failed_tests": True},
@@ -459,7 +461,7 @@ def test_the_start_message_gives_the_next_steps_and_the_stop_what_stays(
                               resume=None)
     assert hub_module.run(args) == 1
     out = capsys.readouterr().out
-    assert "nbgrader release_assignment 01-sort-the-sources" in out
+    assert "nbgrader release_assignment 00-pre-test" in out
     assert "Nbgrader > Assignment List > Fetch" in out
     assert f"the grades are saved into {ROOT / 'hub-grades'} first" in out
     assert f"The hub environment ({tmp_path / 'env'}, about 700 MB) stays on purpose" in out

@@ -326,6 +326,45 @@ def test_forms_apart_by_two_units_of_a_label_fail(copy):
         f"claim: {counts['claim']} in A, {counts['claim'] - 2} in B"]
 
 
+# -- form B is written in its own words ------------------------------------------------------------
+
+SHARED_WORDS = 5  # a run of this many words in a unit of both forms is copied wording
+
+
+def shared_runs(a: Article, b: Article, n: int = SHARED_WORDS) -> list[str]:
+    """Runs of `n` words that a unit of B shares with a unit of A (the disclaimer, the same in
+    every article written for the kit, aside)."""
+    def runs(text: str) -> set[tuple[str, ...]]:
+        tokens = re.findall(r"[a-z0-9£%']+", text.lower())
+        return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+    in_a = set().union(*(runs(u.text) for u in a.units if u.text != DISCLAIMER))
+    return [f"{unit.unit_id}: {' '.join(run)}" for unit in b.units if unit.text != DISCLAIMER
+            for run in sorted(runs(unit.text) & in_a)]
+
+
+def test_form_b_shares_no_run_of_five_words_with_form_a():
+    """Parallel in shape, not in wording: a learner who took form A first must not meet the
+    same sentences again on form B with the nouns swapped."""
+    assert shared_runs(COURSE.article(FORMS["a"]), COURSE.article(FORMS["b"])) == []
+
+
+def test_the_copied_wording_check_bites(copy):
+    path = copy.data / "articles" / FORMS["b"] / "units.csv"
+    sentence = "For many working families, it may well prove money well spent."
+    _edit_csv(path, lambda rows: rows[9].update(text=sentence))
+    found = shared_runs(COURSE.article(FORMS["a"]), copy.article(FORMS["b"]))
+    assert "p07s2: it may well prove money" in found and len(found) == 7  # 11 words: 7 runs
+
+
+def test_the_sleep_study_says_one_thing_about_who_sets_school_hours():
+    """Schools set their own hours (p17s1): the council funds the study and may fund bus runs;
+    it neither chose the schools nor moves them."""
+    text = {u.unit_id: u.text for u in COURSE.article(FORMS["b"]).units}
+    assert "each school sets its own hours" in text["p17s1"]
+    assert "volunteered" in text["p10s1"] and "chosen" not in text["p10s1"]
+    assert "want to follow" in text["p21s1"] and "move the other" not in text["p21s1"]
+
+
 # -- the tables ------------------------------------------------------------------------------------
 
 def table(slug: str) -> str:

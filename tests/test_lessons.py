@@ -304,3 +304,33 @@ def test_every_self_check_leaves_a_choice_after_two_misses():
                 args, kwargs = eval(cell.source, {"SelfCheck": lambda *a, **k: (a, k)})  # noqa: S307
                 options = args[1] if len(args) > 1 else kwargs["options"]
                 assert len(options) >= 4, (path.stem, cell.source[:70])
+
+
+def graded_paragraphs() -> set[int]:
+    with (ROOT / "data" / "articles" / "raqqa-2021" / "sections.csv").open(encoding="utf-8") as f:
+        return {n for row in csv.DictReader(f) if row["assignment"] == "01-sort-the-sources"
+                for n in range(int(row["first_paragraph"]), int(row["last_paragraph"]) + 1)}
+
+
+def paragraphs_discussed(notebook) -> set[int]:
+    """The paragraphs a lesson names a unit of (p52s1) or shows a range of (show_units((48, 52)))."""
+    text = "\n".join(cell.source for cell in notebook.cells)
+    found = {int(n) for n in re.findall(r"\bp(\d{2})s\d+\b", text)}
+    for low, high in re.findall(r"show_units\(\((\d+), (\d+)\)", text):
+        found |= set(range(int(low), int(high) + 1))
+    return found
+
+
+@pytest.mark.parametrize("path", PATHS, ids=EXPECTED)
+def test_a_lesson_on_graded_sentences_opens_with_the_after_assignment_01_banner(path):
+    """Lessons 6 to 8 discuss sentences assignment 01 grades (or model its rewrite): a banner
+    under the title says to do them after assignment 01, and the tag keeps them out of an
+    assessed site build (tools/site/contents.py). Lessons 1 to 5 come before it."""
+    notebook = read(path)
+    first = notebook.cells[0]
+    tagged = "after-assignment-01" in first.metadata.get("tags", [])
+    banner = "**Do this lesson after assignment 01 is handed in.**" in first.source
+    assert tagged == banner == (path.stem in {"06-numbers", "07-analogy", "08-trace-to-source"})
+    if paragraphs_discussed(notebook) & graded_paragraphs():
+        assert tagged, f"{path.stem} discusses graded sentences without the banner"
+    assert heading(first).startswith("# Lesson ")  # the banner sits under the title

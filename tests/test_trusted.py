@@ -10,7 +10,7 @@ import pytest
 
 from readkit.course.answers import MISSING, AnswersFile, read_answers, write_answers
 from readkit.course.course import Course, CourseError
-from readkit.grading import trusted
+from readkit.grading import scoring, trusted
 from tests.support.tiny_course import ASSIGNMENT, RATIONALE, make_tiny_course
 
 pytestmark = pytest.mark.usefixtures("no_course_variable")
@@ -121,7 +121,7 @@ def test_part_feedback_without_the_key(plan, tmp_path):
     grade = trusted.grade_answers(found, plan)
     lines = trusted.part_feedback(plan, grade, plan.sections[0], found)
     assert lines == ["First part (paragraphs 2-3): 3 of 6 points.", "2 of 3 units right.",
-                     "Look again at: p03s1."]
+                     "Look again at: p03s1.", scoring.SCORING_NOTE]
     assert "Rationale" not in "\n".join(lines)
 
 

@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     build = commands.add_parser("build", help="build the site (dist/site/)")
     build.add_argument("--output", type=Path, default=OUTPUT)
     build.add_argument("--cache", type=Path, default=CACHE)
+    build.add_argument("--assessed", action="store_true",
+                       help="leave out the lessons to do after assignment 01 (lessons 6 to 8 "
+                            "discuss sentences it grades): for a class that has not handed it in")
     serve = commands.add_parser("serve", help="serve the built site on 127.0.0.1")
     serve.add_argument("--output", type=Path, default=OUTPUT)
     serve.add_argument("--port", type=int, default=8000)
@@ -24,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         from tools.site.fetch import FetchError
 
         try:
-            summary = run_build(args.output, args.cache)
+            summary = run_build(args.output, args.cache, args.assessed)
         except (FetchError, BuildError) as error:
             print(f"make site: {error}", file=sys.stderr)
             return 2

@@ -53,8 +53,9 @@ def folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
-def build(output: Path, cache: Path) -> str:
-    """Build the site into `output`; returns a summary of what is in it."""
+def build(output: Path, cache: Path, assessed: bool = False) -> str:
+    """Build the site into `output`; returns a summary of what is in it. `assessed`: without
+    the lessons to be done after assignment 01 (contents.py)."""
     core = fetch.pyodide_core(cache)
     *wheels, readkit_wheel = bytecode.compiled(
         core, fetch.browser_wheels(cache) + fetch.source_wheels(cache) + fetch.kernel_wheels(),
@@ -64,7 +65,7 @@ def build(output: Path, cache: Path) -> str:
     packages = stage_pyodide(core, wheels, readkit_wheel, stage / "static" / "pyodide")
     (stage / "jupyter-lite.json").write_text(json.dumps(lite_config(packages), indent=1),
                                              encoding="utf-8")
-    notebooks = contents.write_contents(stage / "files")
+    notebooks = contents.write_contents(stage / "files", assessed)
     shutil.rmtree(output, ignore_errors=True)
     # Only the lab app (learners open a link to it); its output is shown when it fails.
     result = subprocess.run(
@@ -78,6 +79,9 @@ def build(output: Path, cache: Path) -> str:
                          f"{result.stderr[-3000:]}")
     (output / ".jupyterlite.doit.db").unlink(missing_ok=True)
     notes = [path for path, needs in notebooks.items() if needs]
-    return (f"Built {output} ({folder_size(output) / 1e6:.1f} MB): {len(notebooks)} notebooks "
+    left_out = (" (assessed build: without the lessons to do after assignment 01)"
+                if assessed else "")
+    return (f"Built {output}{left_out} ({folder_size(output) / 1e6:.1f} MB): "
+            f"{len(notebooks)} notebooks "
             f"({len(notes)} open on a 'needs make lab' note: {', '.join(notes) or 'none'}), "
             f"{len(packages)} wheels. Try it: make site-serve")

@@ -7,6 +7,13 @@ Copies are made for the browser, the repository's notebooks stay as they are:
 - a lesson that computes with pandas or matplotlib (they need numpy, and no WebAssembly numpy
   can be had from the registries the course builds from) opens on a note that says so and
   points to `make lab`. Which lessons those are is read from their code, not kept in a list.
+
+An assessed build (`make site ASSESSED=1`, for a class that has not yet handed in assignment 01)
+leaves out the lessons tagged `after-assignment-01` (lessons 6 to 8 discuss sentences that
+assignment 01 grades); the tag is read from each lesson's first cell, not kept in a list.
+
+The learner docs that the lessons link to (the primer, the glossary, the codebook, the sentence
+frames) are copied to docs/, so that the links resolve in the site as in the repository.
 """
 
 import ast
@@ -24,6 +31,10 @@ KERNELSPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": 
 NOT_IN_BROWSER = ("pandas", "matplotlib", "numpy")
 DATAFRAME_HELPERS = ("load_units", "load_sources", "load_claims", "load_key")
 NOTE_TAG = "needs-make-lab"
+AFTER_ASSIGNMENT_TAG = "after-assignment-01"
+DOCS = ROOT / "docs"
+# Learner-facing only: never the teacher guide, the instructor codebook or the rubric anchors.
+LEARNER_DOCS = ("background-primer.md", "glossary.md", "codebook.md", "sentence-frames.md")
 
 NOTE = """\
 > **This lesson needs `make lab`.** Its code uses {uses}, which need numpy, and numpy cannot
@@ -68,13 +79,25 @@ def _copy_notebook(source: Path, target: Path) -> list[str]:
     return needs
 
 
-def write_contents(target: Path) -> dict[str, list[str]]:
+def after_assignment_01(notebook) -> bool:
+    """Whether a lesson is tagged to be done only after assignment 01 is handed in."""
+    return bool(notebook.cells) and AFTER_ASSIGNMENT_TAG in notebook.cells[0].metadata.get(
+        "tags", [])
+
+
+def write_contents(target: Path, assessed: bool = False) -> dict[str, list[str]]:
     """The drive's files into `target`; returns each notebook's path in the site and what it
-    needs that the browser lacks (empty: it runs here)."""
+    needs that the browser lacks (empty: it runs here). `assessed`: leave out the lessons that
+    discuss sentences assignment 01 grades."""
     shutil.rmtree(target, ignore_errors=True)
     report = {}
     for lesson in sorted(LESSONS.glob("*.ipynb")):
+        if assessed and after_assignment_01(nbformat.read(lesson, as_version=4)):
+            continue
         report[f"lessons/{lesson.name}"] = _copy_notebook(lesson, target / "lessons" / lesson.name)
+    (target / "docs").mkdir(parents=True)
+    for name in LEARNER_DOCS:
+        shutil.copy(DOCS / name, target / "docs" / name)
     for assignment in sorted(p for p in EXERCISES.iterdir() if p.is_dir()):
         # The notebooks only: an answers.json left in a checkout is nobody's hand-in.
         notebooks = sorted(assignment.glob("*.ipynb"))

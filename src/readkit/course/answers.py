@@ -73,7 +73,7 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _read_bytes(path: Path) -> AnswersFile | bytes:
+def read_bytes(path: Path) -> AnswersFile | bytes:
     """The file's bytes, or an AnswersFile that says why they cannot be read safely."""
     name = path.name
     try:
@@ -159,7 +159,7 @@ def read_answers(path: Path | str, assignment: str | None = None,
     With `assignment` / `article`, a file written for another one is FOREIGN (a file that names
     no article is taken to be for this one)."""
     path = Path(path)
-    data = _read_bytes(path)
+    data = read_bytes(path)
     if isinstance(data, AnswersFile):
         return data
     if not data.strip():

@@ -64,13 +64,6 @@ def _ensure_stdout_flushed() -> None:
 
 # --- Sorter parts ------------------------------------------------------------------------
 
-# How a part's points are computed (grading/scoring.py, docs/grading.md), in a learner's words.
-SCORING_NOTE = (
-    "How this part is scored: every sentence counts about the same, and what guessing would get "
-    "by luck is taken off (Cohen's kappa). A sentence left unlabelled counts as a miss, so "
-    "labelling only a few sentences earns less than their share; one label for everything, or "
-    "guessing, earns about nothing."
-)
 
 
 def check_answers(
@@ -120,7 +113,7 @@ def _check_answers(course: Course, assignment: str, section: str | None, path: P
     for problem in found.problems:
         print(problem)
     if section:  # printed beside the part's score in the feedback (issue: explain the rule there)
-        print(SCORING_NOTE)
+        print(scoring.SCORING_NOTE)
 
 
 # --- 02-trace-the-numbers -----------------------------------------------------------------

@@ -89,6 +89,14 @@ def unit_results(
 
 
 UNLABELLED = "unlabelled"  # the learner's category for a unit left without a label
+# The rule below in a learner's words: shown beside a part in the notebook (its check cell) and
+# in the feedback under the part's points.
+SCORING_NOTE = (
+    "How this part is scored: every sentence counts about the same, and what guessing would get "
+    "by luck is taken off (Cohen's kappa), so a share of the sentences right earns a smaller "
+    "share of the points. A sentence left unlabelled counts as a miss; one label for "
+    "everything, or guessing, earns about nothing."
+)
 
 
 class Agreement(NamedTuple):

@@ -274,7 +274,8 @@ def part_feedback(plan: SorterAssignment, grade: SorterGrade, section: Section,
             why = grade.reason
         return [f"{heading} {why}"]
     results = grade.section_results[section.section]
-    return [heading, *scoring.feedback_lines(results, plan.key, show_key=plan.show_key)]
+    return [heading, *scoring.feedback_lines(results, plan.key, show_key=plan.show_key),
+            scoring.SCORING_NOTE]
 
 
 def chosen_unit(source: str) -> object:

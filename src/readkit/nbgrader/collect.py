@@ -16,7 +16,9 @@ the latest before the due date; --update) and changes what it trusts:
 - the course folder and inbound/ must be the collector's (or root's): a learner who made them
   could remove or replace other learners' hand-ins.
 
-Each refused hand-in gets an ERROR line (the formgrader shows the log after Collect); the
+Each refused hand-in gets an ERROR line (the formgrader shows the log after Collect) and a row
+in the course's grading/collect/ASSIGNMENT-refused.csv (readkit.nbgrader.refusals), which
+`readkit grade` puts on the rows of the learner it names and of the account that made it; the
 others are collected. Configured in the course's nbgrader_config.py and the hub's
 (`c.ExchangeFactory.collect = "readkit.nbgrader.collect.SafeCollect"`), so `nbgrader collect`,
 the formgrader's Collect button and the hub share this one path.
@@ -38,7 +40,7 @@ from nbgrader.utils import check_mode, parse_utc
 from traitlets import Integer
 
 from readkit.course.safe_text import printable
-from readkit.nbgrader import student_ids
+from readkit.nbgrader import refusals, student_ids
 from readkit.nbgrader.handin import Limits, Refused, account_name, copy, inspect
 
 TIMESTAMP_FILE = "timestamp.txt"
@@ -74,11 +76,12 @@ class SafeCollect(ExchangeCollect):
     # -- nbgrader's steps ------------------------------------------------------------------
 
     def start(self):
-        self.refused: list[tuple[str, str]] = []
+        self.refused: list[refusals.Refusal] = []
         self.inbound_fd: int | None = None
         try:
             return super().start()
         finally:
+            self._keep_refusals()
             if self.inbound_fd is not None:
                 os.close(self.inbound_fd)
 
@@ -120,10 +123,10 @@ class SafeCollect(ExchangeCollect):
             try:
                 self._collect(record)
             except Refused as reason:
-                self._refuse(record["filename"], f"{reason}. A hand-in may hold only the "
-                             "learner's own plain files and folders, within the size limits "
-                             "(docs/grading.md): ask them to hand in again (Nbgrader > "
-                             "Assignment List, or nbgrader submit)")
+                self._refuse(record["filename"], str(reason), advice=(
+                    "A hand-in may hold only the learner's own plain files and folders, "
+                    "within the size limits (docs/grading.md): ask them to hand in again "
+                    "(Nbgrader > Assignment List, or nbgrader submit)"))
         if self.refused:
             self.log.error("%d hand-in(s) of '%s' refused, not collected: each is listed above "
                            "with the reason. The other hand-ins are collected.",
@@ -179,15 +182,16 @@ class SafeCollect(ExchangeCollect):
         try:
             learner = pwd.getpwnam(username).pw_uid
         except KeyError:
-            return self._refuse(name, f"there is no system account named {username}: on this "
-                                "exchange a hand-in counts only when it belongs to the account "
-                                "of the learner it names (docs/hub.md)")
+            return self._refuse(name, f"there is no system account named {username}", advice=(
+                "On this exchange a hand-in counts only when it belongs to the account of the "
+                "learner it names (docs/hub.md)"))
         if status.st_uid != learner:
             return self._refuse(
-                name, f"it is handed in in the name of {username} but belongs to "
-                f"{account_name(status.st_uid)}: a hand-in in another learner's name. "
-                f"{username}'s own latest hand-in, if any, is collected instead; this one stays "
-                "in inbound/ (its owner or root can remove it)")
+                name, "a hand-in in another learner's name", said=(
+                    f"it is handed in in the name of {username} but belongs to "
+                    f"{account_name(status.st_uid)}: a hand-in in another learner's name"),
+                advice=(f"{username}'s own latest hand-in, if any, is collected instead; this "
+                        "one stays in inbound/ (its owner or root can remove it)"))
         return {"username": username, "filename": name, "timestamp": timestamp,
                 "owner": learner}
 
@@ -201,10 +205,34 @@ class SafeCollect(ExchangeCollect):
                 return on_time[0]
         return latest[0]
 
-    def _refuse(self, name: str, reason: str) -> None:
-        self.refused.append((name, reason))
-        self.log.error("Refused the hand-in %s (not collected): %s.", printable(name), reason)
+    def _refuse(self, name: str, reason: str, said: str = "", advice: str = "") -> None:
+        """Refuse the hand-in `name`: an ERROR line (`said`, else `reason`, then `advice`)
+        and a row of the refusals file (`reason`, short: readkit grade quotes it)."""
+        try:
+            owner = os.stat(name, dir_fd=self.inbound_fd, follow_symlinks=False).st_uid
+        except OSError:
+            owner = None
+        self.refused.append(refusals.refusal(name, name.rsplit("+", 3)[0], owner, reason))
+        text = said or reason
+        self.log.error("Refused the hand-in %s (not collected): %s.", printable(name),
+                       f"{text}. {advice}" if advice else text)
         return None
+
+    def _keep_refusals(self) -> None:
+        """The refusals of this run, added to the course's refusals file (readkit grade reads
+        it). A file that cannot be written is said in the log; the collect stands."""
+        if not self.refused:
+            return
+        path = None
+        try:
+            path = refusals.refusals_file(
+                Path(self.coursedir.root) / self.coursedir.submitted_directory,
+                self.coursedir.assignment_id)
+            refusals.append_refusals(path, self.refused)
+        except (OSError, ValueError) as error:
+            self.log.error("The refused hand-ins could not be recorded in %s (%s): readkit "
+                           "grade will not show them; they are listed above.",
+                           printable(path or "the refusals file"), printable(error))
 
     # -- the copy ---------------------------------------------------------------------------
 

@@ -16,9 +16,13 @@ spreadsheet formula). Hub and system user names, LMS logins and most e-mail addr
 from __future__ import annotations
 
 import re
+import unicodedata
 
 MAX_LENGTH = 64
-SAFE_STUDENT_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._@-]*")
+FIRST_CHARS, CHARS = "A-Za-z0-9_", "A-Za-z0-9._@-"
+SAFE_STUDENT_ID = re.compile(f"[{FIRST_CHARS}][{CHARS}]*")
+_NOT_ID = re.compile(f"[^{CHARS}]+")
+_NOT_FIRST = re.compile(f"^[^{FIRST_CHARS}]+")
 # The status of a hand-in refused for its id (readkit grade's grades.csv).
 REFUSED = "refused-id"
 RULE = (f"a student id is 1 to {MAX_LENGTH} characters: letters A-Z a-z, digits and . _ @ -, "
@@ -41,3 +45,13 @@ def problem(student_id: str) -> str | None:
 
 def is_safe(student_id: str) -> bool:
     return problem(student_id) is None
+
+
+def from_name(name: str) -> str | None:
+    """A safe student id made from a name an LMS gave a hand-in ("Ada Lovelace", "lovelaceada",
+    "<svg onload=...>"), or None when nothing of it is left: accents dropped (é -> e), every
+    run of other characters made one `_` (none at either end), a start that may not start an
+    id cut off, cut to MAX_LENGTH. The result always passes `problem`, the one rule."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = _NOT_FIRST.sub("", _NOT_ID.sub("_", folded).strip("_"))[:MAX_LENGTH].rstrip("_")
+    return slug if is_safe(slug) else None

@@ -9,7 +9,9 @@
 
 The gradebook is checked against all of it (readkit.results.gradebook_check): a learner whose
 readkit points differ, or whose autograded points were overridden, or who was given extra
-credit, is flagged with what changed.
+credit, is flagged with what changed. A hand-in that collect refused (another learner's name, a
+link, too large: grading/collect/ASSIGNMENT-refused.csv) flags the learner it names and the
+learner who made it (readkit.results.collect_refusals).
 
 Writes grading/reports/ASSIGNMENT/: scores.json (the score record that `readkit report` and the
 LMS export read), grades.csv (one row per student: every cell, the total, status, the reason
@@ -20,6 +22,7 @@ Sorter unit). One bad file never stops the class: it gets a row and a reason.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import statistics
 import sys
@@ -31,9 +34,10 @@ from readkit.course.course import Course, CourseError
 from readkit.course.errors import GradingError
 from readkit.course.safe_text import csv_cell, printable
 from readkit.grading import trusted
-from readkit.nbgrader import gradebook, student_ids
+from readkit.nbgrader import gradebook, refusals, student_ids
 from readkit.nbgrader.autograde import autograde_notes
-from readkit.results import grade_cells, record
+from readkit.nbgrader.uploads import import_uploads
+from readkit.results import collect_refusals, grade_cells, record
 from readkit.results.grade_cells import CHOICE, MANUAL, SORTER, GradeCell
 from readkit.results.gradebook_check import DIFFERS, CellScore, check_cells, format_points
 from readkit.results.record import (
@@ -216,9 +220,13 @@ def grade_assignment(course: Course, assignment: str, db_url: str | None = None,
         if notes.get(student.student):
             student.book_reason = "; ".join(filter(None, (student.book_reason,
                                                           notes[student.student])))
+    refused, refused_detail = collect_refusals.read_for_grade(layout.submitted, assignment)
+    collect_refusals.apply_refusals(
+        refused, students, lambda student: _not_submitted(student, plan, cells, book))
     students.sort(key=lambda s: s.student)
     return ClassGrades(assignment, course, cells, plan, students, book.state,
-                       _book_detail(book, cells), record.now(), time.perf_counter() - start)
+                       _book_detail(book, cells), record.now(), time.perf_counter() - start,
+                       collect_refusals.as_rows(refused), refused_detail)
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -271,7 +279,7 @@ def write_grades(grades: ClassGrades, out_dir: Path | None = None
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(["student", "section", "unit_id", "chosen", "correct"])
             for s in grades.students:
-                if s.status == NOT_SUBMITTED:
+                if not s.handed_in:
                     continue
                 writer.writerows(
                     (csv_cell(s.student), section_of[r.unit_id], r.unit_id, r.chosen or "",
@@ -299,7 +307,7 @@ def summary_lines(grades: ClassGrades) -> list[str]:
     """What `readkit grade` prints: totals, unusable files, the gradebook check, the flags.
     Learner-written text is made printable (no terminal control characters)."""
     students = grades.students
-    handed_in = [s for s in students if s.status != NOT_SUBMITTED]
+    handed_in = [s for s in students if s.handed_in]
     lines = [f"Graded {len(handed_in)} submission(s) of {grades.assignment} (max "
              f"{format_points(grades.max_points)} points) in {grades.seconds:.2f} s.",
              f"  points by {_who_scores(grades)}."]
@@ -333,8 +341,23 @@ def summary_lines(grades: ClassGrades) -> list[str]:
         lines.append(text + ".")
         if grades.book_detail:
             lines.append(f"  note: {grades.book_detail}")
+    lines.extend(_refused_lines(grades))
     lines.extend(f"FLAGGED {s.student}: {s.flag_reason}" for s in grades.flagged)
     return [printable(line) for line in lines]
+
+
+def _refused_lines(grades: ClassGrades) -> list[str]:
+    """How many hand-ins collect refused (each one flags a row below), and where they are
+    listed."""
+    lines = [f"  {grades.refused_detail}"] if grades.refused_detail else []
+    if grades.refused:
+        path = refusals.refusals_file(grades.course.layout.submitted, grades.assignment)
+        with contextlib.suppress(ValueError):
+            path = path.relative_to(grades.course.root)
+        names = [row.get("handin", "") for row in grades.refused]
+        lines.insert(0, f"Refused at collect: {len(names)} hand-in(s), not graded (listed in "
+                        f"{path}): {_short_list(names)}.")
+    return lines
 
 
 # --- command line ---------------------------------------------------------------------------
@@ -360,11 +383,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db-url", metavar="URL",
                         help="nbgrader gradebook to read (default: the course's "
                              "CourseDirectory.db_url)")
+    parser.add_argument("--uploads", type=Path, metavar="PATH",
+                        help="first import the answers.json hand-ins of an LMS's bulk download "
+                             "(a .zip or its folder: Moodle, Canvas, Google Classroom, one "
+                             "file or folder per learner) into grading/submitted/<id>/"
+                             "ASSIGNMENT/; prints which id each file became")
+    parser.add_argument("--update", action="store_true",
+                        help="with --uploads: replace the answers.json of a submission already "
+                             "in grading/submitted/ (never replaced without it)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.update and not args.uploads:
+        print("readkit grade: --update only goes with --uploads PATH.", file=sys.stderr)
+        return 2
     try:
         course = Course.open(args.course)
+        if args.uploads:
+            # A mistyped assignment stops here, before any file lands in a folder of its name.
+            grade_cells.assignment_cells(course, args.assignment, None)
+            for line in import_uploads(course, args.assignment, args.uploads,
+                                       args.update).summary_lines():
+                print(line)
         grades = grade_assignment(course, args.assignment, args.db_url)
         grades_csv, units_csv, scores = write_grades(grades)
     except CourseError as error:

@@ -25,6 +25,8 @@ from readkit.results.gradebook_check import CellScore
 RECORD_FILE = "scores.json"
 RECORD_VERSION = 1
 NOT_SUBMITTED = trusted.NOT_SUBMITTED
+# Nothing collected because collect refused the hand-in in this name (readkit.nbgrader.refusals).
+HANDIN_REFUSED = "handin-refused"
 NOT_AUTOGRADED = "not-autograded"
 PENDING, DONE = "pending", "done"  # manual grading of a learner
 
@@ -32,7 +34,7 @@ PENDING, DONE = "pending", "done"  # manual grading of a learner
 @dataclass
 class StudentGrade:
     student: str
-    status: str  # an answers-file status, ok (02: handed in), or not-submitted
+    status: str  # an answers-file status, ok (02: handed in), not-submitted, handin-refused
     reason: str
     cells: dict[str, CellScore]  # column -> score, for every grade cell
     section_points: dict[str, float] = field(default_factory=dict)  # readkit's Sorter parts
@@ -51,6 +53,11 @@ class StudentGrade:
         answer not graded yet, an autograded cell not autograded yet)."""
         scores = [cell.score for cell in self.cells.values()]
         return None if any(s is None for s in scores) else round(sum(scores), 2)
+
+    @property
+    def handed_in(self) -> bool:
+        """Whether a submission of this learner was collected (and so graded)."""
+        return self.status not in (NOT_SUBMITTED, HANDIN_REFUSED)
 
     @property
     def sorter_points(self) -> float:
@@ -89,6 +96,8 @@ class ClassGrades:
     book_detail: str = ""
     graded_at: str = ""
     seconds: float = 0.0
+    refused: list[dict[str, str]] = field(default_factory=list)  # collect's refusals' rows
+    refused_detail: str = ""  # why they could not be read, if so
 
     @property
     def max_points(self) -> float:
@@ -149,6 +158,7 @@ def write_record(grades: ClassGrades, path: Path) -> Path:
         "seconds": round(grades.seconds, 3),
         "gradebook": {"state": grades.book_state, "detail": grades.book_detail},
         "cells": [asdict(cell) for cell in grades.cells],
+        "refused": {"rows": grades.refused, "detail": grades.refused_detail},
     }, separators=(",", ":"))
     students = ",\n".join(json.dumps(_student_json(s), separators=(",", ":"))
                           for s in grades.students)
@@ -190,9 +200,11 @@ def read_record(course: Course, assignment: str) -> ClassGrades:
         raise GradingError(f"The sections or key of {assignment} changed since its scores were "
                            f"written: {again}.")
     book = content.get("gradebook", {})
+    refused = content.get("refused") or {}
     return ClassGrades(assignment, course, cells, data, students, book.get("state", ""),
                        book.get("detail", ""), content.get("graded_at", ""),
-                       content.get("seconds", 0.0))
+                       content.get("seconds", 0.0), list(refused.get("rows", [])),
+                       refused.get("detail", ""))
 
 
 def _student(raw: dict) -> StudentGrade:

@@ -34,12 +34,7 @@ from readkit.nbgrader.gradebook import sqlite_path
 from readkit.results.grade import add_common_arguments, report_dir, summary_lines
 from readkit.results.gradebook_check import format_points
 from readkit.results.lms import read_roster, write_lms
-from readkit.results.record import (
-    NOT_SUBMITTED,
-    ClassGrades,
-    read_record,
-    record_path,
-)
+from readkit.results.record import ClassGrades, read_record, record_path
 
 UNLABELLED = "unlabelled"
 CHOICES = (*LABELS, UNLABELLED)
@@ -292,7 +287,7 @@ def render_html(grades: ClassGrades, analysis: ItemAnalysis, unsandboxed: bool =
 
     data = grades.data
     sections = grades.section_names()
-    handed_in = [s for s in grades.students if s.status != NOT_SUBMITTED]
+    handed_in = [s for s in grades.students if s.handed_in]
     readable = [s.sorter_points for s in handed_in if s.status == OK]
     totals = [s.points for s in handed_in if s.points is not None]
     summary = [
@@ -314,8 +309,8 @@ def render_html(grades: ClassGrades, analysis: ItemAnalysis, unsandboxed: bool =
         mean = statistics.mean(values) / section.points if values else 0.0
         summary.append([f"{name}: {section.title} ({format_points(section.points)} points, "
                         f"{len(data.section_units[name])} units)", f"mean {_pct(mean)}"])
-    summary.append(["flagged: the gradebook differs, was overridden or gave extra credit",
-                    str(len(grades.flagged))])
+    summary.append(["flagged: the gradebook differs, was overridden or gave extra credit, or "
+                    "a hand-in was refused at collect", str(len(grades.flagged))])
     missed = []
     for u in most_missed(analysis):
         entry = data.key[u.unit_id]
