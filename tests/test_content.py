@@ -111,16 +111,21 @@ def test_p51s2_and_p52s2_say_why_one_accepts_claim_and_the_other_not():
 
 
 def test_the_headline_rationale_gives_the_bbc_its_let_escape():
-    """The BBC itself writes of a deal that "let" fighters "escape" (p20s1): what the headline
-    adds is "The US Coalition's", not "to Allow ... to Escape"."""
+    """The BBC itself writes of a deal that "let" fighters "escape" (p20s1); "to Allow ... to
+    Escape" is the author's framing of it (the design's content notes), put on "The US
+    Coalition's" deal. The key, the codebook and lesson 1 all say both."""
     assert "let" in UNITS["p20s1"].split() and "escape" in UNITS["p20s1"]
+    framing = '"to Allow ... to Escape" is the author\'s framing'
     rationale = KEY["p01s1"].rationale
-    assert '"let"' in rationale and "p20s1" in rationale
+    assert '"let"' in rationale and "p20s1" in rationale and framing in rationale
     assert "The US Coalition's" in rationale
-    assert "is the author's own framing" not in rationale
     codebook = " ".join((ROOT / "docs" / "codebook.md").read_text(encoding="utf-8").split())
     assert 'while "to Allow ISIS-Daesh Terrorists to Escape" is the author\'s framing' not in codebook
     assert 'What the headline adds is whose deal it was: "The US Coalition\'s"' in codebook
+    assert framing in codebook and '"let" fighters "escape", p20s1' in codebook
+    lesson = "\n".join(cell.source for cell in cells("01-first-look"))
+    assert "\"to Allow ... to Escape\" is the author\\'s " in lesson  # the reveal, a Python string
+    assert "follows those words" not in lesson and "follow the BBC's words" not in lesson
 
 
 # -- the lessons ---------------------------------------------------------------------------------
@@ -537,3 +542,73 @@ def test_the_teacher_guide_says_which_articles_the_kit_wrote_and_what_each_is_fo
         assert all(f"`{name}`" in rows[slug] for name in assignments), slug
         assert course.article(slug).key("practice"), slug  # "a practice half", as it says
     assert "readkit new-lesson" in section and "readkit new-assignment" in section
+
+
+# -- issue 22, the teacher's second read -----------------------------------------------------------
+
+def guide_flat() -> str:
+    return " ".join(GUIDE.read_text(encoding="utf-8").split())
+
+
+def test_lesson_7_says_the_kunduz_side_rests_largely_on_the_author():
+    """Six of the nine Kunduz figures are the author's (lesson 6): the summary must not say
+    that most facts on each side come from named sources."""
+    text = markdown_of("07-analogy")
+    assert "most of the **facts** on each side come from named sources" not in text
+    assert "six of its nine figures (lesson 6)" in text
+
+
+def test_lesson_8_model_summary_keeps_the_bbc_s_verbs_in_quotation_marks():
+    summary = next(cell.source for cell in cells("08-trace-to-source")
+                   if cell.source.startswith("<details><summary>Show a model answer"))
+    model = summary.split("**Check your own summary")[0]
+    outside_quotes = re.sub(r'"[^"]*"', "", model)
+    assert not re.search(r"\b(confirms|maintains|admits)\b", outside_quotes), outside_quotes
+    assert "said, according to the BBC" in " ".join(model.split())
+
+
+def test_the_guide_schedules_both_tests():
+    guide = guide_flat()
+    assert "| 0 | **Pre-test** (`00-pre-test`) | 20 min |" in guide
+    assert "| 7 | **Post-test** (`03-post-test`) | 15 min |" in guide
+    assert "Before period 1: the pre-test" in guide and "After period 3: the post-test" in guide
+    assert "about 15 min |" not in guide.split("| before lesson 1 (step 0 above) |")[1][:200]
+
+
+def test_the_guide_says_where_learners_work_and_what_the_site_does_with_the_forms():
+    guide, readme = guide_flat(), " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for text in (guide, readme):
+        assert "never on a copy of" in text and "`make site ASSESSED=1`" in text
+        assert "can see every key" in text or "can see them all" in text
+        assert "form A on the pre-test and form B on the post-test" in text
+
+
+def test_small_wordings_of_the_second_read():
+    guide = guide_flat()
+    assert "no label of the key" not in guide and "contain no assessment label" in guide
+    assert "given with no source (the bracketed" not in guide
+    assert "in a sentence that names no source" in guide
+    assert "three and a half years" not in markdown_of("01-first-look")
+    assert "**Estimated time.** 35 minutes." in markdown_of("01-first-look")
+    assert "**Timing (35 min).**" in guide and "| 1 | Lesson 1: a first look | 35 min |" in guide
+    assert "| [01-first-look](01-first-look.ipynb) | 35 min |" in (
+        LESSONS / "README.md").read_text(encoding="utf-8")
+
+
+def test_assignment_01_part_4_shows_no_real_sentence_id():
+    notebook = nbformat.read(ROOT / "solutions" / "01-sort-the-sources" / "sort-the-sources.ipynb",
+                             as_version=4)
+    task = next(c for c in notebook.cells if c.get("id") == "rewrite-task").source
+    stub = next(c for c in notebook.cells if c.get("id") == "rewrite-choice").source
+    stub = stub.split("### BEGIN SOLUTION")[0]  # the solution's own id is stripped on release
+    assert re.findall(r"\bp\d+s\d+\b", task + stub) == []
+    assert 'chosen_unit = "pNNsM"' in task and 'chosen_unit = "pNNsM"' in stub
+
+
+@pytest.mark.parametrize("slug", ["library-hours-2026", "school-sleep-study-2026"])
+def test_the_forms_are_bylined_as_analysis(slug):
+    """The forms carry judgements and a rhetorical question: their furniture says analysis."""
+    article = Course.open(ROOT).article(slug)
+    byline = next(unit.text for unit in article.units if unit.unit_id == "p02s1")
+    assert byline.startswith("By ") and "Columnist (Analysis)" in byline
+    assert not [e.unit_id for e in article.key().values() if "reporter" in e.rationale]

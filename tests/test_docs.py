@@ -291,3 +291,19 @@ def test_one_spelling_british():
     found = {path.name: sorted(set(AMERICAN.findall(text))) for path, text in texts.items()
              if AMERICAN.search(text)}
     assert found == {}
+
+
+def test_docs_quote_the_no_reading_limits_the_validator_uses():
+    """docs/codebook.md, docs/grading.md and data/README.md state the three no-reading limits
+    (best label per part, one label for everything, random labels) as readkit enforces them."""
+    from readkit.grading.guessing import GUESS_LIMITS
+
+    best, one, random = (f"{round(100 * GUESS_LIMITS[name])}%" for name in (
+        "best label per part", "one label for everything", "random labels"))
+    docs = {name: " ".join((ROOT / name).read_text(encoding="utf-8").split())
+            for name in ("docs/codebook.md", "data/README.md")}
+    for name, text in docs.items():
+        assert f"{best}, {one} or {random} of" in text, name
+    grading = " ".join((ROOT / "docs" / "grading.md").read_text(encoding="utf-8").split())
+    assert (f"more than {best} of its Sorter points, one label for everything more than {one}, "
+            f"uniform random labels more than {random}") in grading

@@ -4,6 +4,7 @@ the answers file was made on, flagging a file on the other form than the plan gi
 tiny course of tests/support/tiny_course.py with its two forms."""
 
 import json
+import sys
 
 import pytest
 
@@ -77,6 +78,23 @@ def test_the_learner_id_is_the_hub_user_or_the_system_user():
     import pwd
 
     assert learner_id({}) == pwd.getpwuid(os.getuid()).pw_name
+
+
+def test_in_the_browser_no_user_name_is_known(monkeypatch):
+    """Pyodide (the static site) has no pwd module and sets USER to Emscripten's "web_user" for
+    everyone: that is no learner's name, so it must not pick a counterbalancing group."""
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    assert learner_id({"USER": "web_user", "LOGNAME": "web_user"}) is None
+    assert learner_id({"JUPYTERHUB_USER": "cara", "USER": "web_user"}) == "cara"
+
+
+def test_without_a_user_name_every_learner_takes_form_a_then_b(course, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    site = {"USER": "web_user"}
+    why = ("no user name is known here, so everyone takes form A on the pre-test and form B on "
+           "the post-test")
+    assert learners_form(course.form_test(PRE), tmp_path / "answers.json", site) == (A, why)
+    assert learners_form(course.form_test(POST), tmp_path / "answers.json", site) == (B, why)
 
 
 def test_the_learners_form_is_the_one_their_answers_file_was_made_on(course, tmp_path):

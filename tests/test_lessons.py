@@ -334,3 +334,22 @@ def test_a_lesson_on_graded_sentences_opens_with_the_after_assignment_01_banner(
     if paragraphs_discussed(notebook) & graded_paragraphs():
         assert tagged, f"{path.stem} discusses graded sentences without the banner"
     assert heading(first).startswith("# Lesson ")  # the banner sits under the title
+
+
+# -- issue 22, second read: what the tests grade is taught -------------------------------------
+
+def test_sourced_is_taught_as_a_named_or_described_source():
+    """The key counts a source the text describes without naming ("a council officer, who asked
+    not to be named") as sourced: every definition learners meet says so, and lesson 4 works an
+    invented example and asks a self-check on one."""
+    intro = read(ROOT / "solutions" / "01-sort-the-sources" / "sort-the-sources.ipynb").cells[0]
+    texts = {"lesson 4": markdown_of("04-fact-claim-commentary"), "assignment 01": intro.source,
+             "codebook": (ROOT / "docs" / "codebook.md").read_text(encoding="utf-8"),
+             "glossary": (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")}
+    assert [name for name, text in texts.items() if "named or described source" not in text] == []
+    lesson = read(LESSONS / "04-fact-claim-commentary.ipynb")
+    worked = next(cell.source for cell in lesson.cells if cell.get("id") == "described-source")
+    assert "Written for the course" in worked and "asked not to be named" in worked
+    checks = [cell.source for cell in lesson.cells if cell.source.startswith("SelfCheck(")
+              and "did not want to be" in cell.source]
+    assert len(checks) == 1 and 'answer="sourced"' in checks[0]

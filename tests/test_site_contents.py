@@ -95,3 +95,15 @@ def test_the_site_command_takes_the_assessed_option(capsys):
     assert "--assessed" in capsys.readouterr().out
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "$(if $(ASSESSED),--assessed)" in makefile
+
+
+@pytest.mark.parametrize("name", ["00-pre-test/pre-test", "01-sort-the-sources/sort-the-sources",
+                                  "03-post-test/post-test"])
+def test_every_sorter_exercise_in_the_site_can_be_handed_in(drive, name):
+    """In the browser the answers stay in the page's storage: each Sorter assignment's last
+    cell offers the "Download answers.json" button (readkit.HandIn) for the upload."""
+    notebook = nbformat.read(drive / "exercises" / f"{name}.ipynb", as_version=4)
+    assignment = name.split("/")[0]
+    last = notebook.cells[-1]
+    assert last.cell_type == "code" and f'readkit.HandIn("{assignment}")' in last.source
+    assert "**Download answers.json**" in notebook.cells[-2].source

@@ -433,6 +433,32 @@ def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, sit
     assert rows["from-the-site"]["status"].startswith("ok")
 
 
+@pytest.mark.browser
+@pytest.mark.parametrize(("notebook", "form"), [("00-pre-test/pre-test", "A"),
+                                                ("03-post-test/post-test", "B")])
+def test_in_the_site_every_learner_takes_form_a_then_form_b(learner, site_url, notebook, form):
+    """Pyodide knows no user name (its USER is Emscripten's "web_user" for everyone): the
+    pre-test gives form A and the post-test form B, and each says why; the test is handed in
+    by the Download answers.json button, as assignment 01 is."""
+    page = learner
+    open_in_lite(page, site_url, f"exercises/{notebook}.ipynb")
+    assert run_all_and_wait(page) == []
+    # From the notebook's model: the page renders only the cells near the one last run.
+    outputs = page.evaluate("""() => {
+        const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+        for (let i = 0; i < cells.length; i++) {
+            if (cells.get(i).id === 'your-form') { return cells.get(i).toJSON().outputs; }
+        }
+        return null;
+    }""")
+    shown = " ".join("".join(o.get("text", "") for o in outputs or []).split())
+    assert shown.startswith(f"Your form: {form}, "), shown
+    assert ("no user name is known here, so everyone takes form A on the pre-test and form B on "
+            "the post-test") in shown
+    page.wait_for_selector(".rk-handin-button", timeout=30000)
+    assert page.locator(".rk-handin-button").inner_text() == "Download answers.json"
+
+
 @pytest.fixture(scope="module")
 def lessons_page(browser, site_url):
     """One learner's page in which the lessons are opened one after the other on one kernel

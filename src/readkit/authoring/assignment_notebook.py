@@ -17,8 +17,8 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 LABEL_TABLE = "\n".join((
     "| label | use it for |",
     "| --- | --- |",
-    "| **sourced** | reported or quoted from a source that the text names (a person, an "
-    "organisation, a report) |",
+    "| **sourced** | reported or quoted from a named or described source: one the text names "
+    "(a person, an organisation, a report) or describes without a name (\"a council officer\") |",
     "| **claim** | a factual assertion in the writer's own voice, with no source given "
     "(checkable in principle) |",
     "| **commentary** | opinion, interpretation, speculation, loaded wording, rhetorical "
@@ -69,8 +69,8 @@ def build_notebook(assignment: str, title: str, sections: Sequence[Section]):
             new_markdown_cell(
                 f"## Part {number}: {section.title} ({_points(section.points)})\n\n"
                 "For each sentence ask, in this order: is it publication furniture? Does the "
-                "text give it to a named source? Is it a checkable statement in the writer's "
-                "own voice? Otherwise it is commentary.", id=f"{part}-task"),
+                "text give it to a named or described source? Is it a checkable statement in "
+                "the writer's own voice? Otherwise it is commentary.", id=f"{part}-task"),
             new_code_cell(f'from readkit import Sorter\n\nSorter.section("{assignment}", '
                           f'"{part}")', id=f"{part}-sorter"),
             new_code_cell(

@@ -28,8 +28,9 @@ PROCEDURE = """## 2. The decision procedure
 Ask the questions **in this order** and stop at the first "yes".
 
 1. **Is it publication furniture?** (headline, byline, dateline, caption, credit) Then `meta`.
-2. **Does the text give the words or information to a named source?** (quotation marks,
-   "said", "according to", "the report") Then `sourced`, even when the source gives an
+2. **Does the text give the words or information to a named or described source?**
+   (quotation marks, "said", "according to", "the report"; a source described without a
+   name, "a council officer", counts) Then `sourced`, even when the source gives an
    opinion: the label says who speaks.
 3. **Is it a checkable statement in the writer's own voice, with no source?** Then `claim`.
    A claim may be true or false: the label does not decide that.
@@ -41,7 +42,7 @@ LABELS_TABLE = """## 1. The four labels
 | Label | In one line |
 | --- | --- |
 | `meta` | publication furniture: headline, byline, dateline, captions, credits |
-| `sourced` | words or information the text gives to a **named source** |
+| `sourced` | words or information the text gives to a **named or described source** |
 | `claim` | a factual statement in the **writer's own voice**, no source given, checkable |
 | `commentary` | the writer's interpretation, judgement, guess or loaded wording |"""
 
@@ -162,11 +163,11 @@ def build_lesson(slug: str, name: str, practice: Mapping[str, KeyEntry],
         ]
     cells.append(new_markdown_cell(
         "## Summary\n\n"
-        "- Four labels: `meta` (furniture), `sourced` (a named source's words or information), "
-        "`claim` (the writer's checkable statement, no source), `commentary` (the writer's "
-        "interpretation, judgement or loaded words).\n"
-        "- Ask in order: furniture? named source? checkable statement in the writer's voice? "
-        "Otherwise commentary.\n"
+        "- Four labels: `meta` (furniture), `sourced` (a named or described source's words or "
+        "information), `claim` (the writer's checkable statement, no source), `commentary` "
+        "(the writer's interpretation, judgement or loaded words).\n"
+        "- Ask in order: furniture? named or described source? checkable statement in the "
+        "writer's voice? Otherwise commentary.\n"
         "- The label says who speaks and what kind of statement it is, never whether it is true."))
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number:02d}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +92,8 @@ def learner_id(environ: Mapping[str, str] | None = None) -> str | None:
     hub_user = environ.get("JUPYTERHUB_USER", "").strip()
     if hub_user:
         return hub_user
+    if sys.platform == "emscripten":  # Pyodide in a browser: USER is Emscripten's "web_user"
+        return None
     try:
         import pwd
 
@@ -113,7 +116,9 @@ def learners_form(test: FormTest, answers_path: Path | str,
         return form, f"your answers so far are on {form.name}"
     student = learner_id(environ)
     if student is None:
-        return test.planned_form(None), "no user name is known here, so the first form"
+        plan = " and ".join(f"{form.name} on the {occasion}-test"
+                            for form, occasion in zip(test.forms, OCCASIONS, strict=False))
+        return test.planned_form(None), f"no user name is known here, so everyone takes {plan}"
     return test.planned_form(student), f"chosen for the user name {student!r}"
 
 

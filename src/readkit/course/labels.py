@@ -3,7 +3,7 @@
 LABELS = ("sourced", "claim", "commentary", "meta")
 
 DESCRIPTIONS = {
-    "sourced": "reported or quoted from a source the text names",
+    "sourced": "reported or quoted from a source the text names or describes",
     "claim": "a factual assertion in the author's own voice, no source given",
     "commentary": "opinion, interpretation, speculation, loaded wording, rhetorical questions",
     "meta": "publication furniture: headline, byline, tags, captions, share bars, bio, disclaimers",
