@@ -72,15 +72,17 @@ def hand_in(root: Path, student: str, source: str | Path | bytes | None,
 
 def hand_in_notebook(root: Path, student: str, chosen: str,
                      assignment: str = ASSIGNMENT) -> Path:
-    """The released notebook of 01 in the student's submission folder, with `chosen` typed
-    between the quotes of its answer cell `rewrite-choice` (as a learner does)."""
+    """The released notebook of 01 in the student's submission folder, with
+    `chosen_unit = "<chosen>"` typed over the YOUR ANSWER HERE line of its answer cell
+    `rewrite-choice`, as the cell tells a learner to."""
     source = REPO / "exercises" / assignment / f"{NOTEBOOK}.ipynb"
     notebook = json.loads(source.read_text(encoding="utf-8"))
     for cell in notebook["cells"]:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == "rewrite-choice":
-            cell["source"] = "".join(cell["source"]).replace('chosen_unit = ""',
-                                                             f"chosen_unit = {chosen!r}")
-            assert f"chosen_unit = {chosen!r}" in cell["source"]
+            lines = "".join(cell["source"]).splitlines()
+            (stub,) = [n for n, line in enumerate(lines) if line.startswith("# YOUR ANSWER HERE")]
+            lines[stub] = f"chosen_unit = {chosen!r}"
+            cell["source"] = "\n".join(lines) + "\n"
     folder = submission_dir(root, student, assignment)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{NOTEBOOK}.ipynb"
