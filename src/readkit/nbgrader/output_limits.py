@@ -21,7 +21,8 @@ Measured before these bounds: one cell printing 500 MiB in one line made the aut
   The limit is fixed, not the released count plus a margin: the check reads the hand-in alone
   (also in plain `nbgrader autograde`, through SafeSubmission), and this course's notebooks
   have 10 to 19 cells, so 5,000 leaves a learner room for hundreds of notes of their own
-  while a notebook at the limit costs about 12 s, 55 MB and 1 MB of page.
+  while a notebook just under it (4,996 cells) took autograde 9 s, generate_feedback 181 MiB
+  of peak RSS and a 1.2 MB page.
 
 What goes over is dropped, the cell says so in an error output (a graded cell that lost output
 scores 0: a dropped result must never count as a passing cell with no output), grading goes on,
