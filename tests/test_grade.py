@@ -497,6 +497,63 @@ def test_an_unreadable_refusals_file_is_said_and_grading_goes_on(course_root, ca
     assert sorted(csv_rows(grades_csv(course_root))) == ["alice"]
 
 
+def test_a_manual_score_outside_the_cell_is_flagged_and_never_exported(course_root, capsys):
+    """A grader's 400 for 4.0 on the rewrite, -50 there, or 40 over the 8 points of part-1,
+    as nbgrader's API stores them (the formgrader's grade API takes any number): flagged with
+    the cell and value, that cell and the total left empty in grades.csv, scores.json and
+    lms.csv, never a number the LMS imports. 0 and the cell's points are in range."""
+    from readkit.results import record, report
+
+    for student, chosen in (("alice", "p51s2"), ("bob", "p51s2"), ("cy", "p51s2"),
+                            ("dee", "p51s2"), ("eve", "p51s2")):
+        hand_in(course_root, student, "alice-perfect.json")
+        hand_in_notebook(course_root, student, chosen)
+    autograded = {**SECTION_POINTS, "rewrite-choice": 1}
+    build_gradebook(course_root, {
+        "alice": {**autograded, "rewrite-answer": {"manual": 400}},
+        "bob": {**autograded, "rewrite-answer": {"manual": -50}},
+        "cy": {**autograded, "part-1": {"auto": 8, "manual": 40},
+               "rewrite-answer": {"manual": 4}},
+        "dee": {**autograded, "rewrite-answer": {"manual": 0}},
+        "eve": {**autograded, "rewrite-answer": {"manual": 4}},
+    })
+    assert grade.run(parse([ASSIGNMENT, "--course", str(course_root)])) == 0
+    out = capsys.readouterr().out
+    outside = ": not counted, no total until a grader enters a score in range in the formgrader"
+    assert (f"FLAGGED alice: rewrite-answer has manual score 400, outside 0 to 4{outside}\n"
+            f"FLAGGED bob: rewrite-answer has manual score -50, outside 0 to 4{outside}\n"
+            f"FLAGGED cy: part-1 has manual score 40, outside 0 to 8{outside}\n") in out
+    assert "FLAGGED dee" not in out and "FLAGGED eve" not in out
+    rows = csv_rows(grades_csv(course_root))
+    columns = ("points", "percent", "part-1", "rewrite-answer", "manual_grading",
+               "gradebook_points", "flag", "reason")
+    assert {student: [row[c] for c in columns] for student, row in rows.items()} == {
+        "alice": ["", "", "8", "", "pending", "", "MANUAL-OUT-OF-RANGE",
+                  f"rewrite-answer has manual score 400, outside 0 to 4{outside}"],
+        "bob": ["", "", "8", "", "pending", "", "MANUAL-OUT-OF-RANGE",
+                f"rewrite-answer has manual score -50, outside 0 to 4{outside}"],
+        "cy": ["", "", "", "4", "done", "", "MANUAL-OUT-OF-RANGE",
+               f"part-1 has manual score 40, outside 0 to 8{outside}"],
+        "dee": ["31", "88.6", "8", "0", "done", "31", "", ""],
+        "eve": ["35", "100", "8", "4", "done", "35", "", ""],
+    }
+    course = Course.open(course_root)
+    kept = record.read_record(course, ASSIGNMENT)  # what report and the LMS export read
+    assert {s.student: s.points for s in kept.students} == {
+        "alice": None, "bob": None, "cy": None, "dee": 31.0, "eve": 35.0}
+    assert kept.students[0].cells["rewrite-answer"].manual == 400  # kept as evidence
+    _, lms = report.write_report(kept)
+    with lms.open(encoding="utf-8", newline="") as handle:
+        assert list(csv.reader(handle))[1:] == [
+            ["Points Possible", "", "", "", "", "35"],
+            ["Test, Alice", "", "", "alice", "", ""],
+            ["Test, Bob", "", "", "bob", "", ""],
+            ["Test, Cy", "", "", "cy", "", ""],
+            ["Test, Dee", "", "", "dee", "", "31"],
+            ["Test, Eve", "", "", "eve", "", "35"],
+        ]
+
+
 def test_points_possible_are_read_from_the_notebook(course_root):
     """The maximum is the sum of the source notebook's grade cells, not a number typed again:
     a rewrite worth 5 makes 01 worth 36."""

@@ -298,6 +298,82 @@ def test_a_killed_worker_fails_only_its_learner(course, tmp_path, jobs):
     assert not grades_rows(root)[VICTIM]["reason"]
 
 
+MANY = "aa-many-cells"
+MANY_CELLS = 150_000  # the red team's notebook: 11 MB, inside every byte bound
+
+
+def add_empty_markdown_cells(root: Path, student: str, like: str, count: int) -> Path:
+    """`student` hands in `like`'s submission with `count` empty markdown cells at its end."""
+    folder = root / "grading" / "submitted"
+    shutil.copytree(folder / like / A, folder / student / A)
+    path = folder / student / A / NOTEBOOK
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    notebook["cells"] += [{"cell_type": "markdown", "id": f"m{i}", "metadata": {}, "source": ""}
+                          for i in range(count)]
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    return path
+
+
+@pytest.mark.nbgrader
+@pytest.mark.sandbox
+def test_a_notebook_of_very_many_cells_is_refused_and_everyone_else_is_graded_as_alone(
+        course, tmp_path):
+    """150,000 empty markdown cells (before the cell bound: autograde 365 s for that learner,
+    generate_feedback 1.61 GB and a 30.7 MB page, the formgrader's server busy over a minute):
+    refused with what to do, by readkit autograde before nbgrader reads it and by plain
+    nbgrader autograde (the formgrader's button) before its code runs; no autograded notebook
+    (what the formgrader renders) and no feedback page; everyone else graded as alone."""
+    _, _, honest, baseline = course
+    root = fresh_copy(course, tmp_path)
+    path = add_empty_markdown_cells(root, MANY, honest[0], MANY_CELLS)
+    assert output_limits.NOTEBOOK_FILE_LIMIT > path.stat().st_size > 10 * MB
+    why = (f"not autograded: {NOTEBOOK} has {MANY_CELLS + 16:,} cells, more than the 5,000 "
+           "readkit grades in a notebook. Ask the learner to hand in the released notebook "
+           "with their answers, without the cells they added (or to merge them), and hand it "
+           "in again.")
+    nbgrader_env = {k: v for k, v in nbgrader_environment().items() if k != "READKIT_COURSE"}
+
+    start = time.perf_counter()
+    run = readkit(root, "autograde", A, "--jobs", "2")
+    memory = PeakMemory(run.pid)
+    out, err = run.communicate(timeout=900)
+    memory.stop()
+    seconds = time.perf_counter() - start
+    assert run.returncode == 1, out + err
+    line = next(line for line in out.splitlines() if f"FAILED {MANY} (" in line)
+    assert line.endswith(f" s): {why}"), line  # refused before nbgrader read it
+    assert f"Autograded {HONEST} of {HONEST + 1} submission(s)" in out
+    scores = gradebook_scores(root / "grading" / "gradebook.db", A)
+    assert scores == baseline  # the honest learners as alone; nothing of the refused one
+    autograded = root / "grading" / "autograded" / MANY
+    assert not autograded.exists()
+    assert grades_rows(root)[MANY]["reason"].endswith(f"; autograde failed: {why}")
+    print(f"\nmany cells: readkit autograde --jobs 2 of {HONEST + 1} in {seconds:.1f} s, "
+          f"instructor processes peak {max(memory.instructor.values()) / 2**20:.0f} MiB")
+
+    start = time.perf_counter()
+    plain = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", A, "--student", MANY],
+                           cwd=root, env=nbgrader_env, capture_output=True, text=True,
+                           timeout=900)
+    assert why in plain.stdout + plain.stderr, plain.stdout + plain.stderr
+    assert not list(autograded.rglob("*.ipynb"))
+    print(f"many cells: plain nbgrader autograde refused it in "
+          f"{time.perf_counter() - start:.1f} s (it reads the notebook first)")
+
+    feedback = subprocess.Popen([sys.executable, "-m", "nbgrader", "generate_feedback", A],
+                                cwd=root, env=nbgrader_env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    start, memory = time.perf_counter(), PeakMemory(feedback.pid)
+    out, err = feedback.communicate(timeout=900)
+    memory.stop()
+    assert feedback.returncode == 0, out + err
+    pages = root / "grading" / "feedback"
+    assert sorted(p.parts[-3] for p in pages.rglob("*.html")) == sorted(honest)
+    print(f"many cells: generate_feedback in {time.perf_counter() - start:.1f} s, peak "
+          f"{max(memory.instructor.values()) / 2**20:.0f} MiB, largest page "
+          f"{max(p.stat().st_size for p in pages.rglob('*.html')) / MB:.2f} MB")
+
+
 # --- the bounds themselves: a real kernel through nbgrader's Execute, no sandbox -------------
 
 
@@ -403,6 +479,16 @@ def test_handed_in_notebooks_over_the_bounds_are_refused_before_reading(tmp_path
         "not autograded: the cells of pasted.ipynb hold 600 KiB of text, more than the 512 KiB "
         "readkit grades. Ask the learner to remove what they pasted in and hand it in again.")
     (folder / "pasted.ipynb").unlink()
+    many = {"cells": [{"cell_type": "markdown", "source": "", "metadata": {}}] * 5_001}
+    (folder / "many.ipynb").write_text(json.dumps(many))
+    assert output_limits.oversized_notebook(folder) == (
+        "not autograded: many.ipynb has 5,001 cells, more than the 5,000 readkit grades in a "
+        "notebook. Ask the learner to hand in the released notebook with their answers, "
+        "without the cells they added (or to merge them), and hand it in again.")
+    many["cells"].pop()
+    (folder / "many.ipynb").write_text(json.dumps(many))
+    assert output_limits.oversized_notebook(folder) is None
+    (folder / "many.ipynb").unlink()
     with (folder / "huge.ipynb").open("wb") as handle:
         handle.truncate(17 * 1024 * 1024)
     assert output_limits.oversized_notebook(folder).startswith(

@@ -5,6 +5,7 @@ for anything that runs (tests/browser/test_formgrader_safety.py opens it in Chro
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,30 @@ def active_parts(html: str) -> list[str]:
     return found
 
 
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTk"
+       "SuQmCC")
+BEACON = "http://127.0.0.1:9/"
+
+
+def hostile_image_outputs():
+    """Images whose metadata (set by the learner's code: display(..., metadata=...)) nbconvert
+    writes into <img> attributes, width and height unquoted."""
+    return [
+        new_output("display_data", data={"image/png": PNG, "text/plain": "png"}, metadata={
+            "image/png": {"width": "1 onload=alert(1)", "height": 30, "unconfined": True,
+                          "needs_background": "light", "isolated": True},
+            "filenames": {"image/png": BEACON + "png"},
+            "width": "2 onerror=alert(2)"}),
+        new_output("execute_result", execution_count=1,
+                   data={"image/jpeg": "/9j/x", "text/plain": "jpeg"}, metadata={
+                       "image/jpeg": {"height": "1 onerror=alert(3)", "width": "40",
+                                      "alt": '"><img src=x onerror=alert(4)>'},
+                       "filenames": {"image/jpeg": BEACON + "jpeg"}}),
+        new_output("display_data", data={"image/png": PNG, "text/plain": "top"},
+                   metadata={"height": "1 onmouseover=alert(5)", "alt": "TOP-LEVEL-ALT"}),
+    ]
+
+
 def hostile_notebook():
     """What mallory's autograded notebook holds (tests/fixtures/submissions/hostile-html),
     outputs included as her output cell makes them."""
@@ -68,6 +93,7 @@ def hostile_notebook():
                                                          "version_minor": 0},
             "text/plain": "OUTPUT-WIDGET-AS-TEXT"}),
         new_output("stream", name="stdout", text="OUTPUT-STREAM-VISIBLE <img src=x onerror=x>\n"),
+        *hostile_image_outputs(),
     ]
     return new_notebook(cells=[
         new_markdown_cell(markdown, id="notes"),
@@ -116,6 +142,44 @@ def test_feedback_through_the_course_config_holds_nothing_that_runs():
     assert '<img alt="No description has been provided for this image" src="data:image/svg+xml' \
         in page
     assert "Inline math with markup: $x" in page
+
+
+def test_image_metadata_keeps_whole_pixel_sizes_and_alt_text_only():
+    """An output's width and height are written unquoted into <img>: only whole pixels stay;
+    no external source (filenames), no top-level fallback, no other key."""
+    page = notebook_part(feedback_html(course_config()))
+    images = [tag for tag in re.findall(r"<img[^>]*>", page) if "data:image/png" in tag
+              or "data:image/jpeg" in tag]
+    assert [re.sub(r"base64,[^\"]*", "base64,...", tag) for tag in images] == [
+        '<img alt="No description has been provided for this image" height="30" '
+        'src="data:image/png;base64,..."/>',
+        '<img alt=\'"&gt;&lt;img src=x onerror=alert(4)&gt;\' src="data:image/jpeg;base64,..." '
+        'width="40"/>',
+        '<img alt="No description has been provided for this image" '
+        'src="data:image/png;base64,..."/>',
+    ]
+    assert BEACON not in page and "unconfined" not in page and "alert(" not in page.replace(
+        "onerror=alert(4)&gt;", "")
+
+
+@pytest.mark.parametrize("value, pixels", [
+    (100, 100), (100.0, 100), ("100", 100), (10_000, 10_000), (10_001, None), (0, None),
+    (-3, None), (2.5, None), ("50%", None), ("1 onload=x", None), ("\uff11", None),
+    (True, None), (float("nan"), None), (float("inf"), None), (None, None), ([1], None),
+])
+def test_sizes_are_whole_pixels(value, pixels):
+    kept = safe_html.safe_output_metadata({"image/png": {"width": value}}, ["image/png"])
+    assert kept == ({"image/png": {"width": pixels}} if pixels else {})
+
+
+def test_output_metadata_keeps_only_the_shown_types():
+    metadata = {"image/png": {"width": 5, "alt": "a"}, "text/html": {"isolated": True},
+                "application/javascript": {"width": 5}, "width": 7, "filenames": {}}
+    assert safe_html.safe_output_metadata(metadata, ["image/png", "text/html"]) == {
+        "image/png": {"width": 5, "alt": "a"}}
+    assert safe_html.safe_output_metadata(["not", "a", "dict"], ["image/png"]) == {}
+    assert safe_html.safe_output_metadata({"image/png": {"alt": "x" * 5000}}, ["image/png"]) \
+        == {"image/png": {"alt": "x" * 1000}}
 
 
 def test_without_it_nbgraders_feedback_runs_learner_markdown():

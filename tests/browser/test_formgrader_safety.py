@@ -6,7 +6,8 @@ One temporary course, assignment 01. The learner `mallory` hands in the released
 tests/fixtures/submissions/hostile-html/: a markdown cell of her own with script every way raw
 HTML allows it, the same in the manually graded answer cell (the rewrite), and a code cell whose
 outputs are an HTML `<script>` and `<img onerror>`, an SVG with onload, JavaScript, markdown with
-raw HTML, "isolated" HTML and a printed tag. Two more folders are named with HTML
+raw HTML, "isolated" HTML, a printed tag, and images whose metadata puts handlers in their
+unquoted width and height (display data and a result) and an external source. Two more folders are named with HTML
 (`<svg onload=...>`, `rk";...;"`): `readkit autograde` refuses them, and plain nbgrader (as an
 instructor who created such a folder by hand would) autogrades them into the gradebook anyway.
 Every payload appends to `window.name` (browser-testing.md, "Proving that no learner script runs
@@ -60,6 +61,9 @@ GRADE = ("setTimeout(function(){document.querySelectorAll('.full-credit')"
 MARKDOWN_TEXT, REWRITE_TEXT = "MARKDOWN-TEXT-VISIBLE", "REWRITE-TEXT-VISIBLE"
 OUTPUT_TEXTS = ("OUTPUT-HTML-VISIBLE", "OUTPUT-MARKDOWN-VISIBLE", "OUTPUT-STREAM-VISIBLE")
 SETTLE_MS = 3000  # longer than the payloads' own 1.5 s delay
+# The attribute names of every image of the page made from an image output (data: source).
+IMAGE_ATTRIBUTES = ("[...document.querySelectorAll('.output_png img, .output_jpeg img')]"
+                    ".map(i => i.getAttributeNames().sort())")
 
 
 def fixture_text(name: str) -> str:
@@ -275,6 +279,12 @@ def test_feedback_and_report_opened_from_disk_run_nothing(course, browser):
             if path == files[0]:
                 for text in (MARKDOWN_TEXT, REWRITE_TEXT, *OUTPUT_TEXTS):
                     assert text in shown, text
+                # her image outputs are shown (png, jpeg, the png result), with no attribute of
+                # her metadata but whole-pixel sizes and alt text, and no source of hers
+                assert page.evaluate(IMAGE_ATTRIBUTES) == [
+                    ["alt", "src"], ["alt", "src", "width"], ["alt", "src"]]
+                assert page.evaluate("[...document.images].filter(i => "
+                                     "i.src.includes('out-png-filename')).length") == 0
             if path == report:
                 for student in HOSTILE_IDS:
                     assert student in shown

@@ -13,7 +13,16 @@ Measured before these bounds: one cell printing 500 MiB in one line made the aut
   widget state, the error of the reply);
 - the handed-in notebook before nbgrader reads it: its file at most NOTEBOOK_FILE_LIMIT, the
   text of its cells (sources and attachments) at most SOURCE_LIMIT, so the feedback page that
-  nbgrader makes from it (highlighting makes code about 13 times larger) stays small.
+  nbgrader makes from it (highlighting makes code about 13 times larger) stays small, and at
+  most CELL_COUNT_LIMIT cells: nbgrader and nbconvert cost memory and time per cell, however
+  empty (measured before this bound: 150,000 empty markdown cells, 11 MB, made autograde take
+  365 s, generate_feedback peak at 1.61 GB and write a 30.7 MB page, and the formgrader's
+  server hang for over a minute: about 2.4 ms, 10.7 KB of memory and 205 B of page per cell).
+  The limit is fixed, not the released count plus a margin: the check reads the hand-in alone
+  (also in plain `nbgrader autograde`, through SafeSubmission), and this course's notebooks
+  have 10 to 19 cells, so 5,000 leaves a learner room for hundreds of notes of their own
+  while a notebook just under it (4,996 cells) took autograde 9 s, generate_feedback 181 MiB
+  of peak RSS and a 1.2 MB page.
 
 What goes over is dropped, the cell says so in an error output (a graded cell that lost output
 scores 0: a dropped result must never count as a passing cell with no output), grading goes on,
@@ -48,6 +57,7 @@ CELL_LIMIT = 1 * MiB
 NOTEBOOK_LIMIT = 2 * MiB
 NOTEBOOK_FILE_LIMIT = 16 * MiB
 SOURCE_LIMIT = 512 * KiB
+CELL_COUNT_LIMIT = 5_000
 LOG_PREFIX = "readkit output limit: "
 WATCHED = ("shell", "iopub", "stdin", "control")
 # Messages that keep nothing (or only a timestamp) in the notebook.
@@ -305,12 +315,23 @@ def oversized_notebook(folder: Path) -> str | None:
             notebook = json.loads(path.read_bytes())
         except (OSError, ValueError, RecursionError):
             continue  # nbgrader says what is wrong with it
+        count = cell_count(notebook)
+        if count > CELL_COUNT_LIMIT:
+            return (f"not autograded: {path.name} has {count:,} cells, more than the "
+                    f"{CELL_COUNT_LIMIT:,} readkit grades in a notebook. Ask the learner to "
+                    "hand in the released notebook with their answers, without the cells they "
+                    "added (or to merge them), and hand it in again.")
         text = cell_text_size(notebook)
         if text > SOURCE_LIMIT:
             return (f"not autograded: the cells of {path.name} hold {size_text(text)} of text, "
                     f"more than the {size_text(SOURCE_LIMIT)} readkit grades. Ask the learner "
                     "to remove what they pasted in and hand it in again.")
     return None
+
+
+def cell_count(notebook) -> int:
+    cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    return len(cells) if isinstance(cells, list) else 0
 
 
 def cell_text_size(notebook) -> int:

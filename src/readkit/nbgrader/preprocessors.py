@@ -28,7 +28,7 @@ from readkit.course.answers import ANSWERS_FILE, read_answers
 from readkit.course.course import COURSE_VARIABLE, Course
 from readkit.course.learner_data import write_learner_data
 from readkit.grading import trusted
-from readkit.nbgrader.output_limits import BoundedOutput
+from readkit.nbgrader.output_limits import BoundedOutput, oversized_notebook
 from readkit.nbgrader.submission_files import refusal
 from readkit.sandbox import bubblewrap as sandboxing
 from readkit.sandbox.kernels import kernel_manager
@@ -173,11 +173,13 @@ class SandboxedExecute(BoundedOutput, Execute):
 
 class SafeSubmission(NbGraderPreprocessor):
     """First step of nbgrader's sanitize pass: a submission that holds a link, a named pipe or a
-    device is refused before any learner code runs (readkit autograde refuses it even before
-    nbgrader copies it: see readkit.nbgrader.submission_files)."""
+    device, or a notebook over readkit's bounds (readkit.nbgrader.output_limits: size, text,
+    cell count), is refused before any learner code runs (readkit autograde refuses it even
+    before nbgrader copies or reads it: see readkit.nbgrader.submission_files)."""
 
     def preprocess(self, nb, resources):
-        problem = refusal(_submission_dir(self.config, resources))
+        folder = _submission_dir(self.config, resources)
+        problem = refusal(folder) or oversized_notebook(folder)
         if problem:
             raise SubmissionRefused(problem)
         return nb, resources

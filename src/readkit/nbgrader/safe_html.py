@@ -14,7 +14,9 @@ it (nbgrader_config.py; the formgrader's, through readkit.nbgrader.formgrader):
   and widget outputs not written at all;
 - outputs reduced to the inert MIME types (`InertOutputs`): an output that also carries
   JavaScript or a widget is shown through its text, HTML or image form; HTML never in a frame
-  of its own; SVG only as an image (`<img>` never runs script).
+  of its own; SVG only as an image (`<img>` never runs script); the output's metadata (which
+  the learner's code sets, and which nbconvert writes into `<img>` attributes, width and
+  height unquoted) reduced to whole-pixel sizes and alt text.
 
 `clean` is ammonia's sanitizer (the `nh3` package): an allowlist of tags and attributes, no
 script, no event handlers, no `style`, no ids (which could shadow the page's own), links only to
@@ -34,6 +36,8 @@ from nbconvert.preprocessors import Preprocessor
 _DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml)[;,]", re.IGNORECASE)
 SAFE_OUTPUT_TYPES = ["text/html", "text/markdown", "image/svg+xml", "text/latex", "image/png",
                      "image/jpeg", "text/plain"]
+MAX_PIXELS = 10_000  # an image's width or height as an output may set it
+MAX_ALT = 1_000  # characters of an image's alt text
 
 
 def _attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -77,10 +81,46 @@ def markdown2html(context, source: str) -> str:
     return clean(html)
 
 
+def _pixels(value: object) -> int | None:
+    """A width or height as a positive whole number of pixels (1 to MAX_PIXELS), else None:
+    100, 100.0 and "100" are 100; "50%", "1 onload=...", True, -3, NaN are nothing."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_PIXELS:
+        return value
+    return None
+
+
+def safe_output_metadata(metadata: object, kinds) -> dict:
+    """What nbconvert's templates may read of an output's metadata (the learner's code sets
+    all of it: `display(..., metadata=...)`): for each MIME type in `kinds`, its `width` and
+    `height` as whole pixels and its `alt` as text (written quoted and escaped). Everything
+    else goes: the top-level keys the templates fall back to, `filenames` (an image's src, any
+    URL), `isolated` (a frame of its own), `unconfined`, `needs_background`. nbconvert writes
+    width and height unquoted (`width={{ width | escape_html }}`): a string there is a new
+    attribute, e.g. an event handler."""
+    settings = metadata if isinstance(metadata, dict) else {}
+    kept = {}
+    for kind in kinds:
+        own = settings.get(kind)
+        if not isinstance(own, dict):
+            continue
+        safe = {key: size for key in ("width", "height")
+                if (size := _pixels(own.get(key))) is not None}
+        if isinstance(own.get("alt"), str):
+            safe["alt"] = own["alt"][:MAX_ALT]
+        if safe:
+            kept[kind] = safe
+    return kept
+
+
 class InertOutputs(Preprocessor):
     """Each output reduced to the MIME types shown inert (JavaScript and widget views dropped:
     the output shows through its text form), HTML shown in place and cleaned, never in an
-    "isolated" frame of its own (which the formgrader's policy would not even show)."""
+    "isolated" frame of its own (which the formgrader's policy would not even show), and its
+    metadata to the sizes and alt text of those types (safe_output_metadata)."""
 
     def preprocess_cell(self, cell, resources, index):
         for output in cell.get("outputs", []):
@@ -88,9 +128,8 @@ class InertOutputs(Preprocessor):
             if shown is not None:
                 output.data = {kind: value for kind, value in shown.items()
                                if kind in SAFE_OUTPUT_TYPES}
-            for settings in output.get("metadata", {}).values():
-                if isinstance(settings, dict):
-                    settings.pop("isolated", None)
+            if "metadata" in output:
+                output.metadata = safe_output_metadata(output.metadata, output.get("data", {}))
         return cell, resources
 
 

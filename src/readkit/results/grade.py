@@ -9,9 +9,10 @@
 
 The gradebook is checked against all of it (readkit.results.gradebook_check): a learner whose
 readkit points differ, or whose autograded points were overridden, or who was given extra
-credit, is flagged with what changed. A hand-in that collect refused (another learner's name, a
-link, too large: grading/collect/ASSIGNMENT-refused.csv) flags the learner it names and the
-learner who made it (readkit.results.collect_refusals).
+credit, is flagged with what changed; a manual score outside its cell's points is flagged and not
+counted (no total, so nothing in the LMS export until a grader corrects it). A hand-in that
+collect refused (another learner's name, a link, too large: grading/collect/ASSIGNMENT-refused.csv)
+flags the learner it names and the learner who made it (readkit.results.collect_refusals).
 
 Writes grading/reports/ASSIGNMENT/: scores.json (the score record that `readkit report` and the
 LMS export read), grades.csv (one row per student: every cell, the total, status, the reason
@@ -39,7 +40,13 @@ from readkit.nbgrader.autograde import autograde_notes
 from readkit.nbgrader.uploads import import_uploads
 from readkit.results import collect_refusals, grade_cells, record
 from readkit.results.grade_cells import CHOICE, MANUAL, SORTER, GradeCell
-from readkit.results.gradebook_check import DIFFERS, CellScore, check_cells, format_points
+from readkit.results.gradebook_check import (
+    DIFFERS,
+    OUT_OF_RANGE,
+    CellScore,
+    check_cells,
+    format_points,
+)
 from readkit.results.record import (
     NOT_AUTOGRADED,
     NOT_SUBMITTED,
@@ -149,6 +156,8 @@ def _grade_submission(student: str, folder: Path | str, plan: trusted.SorterAssi
                 recorded[c.cell_id].score for c in cells if c.cell_id in recorded), 2)
     checked = check_cells(cells, computed, recorded, autograded)
     grade.cells, grade.flags, grade.changes = checked.cells, checked.flags, checked.changes
+    if OUT_OF_RANGE in grade.flags:  # nbgrader's own total counts that score: not shown either
+        grade.gradebook_points = None
     return grade
 
 
@@ -332,7 +341,7 @@ def summary_lines(grades: ClassGrades) -> list[str]:
     if grades.book_state != gradebook.OK:
         lines.append(f"Gradebook check skipped: {grades.book_detail}.")
     else:
-        checked = [s for s in handed_in if s.gradebook_points is not None]
+        checked = [s for s in handed_in if not s.book_state]  # autograded
         missing = [s.student for s in handed_in if s.book_state == NOT_AUTOGRADED]
         held = len([s for s in checked if not s.flags])
         text = f"Gradebook check: {held} of {len(checked)} autograded hold these points"

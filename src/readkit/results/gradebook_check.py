@@ -10,7 +10,11 @@ What counts, per cell (CellScore.score; None: no score yet):
   nbgrader's own auto_score (0 for an answer left as released), else none yet: PENDING;
 - a manual_score on an autograded cell (an instructor's override in the formgrader) replaces
   the cell's points and is flagged OVERRIDDEN, from what to what;
-- extra credit on any cell is added and flagged EXTRA-CREDIT.
+- extra credit on any cell is added and flagged EXTRA-CREDIT;
+- a manual score below 0 or above the cell's points (400 typed for 4.0, or anything written
+  through the formgrader's grade API, which stores any number) is flagged MANUAL-OUT-OF-RANGE
+  and not counted: the cell has no score, so the learner has no total and the LMS export
+  leaves it empty (as for a pending learner) until a grader enters a score in range.
 So an honest override counts and is shown on every run; one the instructor did not make is
 seen at the next `readkit grade`.
 """
@@ -23,6 +27,7 @@ from readkit.nbgrader.gradebook import RecordedGrade
 from readkit.results.grade_cells import MANUAL, GradeCell
 
 DIFFERS, OVERRIDDEN, EXTRA_CREDIT = "GRADEBOOK-DIFFERS", "OVERRIDDEN", "EXTRA-CREDIT"
+OUT_OF_RANGE = "MANUAL-OUT-OF-RANGE"
 # Two scores closer than this are equal (both are rounded to 2 decimals).
 TOLERANCE = 0.005
 
@@ -58,6 +63,11 @@ def _add(flags: list[str], flag: str) -> None:
         flags.append(flag)
 
 
+def in_range(score: float, points: float) -> bool:
+    """Whether a grader's score fits the cell: 0 to its points (NaN and infinities never do)."""
+    return -TOLERANCE <= score <= points + TOLERANCE
+
+
 def check_cells(cells: list[GradeCell], computed: dict[str, float],
                 recorded: dict[tuple[str, str], RecordedGrade] | None,
                 autograded: bool = True) -> Checked:
@@ -81,7 +91,14 @@ def check_cells(cells: list[GradeCell], computed: dict[str, float],
             base = grade.manual if grade.manual is not None else grade.auto
         else:
             base = grade.auto
-        if grade.manual is not None and cell.kind != MANUAL:
+        counted = grade.manual is None or in_range(grade.manual, cell.points)
+        if not counted:
+            _add(result.flags, OUT_OF_RANGE)
+            result.changes.append(
+                f"{cell.column} has manual score {format_points(grade.manual)}, outside 0 to "
+                f"{format_points(cell.points)}: not counted, no total until a grader enters a "
+                "score in range in the formgrader")
+        elif grade.manual is not None and cell.kind != MANUAL:
             _add(result.flags, OVERRIDDEN)
             was = f"{format_points(base)} ({'readkit' if cell.by_readkit else 'autograde'})" \
                 if base is not None else "no score"
@@ -92,7 +109,7 @@ def check_cells(cells: list[GradeCell], computed: dict[str, float],
             _add(result.flags, EXTRA_CREDIT)
             result.changes.append(f"{cell.column} given {format_points(grade.extra)} extra "
                                   "credit")
-        score = None if base is None else round(base + (grade.extra or 0.0), 2)
+        score = None if base is None or not counted else round(base + (grade.extra or 0.0), 2)
         result.cells[cell.column] = CellScore(score, mine, grade.auto, grade.manual, grade.extra)
     if differ:
         result.flags.insert(0, DIFFERS)
