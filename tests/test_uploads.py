@@ -27,12 +27,12 @@ from tests.support.grading import (
 
 SUBMISSIONS = GOLDEN / "grade" / "submissions"
 ALICE, BOB = SUBMISSIONS / "alice-perfect.json", SUBMISSIONS / "bob-partial.json"
-# grades.csv's Sorter columns (part-1..4) of the golden files (tests/golden/grade/), and the
+# grades.csv's Sorter columns (part-1..3) of the golden files (tests/golden/grade/), and the
 # rest of an answers-only hand-in's row: no notebook, so no chosen sentence and a rewrite to
-# grade by hand (no gradebook in these courses).
-ALICE_PARTS, BOB_PARTS = "7.5,7.5,5,10", "3.69,7.5,2.39,6.36"
+# grade by hand (no gradebook in these courses); both label every sentence (0 unlabelled).
+ALICE_PARTS, BOB_PARTS = "8,9,13", "4.21,9,8.97"
 NO_NOTEBOOK = (",0,,ok; no-gradebook,pending,rewrite-choice scores 0: no sort-the-sources.ipynb "
-               "was handed in,,")
+               "was handed in,,,0")
 
 
 def grade(root: Path, upload: Path, *options: str) -> int:
