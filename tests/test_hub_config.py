@@ -425,7 +425,8 @@ def test_the_formgrader_marks_failed_tests_only_for_cells_with_tests(tmp_path, m
         app.initialize([
             "--ServerApp.jpserver_extensions={'readkit.nbgrader.formgrader': True, "
             f"'nbgrader.server_extensions.formgrader': {instructor}}}",
-            f"--ServerApp.root_dir={tmp_path}", "--ServerApp.open_browser=False", "--allow-root"])
+            f"--ServerApp.root_dir={tmp_path}", "--ServerApp.open_browser=False", "--allow-root"],
+            new_httpserver=False)  # routes only: no port bound later on the shared event loop
         found = [app.web_app.find_handler(HTTPServerRequest(
             method="GET", uri=path, headers={"Host": "127.0.0.1"})).handler_class
             for path in paths]
