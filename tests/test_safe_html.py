@@ -111,8 +111,9 @@ def notebook_part(html: str) -> str:
     return html[html.index('id="notebook"'):]
 
 
-def feedback_html(config: Config) -> str:
-    """The notebook through nbgrader's feedback template, as generate_feedback exports it."""
+def feedback_html(config: Config, notebook=None) -> str:
+    """The notebook (the hostile one by default) through nbgrader's feedback template, as
+    generate_feedback exports it."""
     from nbconvert.exporters import HTMLExporter
     from nbgrader.server_extensions.formgrader.handlers import static_path, template_path
 
@@ -121,7 +122,8 @@ def feedback_html(config: Config) -> str:
     config.HTMLExporter.extra_template_basedirs = [template_path]
     config.HTMLExporter.extra_template_paths = [
         str(Path(static_path) / "node_modules" / "bootstrap" / "dist" / "css")]
-    html, _ = HTMLExporter(config=config).from_notebook_node(hostile_notebook(), resources={
+    notebook = hostile_notebook() if notebook is None else notebook
+    html, _ = HTMLExporter(config=config).from_notebook_node(notebook, resources={
         "nbgrader": {"notebook": "sort-the-sources", "score": 0.0, "max_score": 35.0,
                      "late_penalty": 0.0}})
     return html
@@ -142,6 +144,17 @@ def test_feedback_through_the_course_config_holds_nothing_that_runs():
     assert '<img alt="No description has been provided for this image" src="data:image/svg+xml' \
         in page
     assert "Inline math with markup: $x" in page
+
+
+def test_a_learners_widget_state_is_not_shown_and_cannot_stop_the_page():
+    """Widget views are dropped from the outputs, so their saved state is dropped too: a state
+    without "state" (red team) stopped nbconvert's widget filter, and generate_feedback with
+    it, and left the formgrader's page of that learner an error page."""
+    notebook = hostile_notebook()
+    notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {
+        "version_major": 2, "version_minor": 0}}
+    page = feedback_html(course_config(), notebook)
+    assert "MARKDOWN-TEXT-VISIBLE" in page and "widget-state" not in page
 
 
 def test_image_metadata_keeps_whole_pixel_sizes_and_alt_text_only():

@@ -120,7 +120,13 @@ class InertOutputs(Preprocessor):
     """Each output reduced to the MIME types shown inert (JavaScript and widget views dropped:
     the output shows through its text form), HTML shown in place and cleaned, never in an
     "isolated" frame of its own (which the formgrader's policy would not even show), and its
-    metadata to the sizes and alt text of those types (safe_output_metadata)."""
+    metadata to the sizes and alt text of those types (safe_output_metadata). The notebook's
+    saved widget state goes too: no widget view is shown, and a learner's malformed state
+    stopped nbconvert's widget filter, so the whole page (and generate_feedback's run)."""
+
+    def preprocess(self, nb, resources):
+        nb.metadata.pop("widgets", None)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         for output in cell.get("outputs", []):
