@@ -21,17 +21,11 @@ from readkit.authoring.lesson_notebook import hard_cases
 from readkit.cli import main
 from readkit.course.course import Course
 from readkit.grading import guessing
+from tests.support.numbering import next_number
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 SLUG = "harbour-bridge"
-
-
-def next_number(folder: Path, pattern: str) -> int:
-    """The number after the highest NN- among the course's names (none pinned here: a teacher
-    who adds an assignment or a lesson moves it on)."""
-    numbers = [int(p.name[:2]) for p in folder.glob(pattern) if p.name[:2].isdigit()]
-    return max(numbers, default=0) + 1
 
 
 NAME = f"{next_number(ROOT / 'solutions', '*'):02d}-sort-{SLUG}"  # after the course's assignments

@@ -36,6 +36,7 @@ from readkit.course.course import Course
 from readkit.course.labels import LABELS
 from readkit.widgets.author import AuthorSorter
 from tests.support.author_key import label_the_test_article
+from tests.support.numbering import next_number
 
 pytestmark = pytest.mark.nbgrader
 
@@ -43,13 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 BIN = Path(sys.executable).parent
 SLUG = "harbour-bridge"
-
-
-def next_number(folder: Path, pattern: str) -> int:
-    """The number after the highest NN- among the course's names (a teacher's own assignment or
-    lesson moves it on)."""
-    numbers = [int(p.name[:2]) for p in folder.glob(pattern) if p.name[:2].isdigit()]
-    return max(numbers, default=0) + 1
 
 
 # the course's assignments (solutions/), released with the new one

@@ -23,18 +23,13 @@ from readkit.authoring.lesson_notebook import GENERATED
 from readkit.cli import main
 from readkit.course.key import KeyEntry
 from readkit.course.tables import read_table, write_table
+from tests.support.numbering import next_number
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 SLUG = "allotments"
 
 pytestmark = pytest.mark.usefixtures("no_course_variable")
-
-
-def next_number(folder: Path, pattern: str) -> int:
-    """The number after the highest NN- of the names in `folder` (the course's own)."""
-    numbers = [int(p.name[:2]) for p in folder.glob(pattern) if p.name[:2].isdigit()]
-    return max(numbers, default=0) + 1
 
 
 LESSON = f"{next_number(ROOT / 'lessons', '*.ipynb'):02d}-{SLUG}"

@@ -3,12 +3,12 @@ works on, and why (course/forms.py). Plain text: no widget library is loaded."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from readkit.course.answers import ANSWERS_FILE
 from readkit.course.course import DATA, Course, CourseError
 from readkit.course.forms import TESTS_FILE, learners_form
+from readkit.widgets.sorter import nbgrader_autogrades
 
 
 def show_form(assignment: str, *, course: Course | None = None,
@@ -19,7 +19,7 @@ def show_form(assignment: str, *, course: Course | None = None,
     if test is None:
         raise CourseError(f"{assignment} is not a test on the parallel forms "
                           f"({DATA}/{TESTS_FILE}): it has one text for everyone.")
-    if os.environ.get("NBGRADER_EXECUTION") == "autograde":  # no learner here, only a grader
+    if nbgrader_autogrades():  # no learner here, only a grader
         print("Graded on the form that answers.json was made on.")
         return
     form, why = learners_form(test, answers_path)
