@@ -7,13 +7,14 @@ DEPS := pyproject.toml constraints.txt
 # nbgrader calls alembic and jupyter by name: they must come from the venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: lab lab-instructor test release demo bench bench-hub lock browser sandbox hub hub-deps site site-serve widgets clean help
+.PHONY: lab lab-instructor check test release demo bench bench-hub lock browser sandbox hub hub-deps site site-serve widgets clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make lab      set up and open the course in JupyterLab (PORT=8888 NO_BROWSER=1)"
 	@echo "make lab-instructor  the same, with nbgrader's instructor panels"
-	@echo "make test     set up and run the whole test suite, browser tests included"
+	@echo "make check    ruff and the light tests, about a minute (no Chromium, sandbox, PostgreSQL or site)"
+	@echo "make test     set up and run the whole test suite, browser tests included (WORKERS=2)"
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make demo     simulate a class end to end and build the grading report"
 	@echo "make bench    measure widget and grading speed"
@@ -99,11 +100,21 @@ node_modules/.installed: package.json package-lock.json
 widgets: node_modules/.installed
 	$(PYTHON) -m tools.build_widgets
 
+# The tiers (tests/README.md): a test marked with none of these is light.
+LIGHT := not browser and not nbgrader and not sandbox and not hub and not slow
+WORKERS ?= 2
 
+# For contributors: what needs none of Chromium, bubblewrap, PostgreSQL or a site build.
+check: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests tools lessons benchmarks
+	$(BIN)/pytest -q -m "$(LIGHT)"
+
+# Everything, on WORKERS processes: tests/support/tiers.py keeps the hub tests on one worker
+# and each heavy module on one (its servers start once), the heaviest first.
 # The site is built here so that it cannot rot: tests/browser/test_site.py drives it.
 test: $(VENV)/.installed-test browser sandbox hub-deps node_modules/.installed site
 	$(BIN)/ruff check src tests tools lessons benchmarks
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(WORKERS) --dist loadgroup --no-loadscope-reorder
 
 release: $(VENV)/.installed-lab
 	$(BIN)/readkit release

@@ -18,6 +18,9 @@ from tests.support.grading import (
     read_cases,
 )
 
+# The tiers: heavy tests marked from the fixtures they use, and checked while they run.
+pytest_plugins = ("tests.support.tiers", "pytester")
+
 
 @pytest.fixture
 def no_course_variable(monkeypatch):

@@ -272,6 +272,7 @@ def test_other_failures_are_not_retried(monkeypatch):
     assert autograde.progress_line(1, 1, result).startswith("[1/1] FAILED bo (")
 
 
+@pytest.mark.sandbox  # the runner asks bwrap whether the sandbox works before anything else
 def test_clear_errors_before_any_work(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("READKIT_COURSE", raising=False)
     root = make_course(tmp_path)

@@ -189,6 +189,7 @@ def test_the_report_escapes_what_learners_named(tmp_path):
     assert labels_csv.read_text().startswith("label,learners,pre_right,post_right,change,")
 
 
+@pytest.mark.slow  # a simulated class graded through the trusted step: seconds of CPU
 def test_a_class_with_no_change_gets_an_interval_that_holds_zero(tmp_path):
     """The simulated class of the demo, abilities unchanged between the tests (gain 0), graded
     from the answers files by `readkit grade` (no autograde) and compared by `readkit gain`."""

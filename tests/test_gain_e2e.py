@@ -34,7 +34,7 @@ from readkit.course.course import Course
 from readkit.grading import trusted
 from tests.support.independent_scoring import total_points as independent_points
 
-pytestmark = pytest.mark.nbgrader
+pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox]
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -348,6 +348,7 @@ def test_hard_cases_are_accepted_alternatives_then_close_calls():
     assert hard_cases(practice) == ["p04s2", "p08s1", "p08s2"]
 
 
+@pytest.mark.slow  # a Jupyter kernel
 def test_lesson_runs_headless_without_errors(course, capsys, monkeypatch):
     assert run(capsys, "new-lesson", SLUG, "--course", str(course))[0] == 0
     monkeypatch.setenv("READKIT_COURSE", str(course))

@@ -117,6 +117,7 @@ print(os.path.exists("ran"), "course_id" in app.config.CourseDirectory)
 """
 
 
+@pytest.mark.slow  # a Jupyter server's nbgrader handlers, started for real
 def test_nbgrader_handlers_execute_no_nbgrader_config_from_the_home(tmp_path):
     """The Assignment List builds an NbGrader app per request in the learner's home: nbgrader
     executes ./nbgrader_config.py there (Python of the learner's, inside their server)."""

@@ -186,6 +186,7 @@ def output_texts(notebook) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow  # a Jupyter kernel per lesson
 @pytest.mark.parametrize("name", EXPECTED)
 def test_lesson_runs_headless_without_errors(name, lesson_copy, record_property, capsys):
     before = sorted(LESSONS.iterdir())
@@ -213,6 +214,7 @@ def test_lesson_runs_headless_without_errors(name, lesson_copy, record_property,
     assert sorted(LESSONS.iterdir()) == before, "running a lesson wrote into lessons/"
 
 
+@pytest.mark.slow  # a Jupyter kernel per lesson
 def test_practice_lesson_needs_only_the_practice_key(lesson_copy, tmp_path, monkeypatch):
     """Lesson 4 (the Sorter and the key reveals) runs on a course whose key.csv has practice
     rows only, as in the package learners install."""
@@ -238,6 +240,7 @@ def test_practice_lesson_needs_only_the_practice_key(lesson_copy, tmp_path, monk
     assert notebook.cells[-1].outputs[0]["text"].split() == [str(course.resolve()), str(len(rows))]
 
 
+@pytest.mark.slow  # a Jupyter kernel per lesson
 def test_lessons_run_on_the_venvs_python(lesson_copy):
     notebook = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("import sys; print(sys.executable)")])

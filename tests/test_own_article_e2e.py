@@ -38,7 +38,7 @@ from readkit.widgets.author import AuthorSorter
 from tests.support.author_key import label_the_test_article
 from tests.support.numbering import next_number
 
-pytestmark = pytest.mark.nbgrader
+pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox]
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "articles"

@@ -1,8 +1,11 @@
 """tools/run_browser_tests_alone.py finds every browser test (collection only: no browser)."""
 
+import pytest
+
 from tools.run_browser_tests_alone import browser_tests
 
 
+@pytest.mark.slow  # collects the browser tests in a pytest of its own
 def test_it_lists_every_browser_test_by_its_node_id():
     ids = browser_tests(None)
     assert "tests/browser/test_sorter_browser.py::TestJupyterLab::" \

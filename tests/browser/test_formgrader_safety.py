@@ -43,7 +43,7 @@ from tests.browser.conftest import require
 from tests.support.browser_harness import jupyter_server
 from tests.support.grading import REPO, make_course
 
-pytestmark = [pytest.mark.browser, pytest.mark.nbgrader]
+pytestmark = [pytest.mark.browser, pytest.mark.nbgrader, pytest.mark.sandbox]
 
 A1, NB1 = "01-sort-the-sources", "sort-the-sources"
 FIXTURE = REPO / "tests" / "fixtures" / "submissions" / "hostile-html"

@@ -92,6 +92,7 @@ def texts(name: str, data: bytes) -> list[str]:
     return found
 
 
+@pytest.mark.slow  # reads every file of the 43 MB site, archives included
 def test_no_assessment_label_or_rationale_in_any_file_of_the_site(site):
     files = site_files(site)
     assert any(name.endswith("readkit/_data/articles.csv") for name in files)  # scanned inside
