@@ -1,14 +1,14 @@
 """A whole class on JupyterHub (readkit.hub.deploy, `make hub`), end to end, as root.
 
-One hub for the module: 31 learners and an instructor as real system users, the PostgreSQL
+One hub for the module: 11 learners and an instructor as real system users, the PostgreSQL
 gradebook, nbgrader's exchange. Through the hub's REST API and nbgrader's server endpoints:
-the instructor releases 01 (formgrader API); 30 learners each start their server, fetch, write
+the instructor releases 01 (formgrader API); 10 learners each start their server, fetch, write
 answers.json (the demo's seeded learner model: strong and weak learners, one corrupt file, one
 without answers.json, empty ones) and submit; one learner tries to read another's submission and
 is refused; the instructor collects (formgrader API), two graders autograde at the same time
-against PostgreSQL, `readkit report` and `readkit grade` run; the gradebook holds exactly the 30
+against PostgreSQL, `readkit report` and `readkit grade` run; the gradebook holds exactly the
 expected scores, and the same submissions graded with a SQLite gradebook give the same grades.
-Then a real browser: learner 31 logs in, fetches from Nbgrader > Assignment List, labels sentences
+Then a real browser: learner 11 logs in, fetches from Nbgrader > Assignment List, labels sentences
 by keyboard (one digit key per sentence) in the Sorter and submits; the instructor's
 formgrader lists that submission and its JupyterLab panel shows the formgrader in a frame.
 Issue 26 (the class as a teacher meets it): the instructor's own terminal runs the documented
@@ -56,7 +56,9 @@ pytestmark = [pytest.mark.hub, pytest.mark.nbgrader, pytest.mark.sandbox]
 
 ROOT = Path(__file__).resolve().parents[1]
 A1, NB1 = "01-sort-the-sources", "sort-the-sources"
-CLASS = 30  # learners through the REST API; one more signs in with the browser
+# Learners through the REST API (one more signs in with the browser): ten are enough for every
+# kind the demo makes (corrupt, empty, no answers.json); benchmarks/hub.py measures a class of 30.
+CLASS = 10
 SEED = 1606
 
 
@@ -163,7 +165,7 @@ def postgres_scores(hub: Hub) -> dict[str, dict[str, float | None]]:
 
 @pytest.fixture(scope="module")
 def graded(hub, tmp_path_factory):
-    """The class: release, 30 hand-ins, the refused peek, collect, two graders, report."""
+    """The class: release, the hand-ins, the refused peek, collect, two graders, report."""
     course = Course.open(ROOT)
     instructor = hub.settings.instructor
     names = hub.settings.learner_names[:CLASS]
@@ -255,7 +257,7 @@ def test_two_graders_autograde_the_class_on_postgresql(graded):
     for run in graded["autograde"].values():
         output = run.stdout + run.stderr
         assert run.returncode == 0, output[-3000:]
-        assert "Autograded 15 of 15 submission(s)" in output, output[-2000:]
+        assert f"Autograded {CLASS // 2} of {CLASS // 2} submission(s)" in output, output[-2000:]
         assert "database is locked" not in output and "FAILED" not in output
 
 
@@ -272,8 +274,8 @@ def test_the_gradebook_holds_exactly_the_expected_scores(hub, graded):
     assert all(set(cells) - set(graded["expected"][s]) <= {"rewrite-answer"}
                for s, cells in scores.items())
     assert hub.psql("SELECT count(*) FROM submitted_assignment sa JOIN assignment a ON "
-                    f"sa.assignment_id = a.id WHERE a.name = '{A1}'", DATABASE).strip() == "30"
-    assert len({sum(points.values()) for points in scores.values()}) > 10  # a real spread
+                    f"sa.assignment_id = a.id WHERE a.name = '{A1}'", DATABASE).strip() == str(CLASS)
+    assert len({sum(points.values()) for points in scores.values()}) > CLASS // 2  # a spread
 
 
 def test_readkit_grade_and_report_read_the_postgresql_gradebook(hub, graded):
