@@ -104,6 +104,11 @@ widgets: node_modules/.installed
 LIGHT := not browser and not nbgrader and not sandbox and not hub and not slow
 WORKERS ?= 2
 
+# Python writes its .pyc files during the tests even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE=1 on these machines): otherwise each of the suite's hundreds of Python
+# processes compiles readkit again, and each pytest process rewrites every test's asserts again.
+check test: export PYTHONDONTWRITEBYTECODE :=
+
 # For contributors: what needs none of Chromium, bubblewrap, PostgreSQL or a site build.
 check: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests tools lessons benchmarks
