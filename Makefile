@@ -28,7 +28,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # pip fetches uv (its version pinned in constraints.txt) into the venv, and uv installs the rest:
-# the same versions, in about 15 s where pip takes over a minute (bytecode compiled at install:
+# the same versions, in about 25 s where pip took over a minute (bytecode compiled at install:
 # the sandbox and the hub's users cannot write .pyc files).
 UV := $(BIN)/uv
 $(UV): | $(BIN)/python
