@@ -138,7 +138,7 @@ bench-hub: $(VENV)/.installed-test hub-deps sandbox
 
 lock: | $(UV)
 	$(UV_INSTALL) $(BIN)/python -e '.[test]' uv
-	$(UV) pip freeze --python $(BIN)/python --exclude-editable | grep -v '^pip==' > constraints.txt
+	$(UV) pip freeze --python $(BIN)/python --exclude-editable | grep -Ev '^(pip|setuptools)==' > constraints.txt
 
 clean:
 	rm -rf $(VENV) $(SITE_VENV) grading build dist node_modules
