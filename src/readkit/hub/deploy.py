@@ -157,9 +157,9 @@ def ensure_environment(course_root: Path, env: Path, say: Callable[[str], None] 
     # uv, beside this Python (the Makefile puts it in .venv): minutes of pip become seconds.
     # readkit is always built afresh: uv's cache would otherwise keep a wheel of older sources.
     # Compiled at install: the environment is root's, and users' servers cannot write .pyc.
-    pip = [str(Path(sys.executable).with_name("uv")), "pip", "install", "--quiet",
-           "--compile-bytecode", "--python", str(env / "bin" / "python"),
-           "-c", str(course_root / "constraints.txt"), "--refresh-package", "readkit"]
+    install = [str(Path(sys.executable).with_name("uv")), "pip", "install", "--quiet",
+               "--compile-bytecode", "--python", str(env / "bin" / "python"),
+               "-c", str(course_root / "constraints.txt"), "--refresh-package", "readkit"]
     if stamp.get("deps") != deps or not (env / "bin" / "jupyterhub").exists():
         say(f"Building the hub environment in {env} from {DEBIAN_PYTHON} (once; about a minute)")
         shutil.rmtree(env, ignore_errors=True)
@@ -168,11 +168,11 @@ def ensure_environment(course_root: Path, env: Path, say: Callable[[str], None] 
         sh([DEBIAN_PYTHON, "-m", "venv", str(env)])
         # The learner wheel, not an editable install: it carries no assessment key, and an
         # editable install would point every user's Python into the course checkout.
-        sh([*pip, f"{course_root}[hub]"], timeout=1800)
+        sh([*install, f"{course_root}[hub]"], timeout=1800)
         stamp = {"deps": deps, "package": package}
     elif stamp.get("package") != package:
         say("Reinstalling readkit's learner wheel in the hub environment")
-        sh([*pip, "--no-deps", "--reinstall-package", "readkit", str(course_root)], timeout=600)
+        sh([*install, "--no-deps", "--reinstall-package", "readkit", str(course_root)], timeout=600)
         stamp["package"] = package
     _configure_environment(env)
     sh(["chmod", "-R", "a+rX", str(env)])
