@@ -44,6 +44,7 @@ HEAVY_FIXTURES = pytest.StashKey[dict]()
 ANY_TIER = "slow"
 HEAVY_COMMANDS: dict[str, str] = {
     "chromium": "browser",
+    "chromium-headless-shell": "browser",
     "chrome": "browser",
     "headless_shell": "browser",
     "nbgrader": "nbgrader",
