@@ -81,12 +81,17 @@ def lab_server(course_env, tmp_path_factory) -> Iterator[Server]:
         yield server
 
 
-@pytest.fixture
-def test_folder(request, lab_server) -> Path:
-    """A new folder under the shared server's root, named after the test."""
-    folder = lab_server.root / re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")[:80]
+def folder_for(request, server: Server) -> Path:
+    """A new folder under `server`'s root, named after the test."""
+    folder = server.root / re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")[:80]
     folder.mkdir()
     return folder
+
+
+@pytest.fixture
+def test_folder(request, lab_server) -> Path:
+    """A new folder under the shared JupyterLab's root, named after the test."""
+    return folder_for(request, lab_server)
 
 
 @contextmanager

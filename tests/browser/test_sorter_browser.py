@@ -11,6 +11,8 @@ folder: nothing here reads or writes the repo's answers files.
 import json
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,7 +29,7 @@ from tests.support.browser_harness import (
     write_notebook,
 )
 
-from .conftest import ROOT, notebook_page, run_all_and_settle, serious_axe_violations
+from .conftest import ROOT, folder_for, notebook_page, run_all_and_settle, serious_axe_violations
 from .snapshots import assert_aria_snapshot, colour_at, rgb, screenshot_path
 
 pytestmark = pytest.mark.browser
@@ -202,6 +204,7 @@ def set_theme(page, theme: str, layout_color0: str) -> None:
     page.wait_for_timeout(300)  # let the new stylesheet settle
 
 
+WIDGETS = (".rk-sorter", ".rk-selfcheck", ".rk-evidence")  # the three kinds on the test page
 KEYS_TO_TRY = ["m", "y", "a", "b", "x", "d", "d", "z", "o", "c", "v", "Enter", "Escape"]
 
 
@@ -216,22 +219,22 @@ def assert_no_key_reaches_the_notebook(page, answers: Path, where: str) -> None:
         page.locator(target).first.focus()  # a click would open the list
     else:
         page.locator(target).first.click()
-    assert page.evaluate(f"() => {NOTEBOOK}.mode") == "command"
+    assert page.evaluate(f"() => {NOTEBOOK}.mode") == "command", where
     shape = page.evaluate(NOTEBOOK_SHAPE)
-    assert shape == ["code,code,code", unit_count(range(1, 13)), 2]
+    assert shape == ["code,code,code", unit_count(range(1, 13)), 2], where
     for key in KEYS_TO_TRY:
         if where == ".rk-sorter":  # a decision moves the focus on: back to the sentence
             page.locator(radio("p10s1", "claim")).focus()
         page.keyboard.press(key)
         page.wait_for_timeout(120)  # a shortcut would act at once
-        assert page.evaluate(NOTEBOOK_SHAPE) == shape, key
-        assert page.evaluate(f"() => {NOTEBOOK}.mode") == "command", key
+        assert page.evaluate(NOTEBOOK_SHAPE) == shape, (where, key)
+        assert page.evaluate(f"() => {NOTEBOOK}.mode") == "command", (where, key)
         assert page.evaluate(f"() => {NOTEBOOK}.activeCellIndex") == \
-            {".rk-sorter": 0, ".rk-selfcheck": 1, ".rk-evidence": 2}[where], key
+            {".rk-sorter": 0, ".rk-selfcheck": 1, ".rk-evidence": 2}[where], (where, key)
         if where == ".rk-sorter" and key in ("m", "Enter"):
             # Decisions here: m is meta; Enter chooses the focused choice, claim.
             wait_until_saved(page)
-            assert on_disk(answers)["p10s1"] == {"m": "meta", "Enter": "claim"}[key]
+            assert on_disk(answers)["p10s1"] == {"m": "meta", "Enter": "claim"}[key], key
 
 
 # -- JupyterLab ---------------------------------------------------------------------------------
@@ -323,7 +326,7 @@ class TestJupyterLab:
         # The keys stayed in the widget: the notebook did not move or enter edit mode.
         assert page.evaluate(f"() => [{NOTEBOOK}.activeCellIndex, {NOTEBOOK}.mode]") == before
 
-    def test_key_hints_are_shown_and_in_the_description(self, lab):
+    def test_choices_show_their_keys_and_groups_are_named_by_their_full_sentence(self, lab):
         page, _, _ = lab
         choices = page.locator(f'{unit("p09s1")} [role="radio"]')
         assert [choices.nth(k).inner_text().split() for k in range(4)] == [
@@ -336,22 +339,19 @@ class TestJupyterLab:
         keys = page.locator(".rk-keys")
         assert keys.is_visible()
         assert "Backspace" in keys.inner_text() and "undoes" in keys.inner_text()
-        described = page.get_attribute(f'{unit("p09s1")} [role="radiogroup"]', "aria-describedby")
-        assert keys.get_attribute("id") in described.split()
-
-    def test_radiogroups_are_named_by_their_full_sentence(self, lab):
-        page, _, _ = lab
         group = page.locator(f'{unit("p09s1")} [role="radiogroup"]')
+        assert keys.get_attribute("id") in group.get_attribute("aria-describedby").split()
+        # each radiogroup is named by its whole sentence
         sentence = page.inner_text(f"#{group.get_attribute('aria-labelledby')}")
         full = page.inner_text(f"{unit('p09s1')} .rk-text").removeprefix("p09s1").strip()
         assert sentence == full and len(full) > 60
         assert page.get_by_role("radiogroup", name=full).count() == 1
         assert group.get_by_role("radio").count() == 4
 
-    @pytest.mark.parametrize("where", [".rk-sorter", ".rk-selfcheck", ".rk-evidence"])
-    def test_no_key_typed_inside_reaches_jupyterlab(self, lab, where):
+    def test_no_key_typed_inside_reaches_jupyterlab(self, lab):
         page, answers, _ = lab
-        assert_no_key_reaches_the_notebook(page, answers, where)
+        for where in WIDGETS:
+            assert_no_key_reaches_the_notebook(page, answers, where)
 
     def test_a_choice_is_pending_until_the_kernel_has_saved_it(self, lab):
         page, answers, _ = lab
@@ -611,22 +611,27 @@ def render_and_click(page, answers: Path) -> None:
     assert checked(page, first) == ["claim"]
 
 
-def test_notebook7_renders_and_saves_after_a_corrupt_file(browser, course_env, tmp_path):
-    write_notebook(tmp_path / "section.ipynb", [SECTION_CELL])
-    (tmp_path / "answers.json").write_bytes(b'{"version": 1, "answers": {"p46')
-    with jupyter_server("notebook", tmp_path, env=course_env) as server:
-        page = browser.new_page()
-        open_notebook(page, server, "section.ipynb")
+@pytest.fixture(scope="module")
+def notebook7_server(course_env, tmp_path_factory):
+    """One Notebook 7 for the module's Notebook 7 tests (each in a folder of its own)."""
+    with jupyter_server("notebook", tmp_path_factory.mktemp("notebook7"), env=course_env) as server:
+        yield server
+
+
+def test_notebook7_renders_and_saves_after_a_corrupt_file(browser, notebook7_server, request):
+    folder = folder_for(request, notebook7_server)
+    notebook = write_notebook(folder / "section.ipynb", [SECTION_CELL])
+    (folder / "answers.json").write_bytes(b'{"version": 1, "answers": {"p46')
+    with notebook_page(browser, notebook7_server, notebook) as page:
         run_all(page)
-        render_and_click(page, tmp_path / "answers.json")
+        render_and_click(page, folder / "answers.json")
         notice = page.locator(".rk-notice")
         assert notice.is_visible() and notice.get_attribute("role") == "alert"
-        (aside,) = tmp_path.glob("answers.unreadable-*.json")
+        (aside,) = folder.glob("answers.unreadable-*.json")
         assert notice.inner_text() == (
             "\u26a0 Your earlier answers file could not be used: answers.json is not valid JSON."
             f" Nothing was deleted: it is kept as {aside.name} in the same folder, and a fresh "
             "answers.json was started. Ask your instructor if you need the old answers back.")
-        page.close()
 
 
 def test_voila_renders_and_saves(browser, course_env, tmp_path):
@@ -671,27 +676,38 @@ def label_everything_by_keys(page, answers: Path) -> int:
     return presses
 
 
+@contextmanager
+def page_on(kind: str, notebook: Path, browser, server, env: dict[str, str]) -> Iterator:
+    """A page on `notebook`: on the module's `server` (JupyterLab, Notebook 7), or on a Voila
+    of its own (Voila serves one notebook), which runs it."""
+    if kind == "voila":
+        with jupyter_server("voila", notebook.parent, notebook=notebook, env=env) as voila:
+            with notebook_page(browser, voila, notebook) as page:
+                yield page
+        return
+    with notebook_page(browser, server, notebook) as page:
+        run_all(page)
+        # Until every cell has run: the notebook takes the focus when run-all ends.
+        page.wait_for_function(f"() => {NOTEBOOK}.widgets.every("
+                               "c => c.model.executionCount !== null)", timeout=60000)
+        wait_for_idle_kernel(page)
+        page.wait_for_timeout(300)
+        yield page
+
+
 @pytest.mark.parametrize("kind", ["lab", "notebook", "voila"])
-def test_assignment_01_is_labelled_with_one_key_per_sentence(browser, course_env, tmp_path, kind):
-    notebook = write_notebook(tmp_path / "sort-the-sources.ipynb", SECTION_CELLS)
-    with jupyter_server(kind, tmp_path, notebook=notebook, env=course_env) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        try:
-            open_notebook(page, server, notebook.name)
-            if kind != "voila":
-                run_all(page)
-                # Until every cell has run: the notebook takes the focus when run-all ends.
-                page.wait_for_function(f"() => {NOTEBOOK}.widgets.every("
-                                       "c => c.model.executionCount !== null)", timeout=60000)
-                wait_for_idle_kernel(page)
-                page.wait_for_timeout(300)
-            presses = label_everything_by_keys(page, tmp_path / "answers.json")
-            assert presses == len(assignment_units())  # one key per sentence, no more
-            if kind != "voila":  # and the notebook is as it was
-                assert page.evaluate(f"() => {NOTEBOOK}.widgets.map(c => c.model.type)") == [
-                    "code"] * len(SECTION_CELLS)
-        finally:
-            page.close()
+def test_assignment_01_is_labelled_with_one_key_per_sentence(browser, course_env, request,
+                                                             tmp_path, kind):
+    server = {"lab": "lab_server", "notebook": "notebook7_server"}.get(kind)
+    server = server and request.getfixturevalue(server)
+    folder = folder_for(request, server) if server else tmp_path
+    notebook = write_notebook(folder / "sort-the-sources.ipynb", SECTION_CELLS)
+    with page_on(kind, notebook, browser, server, course_env) as page:
+        presses = label_everything_by_keys(page, folder / "answers.json")
+        assert presses == len(assignment_units())  # one key per sentence, no more
+        if kind != "voila":  # and the notebook is as it was
+            assert page.evaluate(f"() => {NOTEBOOK}.widgets.map(c => c.model.type)") == [
+                "code"] * len(SECTION_CELLS)
 
 
 # A kernel on a busy hub: every save answers late (0.3 s), the 4th very late (4 s), and the
@@ -741,18 +757,14 @@ def test_the_focus_never_goes_back_however_late_or_badly_the_kernel_answers(
         assert checked(page, refused) == []
 
 
-@pytest.mark.parametrize("where", [".rk-sorter", ".rk-selfcheck", ".rk-evidence"])
-def test_no_key_typed_inside_reaches_notebook7(browser, course_env, tmp_path, where):
+def test_no_key_typed_inside_reaches_notebook7(browser, notebook7_server, request):
     """Notebook 7 handles shortcuts before the widget sees the key (o hides outputs there)."""
-    write_notebook(tmp_path / "sorter.ipynb", [LAB_CELL, SELFCHECK_CELL, EVIDENCE_CELL])
-    with jupyter_server("notebook", tmp_path, env=course_env) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        try:
-            open_notebook(page, server, "sorter.ipynb")
-            run_all(page)
-            page.wait_for_selector(".rk-evidence select", timeout=60000)
-            wait_for_idle_kernel(page)
-            page.wait_for_timeout(300)
-            assert_no_key_reaches_the_notebook(page, tmp_path / "answers.json", where)
-        finally:
-            page.close()
+    folder = folder_for(request, notebook7_server)
+    notebook = write_notebook(folder / "sorter.ipynb", [LAB_CELL, SELFCHECK_CELL, EVIDENCE_CELL])
+    with notebook_page(browser, notebook7_server, notebook, width=1280, height=1000) as page:
+        run_all(page)
+        page.wait_for_selector(".rk-evidence select", timeout=60000)
+        wait_for_idle_kernel(page)
+        page.wait_for_timeout(300)
+        for where in WIDGETS:
+            assert_no_key_reaches_the_notebook(page, folder / "answers.json", where)
