@@ -188,6 +188,20 @@ def test_show_model_compares_with_the_learners_choices():
     assert table.comparison[1]["same"] and "on 2 of 3 rows" in table.summary
 
 
+def test_reveal_and_hide_reach_the_view_in_one_update_each(monkeypatch):
+    """The view never shows (or a screen reader announces) the summary with the model still
+    hidden, nor a hidden table with the old summary."""
+    table = EvidenceTable(MODEL)
+    sent = []
+    monkeypatch.setattr(table, "send_state", lambda key=None: sent.append(
+        {key} if isinstance(key, str) else set(key or ())))
+    table.show_model()
+    assert sent == [{"comparison", "summary", "revealed"}]
+    sent.clear()
+    table.hide_model()
+    assert sent == [{"comparison", "summary", "revealed"}]
+
+
 def test_reveal_and_hide_from_the_browser():
     table = EvidenceTable(MODEL)
     send_from_browser(table, {"type": "reveal"})

@@ -260,13 +260,16 @@ class EvidenceTable(anywidget.AnyWidget):
 
     def show_model(self) -> list[dict]:
         """Reveal the model answer next to the learner's choices."""
-        self._compare()
-        self.revealed = True
+        # One update: the view never announces the summary with the model still hidden.
+        with self.hold_sync():
+            self._compare()
+            self.revealed = True
         return self.comparison
 
     def hide_model(self) -> None:
-        self.revealed = False
-        self.comparison, self.summary = [], ""
+        with self.hold_sync():
+            self.revealed = False
+            self.comparison, self.summary = [], ""
 
     def _on_message(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and isinstance(content.get("choices"), dict):
