@@ -5,8 +5,9 @@ labels back after a reload, assignment 01 labelled by keyboard and handed in as 
 answers.json that `readkit grade` scores exactly as the same labels saved by `make lab`, and
 every lesson run top to bottom (or opening on its "needs make lab" note).
 
-Each browser test has a browser profile of its own (its storage is that learner's drive); the
-lessons share one page and one kernel. Speed is measured by `readkit bench site`, not here.
+The tests that check a learner's drive (lesson 4, assignment 01) have a browser profile of
+their own (its storage is that learner's drive); the lessons and the pre- and post-tests share
+one page and one kernel. Speed is measured by `readkit bench site`, not here.
 """
 
 import csv
@@ -26,7 +27,7 @@ import pytest
 from readkit.course.answers import read_answers, write_answers
 from readkit.course.course import Course
 from readkit.course.labels import LABELS
-from tests.support.browser_harness import jupyter_server, open_notebook, wait_for_idle_kernel
+from tests.support.browser_harness import wait_for_idle_kernel
 from tests.support.grading import hand_in, make_course
 from tests.support.lite_harness import (
     drive_file,
@@ -38,7 +39,7 @@ from tests.support.lite_harness import (
 )
 from tools.site.contents import NOTE_TAG
 
-from .conftest import ROOT, require, serious_axe_violations
+from .conftest import ROOT, folder_for, notebook_page, require, serious_axe_violations
 
 SITE = ROOT / "dist" / "site"
 COURSE = Course.open(ROOT)
@@ -322,6 +323,27 @@ def learner(browser, site_url):
     assert external == [], f"requests off 127.0.0.1 were attempted: {external[:10]}"
 
 
+@pytest.fixture(scope="module")
+def site_page(browser, site_url):
+    """One learner's page for the module's tests that need no fresh drive: the notebooks are
+    opened one after the other on one kernel (a Pyodide boot costs about 13 s of CPU), each
+    from an emptied namespace. Tests that check the drive or a reload use `learner`."""
+    context, external = offline_context(browser, site_url)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+    assert external == [], f"requests off 127.0.0.1 were attempted: {external[:10]}"
+
+
+def open_on_site_page(page, site_url: str, path: str) -> None:
+    """`path` on the shared page: the first opening boots Pyodide, later ones reuse its kernel."""
+    if page.url.startswith(site_url):
+        open_on_same_kernel(page, path)
+    else:
+        open_in_lite(page, site_url, path)
+
+
 @pytest.mark.browser
 def test_a_request_off_127_0_0_1_is_caught_from_the_page_and_from_a_worker(browser, site_url):
     """The offline guard is not vacuous: the page's and a web worker's (Pyodide runs in one)
@@ -370,28 +392,24 @@ def test_lesson_4_practice_by_keyboard_gets_feedback_and_survives_a_reload(learn
     assert drive_answers(page, "lessons/answers.json") == given
 
 
-def label_in_make_lab(browser, course_env, folder: Path, ids: list[str]) -> Path:
-    """The same keys on the released notebook in JupyterLab (what `make lab` serves); returns
-    the answers.json the Sorter saved there."""
-    shutil.copy(ROOT / "exercises" / ASSIGNMENT / "sort-the-sources.ipynb", folder)
-    with jupyter_server("lab", folder, env=course_env) as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        try:
-            open_notebook(page, server, "sort-the-sources.ipynb")
-            assert run_all_and_wait(page) == []
-            page.wait_for_function(
-                "n => document.querySelectorAll('.rk-sorter .rk-unit').length === n",
-                arg=len(ids), timeout=60000)
-            wait_for_idle_kernel(page)
-            press_labels(page, ids)
-        finally:
-            page.close()
+def label_in_make_lab(browser, server, folder: Path, ids: list[str]) -> Path:
+    """The same keys on the released notebook in JupyterLab (what `make lab` serves), in
+    `folder` under the server's root; returns the answers.json the Sorter saved there."""
+    notebook = folder / "sort-the-sources.ipynb"
+    shutil.copy(ROOT / "exercises" / ASSIGNMENT / notebook.name, notebook)
+    with notebook_page(browser, server, notebook) as page:
+        assert run_all_and_wait(page) == []
+        page.wait_for_function(
+            "n => document.querySelectorAll('.rk-sorter .rk-unit').length === n",
+            arg=len(ids), timeout=60000)
+        wait_for_idle_kernel(page)
+        press_labels(page, ids)
     return folder / "answers.json"
 
 
 @pytest.mark.browser
 def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, site_url, tmp_path,
-                                                                   browser, course_env):
+                                                                   browser, lab_server, request):
     page = learner
     open_in_lite(page, site_url, EXERCISE)
     assert run_all_and_wait(page) == []
@@ -412,8 +430,7 @@ def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, sit
 
     # The same keys under `make lab`, then the teacher's side: both files handed in, and
     # `readkit grade` scores both.
-    (tmp_path / "lab").mkdir()
-    lab_answers = label_in_make_lab(browser, course_env, tmp_path / "lab", ids)
+    lab_answers = label_in_make_lab(browser, lab_server, folder_for(request, lab_server), ids)
     assert read_answers(lab_answers, ASSIGNMENT).answers == given
     course = make_course(tmp_path / "teacher", solutions=True)
     hand_in(course, "from-the-site", downloaded)
@@ -434,17 +451,9 @@ def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, sit
     assert rows["from-the-site"]["status"].startswith("ok")
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize(("notebook", "form"), [("00-pre-test/pre-test", "A"),
-                                                ("03-post-test/post-test", "B")])
-def test_in_the_site_every_learner_takes_form_a_then_form_b(learner, site_url, notebook, form):
-    """Pyodide knows no user name (its USER is Emscripten's "web_user" for everyone): the
-    pre-test gives form A and the post-test form B, and each says why; the test is handed in
-    by the Download answers.json button, as assignment 01 is."""
-    page = learner
-    open_in_lite(page, site_url, f"exercises/{notebook}.ipynb")
-    assert run_all_and_wait(page) == []
-    # From the notebook's model: the page renders only the cells near the one last run.
+def form_shown(page) -> str:
+    """The output of the current notebook's your-form cell, from the notebook's model (the page
+    renders only the cells near the one last run)."""
     outputs = page.evaluate("""() => {
         const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
         for (let i = 0; i < cells.length; i++) {
@@ -452,36 +461,35 @@ def test_in_the_site_every_learner_takes_form_a_then_form_b(learner, site_url, n
         }
         return null;
     }""")
-    shown = " ".join("".join(o.get("text", "") for o in outputs or []).split())
-    assert shown.startswith(f"Your form: {form}, "), shown
-    assert ("no user name is known here, so everyone takes form A on the pre-test and form B on "
-            "the post-test") in shown
-    page.wait_for_selector(".rk-handin-button", timeout=30000)
-    assert page.locator(".rk-handin-button").inner_text() == "Download answers.json"
+    return " ".join("".join(o.get("text", "") for o in outputs or []).split())
 
 
-@pytest.fixture(scope="module")
-def lessons_page(browser, site_url):
-    """One learner's page in which the lessons are opened one after the other on one kernel
-    (a kernel start costs seconds; each lesson starts from an emptied namespace)."""
-    context, external = offline_context(browser, site_url)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-    assert external == [], f"requests off 127.0.0.1 were attempted: {external[:10]}"
+@pytest.mark.browser
+def test_in_the_site_every_learner_takes_form_a_then_form_b(site_page, site_url):
+    """Pyodide knows no user name (its USER is Emscripten's "web_user" for everyone): the
+    pre-test gives form A and the post-test form B, and each says why; the test is handed in
+    by the Download answers.json button, as assignment 01 is. One learner's browser, the
+    pre-test first, then the post-test."""
+    page = site_page
+    for notebook, form in (("00-pre-test/pre-test", "A"), ("03-post-test/post-test", "B")):
+        open_on_site_page(page, site_url, f"exercises/{notebook}.ipynb")
+        assert run_all_and_wait(page) == [], notebook
+        shown = form_shown(page)
+        assert shown.startswith(f"Your form: {form}, "), shown
+        assert ("no user name is known here, so everyone takes form A on the pre-test and form "
+                "B on the post-test") in shown
+        button = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .rk-handin-button")
+        button.wait_for(timeout=30000)
+        assert button.inner_text() == "Download answers.json"
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("lesson", sorted(p.name for p in (ROOT / "lessons").glob("*.ipynb")))
-def test_every_lesson_runs_top_to_bottom_or_opens_on_its_note(lessons_page, site_url, site,
+def test_every_lesson_runs_top_to_bottom_or_opens_on_its_note(site_page, site_url, site,
                                                              lesson):
-    page = lessons_page
+    page = site_page
     path = f"lessons/{lesson}"
-    if page.url.startswith(site_url):
-        open_on_same_kernel(page, path)
-    else:
-        open_in_lite(page, site_url, path)
+    open_on_site_page(page, site_url, path)
     notebook = nbformat.read(site / "files" / path, as_version=4)
     if NOTE_TAG in notebook.cells[0].metadata.get("tags", []):
         first = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first
