@@ -206,11 +206,15 @@ def test_no_learner_script_runs_on_any_formgrader_page(course, lab, browser):
     root = course[0]
     before = gradebook_state(root)
     assert any(row[0] == MALLORY and row[1] == "rewrite-answer" for row in before)
-    for path, ready, texts in formgrader_pages(root):
-        page = open_fresh(browser, lab.url + path)
-        try:
+    # Every page in a tab of its own, all open at once: they settle together (a payload that
+    # runs does so within SETTLE_MS of its page's load).
+    pages = [(open_fresh(browser, lab.url + path), path, ready, texts)
+             for path, ready, texts in formgrader_pages(root)]
+    try:
+        for page, _, ready, _ in pages:
             page.wait_for_selector(ready, state="attached", timeout=30000)
-            page.wait_for_timeout(SETTLE_MS)
+        pages[-1][0].wait_for_timeout(SETTLE_MS)
+        for page, path, _, texts in pages:
             assert page.evaluate("window.name") == "", path
             assert page.evaluate("window.__csp") == [], path
             shown = page.inner_text("body")
@@ -224,7 +228,8 @@ def test_no_learner_script_runs_on_any_formgrader_page(course, lab, browser):
                 assert page.get_attribute("#part-1-grade", "placeholder") == f"{auto:g}"
                 page.click(".glyphicon-eye-open.name-hidden")
                 assert page.locator(".name-shown").first.is_visible()
-        finally:
+    finally:
+        for page, *_ in pages:
             page.close()
     assert gradebook_state(root) == before
 
@@ -270,10 +275,12 @@ def test_feedback_and_report_opened_from_disk_run_nothing(course, browser):
     report = root / "grading" / "reports" / A1 / "report" / "index.html"
     for path in [*files, report]:
         assert path.is_file(), path
-        page = open_fresh(browser, path.as_uri())
-        try:
+    pages = [(open_fresh(browser, path.as_uri()), path) for path in [*files, report]]
+    try:
+        for page, _ in pages:
             page.wait_for_load_state("load")
-            page.wait_for_timeout(SETTLE_MS)
+        pages[-1][0].wait_for_timeout(SETTLE_MS)  # they settle together, as above
+        for page, path in pages:
             assert page.evaluate("window.name") == "", path
             shown = page.inner_text("body")
             if path == files[0]:
@@ -288,5 +295,6 @@ def test_feedback_and_report_opened_from_disk_run_nothing(course, browser):
             if path == report:
                 for student in HOSTILE_IDS:
                     assert student in shown
-        finally:
+    finally:
+        for page, _ in pages:
             page.close()
