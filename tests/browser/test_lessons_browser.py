@@ -158,9 +158,18 @@ def lesson1(browser, lab_server, test_folder):
 class TestLesson1:
     def test_screenshot_of_the_top(self, lesson1, tmp_path):
         """The picture in the docs shows the top of the page as the course has it: the first
-        passage's accessibility tree is tests/golden/browser/lesson-01-top.aria.yml, and its
-        left rule is in the picture."""
+        passage, its markup formatted (not shown as tags), its accessibility tree as in
+        tests/golden/browser/lesson-01-top.aria.yml, and its left rule in the picture."""
         page = lesson1
+        first = page.locator(".rk-passage").first
+        # Its text as the page holds it (innerText is empty while the cell is scrolled away:
+        # JupyterLab skips drawing cells out of view).
+        text = first.text_content()
+        assert "Theme: Terrorism, US NATO War Agenda" in text
+        assert "In-depth Report: SYRIA" in text
+        assert "<u>" not in text and "**" not in text
+        assert first.locator("u").all_text_contents() == ["Terrorism", "US NATO War Agenda"]
+        assert first.locator("strong").all_text_contents() == ["SYRIA"]
         target = screenshot_path("lesson-01.png", tmp_path)
         page.set_viewport_size({"width": 1100, "height": 1100})
         tidy_for_screenshot(page)
@@ -176,28 +185,15 @@ class TestLesson1:
         assert_aria_snapshot(passage, "lesson-01-top")
         page.set_viewport_size({"width": 1280, "height": 1000})
 
-    def test_passages_show_the_article_with_its_markup_formatted(self, lesson1):
+    def test_reveal_and_self_check_from_the_keyboard(self, lesson1):
         page = lesson1
-        first = page.locator(".rk-passage").first
-        # Its text as the page holds it (innerText is empty while the cell is scrolled away:
-        # JupyterLab skips drawing cells out of view).
-        text = first.text_content()
-        assert "Theme: Terrorism, US NATO War Agenda" in text
-        assert "In-depth Report: SYRIA" in text
-        assert "<u>" not in text and "**" not in text
-        assert first.locator("u").all_text_contents() == ["Terrorism", "US NATO War Agenda"]
-        assert first.locator("strong").all_text_contents() == ["SYRIA"]
-
-    def test_reveal_opens_from_the_keyboard_without_leaving_command_mode(self, lesson1):
-        page = lesson1
+        # a reveal opens with Enter, and the notebook stays in command mode
         summary = page.locator(".rk-reveal summary").first
         summary.focus()
         page.keyboard.press("Enter")
         assert page.locator(".rk-reveal").first.evaluate("el => el.open")
         assert page.evaluate(f"() => {NOTEBOOK}.mode") == "command"
 
-    def test_self_check_from_the_keyboard(self, lesson1):
-        page = lesson1
         check = page.locator(".rk-selfcheck").first
         check.scroll_into_view_if_needed()
         status = check.locator('[role="status"]')
