@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEPS := pyproject.toml constraints.txt
+DEPS := pyproject.toml constraints.txt overrides.txt
 # nbgrader calls alembic and jupyter by name: they must come from the venv.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -29,11 +29,11 @@ $(BIN)/python:
 
 # pip fetches uv (its version pinned in constraints.txt) into the venv, and uv installs the rest:
 # the same versions, in about 25 s where pip took over a minute (bytecode compiled at install:
-# the sandbox and the hub's users cannot write .pyc files).
+# the sandbox and the hub's users cannot write .pyc files), less what overrides.txt leaves out.
 UV := $(BIN)/uv
 $(UV): | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt uv
-UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --python
+UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --overrides overrides.txt --python
 
 # Install exactly the versions the tests pass with (constraints.txt), readkit itself editable.
 # The lab has what the README's steps use: nbgrader (instructor) and `readkit new-article`,
@@ -75,7 +75,7 @@ hub: $(VENV)/.installed-lab hub-deps
 # Beside .venv, not in it: the grading sandbox binds .venv, and needs none of this.
 SITE_VENV := .venv-site
 
-$(SITE_VENV)/.installed: tools/site/build-requirements.txt | $(UV)
+$(SITE_VENV)/.installed: tools/site/build-requirements.txt overrides.txt | $(UV)
 	$(PYTHON) -m venv $(SITE_VENV)
 	$(UV_INSTALL) $(SITE_VENV)/bin/python -r tools/site/build-requirements.txt
 	touch $@
@@ -138,7 +138,7 @@ bench-hub: $(VENV)/.installed-test hub-deps sandbox
 
 lock: | $(UV)
 	$(UV_INSTALL) $(BIN)/python -e '.[test]' uv
-	$(UV) pip freeze --python $(BIN)/python --exclude-editable | grep -Ev '^(pip|setuptools)==' > constraints.txt
+	$(UV) pip freeze --python $(BIN)/python --exclude-editable | grep -Ev '^(pip|setuptools|rfc3987-syntax|lark)==' > constraints.txt
 
 clean:
 	rm -rf $(VENV) $(SITE_VENV) grading build dist node_modules

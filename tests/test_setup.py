@@ -95,6 +95,30 @@ def test_constraints_pin_every_dependency():
     assert not missing, f"constraints.txt lacks {missing}: run `make lock`"
 
 
+def test_every_uv_install_reads_the_overrides():
+    """overrides.txt leaves rfc3987-syntax out (its grammar costs every process that imports
+    nbformat 1.1 s of CPU): the Makefile's installs and the hub environment's read it, and the
+    hub environment is rebuilt when it changes."""
+    from readkit.hub import deploy
+
+    assert re.search(r'^rfc3987-syntax ; sys_platform == "never"$',
+                     (ROOT / "overrides.txt").read_text(), re.MULTILINE)
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^UV_INSTALL = .*--overrides overrides\.txt", makefile, re.MULTILINE)
+    assert "overrides.txt" in re.search(r"^DEPS := (.*)$", makefile, re.MULTILINE).group(1)
+    assert "overrides.txt" in deploy.DEPENDENCY_FILES
+    assert '"--overrides", str(course_root / "overrides.txt")' in Path(deploy.__file__).read_text()
+    assert "rfc3987-syntax==" not in (ROOT / "constraints.txt").read_text()
+
+
+def test_the_venv_has_no_iri_grammar_to_build():
+    import importlib.util
+
+    assert importlib.util.find_spec("rfc3987_syntax") is None, (
+        "rfc3987-syntax is in this venv (installed before overrides.txt left it out): "
+        f"{BIN / 'uv'} pip uninstall --python {sys.executable} rfc3987-syntax lark")
+
+
 def test_version_importable_from_venv():
     out = subprocess.run(
         [sys.executable, "-c", "import readkit; print(readkit.__version__)"],

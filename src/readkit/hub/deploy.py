@@ -64,6 +64,8 @@ DATABASE = "readkit_gradebook"
 PG_PORT = 5432  # names the socket file only: the cluster listens on no TCP address
 COURSE_FILES = ("nbgrader_config.py", "readkit.toml", "data", "solutions", "exercises")
 ENV_STAMP = ".readkit-hub-env"
+# The files that decide the environment's packages (overrides.txt: what uv leaves out).
+DEPENDENCY_FILES = ("pyproject.toml", "constraints.txt", "overrides.txt")
 NBGRADER_LAB = "@jupyter/nbgrader"
 # Panels only the instructor gets (JupyterLab plugin ids of nbgrader's lab extension).
 INSTRUCTOR_PANELS = ("formgrader", "create-assignment", "course-list")
@@ -148,10 +150,11 @@ def _digest(paths: list[Path]) -> str:
 
 
 def ensure_environment(course_root: Path, env: Path, say: Callable[[str], None] = print) -> Path:
-    """The world-readable hub environment at `env`, (re)built when pyproject.toml or
-    constraints.txt changed, readkit's learner wheel reinstalled when src/ or data/ changed."""
+    """The world-readable hub environment at `env`, (re)built when pyproject.toml,
+    constraints.txt or overrides.txt changed, readkit's learner wheel reinstalled when src/ or
+    data/ changed."""
     stamp_file = env / ENV_STAMP
-    deps = _digest([course_root / "pyproject.toml", course_root / "constraints.txt"])
+    deps = _digest([course_root / name for name in DEPENDENCY_FILES])
     package = _digest([course_root / "src", course_root / "data", course_root / "tools"])
     stamp = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}
     # uv, beside this Python (the Makefile puts it in .venv): minutes of pip become seconds.
@@ -159,7 +162,8 @@ def ensure_environment(course_root: Path, env: Path, say: Callable[[str], None] 
     # Compiled at install: the environment is root's, and users' servers cannot write .pyc.
     install = [str(Path(sys.executable).with_name("uv")), "pip", "install", "--quiet",
                "--compile-bytecode", "--python", str(env / "bin" / "python"),
-               "-c", str(course_root / "constraints.txt"), "--refresh-package", "readkit"]
+               "-c", str(course_root / "constraints.txt"),
+               "--overrides", str(course_root / "overrides.txt"), "--refresh-package", "readkit"]
     if stamp.get("deps") != deps or not (env / "bin" / "jupyterhub").exists():
         say(f"Building the hub environment in {env} from {DEBIAN_PYTHON} (once; about a minute)")
         shutil.rmtree(env, ignore_errors=True)
