@@ -1,22 +1,23 @@
-"""Bring your own article, end to end, in a temporary course folder: the chain a teacher runs
-(README, "Use your own article") on the test article tests/fixtures/articles/harbour-bridge.txt.
+"""Bring your own article, end to end, in a temporary course folder whose only article is the
+teacher's own (no Raqqa article, no assignment written for the kit's articles), as a teacher who
+copies the kit for another article starts: the chain a teacher runs (README, "Use your own
+article") on the test article tests/fixtures/articles/harbour-bridge.txt.
 
     readkit new-article harbour-bridge FILE    -> data/articles/harbour-bridge/ (draft key)
     readkit.AuthorSorter(article=...)          -> key.csv and sources.csv (its Python API)
-    readkit validate harbour-bridge
-    readkit new-lesson harbour-bridge          -> lessons/NN-harbour-bridge.ipynb, run headless
-    readkit new-assignment harbour-bridge      -> sections.csv rows + solutions/NN-sort-harbour-bridge/
+    readkit validate harbour-bridge            -> the note of a short article's practice half
+    readkit new-lesson harbour-bridge          -> lessons/01-harbour-bridge.ipynb, run headless
+    readkit new-assignment harbour-bridge      -> sections.csv rows + solutions/01-sort-harbour-bridge/
     readkit release                            -> exercises/ (real nbgrader generate_assignment)
-    readkit autograde NN-sort-harbour-bridge   -> a perfect and an all-wrong submission, sandboxed
-    readkit grade / readkit report             -> both learners with their exact scores
+    readkit autograde 01-sort-harbour-bridge   -> a perfect and an all-wrong submission, sandboxed
+    readkit grade / readkit report             -> every learner with their exact scores
 
-The second test starts from a course without the Raqqa article (and without the assignments
-written for it), as a teacher who copies the kit for another article does: new-article alone,
-then release, sandboxed autograde, grade and report, and the gradebook check that flags a
-manual score or extra credit set on autograded cells after autograde.
+and the gradebook check that flags a manual score or extra credit set on autograded cells after
+autograde. The same chain in a whole copy of the course (the kit's articles and assignments
+beside the teacher's, the seed assignments released byte for byte as committed), from the lab's
+environment alone, is tests/test_lab_environment.py.
 
-Real nbgrader, marked `nbgrader` like the other end-to-end tests (about a minute each on 2
-cores).
+Real nbgrader, marked `nbgrader` like the other end-to-end tests (about a minute on 2 cores).
 """
 
 import csv
@@ -36,7 +37,6 @@ from readkit.course.course import Course
 from readkit.course.labels import LABELS
 from readkit.widgets.author import AuthorSorter
 from tests.support.author_key import label_the_test_article
-from tests.support.numbering import next_number
 
 pytestmark = [pytest.mark.nbgrader, pytest.mark.sandbox]
 
@@ -45,11 +45,8 @@ FIXTURES = ROOT / "tests" / "fixtures" / "articles"
 BIN = Path(sys.executable).parent
 SLUG = "harbour-bridge"
 
-
-# the course's assignments (solutions/), released with the new one
-ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
-NAME = f"{next_number(ROOT / 'solutions', '*'):02d}-sort-{SLUG}"
-LESSON = f"{next_number(ROOT / 'lessons', '*.ipynb'):02d}-{SLUG}"
+OWN = "01-sort-harbour-bridge"  # new-assignment's name when solutions/ has no assignment
+LESSON = "01-harbour-bridge"  # new-lesson's name when lessons/ has no lesson
 # The cut new-assignment makes of the assessment half (paragraphs 11-17), and its points.
 PARTS = {"part-1": 4.5, "part-2": 5.5}
 # part -> points as nbgrader must record them: the key's own labels earn every point; a label
@@ -94,117 +91,6 @@ def wrong_label(row: dict[str, str]) -> str:
     return next(label for label in LABELS if label not in accepted)
 
 
-def test_a_teachers_own_article_from_text_to_grades(tmp_path, capsys, monkeypatch):
-    monkeypatch.delenv("READKIT_COURSE", raising=False)
-    root = tmp_path / "course"
-    root.mkdir()
-    (tmp_path / "home").mkdir()
-    for name in ("nbgrader_config.py", "readkit.toml"):
-        shutil.copy(ROOT / name, root / name)
-    for name in ("data", "solutions", "lessons"):
-        shutil.copytree(ROOT / name, root / name,
-                        ignore=shutil.ignore_patterns("answers.json", ".ipynb_checkpoints"))
-    course = ["--course", str(root)]
-
-    # 1. new-article: the text, its units, a draft key (every row marked draft)
-    assert main(["new-article", SLUG, str(FIXTURES / "harbour-bridge.txt"), *course]) == 0
-    folder = root / "data" / "articles" / SLUG
-    assert {row["status"] for row in read_csv(folder / "key.csv")} == {"draft"}
-
-    # 2. the teacher labels the article in the Sorter's author mode (driven from Python here;
-    # tests/browser/test_author_browser.py labels it by keyboard)
-    label_the_test_article(AuthorSorter(article=SLUG, course=Course.open(root)))
-    for name in ("key.csv", "sources.csv"):
-        assert (folder / name).read_bytes() == (FIXTURES / f"harbour-bridge-{name}").read_bytes()
-    capsys.readouterr()
-
-    # 3. validate.
-    assert main(["validate", SLUG, *course]) == 0
-    out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith(f"valid: {SLUG}: 36 units (practice: ")
-    # A short article: the practice half has no commentary (both are in the assessment half).
-    assert out[1:] == [f"note: data/articles/{SLUG}/key.csv: the practice split has 0 "
-                       "commentary unit(s), so learners meet commentary in the assessment with "
-                       "little practice on this article; move the split, or teach it with "
-                       "another article first"]
-
-    # 4. new-lesson, run headless from a clean kernel without an error
-    assert main(["new-lesson", SLUG, *course]) == 0
-    lesson = nbformat.read(root / "lessons" / f"{LESSON}.ipynb", as_version=4)
-    monkeypatch.setenv("READKIT_COURSE", str(root))
-    NotebookClient(lesson, timeout=60, kernel_name="python3",
-                   resources={"metadata": {"path": str(root / "lessons")}}).execute()
-    monkeypatch.delenv("READKIT_COURSE")
-    errors = [output for cell in lesson.cells if cell.cell_type == "code"
-              for output in cell.outputs if output.output_type == "error"
-              or (output.output_type == "stream" and output.name == "stderr")]
-    assert errors == []
-    (root / "lessons" / "answers.json").unlink(missing_ok=True)
-
-    # 5. new-assignment: the sections and the nbgrader source notebook
-    capsys.readouterr()
-    assert main(["new-assignment", SLUG, *course]) == 0
-    assert {r["section"]: float(r["points"]) for r in read_csv(folder / "sections.csv")
-            if r["assignment"] == NAME} == PARTS
-
-    # 6. release with real nbgrader, every assignment as `make release` does: the seed
-    # assignments' release stays byte for byte the committed one
-    out = readkit(root, "release").stdout
-    assert f"Released {', '.join([*ASSIGNMENTS, NAME])} into exercises/" in out
-    for seed in ASSIGNMENTS:
-        for committed in (ROOT / "exercises" / seed).rglob("*"):
-            if committed.is_file():
-                made = root / "exercises" / seed / committed.relative_to(ROOT / "exercises" / seed)
-                assert made.read_bytes() == committed.read_bytes(), made
-    released = nbformat.read(root / "exercises" / NAME / f"{NAME}.ipynb", as_version=4)
-    released_text = (root / "exercises" / NAME / f"{NAME}.ipynb").read_text(encoding="utf-8")
-    assert [r["unit_id"] for r in ASSESSMENT.values() if r["rationale"] in released_text] == []
-    assert sorted(p.name for p in (root / "exercises" / NAME).iterdir()) == [f"{NAME}.ipynb"]
-
-    # 7. two learners hand in the released notebook with their answers.json
-    chosen = {"learner-perfect": {u: row["label"] for u, row in ASSESSMENT.items()},
-              "learner-all-wrong": {u: wrong_label(row) for u, row in ASSESSMENT.items()}}
-    for student, labels in chosen.items():
-        hand_in = root / "grading" / "submitted" / student / NAME
-        hand_in.mkdir(parents=True)
-        nbformat.write(released, hand_in / f"{NAME}.ipynb")
-        (hand_in / "answers.json").write_text(answers(NAME, labels), encoding="utf-8")
-
-    # 8. autograde: learner kernels sandboxed, the Sorter points from the files as submitted
-    out = readkit(root, "autograde", NAME, "--jobs", "2").stdout
-    assert "WITHOUT a sandbox" not in out
-    from nbgrader.api import Gradebook
-
-    with Gradebook("sqlite:///" + str(root / "grading" / "gradebook.db")) as gradebook:
-        recorded = {student: {part: gradebook.find_grade(f"{part}-grade", NAME, NAME,
-                                                         student).score for part in PARTS}
-                    for student in EXPECTED}
-        totals = {student: gradebook.find_submission(NAME, student).score
-                  for student in EXPECTED}
-    assert recorded == EXPECTED
-    assert totals == {"learner-perfect": 10.0, "learner-all-wrong": 0.0}
-
-    # 9. grade and report list both learners with exactly those scores
-    readkit(root, "grade", NAME)
-    grades = {row["student"]: row for row in
-              read_csv(root / "grading" / "reports" / NAME / "grades.csv")}
-    assert sorted(grades) == sorted(EXPECTED)
-    for student, parts in EXPECTED.items():
-        row = grades[student]
-        assert {part: float(row[part]) for part in PARTS} == parts
-        assert float(row["points"]) == sum(parts.values()) == float(row["gradebook_points"])
-        assert float(row["max"]) == 10.0 and row["status"] == "ok" and row["flag"] == ""
-    report = readkit(root, "report", NAME).stdout
-    page = next((root / "grading" / "reports" / NAME).rglob("index.html")).read_text(
-        encoding="utf-8")
-    assert "learner-perfect" in page and "learner-all-wrong" in page, report
-
-
-# --- a course whose only article is the teacher's own ---------------------------------------
-
-OWN = "01-sort-harbour-bridge"  # new-assignment's name when solutions/ has no assignment
-
-
 def only_the_teachers_article(root: Path) -> None:
     """A copy of this course without any of its articles (the Raqqa article and those written
     for the kit: data/articles/ empty, data/articles.csv a header, no forms) and without the
@@ -220,10 +106,11 @@ def only_the_teachers_article(root: Path) -> None:
 
 
 def test_a_course_with_only_the_teachers_article(tmp_path, capsys, monkeypatch):
-    """new-article alone (no Raqqa article anywhere), then the whole chain: validate, release,
-    sandboxed autograde, grade and report, with exact scores; then a manual score and extra
-    credit set on autograded cells after autograde, through nbgrader.api as the formgrader's
-    API sets them: readkit grade flags both learners with what changed."""
+    """new-article alone (no Raqqa article anywhere), labelled in the Sorter's author mode, then
+    the whole chain: validate, new-lesson run headless, new-assignment, release, sandboxed
+    autograde, grade and report, with exact scores in the gradebook and the reports; then a
+    manual score and extra credit set on autograded cells after autograde, through nbgrader.api
+    as the formgrader's API sets them: readkit grade flags both learners with what changed."""
     monkeypatch.delenv("READKIT_COURSE", raising=False)
     root = tmp_path / "course"
     only_the_teachers_article(root)
@@ -232,17 +119,54 @@ def test_a_course_with_only_the_teachers_article(tmp_path, capsys, monkeypatch):
     assert not (root / "data" / "articles" / "raqqa-2021").exists()
     assert (root / "data" / "articles.csv").read_text(encoding="utf-8") == "slug,title\n"
 
+    # new-article: the text, its units, a draft key (every row marked draft)
     assert main(["new-article", SLUG, str(FIXTURES / "harbour-bridge.txt"), *course]) == 0
+    folder = root / "data" / "articles" / SLUG
+    assert {row["status"] for row in read_csv(folder / "key.csv")} == {"draft"}
+
+    # the teacher labels the article in the Sorter's author mode (driven from Python here;
+    # tests/browser/test_author_browser.py labels it by keyboard)
     label_the_test_article(AuthorSorter(article=SLUG, course=Course.open(root)))
-    assert main(["validate", *course]) == 0
+    for name in ("key.csv", "sources.csv"):
+        assert (folder / name).read_bytes() == (FIXTURES / f"harbour-bridge-{name}").read_bytes()
+    capsys.readouterr()
+
+    assert main(["validate", SLUG, *course]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"valid: {SLUG}: 36 units (practice: ")
+    # A short article: the practice half has no commentary (both are in the assessment half).
+    assert out[1:] == [f"note: data/articles/{SLUG}/key.csv: the practice split has 0 "
+                       "commentary unit(s), so learners meet commentary in the assessment with "
+                       "little practice on this article; move the split, or teach it with "
+                       "another article first"]
+
+    # new-lesson, run headless from a clean kernel without an error
+    assert main(["new-lesson", SLUG, *course]) == 0
+    lesson = nbformat.read(root / "lessons" / f"{LESSON}.ipynb", as_version=4)
+    monkeypatch.setenv("READKIT_COURSE", str(root))
+    NotebookClient(lesson, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(root / "lessons")}}).execute()
+    monkeypatch.delenv("READKIT_COURSE")
+    errors = [output for cell in lesson.cells if cell.cell_type == "code"
+              for output in cell.outputs if output.output_type == "error"
+              or (output.output_type == "stream" and output.name == "stderr")]
+    assert errors == []
+    (root / "lessons" / "answers.json").unlink(missing_ok=True)
+
+    # new-assignment: the sections and the nbgrader source notebook
     assert main(["new-assignment", SLUG, *course]) == 0
     capsys.readouterr()
+    assert {r["section"]: float(r["points"]) for r in read_csv(folder / "sections.csv")
+            if r["assignment"] == OWN} == PARTS
     assert sorted(p.name for p in (root / "solutions").iterdir()) == [OWN]
     assert Course.open(root).article_slugs == (SLUG,)
 
     out = readkit(root, "release").stdout
     assert f"Released {OWN} into exercises/" in out
     released = nbformat.read(root / "exercises" / OWN / f"{OWN}.ipynb", as_version=4)
+    released_text = (root / "exercises" / OWN / f"{OWN}.ipynb").read_text(encoding="utf-8")
+    assert [r["unit_id"] for r in ASSESSMENT.values() if r["rationale"] in released_text] == []
+    assert sorted(p.name for p in (root / "exercises" / OWN).iterdir()) == [f"{OWN}.ipynb"]
 
     # two learners hand in through the exchange's layout; a third hands in answers.json alone
     # (an LMS upload or the static site's download), never autograded
@@ -259,6 +183,17 @@ def test_a_course_with_only_the_teachers_article(tmp_path, capsys, monkeypatch):
     out = readkit(root, "autograde", OWN, "--jobs", "2", "--student", "learner-perfect",
                   "--student", "learner-all-wrong").stdout
     assert "WITHOUT a sandbox" not in out and "Autograded 2 of 2 submission(s)" in out
+    # the Sorter points from the files as submitted, as nbgrader recorded them
+    from nbgrader.api import Gradebook
+
+    with Gradebook("sqlite:///" + str(root / "grading" / "gradebook.db")) as gradebook:
+        recorded = {student: {part: gradebook.find_grade(f"{part}-grade", OWN, OWN,
+                                                         student).score for part in PARTS}
+                    for student in EXPECTED}
+        totals = {student: gradebook.find_submission(OWN, student).score
+                  for student in EXPECTED}
+    assert recorded == EXPECTED
+    assert totals == {"learner-perfect": 10.0, "learner-all-wrong": 0.0}
 
     readkit(root, "grade", OWN)
     reports = root / "grading" / "reports" / OWN
@@ -271,8 +206,6 @@ def test_a_course_with_only_the_teachers_article(tmp_path, capsys, monkeypatch):
     assert {r["max"] for r in rows.values()} == {"10"}
 
     # after autograde, through nbgrader.api as the formgrader's API does it
-    from nbgrader.api import Gradebook
-
     with Gradebook("sqlite:///" + str(root / "grading" / "gradebook.db")) as gradebook:
         gradebook.find_grade("part-1-grade", OWN, OWN, "learner-all-wrong").manual_score = 2.0
         gradebook.find_grade("part-2-grade", OWN, OWN, "learner-perfect").extra_credit = 0.5
