@@ -22,8 +22,8 @@ grade; readkit report, with exact scores for a perfect and an all-wrong learner.
 
 Slow: a venv installed from scratch (uv's cache is used as `make lab` uses it), nbgrader
 releases every assignment twice (make release, then the content tests), every lesson runs
-headless; about five to eight minutes on two cores. (This test and the teacher's chain with
-the content tests were two tests, each with its own copy, chain and release: one now.)
+headless: about 100 s of CPU, two to four minutes on two cores. (This test and the teacher's
+chain with the content tests were two tests, each with its own copy, chain and release.)
 """
 
 import json
