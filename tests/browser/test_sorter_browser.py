@@ -114,6 +114,25 @@ def checked(page, unit_id: str) -> list[str]:
     )
 
 
+UNIT_STATES = """() => [...document.querySelectorAll('.rk-sorter .rk-unit')].map(u =>
+  `${u.dataset.unit} ${u.querySelector('.rk-state').textContent || '-'} ` +
+  [...u.querySelectorAll('[aria-checked=true]')].map(r => r.dataset.label).join())
+  .concat([...document.querySelectorAll('.rk-offline, .rk-notice')]
+  .filter(e => !e.hidden).map(e => e.textContent))"""
+
+
+def wait_for_state(page, unit_id: str, state: str, timeout: float = 15) -> None:
+    """Until the unit's state line reads `state`; if it never does, fail with every unit's
+    state and choice, and any notice, as the page shows them."""
+    try:
+        page.wait_for_function(
+            "([id, state]) => document.querySelector(`[data-unit=${id}] .rk-state`)"
+            ".textContent === state", arg=[unit_id, state], timeout=timeout * 1000)
+    except Exception as error:  # noqa: BLE001 (Playwright's TimeoutError, reported with the page)
+        raise AssertionError(f"{unit_id} never read {state!r}; the page: "
+                             f"{page.evaluate(UNIT_STATES)}") from error
+
+
 def wait_for_units(page, count: int, timeout: float = 60) -> None:
     page.wait_for_function(
         "n => document.querySelectorAll('.rk-sorter .rk-unit').length === n", arg=count,
@@ -744,9 +763,7 @@ def test_the_focus_never_goes_back_however_late_or_badly_the_kernel_answers(
             assert focused_unit(page) == unit_id, f"key {n}: the focus is not on {unit_id}"
             if unit_id == part1[-1]:
                 # Part 1's last sentence: one choice has come back refused, one still waits.
-                page.wait_for_function(
-                    "id => document.querySelector(`[data-unit=${id}] .rk-state`).textContent"
-                    " === 'Not saved'", arg=refused, timeout=15000)
+                wait_for_state(page, refused, "Not saved")
                 assert page.inner_text(f"{unit(late)} .rk-state") == "Saving\u2026"
             page.keyboard.press(LETTERS[LABELS[n % len(LABELS)]])
         expected = {unit_id: LABELS[n % len(LABELS)]
