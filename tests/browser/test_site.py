@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -311,29 +312,32 @@ def site_url(site) -> str:
         yield url
 
 
-@pytest.fixture
-def learner(browser, site_url):
-    """A learner's own browser profile (its storage is their drive) on the site at 127.0.0.1;
-    the test fails if any request off 127.0.0.1 was attempted."""
+@contextmanager
+def offline_page(browser, site_url: str):
+    """A page in a browser profile of its own (its storage is a learner's drive) on the site at
+    127.0.0.1; fails afterwards if any request off 127.0.0.1 was attempted."""
     context, external = offline_context(browser, site_url)
     try:
         yield context.new_page()
     finally:
         context.close()
     assert external == [], f"requests off 127.0.0.1 were attempted: {external[:10]}"
+
+
+@pytest.fixture
+def learner(browser, site_url):
+    """A learner's own browser profile, for the tests that check the drive or a reload."""
+    with offline_page(browser, site_url) as page:
+        yield page
 
 
 @pytest.fixture(scope="module")
 def site_page(browser, site_url):
     """One learner's page for the module's tests that need no fresh drive: the notebooks are
     opened one after the other on one kernel (a Pyodide boot costs about 13 s of CPU), each
-    from an emptied namespace. Tests that check the drive or a reload use `learner`."""
-    context, external = offline_context(browser, site_url)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-    assert external == [], f"requests off 127.0.0.1 were attempted: {external[:10]}"
+    from an emptied namespace."""
+    with offline_page(browser, site_url) as page:
+        yield page
 
 
 def open_on_site_page(page, site_url: str, path: str) -> None:
