@@ -39,11 +39,16 @@ UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --overrides overrides.
 # The lab has what the README's steps use: nbgrader (instructor) and `readkit new-article`,
 # `readkit handout` (authoring: HTML extraction, sentence segmentation).
 LAB_EXTRAS := instructor,authoring
+# What overrides.txt leaves out, taken out of a venv installed before it did (uv adds, never removes).
+LEFT_OUT := rfc3987-syntax lark
+
 $(VENV)/.installed-lab: $(DEPS) | $(UV)
+	$(UV) pip uninstall --quiet --python $(BIN)/python $(LEFT_OUT)
 	$(UV_INSTALL) $(BIN)/python -c constraints.txt -e '.[$(LAB_EXTRAS)]'
 	touch $@
 
 $(VENV)/.installed-test: $(DEPS) | $(UV)
+	$(UV) pip uninstall --quiet --python $(BIN)/python $(LEFT_OUT)
 	$(UV_INSTALL) $(BIN)/python -c constraints.txt -e '.[test]'
 	touch $@ $(VENV)/.installed-lab
 
