@@ -80,7 +80,7 @@ hub: $(VENV)/.installed-lab hub-deps
 # Beside .venv, not in it: the grading sandbox binds .venv, and needs none of this.
 SITE_VENV := .venv-site
 
-$(SITE_VENV)/.installed: tools/site/build-requirements.txt overrides.txt | $(UV)
+$(SITE_VENV)/.installed: tools/site/build-requirements.txt | $(UV)
 	$(PYTHON) -m venv $(SITE_VENV)
 	$(UV_INSTALL) $(SITE_VENV)/bin/python -r tools/site/build-requirements.txt
 	touch $@
