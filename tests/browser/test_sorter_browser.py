@@ -705,20 +705,15 @@ def page_on(kind: str, notebook: Path, browser, server, env: dict[str, str]) -> 
                 yield page
         return
     with notebook_page(browser, server, notebook) as page:
-        run_all(page)
-        # Until every cell has run: the notebook takes the focus when run-all ends.
-        page.wait_for_function(f"() => {NOTEBOOK}.widgets.every("
-                               "c => c.model.executionCount !== null)", timeout=60000)
-        wait_for_idle_kernel(page)
-        page.wait_for_timeout(300)
+        run_all_and_settle(page)
         yield page
 
 
 @pytest.mark.parametrize("kind", ["lab", "notebook", "voila"])
 def test_assignment_01_is_labelled_with_one_key_per_sentence(browser, course_env, request,
                                                              tmp_path, kind):
-    server = {"lab": "lab_server", "notebook": "notebook7_server"}.get(kind)
-    server = server and request.getfixturevalue(server)
+    server = None if kind == "voila" else request.getfixturevalue(
+        {"lab": "lab_server", "notebook": "notebook7_server"}[kind])
     folder = folder_for(request, server) if server else tmp_path
     notebook = write_notebook(folder / "sort-the-sources.ipynb", SECTION_CELLS)
     with page_on(kind, notebook, browser, server, course_env) as page:
@@ -778,10 +773,8 @@ def test_no_key_typed_inside_reaches_notebook7(browser, notebook7_server, reques
     """Notebook 7 handles shortcuts before the widget sees the key (o hides outputs there)."""
     folder = folder_for(request, notebook7_server)
     notebook = write_notebook(folder / "sorter.ipynb", [LAB_CELL, SELFCHECK_CELL, EVIDENCE_CELL])
-    with notebook_page(browser, notebook7_server, notebook, width=1280, height=1000) as page:
-        run_all(page)
-        page.wait_for_selector(".rk-evidence select", timeout=60000)
-        wait_for_idle_kernel(page)
-        page.wait_for_timeout(300)
+    with notebook_page(browser, notebook7_server, notebook) as page:
+        run_all_and_settle(page)
+        page.wait_for_selector(".rk-evidence select")
         for where in WIDGETS:
             assert_no_key_reaches_the_notebook(page, folder / "answers.json", where)
