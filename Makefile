@@ -142,8 +142,9 @@ bench-hub: $(VENV)/.installed-test hub-deps sandbox
 	$(BIN)/python -m benchmarks.hub
 
 lock: | $(UV)
+	$(UV) pip uninstall --quiet --python $(BIN)/python $(LEFT_OUT)
 	$(UV_INSTALL) $(BIN)/python -e '.[test]' uv
-	$(UV) pip freeze --python $(BIN)/python --exclude-editable | grep -Ev '^(pip|setuptools|rfc3987-syntax|lark)==' > constraints.txt
+	$(UV) pip freeze --python $(BIN)/python --exclude-editable | grep -Ev '^(pip|setuptools)==' > constraints.txt
 
 clean:
 	rm -rf $(VENV) $(SITE_VENV) grading build dist node_modules
