@@ -81,7 +81,7 @@ hub: $(VENV)/.installed-lab hub-deps
 SITE_VENV := .venv-site
 
 $(SITE_VENV)/.installed: tools/site/build-requirements.txt | $(UV)
-	$(PYTHON) -m venv $(SITE_VENV)
+	$(PYTHON) -m venv --without-pip $(SITE_VENV)
 	$(UV_INSTALL) $(SITE_VENV)/bin/python -r tools/site/build-requirements.txt
 	touch $@
 
