@@ -107,7 +107,7 @@ widgets: node_modules/.installed
 
 # The tiers (tests/README.md): a test marked with none of these is light.
 LIGHT := not browser and not nbgrader and not sandbox and not hub and not slow
-WORKERS ?= 2
+WORKERS ?= 3
 
 # Python writes its .pyc files during the tests even where the environment says not to
 # (PYTHONDONTWRITEBYTECODE=1 on these machines): otherwise each of the suite's hundreds of Python
