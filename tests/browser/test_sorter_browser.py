@@ -724,18 +724,21 @@ def test_assignment_01_is_labelled_with_one_key_per_sentence(browser, course_env
                 "code"] * len(SECTION_CELLS)
 
 
-# A kernel on a busy hub: every save answers late (0.3 s), the 4th very late (4 s), and the
-# disk refuses the 3rd (the kernel answers "not saved").
-BUSY_KERNEL_CELL = """\
+# A kernel on a busy hub: every save answers late (0.3 s), one unit's very late (8 s), and the
+# disk refuses another's (the kernel answers "not saved"). By the unit each write adds, not by
+# the count of writes: under load the kernel may take the choices' writes in another order.
+def busy_kernel_cell(refused: str, late: str) -> str:
+    return f"""\
 import errno, time
 from readkit.course import answers as store
-_write_answers, _saves = store.write_answers, []
-def _busy(*args, **kwargs):
-    _saves.append(args[2])
-    time.sleep(4 if len(_saves) == 4 else 0.3)
-    if len(_saves) == 3:
+_write_answers, _written = store.write_answers, set()
+def _busy(path, assignment, answers, *args, **kwargs):
+    added = set(answers) - _written
+    time.sleep(8 if {late!r} in added else 0.3)
+    if {refused!r} in added:
         raise OSError(errno.ENOSPC, "No space left on device")
-    return _write_answers(*args, **kwargs)
+    _write_answers(path, assignment, answers, *args, **kwargs)
+    _written.update(answers)
 store.write_answers = _busy"""
 
 
@@ -745,20 +748,21 @@ def test_the_focus_never_goes_back_however_late_or_badly_the_kernel_answers(
     late (a hub with a class on it) and refuses one save: the focus goes on from sentence to
     sentence and into part 2, never back to a sentence this view labelled, whether its choice
     is still waiting for the kernel or came back "not saved" (that one says so, in place)."""
-    notebook = write_notebook(test_folder / "busy.ipynb", [BUSY_KERNEL_CELL, *SECTION_CELLS[:2]])
     course = Course.open(ROOT).article_for(ASSIGNMENT)
     part1, part2 = (course.section_units(course.section(ASSIGNMENT, f"part-{n}")) for n in (1, 2))
+    refused = part1[2]  # the 3rd sentence's save
+    late = part1[3]  # the 4th: still waiting when part 1 ends
+    notebook = write_notebook(test_folder / "busy.ipynb",
+                              [busy_kernel_cell(refused, late), *SECTION_CELLS[:2]])
     with notebook_page(browser, lab_server, notebook) as page:
         run_all_and_settle(page)
         wait_for_units(page, len(part1) + len(part2))
         page.locator('.rk-sorter [role="radio"]').first.focus()
-        refused = part1[2]  # the 3rd save
-        late = part1[3]  # the 4th: still waiting when part 1 ends
         for n, unit_id in enumerate([*part1, *part2]):
             assert focused_unit(page) == unit_id, f"key {n}: the focus is not on {unit_id}"
             if unit_id == part1[-1]:
                 # Part 1's last sentence: one choice has come back refused, one still waits.
-                wait_for_state(page, refused, "Not saved")
+                wait_for_state(page, refused, "Not saved", timeout=30)
                 assert page.inner_text(f"{unit(late)} .rk-state") == "Saving\u2026"
             page.keyboard.press(LETTERS[LABELS[n % len(LABELS)]])
         expected = {unit_id: LABELS[n % len(LABELS)]
