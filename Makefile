@@ -14,7 +14,7 @@ help:
 	@echo "make lab      set up and open the course in JupyterLab (PORT=8888 NO_BROWSER=1)"
 	@echo "make lab-instructor  the same, with nbgrader's instructor panels"
 	@echo "make check    ruff and the light tests, about a minute (no Chromium, sandbox, PostgreSQL or site)"
-	@echo "make test     set up and run the whole test suite, browser tests included (WORKERS=2)"
+	@echo "make test     set up and run the whole test suite, browser tests included (WORKERS=3)"
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make demo     simulate a class end to end and build the grading report"
 	@echo "make bench    measure widget and grading speed"
@@ -120,7 +120,8 @@ check: $(VENV)/.installed-test
 	$(BIN)/pytest -q -m "$(LIGHT)"
 
 # Everything, on WORKERS processes: tests/support/tiers.py keeps the hub tests on one worker
-# and each heavy module on one (its servers start once), the heaviest first.
+# and each heavy module on one (its servers start once), the heaviest first. Three on two cores:
+# the tests wait (kernels, servers, pages) as well as compute, and a third keeps both busy.
 # The site is built here so that it cannot rot: tests/browser/test_site.py drives it.
 # Its setup in two steps: the test venv, the site (its own venv and build) and the hub's tools
 # side by side (independent; about 15 s less on a fresh clone), then what needs one of them: npm
