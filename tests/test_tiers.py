@@ -57,6 +57,19 @@ def test_every_heavy_fixture_listed_exists(request):
     assert listed and not unused, f"heavy_fixtures lists fixtures no test uses: {sorted(unused)}"
 
 
+def test_every_group_of_heaviest_first_exists(request):
+    """Each entry of heaviest_first (pyproject.toml) is the xdist group of collected tests: a
+    renamed or moved module would otherwise drop to the end of the schedule unseen."""
+    collected = request.config.stash[tiers.COLLECTED_MODULES]
+    every_module = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").rglob("test_*.py")}
+    if not every_module <= collected:
+        pytest.skip("run with the whole suite collected (make check, make test)")
+    listed = request.config.getini("heaviest_first")
+    unknown = set(listed) - request.config.stash[tiers.COLLECTED_GROUPS]
+    assert listed and not unknown, f"heaviest_first lists groups no test has: {sorted(unknown)}"
+    assert len(set(listed)) == len(listed), listed
+
+
 # --- the plugin at work, in a pytest run of its own (pytester) ----------------------------------------
 
 CONFTEST = """
@@ -236,3 +249,38 @@ def test_shuffle_reorders_modules_and_tests_from_its_seed(suite):
     assert sorted(first) == plain
     modules = [name[5] for name in first]
     assert all(modules[i] == modules[i + 1] for i in range(0, 30) if (i + 1) % 6), modules
+
+
+@pytest.mark.slow  # a pytest-xdist run: a worker process of its own
+def test_groups_go_out_in_the_order_of_heaviest_first_then_by_tier_then_light(suite):
+    suite.makeini("[pytest]\nmarkers =\n" + "".join(f"    {tier}: a tier\n" for tier in tiers.TIERS)
+                  + "heaviest_first =\n    test_b.py\n    hub\n")
+    suite.makepyfile(test_a="""
+        import pytest
+
+        def test_light_a():
+            pass
+
+        @pytest.mark.browser
+        def test_browser_a():
+            pass
+    """, test_b="""
+        import pytest
+
+        pytestmark = pytest.mark.slow
+
+        def test_slow_b():
+            pass
+    """, test_c="""
+        import pytest
+
+        pytestmark = pytest.mark.hub
+
+        def test_hub_c():
+            pass
+    """)
+    result = suite.runpytest(*PLUGIN_ARGS, "-p", "xdist", "-n", "1", "--dist", "loadgroup",
+                             "--no-loadscope-reorder", "-v")
+    ran = [line.split("::")[1].split()[0].split("@")[0] for line in result.outlines
+           if "PASSED" in line and "::" in line]
+    assert ran == ["test_slow_b", "test_hub_c", "test_browser_a", "test_light_a"], result.outlines

@@ -11,7 +11,8 @@ A pytest plugin (tests/conftest.py loads it):
   not wall time, so a busy machine does not move the line);
 - under pytest-xdist's `--dist loadgroup` (make test), the hub tests share one worker (they
   share the system's users, the hub environment in /opt and PostgreSQL's tools), and the other
-  heavy tests one worker per module (a module's servers start once), the heaviest groups first;
+  heavy tests one worker per module (a module's servers start once); the groups go out longest
+  first (`heaviest_first`), so that the last ones handed out are short and the light tests;
 - `--shuffle SEED` runs the modules, and the tests inside each, in a random order drawn from
   SEED: a test that passes only after another has run fails there.
 """
@@ -70,11 +71,15 @@ HEAVY_COMMANDS: dict[str, str] = {
 # `readkit COMMAND` (or python -m readkit.cli COMMAND) that runs nbgrader or the sandbox
 READKIT_COMMANDS = {"release": "nbgrader", "autograde": "sandbox", "demo": "sandbox"}
 
-# Scheduling under --dist loadgroup: the hub group first (the longest), then the other heavy
-# modules, then the light tests one by one (they fill the gaps at the end).
+# Scheduling under --dist loadgroup: the groups of `heaviest_first` (pyproject.toml) in its order,
+# then the other heavy modules by tier (ORDER), then the light tests one by one (they fill the
+# gaps at the end). Longest first: xdist gives a worker its next group as soon as it has two
+# tests or fewer left, so a long group handed out last keeps one worker busy after the others.
 HUB_GROUP = "hub"
+HEAVIEST_FIRST = pytest.StashKey[list]()
 USED_HEAVY_FIXTURES = pytest.StashKey[set]()  # the HEAVY_FIXTURES keys collected tests use
 COLLECTED_MODULES = pytest.StashKey[set]()  # the test files collected (before any -m, -k)
+COLLECTED_GROUPS = pytest.StashKey[set]()  # the xdist groups of the tests collected
 ORDER = ("hub", "browser", "nbgrader", "sandbox", "slow")
 
 
@@ -123,9 +128,11 @@ def group_of(item: pytest.Item) -> str | None:
     return None
 
 
-def rank(item: pytest.Item) -> int:
+def rank(item: pytest.Item, heaviest_first: list[str]) -> tuple[int, int]:
+    group = group_of(item)
+    listed = heaviest_first.index(group) if group in heaviest_first else len(heaviest_first)
     tiers = tiers_of(item)
-    return next((i for i, tier in enumerate(ORDER) if tier in tiers), len(ORDER))
+    return listed, next((i for i, tier in enumerate(ORDER) if tier in tiers), len(ORDER))
 
 
 def shuffled(items: list[pytest.Item], seed: int) -> list[pytest.Item]:
@@ -145,6 +152,9 @@ def shuffled(items: list[pytest.Item], seed: int) -> list[pytest.Item]:
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("heavy_fixtures", type="linelist", default=[],
                   help="'baseid::fixture tier...': the tier markers of the tests that use it")
+    parser.addini("heaviest_first", type="linelist", default=[],
+                  help="xdist groups (a heavy module's path, or 'hub'), longest first: the "
+                       "order --dist loadgroup hands them out")
     parser.addini("light_cpu_seconds", default="3",
                   help="the CPU seconds a test without a tier marker may use")
     parser.addoption("--shuffle", type=int, metavar="SEED", default=None,
@@ -163,6 +173,7 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"heavy_fixtures: {line!r} needs tiers from {TIERS}")
         heavy[key] = tuple(marks)
     config.stash[HEAVY_FIXTURES] = heavy
+    config.stash[HEAVIEST_FIRST] = config.getini("heaviest_first")
     guard = Guard(float(config.getini("light_cpu_seconds")))
     config.pluginmanager.register(guard, "readkit-tier-guard")
     GUARDS.append(guard)
@@ -190,11 +201,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             item.add_marker(pytest.mark.xdist_group(group))
     config.stash[USED_HEAVY_FIXTURES] = used
     config.stash[COLLECTED_MODULES] = {item.nodeid.split("::")[0] for item in items}
+    config.stash[COLLECTED_GROUPS] = {group for item in items if (group := group_of(item))}
     seed = config.getoption("shuffle")
     if seed is not None:
         items[:] = shuffled(items, seed)
     elif getattr(config.option, "loadgroup", False):  # an xdist worker under --dist loadgroup
-        items.sort(key=rank)
+        order = config.stash[HEAVIEST_FIRST]
+        items.sort(key=lambda item: rank(item, order))
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
