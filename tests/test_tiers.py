@@ -45,13 +45,18 @@ def test_the_light_selection_names_every_tier():
     assert f"LIGHT := {tiers.LIGHT}" in (ROOT / "Makefile").read_text()
 
 
-def test_every_heavy_fixture_listed_exists(request):
-    """Each entry of heavy_fixtures (pyproject.toml) matched a fixture some collected test uses: a renamed or
-    moved heavy fixture would otherwise stop marking its tests."""
+def require_the_whole_suite(request) -> None:
+    """The checks of pyproject.toml's lists against what tests use need every module collected."""
     collected = request.config.stash[tiers.COLLECTED_MODULES]
     every_module = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").rglob("test_*.py")}
     if not every_module <= collected:
         pytest.skip("run with the whole suite collected (make check, make test)")
+
+
+def test_every_heavy_fixture_listed_exists(request):
+    """Each entry of heavy_fixtures (pyproject.toml) matched a fixture some collected test uses: a renamed or
+    moved heavy fixture would otherwise stop marking its tests."""
+    require_the_whole_suite(request)
     listed = request.config.stash[tiers.HEAVY_FIXTURES]
     unused = set(listed) - request.config.stash[tiers.USED_HEAVY_FIXTURES]
     assert listed and not unused, f"heavy_fixtures lists fixtures no test uses: {sorted(unused)}"
@@ -60,10 +65,7 @@ def test_every_heavy_fixture_listed_exists(request):
 def test_every_group_of_heaviest_first_exists(request):
     """Each entry of heaviest_first (pyproject.toml) is the xdist group of collected tests: a
     renamed or moved module would otherwise drop to the end of the schedule unseen."""
-    collected = request.config.stash[tiers.COLLECTED_MODULES]
-    every_module = {p.relative_to(ROOT).as_posix() for p in (ROOT / "tests").rglob("test_*.py")}
-    if not every_module <= collected:
-        pytest.skip("run with the whole suite collected (make check, make test)")
+    require_the_whole_suite(request)
     listed = request.config.getini("heaviest_first")
     unknown = set(listed) - request.config.stash[tiers.COLLECTED_GROUPS]
     assert listed and not unknown, f"heaviest_first lists groups no test has: {sorted(unknown)}"
@@ -85,15 +87,15 @@ def page(chromium_like):
 """
 
 PLUGIN_ARGS = ("-p", "tests.support.tiers", "-p", "no:cacheprovider")
+SUITE_INI = ("[pytest]\nmarkers =\n" + "".join(f"    {tier}: a tier\n" for tier in tiers.TIERS)
+             + "heavy_fixtures = ::chromium_like browser\nlight_cpu_seconds = 0.2\n")
 
 
 @pytest.fixture
 def suite(pytester, monkeypatch):
     """A small suite with the tier plugin loaded, its own heavy fixture, a low CPU line so that
     a short test crosses it, and a fake `bwrap` and `voila` first on PATH."""
-    pytester.makeini("[pytest]\nmarkers =\n" + "".join(
-        f"    {tier}: a tier\n" for tier in tiers.TIERS)
-        + "heavy_fixtures = ::chromium_like browser\nlight_cpu_seconds = 0.2\n")
+    pytester.makeini(SUITE_INI)
     pytester.makeconftest(CONFTEST)
     fakes = pytester.mkdir("bin")
     for name in ("bwrap", "voila"):
@@ -253,8 +255,7 @@ def test_shuffle_reorders_modules_and_tests_from_its_seed(suite):
 
 @pytest.mark.slow  # a pytest-xdist run: a worker process of its own
 def test_groups_go_out_in_the_order_of_heaviest_first_then_by_tier_then_light(suite):
-    suite.makeini("[pytest]\nmarkers =\n" + "".join(f"    {tier}: a tier\n" for tier in tiers.TIERS)
-                  + "heaviest_first =\n    test_b.py\n    hub\n")
+    suite.makeini(SUITE_INI + "heaviest_first =\n    test_b.py\n    hub\n")
     suite.makepyfile(test_a="""
         import pytest
 

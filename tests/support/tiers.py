@@ -76,7 +76,6 @@ READKIT_COMMANDS = {"release": "nbgrader", "autograde": "sandbox", "demo": "sand
 # gaps at the end). Longest first: xdist gives a worker its next group as soon as it has two
 # tests or fewer left, so a long group handed out last keeps one worker busy after the others.
 HUB_GROUP = "hub"
-HEAVIEST_FIRST = pytest.StashKey[list]()
 USED_HEAVY_FIXTURES = pytest.StashKey[set]()  # the HEAVY_FIXTURES keys collected tests use
 COLLECTED_MODULES = pytest.StashKey[set]()  # the test files collected (before any -m, -k)
 COLLECTED_GROUPS = pytest.StashKey[set]()  # the xdist groups of the tests collected
@@ -173,7 +172,6 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"heavy_fixtures: {line!r} needs tiers from {TIERS}")
         heavy[key] = tuple(marks)
     config.stash[HEAVY_FIXTURES] = heavy
-    config.stash[HEAVIEST_FIRST] = config.getini("heaviest_first")
     guard = Guard(float(config.getini("light_cpu_seconds")))
     config.pluginmanager.register(guard, "readkit-tier-guard")
     GUARDS.append(guard)
@@ -206,7 +204,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if seed is not None:
         items[:] = shuffled(items, seed)
     elif getattr(config.option, "loadgroup", False):  # an xdist worker under --dist loadgroup
-        order = config.stash[HEAVIEST_FIRST]
+        order = config.getini("heaviest_first")
         items.sort(key=lambda item: rank(item, order))
 
 
