@@ -93,8 +93,6 @@ site: $(SITE_VENV)/.installed
 site-serve: site
 	$(SITE_VENV)/bin/python -m tools.site serve $(if $(PORT),--port $(PORT))
 
-# The site is built here so that it cannot rot: tests/browser/test_site.py drives it.
-
 # The widgets' front ends: esbuild (pinned in package-lock.json) bundles src/readkit/widgets/js
 # into static/, which is committed (a clone needs no Node.js). The tests check the bundles are
 # up to date, and rebuild them byte for byte where esbuild is installed, as make test does.
