@@ -5,9 +5,9 @@ labels back after a reload, assignment 01 labelled by keyboard and handed in as 
 answers.json that `readkit grade` scores exactly as the same labels saved by `make lab`, and
 every lesson run top to bottom (or opening on its "needs make lab" note).
 
-The tests that check a learner's drive (lesson 4, assignment 01) have a browser profile of
-their own (its storage is that learner's drive); the lessons and the pre- and post-tests share
-one page and one kernel. Speed is measured by `readkit bench site`, not here.
+Lesson 4's test reloads its page, so it has a browser profile of its own (its storage is that
+learner's drive); assignment 01, the lessons and the pre- and post-tests share one page and one
+kernel, each opening its notebook on the kernel the previous one used. Speed is measured by `readkit bench site`, not here.
 """
 
 import csv
@@ -48,6 +48,8 @@ ASSIGNMENT = "01-sort-the-sources"
 LESSON_4 = "lessons/04-fact-claim-commentary.ipynb"
 EXERCISE = f"exercises/{ASSIGNMENT}/sort-the-sources.ipynb"
 LETTERS = {"sourced": "s", "claim": "c", "commentary": "o", "meta": "m"}
+# The notebook in view: the shared page keeps the notebooks opened before it open, hidden.
+SHOWN = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +290,7 @@ def wait_until_saved(page, timeout: float = 30) -> None:
 def press_labels(page, ids: list[str]) -> dict[str, str]:
     """Focus the first sentence, then one key per sentence (digits and letters in turn, every
     label used), never moving the focus by hand. Returns the labels given."""
-    page.locator('.rk-sorter [role="radio"]').first.focus()
+    page.locator(f'{SHOWN} .rk-sorter [role="radio"]').first.focus()
     given = {}
     for n, unit_id in enumerate(ids):
         assert focused_unit(page) == unit_id, f"key {n}: the focus is not on {unit_id}"
@@ -329,16 +331,16 @@ def offline_page(browser, site_url: str):
 
 @pytest.fixture
 def learner(browser, site_url):
-    """A learner's own browser profile, for the tests that check the drive or a reload."""
+    """A learner's own browser profile, for the test that reloads the page."""
     with offline_page(browser, site_url) as page:
         yield page
 
 
 @pytest.fixture(scope="module")
 def site_page(browser, site_url):
-    """One learner's page for the module's tests that need no fresh drive: the notebooks are
+    """One learner's page for the module's tests that do not reload it: the notebooks are
     opened one after the other on one kernel (a Pyodide boot costs about 13 s of CPU), each
-    from an emptied namespace."""
+    from an emptied namespace; each test checks only its own notebook's files in the drive."""
     with offline_page(browser, site_url) as page:
         yield page
 
@@ -415,20 +417,20 @@ def label_in_make_lab(browser, server, folder: Path, ids: list[str]) -> Path:
 
 
 @pytest.mark.browser
-def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(learner, site_url, tmp_path,
+def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(site_page, site_url, tmp_path,
                                                                    browser, lab_server, request):
-    page = learner
-    open_in_lite(page, site_url, EXERCISE)
+    page = site_page
+    open_on_site_page(page, site_url, EXERCISE)
     assert run_all_and_wait(page) == []
     ids = assignment_units()
-    page.wait_for_function("n => document.querySelectorAll('.rk-sorter .rk-unit').length === n",
-                           arg=len(ids), timeout=60000)
+    page.wait_for_function("([shown, n]) => document.querySelectorAll(`${shown} .rk-sorter .rk-unit`)"
+                           ".length === n", arg=[SHOWN, len(ids)], timeout=60000)
     given = press_labels(page, ids)
     assert drive_answers(page, f"exercises/{ASSIGNMENT}/answers.json") == given
-    serious, report = serious_axe_violations(page, [".rk-handin"])
+    serious, report = serious_axe_violations(page, [f"{SHOWN} .rk-handin"])
     assert serious == [], report
     with page.expect_download(timeout=30000) as download:
-        page.click(".rk-handin-button")
+        page.click(f"{SHOWN} .rk-handin-button")
     assert download.value.suggested_filename == "answers.json"
     downloaded = tmp_path / "answers.json"
     download.value.save_as(downloaded)
@@ -485,7 +487,7 @@ def test_in_the_site_every_learner_takes_form_a_then_form_b(site_page, site_url)
         assert shown.startswith(f"Your form: {form}, "), shown
         assert ("no user name is known here, so everyone takes form A on the pre-test and form "
                 "B on the post-test") in shown
-        button = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .rk-handin-button")
+        button = page.locator(f"{SHOWN} .rk-handin-button")
         button.wait_for(timeout=30000)
         assert button.inner_text() == "Download answers.json"
 
@@ -499,7 +501,7 @@ def test_every_lesson_runs_top_to_bottom_or_opens_on_its_note(site_page, site_ur
     open_on_site_page(page, site_url, path)
     notebook = nbformat.read(site / "files" / path, as_version=4)
     if NOTE_TAG in notebook.cells[0].metadata.get("tags", []):
-        first = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first
+        first = page.locator(f"{SHOWN} .jp-Cell").first
         assert "This lesson needs make lab" in first.inner_text().replace("`", "")
     else:
         assert run_all_and_wait(page) == [], lesson

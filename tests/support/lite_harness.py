@@ -13,6 +13,7 @@ jupyter-lite.json (window.jupyterapp, for the test's commands): the published si
 """
 
 import json
+import posixpath
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from tools.site.serve import SiteHandler, serving
 LOCAL_HOSTS = ("127.0.0.1",)
 # The page's notebook and the cells JupyterLab has for it.
 NOTEBOOK = f"{CURRENT}.content"
+DRIVE = "/drive"  # where the Pyodide kernel mounts the site's drive (the browser's storage)
 # Every code cell has run, or one ended in an error (run-all stops there).
 RUN_ENDED = f"""() => {{
   const cells = {NOTEBOOK}.widgets.filter(c => c.model.type === 'code');
@@ -89,14 +91,21 @@ def open_in_lite(page, url: str, path: str, timeout: float = 90) -> None:
 
 
 def open_on_same_kernel(page, path: str, timeout: float = 60) -> None:
-    """Open another notebook on the current notebook's kernel, its namespace emptied first:
-    every lesson runs from a clean namespace without paying for a kernel start each."""
-    page.evaluate(f"""async path => {{
+    """Open another notebook on the current notebook's kernel, its namespace emptied and its
+    working folder the notebook's own (where the Sorter saves answers.json), as a kernel
+    started for it would have: every notebook runs from a clean namespace without paying for a
+    kernel start each."""
+    folder = f"{DRIVE}/{posixpath.dirname(path)}".rstrip("/")
+    fresh = f"%reset -f\nimport os\nos.chdir({folder!r})\ndel os"
+    page.evaluate(f"""async ([path, fresh]) => {{
         const kernel = {KERNEL};
-        await kernel.requestExecute({{code: '%reset -f'}}).done;
+        const reply = await kernel.requestExecute({{code: fresh}}).done;
+        if (reply.content.status !== 'ok') {{
+            throw new Error(`${{fresh}}: ${{reply.content.ename}}: ${{reply.content.evalue}}`);
+        }}
         window.jupyterapp.commands.execute('docmanager:open',
                                            {{path, kernel: {{id: kernel.id, name: kernel.name}}}});
-    }}""", path)
+    }}""", [path, fresh])
     page.wait_for_function(f"""path => ({CURRENT}) && {CURRENT}.context.path === path
                                && ({KERNEL}) && {KERNEL}.status === 'idle'""",
                            arg=path, timeout=timeout * 1000)
