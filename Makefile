@@ -14,7 +14,7 @@ help:
 	@echo "make lab      set up and open the course in JupyterLab (PORT=8888 NO_BROWSER=1)"
 	@echo "make lab-instructor  the same, with nbgrader's instructor panels"
 	@echo "make check    ruff and the light tests, about a minute (no Chromium, sandbox, PostgreSQL or site)"
-	@echo "make test     set up and run the whole test suite, browser tests included (WORKERS=3)"
+	@echo "make test     set up and run the whole test suite, browser tests included (WORKERS=$(WORKERS))"
 	@echo "make release  regenerate exercises/ from solutions/ with nbgrader"
 	@echo "make demo     simulate a class end to end and build the grading report"
 	@echo "make bench    measure widget and grading speed"
@@ -105,7 +105,9 @@ widgets: node_modules/.installed
 
 # The tiers (tests/README.md): a test marked with none of these is light.
 LIGHT := not browser and not nbgrader and not sandbox and not hub and not slow
-WORKERS ?= 3
+# One more pytest-xdist worker than the machine has cores (three on two), at most eight.
+CORES := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)
+WORKERS ?= $(shell n=$(CORES); echo $$(( n < 7 ? n + 1 : 8 )))
 
 # Python writes its .pyc files during the tests even where the environment says not to
 # (PYTHONDONTWRITEBYTECODE=1 on these machines): otherwise each of the suite's hundreds of Python
@@ -118,8 +120,8 @@ check: $(VENV)/.installed-test
 	$(BIN)/pytest -q -m "$(LIGHT)"
 
 # Everything, on WORKERS processes: tests/support/tiers.py keeps the hub tests on one worker
-# and each heavy module on one (its servers start once), the heaviest first. Three on two cores:
-# the tests wait (kernels, servers, pages) as well as compute, and a third keeps both busy.
+# and each heavy module on one (its servers start once), the heaviest first. One more than the
+# cores: the tests wait (kernels, servers, pages) as well as compute, and a third keeps two busy.
 # The site is built here so that it cannot rot: tests/browser/test_site.py drives it.
 # Its setup in two steps: the test venv, the site (its own venv and build) and the hub's tools
 # side by side (independent; about 15 s less on a fresh clone), then what needs one of them: npm
