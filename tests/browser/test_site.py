@@ -7,7 +7,8 @@ every lesson run top to bottom (or opening on its "needs make lab" note).
 
 Lesson 4's test reloads its page, so it has a browser profile of its own (its storage is that
 learner's drive); assignment 01, the lessons and the pre- and post-tests share one page and one
-kernel, each opening its notebook on the kernel the previous one used. Speed is measured by `readkit bench site`, not here.
+kernel, each opening its notebook on the kernel the previous one used. Speed is measured by
+`readkit bench site`, not here.
 """
 
 import csv
@@ -423,8 +424,9 @@ def test_assignment_01_by_keyboard_then_download_grades_as_make_lab(site_page, s
     open_on_site_page(page, site_url, EXERCISE)
     assert run_all_and_wait(page) == []
     ids = assignment_units()
-    page.wait_for_function("([shown, n]) => document.querySelectorAll(`${shown} .rk-sorter .rk-unit`)"
-                           ".length === n", arg=[SHOWN, len(ids)], timeout=60000)
+    page.wait_for_function(
+        "([shown, n]) => document.querySelectorAll(`${shown} .rk-sorter .rk-unit`).length === n",
+        arg=[SHOWN, len(ids)], timeout=60000)
     given = press_labels(page, ids)
     assert drive_answers(page, f"exercises/{ASSIGNMENT}/answers.json") == given
     serious, report = serious_axe_violations(page, [f"{SHOWN} .rk-handin"])
