@@ -381,9 +381,10 @@ def test_record_round_trip(golden):
         assert [r[:3] for r in one.results] == [r[:3] for r in two.results]
 
 
-def test_a_record_from_other_course_data_is_refused(golden_course, tmp_path):
+def test_a_record_from_other_course_data_is_refused(golden, golden_course, tmp_path):
     """A record written before the sections changed is not reported on (its units are not
-    the assignment's any more): run readkit grade again."""
+    the assignment's any more): run readkit grade again. (The record is the one `golden`
+    writes: asked for here, so that it exists on whichever xdist worker runs this test.)"""
     root = make_course(tmp_path, solutions=True)
     source = golden_course / "grading" / "reports" / ASSIGNMENT / "scores.json"
     target = root / "grading" / "reports" / ASSIGNMENT / "scores.json"
