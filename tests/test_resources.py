@@ -26,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -64,8 +65,11 @@ VICTIM = "aa-victim"
 VICTIM_CELL = ("open('/proc/self/comm', 'w').write('rk-victim')\n"
                "import time\ntime.sleep(15)\n")
 
-def readkit(root: Path, *args: str, **kw) -> subprocess.Popen:
+def readkit(root: Path, *args: str, tmp: Path | None = None, **kw) -> subprocess.Popen:
+    """`readkit ARGS` at the course root `root`; with `tmp`, as its temporary folder."""
     env = {k: v for k, v in nbgrader_environment().items() if k != "READKIT_COURSE"}
+    if tmp:
+        env["TMPDIR"] = str(tmp)
     return subprocess.Popen([sys.executable, "-m", "readkit.cli", *args], cwd=root, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
@@ -265,16 +269,24 @@ def _worker_of(kernel: int, readkit_pid: int) -> int | None:
     return None
 
 
+@pytest.fixture
+def temporary():
+    """An empty temporary folder for a readkit run, with a short path: multiprocessing's
+    forkserver puts its socket in it (108 bytes at most; tmp_path under xdist is too long)."""
+    with tempfile.TemporaryDirectory(prefix="rk-test-") as folder:
+        yield Path(folder)
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.nbgrader
 @pytest.mark.sandbox
 @pytest.mark.slow
-def test_a_killed_worker_fails_only_its_learner(course, tmp_path, jobs):
+def test_a_killed_worker_fails_only_its_learner(course, tmp_path, jobs, temporary):
     _, _, honest, baseline = course
     root = fresh_copy(course, tmp_path)
     add_cells(root, VICTIM, honest[0], VICTIM_CELL)
 
-    run = readkit(root, "autograde", A, "--jobs", str(jobs))
+    run = readkit(root, "autograde", A, "--jobs", str(jobs), tmp=temporary)
     killed, deadline = None, time.monotonic() + 300
     while killed is None and time.monotonic() < deadline and run.poll() is None:
         for entry in os.scandir("/proc"):
@@ -292,6 +304,8 @@ def test_a_killed_worker_fails_only_its_learner(course, tmp_path, jobs):
             "memory); the others were graded by a new worker. Autograde it again: readkit "
             f"autograde {A} --student {VICTIM} --force") in out, out
     assert f"Autograded {HONEST} of {HONEST + 1} submission(s)" in out
+    # The killed worker's copy of the learner-side data went with the run's scratch folder.
+    assert sorted(p.name for p in temporary.iterdir()) == []
     scores = gradebook_scores(root / "grading" / "gradebook.db", A)
     assert {k: v for k, v in scores.items() if k[0] in honest} == baseline
     rows = grades_rows(root)

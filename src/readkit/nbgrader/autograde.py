@@ -34,6 +34,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from collections import deque
@@ -120,11 +121,11 @@ _LOGS: Path | None = None
 _START_ERROR = ""  # why this worker could not set itself up
 
 
-def _make_app(root: Path, assignment: str, force: bool, trust: bool):
+def _make_app(root: Path, assignment: str, force: bool, trust: bool, scratch: str):
     """An AutogradeApp initialised as `nbgrader autograde ASSIGNMENT [--force]` at the course
     root would be, with its log going to a buffer instead of the terminal. Whether learner
     code is trusted is configuration (SandboxedExecute.trust_learner_code), given on its
-    command line so that it holds whatever a config file says."""
+    command line so that it holds whatever a config file says; so is the run's scratch folder."""
     quiet_nbgrader_imports()
     from nbgrader.apps.autogradeapp import AutogradeApp
 
@@ -133,7 +134,8 @@ def _make_app(root: Path, assignment: str, force: bool, trust: bool):
     app = AutogradeApp()
     app.load_cwd_config = False  # the course's nbgrader_config.py, from `root`, not the cwd's
     app.initialize([assignment, *(["--force"] if force else []),
-                    f"--SandboxedExecute.trust_learner_code={trust}"], root=str(root))
+                    f"--SandboxedExecute.trust_learner_code={trust}",
+                    f"--SandboxedExecute.scratch_folder={scratch}"], root=str(root))
     app.coursedir.assignment_id = assignment
     for handler in list(app.log.handlers):
         app.log.removeHandler(handler)
@@ -146,7 +148,8 @@ def log_dir(course: Course, assignment: str) -> Path:
     return course.layout.submitted.parent / "logs" / "autograde" / assignment
 
 
-def _init_worker(root: str, assignment: str, force: bool, logs: str, trust: bool) -> None:
+def _init_worker(root: str, assignment: str, force: bool, logs: str, trust: bool,
+                 scratch: str) -> None:
     """Worker start (a fresh child process setting itself up): its output, and its kernels'
     (which inherit it), goes to a log file, not through the progress lines."""
     global _APP, _LOGS
@@ -155,15 +158,16 @@ def _init_worker(root: str, assignment: str, force: bool, logs: str, trust: bool
         handle = open(_LOGS / f"worker-{os.getpid()}.log", "ab", buffering=0)  # noqa: SIM115
         os.dup2(handle.fileno(), 1)
         os.dup2(handle.fileno(), 2)
-    _APP = _make_app(Path(root), assignment, force, trust)
+    _APP = _make_app(Path(root), assignment, force, trust, scratch)
 
 
-def _work(connection, root: str, assignment: str, force: bool, logs: str, trust: bool) -> None:
+def _work(connection, root: str, assignment: str, force: bool, logs: str, trust: bool,
+          scratch: str) -> None:
     """A worker process: set up once, then grade the students the parent sends, one at a
     time, until it sends None (or goes away)."""
     global _START_ERROR
     try:
-        _init_worker(root, assignment, force, logs, trust)
+        _init_worker(root, assignment, force, logs, trust, scratch)
     except Exception as error:  # noqa: BLE001 (every student it is given says why)
         _START_ERROR = f"the grading worker could not start: {type(error).__name__}: {error}"
     while True:
@@ -470,9 +474,15 @@ def autograde_all(
     record_mode(course, assignment, everyone, sandboxed=not trust_learner_code)
     args = (str(course.root), assignment, force, str(logs), trust_learner_code)
     try:
-        for result in grade_in_workers(everyone, jobs, args, assignment):
-            summary.runs.append(result)
-            say(progress_line(len(summary.runs), total, result))
+        # The workers' temporary copies go in a folder this process removes once they have
+        # stopped: a worker killed mid-run (SIGKILL, e.g. for lack of memory) runs no exit
+        # handler of its own.
+        with (tempfile.TemporaryDirectory(prefix="rk-autograde-") as scratch,
+              contextlib.closing(grade_in_workers(everyone, jobs, (*args, scratch),
+                                                  assignment)) as results):
+            for result in results:
+                summary.runs.append(result)
+                say(progress_line(len(summary.runs), total, result))
     finally:
         record_outcomes(course, assignment, summary.runs)
         for worker_log in logs.glob("worker-*.log"):

@@ -22,7 +22,7 @@ from pathlib import Path
 from nbformat.v4 import new_output
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Unicode
 
 from readkit.course.answers import ANSWERS_FILE, read_answers
 from readkit.course.course import COURSE_VARIABLE, Course
@@ -63,13 +63,14 @@ class SandboxUnavailable(RuntimeError):
 _LEARNER_DATA: dict[Path, Path] = {}
 
 
-def _learner_data(course: Course) -> Path:
-    """The learner-side data of `course`, written once per process (removed when it exits)."""
+def _learner_data(course: Course, scratch: str = "") -> Path:
+    """The learner-side data of `course`, written once per process into `scratch` (the system's
+    temporary folder when empty) and removed when the process exits."""
     folder = _LEARNER_DATA.get(course.root)
     if folder is None or not folder.is_dir():
         if not _LEARNER_DATA:
             _at_exit(_remove_learner_data)
-        folder = Path(tempfile.mkdtemp(prefix="rk-data-"))
+        folder = Path(tempfile.mkdtemp(prefix="rk-data-", dir=scratch or None))
         try:
             write_learner_data(course, folder)
         except BaseException:
@@ -95,8 +96,6 @@ def _remove_learner_data() -> None:
     _LEARNER_DATA.clear()
 
 
-
-
 class SandboxedExecute(BoundedOutput, Execute):
     """nbgrader's Execute with each kernel in a sandbox (see the module docstring), holding
     and keeping a bounded amount of its output (readkit.nbgrader.output_limits)."""
@@ -108,6 +107,11 @@ class SandboxedExecute(BoundedOutput, Execute):
     memory_limit_mb = Integer(2048, help="Address-space limit of a learner kernel (MiB).").tag(
         config=True)
     wall_limit = Integer(600, help="Seconds a learner kernel may live in all.").tag(config=True)
+    scratch_folder = Unicode(
+        "", help="Folder for this process's copy of the learner-side data; empty: the system's "
+        "temporary folder. readkit autograde gives its workers one it removes after the run, so "
+        "that a worker killed mid-run (no exit handler runs) leaves no copy behind."
+    ).tag(config=True)
 
     @property
     def trusted(self) -> bool:
@@ -116,7 +120,7 @@ class SandboxedExecute(BoundedOutput, Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._stuck = None
         # One copy per grading process: it is bound into the process's one sandbox.
-        self._learner_data = _learner_data(_course(self.config))
+        self._learner_data = _learner_data(_course(self.config), self.scratch_folder)
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
