@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import signal
+import tempfile
 import textwrap
 import threading
 import uuid
@@ -239,6 +240,55 @@ def test_a_killed_zygote_fails_that_learner_and_the_next_gets_a_new_sandbox(auto
     assert out(nb_b.cells[0]) == ["graded"]
     assert km_b.provisioner.pool is not pool and not km_b.provisioner.sandbox_died
     run_sync(km_b.shutdown_kernel)()
+
+
+# A kernel renames the folder on the way to a mount point (the folder of a read-only bind,
+# or the ipc folder), puts a folder of its own at the mount's path (with the real one inside it,
+# so that the whole stays "kept"), and plants a file there.
+MOVE_A_MOUNT = """
+import os
+target = TARGET
+parent = os.path.dirname(target)
+os.rename(parent, "/tmp/moved")
+os.makedirs(target)
+open(os.path.join(target, "planted.txt"), "w").write("A-SECRET")
+os.rename("/tmp/moved", os.path.join(target, "hidden"))
+print(sorted(os.listdir(target)))
+"""
+LOOK_FOR_A = """
+import os
+print([os.path.join(top, name) for top, dirs, files in os.walk("/tmp") for name in dirs + files
+       if name in ("hidden", "moved", "planted.txt")])
+"""
+
+
+@pytest.mark.parametrize("mount", ["read-only data", "ipc folder"])
+def test_a_moved_mount_point_is_not_kept_for_the_next_learner(autograded, mount):
+    """Emptying by path would keep A's folder at the mount's path: B would read A's file as the
+    course's data, or B's kernel would never be reached (its sockets are elsewhere). The zygote
+    sees the mount moved, and B gets a new sandbox."""
+    with tempfile.TemporaryDirectory(prefix="rk-test-", dir="/tmp") as scratch:  # in its /tmp
+        data = Path(scratch) / "data"
+        data.mkdir()
+        (data / "fact.txt").write_text("REAL")
+        limits = SandboxSpec(read_only=(SRC, str(data)))
+        km_a = kernel_manager(limits)
+        execute(km_a, autograded["a"], "1")
+        pool = km_a.provisioner.pool
+        target = str(data) if mount == "read-only data" else pool.run_dir
+        nb_a = execute(km_a, autograded["a"], MOVE_A_MOUNT.replace("TARGET", repr(target)))
+        assert out(nb_a.cells[0]) == ["['hidden', 'planted.txt']"]
+        run_sync(km_a.shutdown_kernel)()
+        assert not pool.alive
+        assert pool.dead == ("the sandbox could not be cleaned: a kernel moved the mount point "
+                             f"{target}")
+        km_b = kernel_manager(limits)
+        nb_b = execute(km_b, autograded["b"], f"print(open({str(data / 'fact.txt')!r}).read())",
+                       LOOK_FOR_A)
+        assert km_b.provisioner.pool is not pool
+        assert out(nb_b.cells[0]) == ["REAL"]
+        assert out(nb_b.cells[1]) == ["[]"]
+        run_sync(km_b.shutdown_kernel)()
 
 
 def test_every_kernel_of_a_pool_has_its_memory_and_wall_limit(autograded):

@@ -55,6 +55,10 @@ class Zygote:
         self.work_root = config.get("work_root")  # the tmpfs its folder is copied into
         self.wipe = config.get("wipe", [])  # [path, mode]: emptied at every reset
         self.keep = set(config.get("keep", []))  # mount points inside them: never removed
+        # Where each mount point is and what is mounted there, taken before any kernel ran: a
+        # kernel can rename a folder on the way to one (in /tmp, say) and make a folder of its
+        # own at its path, which emptying by path would then keep for the next kernel.
+        self.mounts = {path: identity(path) for path in self.keep}
         self.kernel: int | None = None
         self.dirty = False  # a kernel ran since the last reset
         self.buffer = buffer  # what came on stdin after the config
@@ -99,6 +103,9 @@ class Zygote:
 
     def reset(self) -> dict:
         kill_everything(self.note_exit)
+        moved = [path for path, was in self.mounts.items() if identity(path) != was]
+        if moved:  # stays dirty: the host replaces this sandbox
+            return {"error": f"a kernel moved the mount point {', '.join(moved[:3])}"}
         failed: list[str] = []
         for path, mode in self.wipe:
             empty(path, mode, self.keep, failed)
@@ -207,6 +214,15 @@ def remove_sysv_ipc(failed: list[str]) -> None:
         for ipc_id in ids:
             if remove(ipc_id) != 0:
                 failed.append(f"System V {kind} {ipc_id}")
+
+
+def identity(path: str) -> tuple | None:
+    """What `path` is: its real path (no link on the way) and the file there (device, inode)."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return None
+    return os.path.realpath(path), status.st_dev, status.st_ino
 
 
 def empty(path: str, mode: int, keep: set[str], failed: list[str]) -> None:
