@@ -87,6 +87,8 @@ for path in ["mine.txt", "/tmp/a-trace", "/dev/shm/a-trace", os.path.join(RUN, "
     with open(path, "w") as f:
         f.write("A-SECRET")
 os.symlink("/etc/passwd", os.path.join(RUN, "kernel.json.planted"))
+locked = os.path.join(RUN, "locked")  # the host empties this one, as the instructor
+os.mkdir(locked); open(os.path.join(locked, "f"), "w").write("A-SECRET"); os.chmod(locked, 0)
 os.chmod("/tmp", 0)  # make the wipe harder
 os.mkdir("/dev/shm/locked"); open("/dev/shm/locked/f", "w").write("A-SECRET"); os.chmod("/dev/shm/locked", 0)
 if os.fork() == 0:  # a double-forked daemon that outlives its kernel
@@ -289,6 +291,25 @@ def test_a_moved_mount_point_is_not_kept_for_the_next_learner(autograded, mount)
         assert out(nb_b.cells[0]) == ["REAL"]
         assert out(nb_b.cells[1]) == ["[]"]
         run_sync(km_b.shutdown_kernel)()
+
+
+def test_an_ipc_folder_the_host_could_not_empty_gets_the_next_learner_a_new_sandbox(
+        autograded, monkeypatch):
+    """Whatever stayed in the ipc folder (the host could not remove it), the next learner's
+    kernel does not meet it: that sandbox is dropped and the kernel starts in a new one."""
+    km_a = kernel_manager(spec())
+    execute(km_a, autograded["a"], "import os, ipykernel\nopen(os.path.join(os.path.dirname("
+            "ipykernel.get_connection_file()), 'a-left.txt'), 'w').write('A-SECRET')")
+    pool = km_a.provisioner.pool
+    monkeypatch.setattr(kernel_pool, "empty_folder", lambda path: None)  # removes nothing
+    run_sync(km_a.shutdown_kernel)()
+    km_b = kernel_manager(spec())
+    nb_b = execute(km_b, autograded["b"], "import os, ipykernel\n"
+                   "print(sorted(os.listdir(os.path.dirname(ipykernel.get_connection_file()))))")
+    assert pool.dead.startswith("the sandbox's folders could not be emptied: [")
+    assert km_b.provisioner.pool is not pool
+    assert out(nb_b.cells[0]) == ["['k-1', 'k-2', 'k-3', 'k-4', 'k-5', 'kernel.json']"]
+    run_sync(km_b.shutdown_kernel)()
 
 
 def test_every_kernel_of_a_pool_has_its_memory_and_wall_limit(autograded):

@@ -29,46 +29,18 @@ from pathlib import Path
 
 from readkit.sandbox import bubblewrap as sandbox
 from readkit.sandbox import seccomp
+from readkit.sandbox.reaper import empty_folder, remove_folder
 
 ZYGOTE = str(Path(__file__).with_name("zygote.py"))
 READY_SECONDS = 60  # first start: imports on a busy machine
 ANSWER_SECONDS = 10  # any later request; then the sandbox is killed
 KILLED = -signal.SIGKILL
 
-# Runs outside the sandbox as bwrap's parent, single-threaded, standard library only: when the
-# grading process's end of the pipe FD closes (it is done, or died however) or the sandbox
-# ends, it kills the sandbox and removes the pool's folder.
-# argv: FD SCRATCH BWRAP_FDS -- BWRAP... (BWRAP_FDS: bwrap's --info-fd and --seccomp fds)
-REAPER = """
-import os, select, shutil, subprocess, sys
-lifeline, scratch, command = int(sys.argv[1]), sys.argv[2], sys.argv[5:]
-fds = [int(fd) for fd in sys.argv[3].split(",")]
-child = subprocess.Popen(command, pass_fds=fds)
-for fd in fds:
-    os.close(fd)
-null = os.open(os.devnull, os.O_RDWR)
-os.dup2(null, 0)  # the zygote's pipes are its own: EOF reaches the host when it ends
-os.dup2(null, 1)
-select.select([lifeline, os.pidfd_open(child.pid)], [], [])
-child.kill()
-child.wait()
-shutil.rmtree(scratch, ignore_errors=True)
-"""
+REAPER = str(Path(__file__).with_name("reaper.py"))  # bwrap's parent: see there
 
 
 class SandboxFailure(RuntimeError):
     """The sandbox (not the learner's kernel) failed: the submission must be graded again."""
-
-
-def _empty_host_folder(path: str) -> None:
-    """Empty a folder the sandbox could write to, without following any link in it."""
-    with os.scandir(path) as entries:
-        for entry in list(entries):
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(entry.path)
 
 
 def _copy_folder(source: str, target: str) -> None:
@@ -160,7 +132,7 @@ class KernelPool:
         self._seccomp_fd = seccomp.filter_fd()
         bwrap = sandbox.zygote_command(self.spec, self.scratch, info[1], self._seccomp_fd)
         bwrap += [sys.executable, sandbox.ZYGOTE_INSIDE]
-        reaper = [sys.executable, "-I", "-S", "-c", REAPER, str(self._lifeline_pipe[0]),
+        reaper = [sys.executable, "-I", "-S", REAPER, str(self._lifeline_pipe[0]),
                   self.scratch, f"{info[1]},{self._seccomp_fd}", "--"]
         return reaper + bwrap, info
 
@@ -252,8 +224,12 @@ class KernelPool:
         """Make the sandbox clean for a new kernel, then fill the inbox with `folder`."""
         with self.lock:
             self._reset()
-            _empty_host_folder(self.run_dir)
-            _empty_host_folder(self.inbox)
+            empty_folder(self.run_dir)
+            empty_folder(self.inbox)
+            left = os.listdir(self.run_dir) + os.listdir(self.inbox)
+            if left:  # nothing of the last kernel may meet the next: a new sandbox
+                self._die(f"the sandbox's folders could not be emptied: {left[:3]}")
+                raise SandboxFailure(self.dead)
             if self.spec is not None:
                 os.mkdir(os.path.join(self.inbox, "files"))
                 _copy_folder(folder, os.path.join(self.inbox, "files"))
@@ -312,7 +288,7 @@ class KernelPool:
             self.exited.setdefault(pid, KILLED)
             if self.kernel == pid:
                 self.kernel = None
-            _empty_host_folder(self.run_dir)
+            empty_folder(self.run_dir)
 
     def release(self, pid: int) -> None:
         """After a kernel's cleanup: nothing of its learner stays running until the next one."""
@@ -322,8 +298,8 @@ class KernelPool:
                 with contextlib.suppress(SandboxFailure):
                     self._reset()
             with contextlib.suppress(FileNotFoundError):
-                _empty_host_folder(self.run_dir)
-                _empty_host_folder(self.inbox)
+                empty_folder(self.run_dir)
+                empty_folder(self.inbox)
 
     def _cancel_deadline(self) -> None:
         if self.deadline_timer is not None:
@@ -364,7 +340,7 @@ class KernelPool:
                 self._lifeline = None
             if getattr(self, "_log", None):
                 self._log.close()
-            shutil.rmtree(self.scratch, ignore_errors=True)
+            remove_folder(self.scratch)
 
 
 # --- one pool per process ---------------------------------------------------------------------
