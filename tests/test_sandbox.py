@@ -240,6 +240,30 @@ def test_the_sandbox_root_is_read_only_and_its_ram_folders_are_bounded(course):
     ]
 
 
+def test_proc_is_read_only_so_no_cell_sets_a_host_wide_sysctl(course):
+    """Run as root, the sandbox's uid 0 is the host's: /proc/sys would take a write (a new
+    kernel.core_pattern runs a program as the host's root) without any capability. Each file
+    is only opened for writing, never written."""
+    _, work = course
+    probe = """
+    import os
+    for path in ["/proc/sys/kernel/core_pattern", "/proc/sys/vm/drop_caches",
+                 "/proc/1/oom_score_adj", "/proc/self/oom_score_adj"]:
+        try:
+            os.close(os.open(path, os.O_WRONLY))
+            print("OPENED", path)
+        except OSError as e:
+            print(type(e).__name__, e.errno, path)
+    """
+    nb, _ = run(work, probe)
+    assert lines_of(nb.cells[0]) == [
+        "OSError 30 /proc/sys/kernel/core_pattern",
+        "OSError 30 /proc/sys/vm/drop_caches",
+        "OSError 30 /proc/1/oom_score_adj",
+        "OSError 30 /proc/self/oom_score_adj",
+    ]
+
+
 def test_readkit_imports_from_the_bound_src_but_the_repo_data_is_invisible(course):
     _, work = course
     assert (REPO / "data").is_dir()  # on the host it is there

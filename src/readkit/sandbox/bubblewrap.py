@@ -26,6 +26,9 @@ Traps this module deals with (measured with bubblewrap 0.8, jupyter_client 8, ip
 - Run as root, bwrap keeps every capability inside its user namespace unless told otherwise, and
   with CAP_SYS_ADMIN a cell can `mount -o remount,rw` a read-only bind and write to the host's
   files: `--cap-drop ALL` (and no nested user namespaces where bwrap supports it).
+- bwrap 0.8 covers /proc/irq and /proc/bus but not /proc/sys or /proc/sysrq-trigger, and run as
+  root the sandbox's uid 0 is the host's: without capabilities, a cell could still write a
+  host-wide sysctl. /proc is remounted read-only.
 - /proc/self/mountinfo names the host path of every bind's source, wherever it is mounted inside:
   the sandbox binds only the Python environment, the spec's read-only paths and its own scratch
   folder. Keep the environment out of the course folder where that folder's path is private.
@@ -320,7 +323,10 @@ def zygote_command(spec: SandboxSpec, scratch: str, info_fd: int, seccomp_fd: in
     for _, mount in sorted(mounts, key=lambda m: _depth(m[0])):  # parents before children
         args += mount
     args += _identity_binds(scratch)
-    args += ["--remount-ro", "/dev", "--remount-ro", "/"]
+    # /proc too: bwrap 0.8 leaves /proc/sys and /proc/sysrq-trigger writable, and a sandbox
+    # started by root is the host's root there (uid 0 maps to 0): no capability is needed to
+    # set a host-wide sysctl such as kernel.core_pattern. Read-only, also /proc/1/oom_score_adj.
+    args += ["--remount-ro", "/dev", "--remount-ro", "/proc", "--remount-ro", "/"]
     args += ["--clearenv"]
     for name, value in kernel_environment(spec, "/").items():
         args += ["--setenv", name, value]
