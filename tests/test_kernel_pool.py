@@ -293,6 +293,32 @@ def test_a_moved_mount_point_is_not_kept_for_the_next_learner(autograded, mount)
         run_sync(km_b.shutdown_kernel)()
 
 
+SHOW_SETTINGS = """
+import os, resource
+print(resource.getrlimit(resource.RLIMIT_DATA), os.getpriority(os.PRIO_PROCESS, 0))
+"""
+
+
+@pytest.mark.parametrize("change", [
+    "resource.prlimit(1, resource.RLIMIT_DATA, (50 * 2**20, 50 * 2**20))",  # pandas fails to load
+    "os.setpriority(os.PRIO_PROCESS, 1, 19)",
+])
+def test_what_a_kernel_changes_in_the_zygote_no_later_kernel_inherits(autograded, change):
+    """A kernel may change its zygote's limits or niceness (the same user), which every later
+    kernel would inherit: B would fail (or crawl) for A's doing. B gets a new sandbox."""
+    km_a = kernel_manager(spec())
+    nb_a = execute(km_a, autograded["a"], f"import os, resource\n{change}\nprint('changed')")
+    assert out(nb_a.cells[0]) == ["changed"]
+    pool = km_a.provisioner.pool
+    run_sync(km_a.shutdown_kernel)()
+    assert pool.dead == ("the sandbox could not be cleaned: a kernel changed the zygote's "
+                         "limits, niceness or scheduling")
+    km_b = kernel_manager(spec())
+    nb_b = execute(km_b, autograded["b"], SHOW_SETTINGS)
+    assert out(nb_b.cells[0]) == ["(-1, -1) 0"]
+    run_sync(km_b.shutdown_kernel)()
+
+
 def test_an_ipc_folder_the_host_could_not_empty_gets_the_next_learner_a_new_sandbox(
         autograded, monkeypatch):
     """Whatever stayed in the ipc folder (the host could not remove it), the next learner's

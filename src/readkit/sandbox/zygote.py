@@ -59,6 +59,7 @@ class Zygote:
         # kernel can rename a folder on the way to one (in /tmp, say) and make a folder of its
         # own at its path, which emptying by path would then keep for the next kernel.
         self.mounts = {path: identity(path) for path in self.keep}
+        self.settings = process_settings()
         self.kernel: int | None = None
         self.dirty = False  # a kernel ran since the last reset
         self.buffer = buffer  # what came on stdin after the config
@@ -106,6 +107,8 @@ class Zygote:
         moved = [path for path, was in self.mounts.items() if identity(path) != was]
         if moved:  # stays dirty: the host replaces this sandbox
             return {"error": f"a kernel moved the mount point {', '.join(moved[:3])}"}
+        if process_settings() != self.settings:  # every later kernel would inherit them
+            return {"error": "a kernel changed the zygote's limits, niceness or scheduling"}
         failed: list[str] = []
         for path, mode in self.wipe:
             empty(path, mode, self.keep, failed)
@@ -214,6 +217,17 @@ def remove_sysv_ipc(failed: list[str]) -> None:
         for ipc_id in ids:
             if remove(ipc_id) != 0:
                 failed.append(f"System V {kind} {ipc_id}")
+
+
+RLIMITS = sorted({getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")})
+
+
+def process_settings() -> tuple:
+    """What a forked kernel inherits from this process and a process of the same user may change
+    in it from outside (prlimit, setpriority, sched_setscheduler, sched_setaffinity)."""
+    return (tuple(resource.getrlimit(limit) for limit in RLIMITS),
+            os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0),
+            os.sched_getparam(0).sched_priority, tuple(sorted(os.sched_getaffinity(0))))
 
 
 def identity(path: str) -> tuple | None:
