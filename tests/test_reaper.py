@@ -13,13 +13,30 @@ from pathlib import Path
 
 import pytest
 
+from readkit.sandbox.reaper import empty_folder
+
 DROP_ROOTS_PASS = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
 
 
-def as_a_plain_owner(function: str, path: Path) -> None:
-    subprocess.run([*DROP_ROOTS_PASS, sys.executable, "-c",
-                    f"from readkit.sandbox.reaper import {function}; {function}({str(path)!r})"],
-                   check=True, timeout=60)
+def as_a_plain_owner(function: str, path: Path) -> str:
+    """`function(path)` of readkit.sandbox.reaper, run without root's two DAC capabilities:
+    what it returned."""
+    return subprocess.run(
+        [*DROP_ROOTS_PASS, sys.executable, "-c",
+         f"from readkit.sandbox.reaper import {function}; print({function}({str(path)!r}))"],
+        check=True, timeout=120, capture_output=True, text=True).stdout.strip()
+
+
+def make_chain(top: Path, names: list[str]) -> None:
+    """Folders one inside the next, made by file descriptor (no path needed), a file last."""
+    fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+    for name in names:
+        os.mkdir(name, dir_fd=fd)
+        deeper = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = deeper
+    os.close(os.open("A-LEFT-THIS", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+    os.close(fd)
 
 
 @pytest.fixture
@@ -46,7 +63,7 @@ def kernel_leftovers(tmp_path):
 
 def test_the_next_kernel_finds_the_ipc_folder_empty(kernel_leftovers):
     run, host = kernel_leftovers
-    as_a_plain_owner("empty_folder", run)
+    assert as_a_plain_owner("empty_folder", run) == "True"
     assert os.listdir(run) == []
     assert os.listdir(host) == ["instructor.txt"]  # the link went, not what it pointed to
     assert stat.S_IMODE(host.stat().st_mode) == 0o750
@@ -54,6 +71,21 @@ def test_the_next_kernel_finds_the_ipc_folder_empty(kernel_leftovers):
 
 def test_the_scratch_folder_goes_with_its_sandbox(kernel_leftovers):
     run, host = kernel_leftovers
-    as_a_plain_owner("remove_folder", run.parent)
+    assert as_a_plain_owner("remove_folder", run.parent) == "True"
     assert not run.parent.exists()
     assert (host / "instructor.txt").read_text() == "keep"
+
+
+def test_trees_deeper_or_longer_than_a_path_go_too(tmp_path):
+    """A kernel can make folders thousands deep (past Python's recursion limit) or a tree
+    whose paths are longer than PATH_MAX (4096): they go, and so does a locked ipc folder."""
+    run = tmp_path / "run"
+    run.mkdir()
+    make_chain(run, ["d"] * 3000)
+    make_chain(run, ["x" * 250] * 20)
+    run.chmod(0)
+    try:
+        assert as_a_plain_owner("empty_folder", run) == "True"
+        assert os.listdir(run) == []
+    finally:  # else pytest's own cleanup of old temporary folders fails on what is left
+        empty_folder(str(run))

@@ -62,8 +62,8 @@ FLOODERS = {
 }
 VICTIM = "aa-victim"
 # The victim's kernel names itself, so the test can find the worker grading it.
-VICTIM_CELL = ("open('/proc/self/comm', 'w').write('rk-victim')\n"
-               "import time\ntime.sleep(15)\n")
+VICTIM_CELL = ("import ctypes\nctypes.CDLL(None).prctl(15, b'rk-victim', 0, 0, 0)  # PR_SET_NAME\n"
+               "import time\ntime.sleep(15)\n")  # (/proc is read-only in the sandbox)
 
 def readkit(root: Path, *args: str, tmp: Path | None = None, **kw) -> subprocess.Popen:
     """`readkit ARGS` at the course root `root`; with `tmp`, as its temporary folder."""

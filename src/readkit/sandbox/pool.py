@@ -224,11 +224,9 @@ class KernelPool:
         """Make the sandbox clean for a new kernel, then fill the inbox with `folder`."""
         with self.lock:
             self._reset()
-            empty_folder(self.run_dir)
-            empty_folder(self.inbox)
-            left = os.listdir(self.run_dir) + os.listdir(self.inbox)
-            if left:  # nothing of the last kernel may meet the next: a new sandbox
-                self._die(f"the sandbox's folders could not be emptied: {left[:3]}")
+            if not (empty_folder(self.run_dir) and empty_folder(self.inbox)):
+                # nothing of the last kernel may meet the next: a new sandbox
+                self._die("the sandbox's folders could not be emptied")
                 raise SandboxFailure(self.dead)
             if self.spec is not None:
                 os.mkdir(os.path.join(self.inbox, "files"))
@@ -297,9 +295,8 @@ class KernelPool:
             if self.alive:
                 with contextlib.suppress(SandboxFailure):
                     self._reset()
-            with contextlib.suppress(FileNotFoundError):
-                empty_folder(self.run_dir)
-                empty_folder(self.inbox)
+            empty_folder(self.run_dir)  # what stays is seen before the next kernel (prepare)
+            empty_folder(self.inbox)
 
     def _cancel_deadline(self) -> None:
         if self.deadline_timer is not None:

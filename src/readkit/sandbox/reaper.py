@@ -18,26 +18,85 @@ import select
 import subprocess
 import sys
 
-
-def empty_folder(path: str) -> None:
-    """Remove everything in `path` (which must be listable). What cannot be removed stays:
-    the caller checks the folder is empty where that matters."""
-    with os.scandir(path) as entries:
-        for entry in list(entries):
-            if entry.is_dir(follow_symlinks=False):
-                remove_folder(entry.path)
-            else:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(entry.path)
+FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
-def remove_folder(path: str) -> None:
-    """Remove the folder `path` and everything in it, as far as its owner can."""
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o700)  # a real folder (the caller checked, every kernel is dead)
-        empty_folder(path)
+def empty_folder(path: str) -> bool:
+    """Remove everything in the folder `path`; whether nothing is left. Walks by file
+    descriptor and without recursion: a kernel's tree may be thousands of folders deep or longer
+    than any path. Every kernel is dead when this runs: no entry changes under it."""
+    try:
+        os.chmod(path, 0o700)  # a kernel may have taken them from the folder itself
+        top = os.open(path, FOLDER)
+    except OSError:
+        return False
+    try:
+        return _clear(top)
+    except OSError:
+        return False
+    finally:
+        os.close(top)
+
+
+def remove_folder(path: str) -> bool:
+    """Remove the folder `path` and everything in it, as far as its owner can; whether it went."""
+    emptied = empty_folder(path)
     with contextlib.suppress(OSError):
         os.rmdir(path)
+        return emptied
+    return False
+
+
+def _clear(top: int) -> bool:
+    """Empty the folder open as `top`: each folder is listed once, then removed on the way up."""
+    clean = True
+    fd = os.dup(top)
+    trail: list[tuple[str, list[str]]] = [("", [])]  # (a folder's name, its subfolders to do)
+    try:
+        clean &= _remove_files(fd, trail[-1][1])
+        while True:
+            name, subfolders = trail[-1]
+            if subfolders:
+                child = subfolders.pop()
+                try:
+                    os.chmod(child, 0o700, dir_fd=fd)  # a folder (listed as one, not a link)
+                    child_fd = os.open(child, FOLDER, dir_fd=fd)
+                except OSError:
+                    clean = False
+                    continue
+                os.close(fd)
+                fd = child_fd
+                trail.append((child, []))
+                clean &= _remove_files(fd, trail[-1][1])
+            elif len(trail) == 1:
+                return clean
+            else:
+                parent = os.open("..", FOLDER, dir_fd=fd)
+                os.close(fd)
+                fd = parent
+                trail.pop()
+                try:
+                    os.rmdir(name, dir_fd=fd)
+                except OSError:
+                    clean = False
+    finally:
+        os.close(fd)
+
+
+def _remove_files(fd: int, subfolders: list[str]) -> bool:
+    """Unlink everything but folders in the folder open as `fd`; its folders go in `subfolders`."""
+    clean = True
+    with os.scandir(fd) as listing:
+        entries = list(listing)
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                subfolders.append(entry.name)
+            else:
+                os.unlink(entry.name, dir_fd=fd)
+        except OSError:
+            clean = False
+    return clean
 
 
 def main(argv: list[str]) -> None:
