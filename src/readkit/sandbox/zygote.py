@@ -108,7 +108,7 @@ class Zygote:
         if moved:  # stays dirty: the host replaces this sandbox
             return {"error": f"a kernel moved the mount point {', '.join(moved[:3])}"}
         if process_settings() != self.settings:  # every later kernel would inherit them
-            return {"error": "a kernel changed the zygote's limits, niceness or scheduling"}
+            return {"error": "a kernel changed the zygote's limits, priorities or scheduling"}
         failed: list[str] = []
         for path, mode in self.wipe:
             empty(path, mode, self.keep, failed)
@@ -222,12 +222,18 @@ def remove_sysv_ipc(failed: list[str]) -> None:
 RLIMITS = sorted({getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")})
 
 
+# ioprio_get(2) has no wrapper in Python or glibc: its number where readkit is used.
+IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
+
+
 def process_settings() -> tuple:
     """What a forked kernel inherits from this process and a process of the same user may change
-    in it from outside (prlimit, setpriority, sched_setscheduler, sched_setaffinity)."""
+    in it from outside (prlimit, setpriority, sched_setscheduler, sched_setaffinity, ioprio_set)."""
+    io_priority = _libc.syscall(IOPRIO_GET, 1, 0) if IOPRIO_GET else None  # IOPRIO_WHO_PROCESS
     return (tuple(resource.getrlimit(limit) for limit in RLIMITS),
             os.getpriority(os.PRIO_PROCESS, 0), os.sched_getscheduler(0),
-            os.sched_getparam(0).sched_priority, tuple(sorted(os.sched_getaffinity(0))))
+            os.sched_getparam(0).sched_priority, tuple(sorted(os.sched_getaffinity(0))),
+            io_priority)
 
 
 def identity(path: str) -> tuple | None:
