@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from readkit.sandbox import reaper
 from readkit.sandbox.reaper import empty_folder
 
 DROP_ROOTS_PASS = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
@@ -89,3 +90,51 @@ def test_trees_deeper_or_longer_than_a_path_go_too(tmp_path):
         assert os.listdir(run) == []
     finally:  # else pytest's own cleanup of old temporary folders fails on what is left
         empty_folder(str(run))
+
+
+def test_a_folder_moved_up_while_the_host_is_inside_stops_the_walk(tmp_path, monkeypatch):
+    """Should a kernel process still run (a sandbox being killed) and move the folder the host
+    is in up the tree, each step up would land one level too high, and what is left to do would
+    be done in the host's folders: here tmp_path/victim, the instructor's."""
+    (tmp_path / "victim").mkdir()
+    (tmp_path / "victim" / "instructor.txt").write_text("keep")
+    outside = tmp_path / "outside"
+    run = outside / "run"
+    (run / "L1" / "d0" / "L3").mkdir(parents=True)
+    (run / "L1" / "victim").mkdir()
+    remove_files = reaper._remove_files
+
+    def a_kernel_moves_l3_up(fd, subfolders):
+        here = os.readlink(f"/proc/self/fd/{fd}")
+        if here.endswith("/d0/L3"):
+            os.rename(here, outside / "L3")
+        return remove_files(fd, subfolders)
+
+    monkeypatch.setattr(reaper, "_remove_files", a_kernel_moves_l3_up)
+    assert reaper.empty_folder(str(run)) is False
+    assert (tmp_path / "victim" / "instructor.txt").read_text() == "keep"
+    assert sorted(os.listdir(outside)) == ["L3", "run"]
+
+
+def test_a_folder_swapped_for_a_link_is_never_followed(tmp_path, monkeypatch):
+    """Between listing a folder and unlocking it, a live process puts a link to the host's
+    folder in its place: the host's folder keeps its mode and its files."""
+    host = tmp_path / "host-folder"
+    host.mkdir()
+    (host / "instructor.txt").write_text("keep")
+    host.chmod(0o750)
+    run = tmp_path / "run"
+    (run / "swap").mkdir(parents=True)
+    remove_files = reaper._remove_files
+
+    def a_kernel_swaps_the_folder(fd, subfolders):
+        clean = remove_files(fd, subfolders)
+        if "swap" in subfolders:
+            os.rename("swap", "moved", src_dir_fd=fd, dst_dir_fd=fd)
+            os.symlink(host, "swap", dir_fd=fd)
+        return clean
+
+    monkeypatch.setattr(reaper, "_remove_files", a_kernel_swaps_the_folder)
+    assert reaper.empty_folder(str(run)) is False  # "swap" could not be entered
+    assert stat.S_IMODE(host.stat().st_mode) == 0o750
+    assert os.listdir(host) == ["instructor.txt"]

@@ -9,7 +9,8 @@ BWRAP_FDS are bwrap's --info-fd and --seccomp fds, passed on to it.
 A kernel may take permissions away in the ipc folder (bound read-write): a folder of mode 0 is
 then one that an instructor who is not root can neither list nor empty, and that the next
 learner's kernel (the same user inside) could open again. The host gives permissions back
-before it removes, and never follows a link.
+before it removes, never follows a link, and checks every step up (..) lands where it came from:
+a kernel process not yet dead could otherwise lead the walk into the host's folders.
 """
 
 import contextlib
@@ -19,20 +20,26 @@ import subprocess
 import sys
 
 FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# A folder as a place (no read permission needed), never a link: chmod goes through it.
+PLACE = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+class Moved(OSError):
+    """A folder is not where the walk left it: a process still runs in the tree."""
 
 
 def empty_folder(path: str) -> bool:
     """Remove everything in the folder `path`; whether nothing is left. Walks by file
     descriptor and without recursion: a kernel's tree may be thousands of folders deep or longer
-    than any path. Every kernel is dead when this runs: no entry changes under it."""
+    than any path. No link is followed and every step up is checked, so that even a kernel
+    process still alive (a sandbox being killed) cannot lead the walk out of `path`."""
     try:
-        os.chmod(path, 0o700)  # a kernel may have taken them from the folder itself
-        top = os.open(path, FOLDER)
+        top = _open_unlocked(path)
     except OSError:
         return False
     try:
         return _clear(top)
-    except OSError:
+    except OSError:  # Moved too: the caller sees the folder is not empty
         return False
     finally:
         os.close(top)
@@ -47,26 +54,43 @@ def remove_folder(path: str) -> bool:
     return False
 
 
+def _open_unlocked(name: str, parent: int | None = None) -> int:
+    """The folder `name` (in the folder open as `parent`) opened for listing, its owner's
+    permissions given back first (a kernel may have taken them): chmod acts on the folder
+    opened as a place, so a folder swapped for a link is never followed."""
+    place = os.open(name, PLACE, dir_fd=parent)
+    try:
+        os.chmod(f"/proc/self/fd/{place}", 0o700)
+        return os.open(".", FOLDER, dir_fd=place)
+    finally:
+        os.close(place)
+
+
+def _identity(fd: int) -> tuple[int, int]:
+    status = os.fstat(fd)
+    return status.st_dev, status.st_ino
+
+
 def _clear(top: int) -> bool:
     """Empty the folder open as `top`: each folder is listed once, then removed on the way up."""
     clean = True
     fd = os.dup(top)
-    trail: list[tuple[str, list[str]]] = [("", [])]  # (a folder's name, its subfolders to do)
+    # (a folder's name, its subfolders still to do, what it is: device and inode)
+    trail: list[tuple[str, list[str], tuple[int, int]]] = [("", [], _identity(fd))]
     try:
         clean &= _remove_files(fd, trail[-1][1])
         while True:
-            name, subfolders = trail[-1]
+            name, subfolders, _ = trail[-1]
             if subfolders:
                 child = subfolders.pop()
                 try:
-                    os.chmod(child, 0o700, dir_fd=fd)  # a folder (listed as one, not a link)
-                    child_fd = os.open(child, FOLDER, dir_fd=fd)
+                    child_fd = _open_unlocked(child, fd)
                 except OSError:
                     clean = False
                     continue
                 os.close(fd)
                 fd = child_fd
-                trail.append((child, []))
+                trail.append((child, [], _identity(fd)))
                 clean &= _remove_files(fd, trail[-1][1])
             elif len(trail) == 1:
                 return clean
@@ -75,6 +99,8 @@ def _clear(top: int) -> bool:
                 os.close(fd)
                 fd = parent
                 trail.pop()
+                if _identity(fd) != trail[-1][2]:  # moved while we were inside: stop here
+                    raise Moved(f"{name} was moved out of its folder")
                 try:
                     os.rmdir(name, dir_fd=fd)
                 except OSError:
