@@ -13,7 +13,6 @@ before it removes, never follows a link, and checks every step up (..) lands whe
 a kernel process not yet dead could otherwise lead the walk into the host's folders.
 """
 
-import contextlib
 import os
 import select
 import subprocess
@@ -47,11 +46,12 @@ def empty_folder(path: str) -> bool:
 
 def remove_folder(path: str) -> bool:
     """Remove the folder `path` and everything in it, as far as its owner can; whether it went."""
-    emptied = empty_folder(path)
-    with contextlib.suppress(OSError):
-        os.rmdir(path)
-        return emptied
-    return False
+    empty_folder(path)
+    try:
+        os.rmdir(path)  # only an empty folder goes: what is left keeps it
+    except OSError:
+        return False
+    return True
 
 
 def _open_unlocked(name: str, parent: int | None = None) -> int:
