@@ -1,6 +1,7 @@
 """The README's "Use your own article" from the environment `make lab` makes, and nothing else
 (issue 25), and adding an article keeps the content tests green. In a fresh copy of the course
-(every file git tracks or would add, as the working tree has it), `make .venv/.installed-lab`
+(every file git tracks or would add, as the working tree has it, a notebook a learner ran as
+git holds it: tests/support/course_copy.py), `make .venv/.installed-lab`
 (the lab's install: the instructor and authoring extras, no test extra), then with that venv's
 tools only, on a short local-news article with its furniture at the top
 (tests/fixtures/articles/local-paper.*):
@@ -37,7 +38,13 @@ import pytest
 
 from readkit.course.labels import LABELS
 from readkit.course.tables import read_table
-from tests.support.course_copy import ROOT, copy_of_the_course, is_git_checkout
+from tests.support.course_copy import (
+    ROOT,
+    committed,
+    copy_of_the_course,
+    is_git_checkout,
+    tracked_files,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.nbgrader, pytest.mark.sandbox]
 
@@ -157,10 +164,9 @@ def test_own_article_steps_from_the_lab_environment_alone_keep_the_content_tests
         ["make", "release"], course, env)
     # the seed assignments' release stays byte for byte the committed one
     for seed in ASSIGNMENTS:
-        for committed in (ROOT / "exercises" / seed).rglob("*"):
-            if committed.is_file():
-                made = course / "exercises" / committed.relative_to(ROOT / "exercises")
-                assert made.read_bytes() == committed.read_bytes(), made
+        for held in tracked_files(ROOT / "exercises" / seed):
+            made = course / "exercises" / held.relative_to(ROOT / "exercises")
+            assert made.read_bytes() == committed(held), made
     assert (course / "exercises" / name / f"{name}.ipynb").is_file()
 
     # the content tests, with this run's pytest (the lab venv has none) on the copy's package
