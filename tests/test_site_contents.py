@@ -10,12 +10,15 @@ from urllib.parse import unquote, urlparse
 import nbformat
 import pytest
 
+from tests.support.course_copy import committed
 from tools.site import contents
 
 ROOT = Path(__file__).resolve().parents[1]
 # A markdown link or image target: [text](target) or ![alt](target), an optional title aside.
 LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 AFTER_01 = ["06-numbers.ipynb", "07-analogy.ipynb", "08-trace-to-source.ipynb"]
+LESSON_1 = "01-first-look.ipynb"
+SORTER_01 = "01-sort-the-sources/sort-the-sources.ipynb"
 
 
 def markdown_texts(path: Path) -> list[str]:
@@ -107,3 +110,29 @@ def test_every_sorter_exercise_in_the_site_can_be_handed_in(drive, name):
     last = notebook.cells[-1]
     assert last.cell_type == "code" and f'readkit.HandIn("{assignment}")' in last.source
     assert "**Download answers.json**" in notebook.cells[-2].source
+
+
+def test_a_notebook_run_in_the_checkout_goes_to_the_site_without_its_outputs(tmp_path,
+                                                                             monkeypatch):
+    """A teacher who tried lesson 1 and assignment 01 with `make lab` (JupyterLab saved their
+    outputs and the widgets' state) and then builds the site publishes the notebooks only."""
+    for folder, source in (("lessons", LESSON_1), ("exercises", SORTER_01)):
+        notebook = nbformat.reads(committed(ROOT / folder / source).decode("utf-8"), as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        assert code and all(cell.outputs == [] for cell in code)
+        for count, cell in enumerate(code, 1):
+            cell.execution_count = count
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="RAN-HERE\n")]
+        notebook.metadata["widgets"] = {"state": "RAN-HERE"}
+        (tmp_path / folder / source).parent.mkdir(parents=True)
+        nbformat.write(notebook, tmp_path / folder / source)
+    monkeypatch.setattr(contents, "LESSONS", tmp_path / "lessons")
+    monkeypatch.setattr(contents, "EXERCISES", tmp_path / "exercises")
+    drive = tmp_path / "drive"
+    report = contents.write_contents(drive)
+    assert sorted(report) == [f"exercises/{SORTER_01}", f"lessons/{LESSON_1}"]
+    for path in report:
+        assert "RAN-HERE" not in (drive / path).read_text(encoding="utf-8"), path
+        code = [c for c in nbformat.read(drive / path, as_version=4).cells
+                if c.cell_type == "code"]
+        assert code and all(c.outputs == [] and c.execution_count is None for c in code), path

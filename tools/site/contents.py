@@ -4,6 +4,8 @@ released (02-trace-the-numbers is pandas work: not in the site).
 
 Copies are made for the browser, the repository's notebooks stay as they are:
 - each notebook names the Pyodide kernel (JupyterLite's "python"), so no kernel dialog opens;
+- without outputs or saved widget state: a notebook run and saved in the checkout (`make lab`)
+  is that person's work, not the course's;
 - a lesson that computes with pandas or matplotlib (they need numpy, and no WebAssembly numpy
   can be had from the registries the course builds from) opens on a note that says so and
   points to `make lab`. Which lessons those are is read from their code, not kept in a list.
@@ -63,6 +65,10 @@ def browser_only_needs(notebook) -> list[str]:
 
 def _for_browser(notebook) -> None:
     notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     needs = browser_only_needs(notebook)
     if needs:
         note = nbformat.v4.new_markdown_cell(NOTE.format(uses=" and ".join(needs)),
