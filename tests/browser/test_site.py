@@ -38,6 +38,7 @@ from tests.support.lite_harness import (
     open_on_same_kernel,
     run_all_and_wait,
     site_server,
+    wait_for_reopened,
 )
 from tools.site.contents import NOTE_TAG
 
@@ -394,7 +395,7 @@ def test_lesson_4_practice_by_keyboard_gets_feedback_and_survives_a_reload(learn
     assert all(page.inner_text(f"{unit(u)} .rk-feedback") for u in given)  # a verdict each
 
     page.reload()  # JupyterLab reopens the lesson, with a new kernel
-    wait_for_idle_kernel(page)
+    wait_for_reopened(page, LESSON_4)
     assert run_all_and_wait(page) == []
     page.wait_for_selector(unit(ids[0]))
     wait_until_saved(page)

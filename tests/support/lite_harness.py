@@ -90,6 +90,24 @@ def open_in_lite(page, url: str, path: str, timeout: float = 90) -> None:
                            timeout=timeout * 1000)
 
 
+def wait_for_reopened(page, path: str, timeout: float = 90) -> None:
+    """After a reload: until JupyterLab has reopened `path` from its saved layout and its new
+    kernel is idle (a Pyodide boot: open_in_lite's budget). A timeout says what the page had."""
+    from playwright.sync_api import TimeoutError as PageTimeout
+
+    try:
+        page.wait_for_function(f"""path => ({CURRENT}) && {CURRENT}.context
+                                   && {CURRENT}.context.path === path
+                                   && ({KERNEL}) && {KERNEL}.status === 'idle'""",
+                               arg=path, timeout=timeout * 1000)
+    except PageTimeout:
+        seen = page.evaluate(f"""() => ({{
+            shown: ({CURRENT}) ? ({CURRENT}.context ? {CURRENT}.context.path : {CURRENT}.id) : null,
+            kernel: ({KERNEL}) ? {KERNEL}.status : null}})""")
+        raise AssertionError(f"{path} was not open with an idle kernel {timeout} s after the "
+                             f"reload: the page showed {seen}") from None
+
+
 def open_on_same_kernel(page, path: str, timeout: float = 60) -> None:
     """Open another notebook on the current notebook's kernel, its namespace emptied and its
     working folder the notebook's own (where the Sorter saves answers.json), as a kernel
